@@ -1,0 +1,5 @@
+"""Allow ``python -m edgetop``."""
+
+from edgetop.cli import main
+
+raise SystemExit(main())

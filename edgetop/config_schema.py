@@ -1,0 +1,235 @@
+"""The configuration's shape: frozen dataclasses, one per section.
+
+Every field documents itself in ``contrib/edgetop.example.yaml``. Field metadata may
+carry ``check``: a callable raising ValueError with a message when a value is bad.
+Secrets are :class:`Secret` and are never printed (``repr`` is redacted).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+
+class Secret:
+    """A secret string (an SNMP key) that never shows itself in repr, logs or JSON."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        """Wrap ``value``."""
+        self._value = value
+
+    def reveal(self) -> str:
+        """Return the secret; call only where the protocol needs it."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('<redacted>')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(("Secret", self._value))
+
+
+def positive(value: Any) -> None:
+    """Reject zero and negative numbers."""
+    if value <= 0:
+        raise ValueError("must be greater than 0")
+
+
+def ratio(value: Any) -> None:
+    """Reject values outside 0..1."""
+    if not 0 <= value <= 1:
+        raise ValueError("must be between 0 and 1 (a ratio, not a percentage)")
+
+
+def port(value: Any) -> None:
+    """Reject values that are not TCP/UDP ports."""
+    if not 0 < value < 65536:
+        raise ValueError("must be a port number 1-65535")
+
+
+def _chk(fn: Any) -> dict[str, Any]:
+    return {"check": fn}
+
+
+@dataclass(frozen=True)
+class Level:
+    """A warn/critical pair; None disables that level."""
+
+    warn: float | None = None
+    crit: float | None = None
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Alert thresholds. Ratios are 0..1; ``*_below`` levels alert when a value falls under them."""
+
+    cpu_steal_ratio: Level = Level(0.05, 0.15)
+    cpu_iowait_ratio: Level = Level(0.20, 0.50)
+    cpu_pressure_some_avg10: Level = Level(25.0, 60.0)
+    memory_available_ratio_below: Level = Level(0.10, 0.05)
+    memory_pressure_some_avg10: Level = Level(10.0, 40.0)
+    swap_in_pages_per_second: Level = Level(100.0, 1000.0)
+    temperature_celsius: Level = Level(None, None)
+    domain_steal_ratio: Level = Level(0.05, 0.15)
+    balloon_usable_ratio_below: Level = Level(0.10, 0.05)
+    balloon_squeeze_ratio: Level = Level(0.25, 0.50)
+    ntp_offset_seconds: Level = Level(0.1, 1.0)
+    ntp_stratum_max: int = 10
+    snmp_latency_seconds: Level = Level(0.5, 2.0)
+
+
+@dataclass(frozen=True)
+class LibvirtConfig:
+    """How to reach the hypervisor."""
+
+    uri: str = "qemu:///system"
+    interval: float = field(default=2.0, metadata=_chk(positive))
+    timeout: float = field(default=5.0, metadata=_chk(positive))
+
+
+@dataclass(frozen=True)
+class SnmpOid:
+    """One extra OID to poll on a target."""
+
+    name: str
+    oid: str
+    unit: str | None = None
+    scale: float = 1.0
+    warn: float | None = None
+    crit: float | None = None
+
+
+@dataclass(frozen=True)
+class SnmpTarget:
+    """One SNMP agent (switch, UPS, PDU)."""
+
+    name: str
+    host: str
+    port: int = field(default=161, metadata=_chk(port))
+    version: Literal["3", "2c"] = "3"
+    user: str | None = None
+    community: Secret | None = None
+    auth_protocol: Literal["MD5", "SHA", "SHA-224", "SHA-256", "SHA-384", "SHA-512"] | None = None
+    auth_key: Secret | None = None
+    priv_protocol: Literal["DES", "AES-128", "AES-192", "AES-256"] | None = None
+    priv_key: Secret | None = None
+    context: str = ""
+    timeout: float = field(default=1.0, metadata=_chk(positive))
+    retries: int = 1
+    interval: float = field(default=10.0, metadata=_chk(positive))
+    profiles: tuple[str, ...] = ("system",)
+    oids: tuple[SnmpOid, ...] = ()
+
+
+@dataclass(frozen=True)
+class SnmpConfig:
+    """SNMP polling of nearby devices."""
+
+    targets: tuple[SnmpTarget, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChronyConfig:
+    """Where chronyd's command interface is."""
+
+    socket: str | None = None
+    host: str | None = None
+    port: int = field(default=323, metadata=_chk(port))
+
+
+@dataclass(frozen=True)
+class PtpConfig:
+    """linuxptp management client settings."""
+
+    domain: int = 0
+    uds: str | None = None
+
+
+@dataclass(frozen=True)
+class NtpConfig:
+    """Time sources."""
+
+    interval: float = field(default=5.0, metadata=_chk(positive))
+    chrony: ChronyConfig = ChronyConfig()
+    servers: tuple[str, ...] = ()
+    ptp: PtpConfig = PtpConfig()
+    timeout: float = field(default=2.0, metadata=_chk(positive))
+
+
+@dataclass(frozen=True)
+class SensorOverride:
+    """Thresholds for the sensors whose ``chip/label`` matches ``match`` (a glob)."""
+
+    match: str
+    high: float | None = None
+    critical: float | None = None
+
+
+@dataclass(frozen=True)
+class SensorsConfig:
+    """Temperature sensors."""
+
+    overrides: tuple[SensorOverride, ...] = ()
+    read_timeout: float = field(default=0.5, metadata=_chk(positive))
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """NIC expectations."""
+
+    expected_speed_mbps: dict[str, int] = field(default_factory=dict)
+    ignore: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ActionsConfig:
+    """Mutating actions."""
+
+    restart_allowlist: tuple[str, ...] | None = None
+    audit_log: str | None = None
+    timeout: float = field(default=30.0, metadata=_chk(positive))
+
+
+@dataclass(frozen=True)
+class KioskConfig:
+    """Rack-screen kiosk mode."""
+
+    cycle_seconds: float = field(default=10.0, metadata=_chk(positive))
+    exit_chord: str | None = None
+
+
+DEFAULT_SERVICES = ("libvirtd", "virtlogd", "chronyd", "snmpd", "sshd", "node_exporter")
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole effective configuration."""
+
+    interval: float = field(default=1.0, metadata=_chk(positive))
+    read_only: bool = False
+    kiosk: bool = False
+    theme: str = "dark"
+    procfs: str = "/proc"
+    sysfs: str = "/sys"
+    log_file: str | None = None
+    show_kernel_threads: bool = False
+    keymap: dict[str, str] = field(default_factory=dict)
+    thresholds: Thresholds = Thresholds()
+    libvirt: LibvirtConfig = LibvirtConfig()
+    snmp: SnmpConfig = SnmpConfig()
+    ntp: NtpConfig = NtpConfig()
+    sensors: SensorsConfig = SensorsConfig()
+    network: NetworkConfig = NetworkConfig()
+    services: tuple[str, ...] = DEFAULT_SERVICES
+    actions: ActionsConfig = ActionsConfig()
+    kiosk_options: KioskConfig = KioskConfig()
+    # Filled by the loader, not by the file.
+    source_file: str | None = field(default=None, metadata={"internal": True})
+    warnings: tuple[str, ...] = field(default=(), metadata={"internal": True})

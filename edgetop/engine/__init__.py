@@ -1,0 +1,1 @@
+"""Scheduling, storage, derivation and alerting; no Textual here."""

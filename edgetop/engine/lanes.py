@@ -1,0 +1,139 @@
+"""Run collectors: each on its own schedule, grouped in lanes with their own threads.
+
+A lane is a source family (local /proc+/sys, libvirt, SNMP, NTP, services). Synchronous
+collectors of a lane run in that lane's thread pool, so a hung hypervisor blocks only
+the libvirt lane; asynchronous ones (SNMP) run on the event loop. A collection that
+outlives its timeout is reported unavailable and no second call is started until the
+first returns: a hung driver costs one thread, not one per tick.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from edgetop.collectors.registry import Collect, CollectorSpec, Context
+from edgetop.engine.reading import Reading, Status
+from edgetop.engine.store import Sample, Store
+from edgetop.errors import SourceUnavailable
+
+log = logging.getLogger(__name__)
+
+OnSample = Callable[[Sample], None]
+
+
+class SpecRunner:
+    """Runs one collector, periodically or once."""
+
+    def __init__(self, spec: CollectorSpec, ctx: Context, store: Store, executor: ThreadPoolExecutor) -> None:
+        """Prepare to run ``spec``; its sources are opened on the first run."""
+        self.spec = spec
+        self.ctx = ctx
+        self.store = store
+        self.executor = executor
+        self.interval = spec.interval if spec.interval is not None else ctx.config.interval
+        self.timeout = max(5.0, 2 * self.interval)
+        self._collect: Collect | None = None
+        self._pending: asyncio.Future[Any] | None = None
+        self._pending_since = 0.0
+
+    async def collect_once(self) -> Sample:
+        """Collect once, store the reading and return the resulting sample."""
+        started_wall = time.time()
+        t0 = time.perf_counter()
+        status, value, reason = Status.OK, None, None
+        try:
+            value = await self._run()
+        except SourceUnavailable as err:
+            status, reason = Status.UNAVAILABLE, str(err) or "unavailable"
+        except TimeoutError:
+            status, reason = Status.UNAVAILABLE, f"no answer within {self.timeout:g} s"
+        except Exception as err:
+            log.exception("collector %s failed", self.spec.name)
+            status, reason = Status.FAILED, f"{type(err).__name__}: {err}"
+        duration = time.perf_counter() - t0
+        reading = Reading(
+            self.spec.name, status, value, reason, duration, started_wall + duration, time.monotonic()
+        )
+        return self.store.update(self.spec, reading)
+
+    async def _run(self) -> Any:
+        loop = asyncio.get_running_loop()
+        if self._pending is not None:
+            if not self._pending.done():
+                waited = time.monotonic() - self._pending_since
+                raise SourceUnavailable(f"previous collection still running after {waited:.0f} s")
+            self._pending = None
+        if self._collect is None:
+            self._collect = await loop.run_in_executor(self.executor, self.spec.build, self.ctx)
+        collect = self._collect
+        if inspect.iscoroutinefunction(collect) or inspect.iscoroutinefunction(getattr(collect, "__call__", None)):
+            return await asyncio.wait_for(collect(), self.timeout)
+        future = loop.run_in_executor(self.executor, collect)
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), self.timeout)
+        except TimeoutError:
+            self._pending, self._pending_since = future, time.monotonic() - self.timeout
+            raise
+
+    async def run_forever(self, on_sample: OnSample) -> None:
+        """Collect every ``interval`` seconds, re-arming after each run finishes."""
+        while True:
+            started = time.monotonic()
+            on_sample(await self.collect_once())
+            await asyncio.sleep(max(0.05, self.interval - (time.monotonic() - started)))
+
+    def close(self) -> None:
+        """Release what the collector opened."""
+        if self._collect is not None and self.spec.close is not None:
+            try:
+                self.spec.close(self._collect)
+            except Exception:  # closing must never raise into shutdown
+                log.exception("closing %s", self.spec.name)
+        self._collect = None
+
+
+class Engine:
+    """All collectors, grouped in lanes, over one store."""
+
+    def __init__(self, ctx: Context, specs: list[CollectorSpec], store: Store | None = None) -> None:
+        """Create runners for ``specs``; nothing runs yet."""
+        self.ctx = ctx
+        self.store = store or Store(ctx.config)
+        self.specs = specs
+        self._executors: dict[str, ThreadPoolExecutor] = {}
+        self.runners: list[SpecRunner] = []
+        for spec in specs:
+            lane_specs = sum(1 for s in specs if s.lane == spec.lane)
+            executor = self._executors.get(spec.lane)
+            if executor is None:
+                executor = ThreadPoolExecutor(max_workers=lane_specs + 1, thread_name_prefix=f"lane-{spec.lane}")
+                self._executors[spec.lane] = executor
+            self.runners.append(SpecRunner(spec, ctx, self.store, executor))
+
+    def lanes(self) -> dict[str, list[SpecRunner]]:
+        """Runners by lane name."""
+        out: dict[str, list[SpecRunner]] = {}
+        for runner in self.runners:
+            out.setdefault(runner.spec.lane, []).append(runner)
+        return out
+
+    async def collect_round(self) -> list[Sample]:
+        """Run every collector once, concurrently."""
+        return list(await asyncio.gather(*(r.collect_once() for r in self.runners)))
+
+    async def run_forever(self, on_sample: OnSample) -> None:
+        """Run every collector on its schedule until cancelled."""
+        await asyncio.gather(*(r.run_forever(on_sample) for r in self.runners))
+
+    def close(self) -> None:
+        """Close sources and stop lane threads without waiting for hung calls."""
+        for runner in self.runners:
+            runner.close()
+        for executor in self._executors.values():
+            executor.shutdown(wait=False, cancel_futures=True)

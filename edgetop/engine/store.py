@@ -1,0 +1,129 @@
+"""The latest sample of every collector, its derived view, alerts and history rings."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from edgetop.collectors.registry import CollectorSpec
+from edgetop.config_schema import Config
+from edgetop.engine.alerts import Alert, Severity
+from edgetop.engine.reading import Reading, Status
+
+log = logging.getLogger(__name__)
+
+HISTORY_LENGTH = 120
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """What the UI and exporters see for one collector.
+
+    Attributes:
+        spec: the collector's spec.
+        reading: the latest reading (ok, unavailable or failed).
+        view: the view derived from this reading; None unless it is ok.
+        last_view: the last good view (shown greyed while the source is down).
+        last_ok_timestamp: wall time of the last good reading, or None.
+        alerts: alerts raised by this view.
+    """
+
+    spec: CollectorSpec
+    reading: Reading
+    view: Any
+    last_view: Any
+    last_ok_timestamp: float | None
+    alerts: tuple[Alert, ...]
+
+
+class Store:
+    """Keeps the latest samples. Written from the engine's loop, read by UI and exporters."""
+
+    def __init__(self, config: Config, history_length: int = HISTORY_LENGTH) -> None:
+        """Create an empty store."""
+        self.config = config
+        self.history_length = history_length
+        self._samples: dict[str, Sample] = {}
+        self._previous_raw: dict[str, tuple[Any, float]] = {}
+        self._history: dict[str, deque[float | None]] = {}
+        self._lock = threading.Lock()  # the Prometheus HTTP thread reads concurrently
+
+    def update(self, spec: CollectorSpec, reading: Reading) -> Sample:
+        """Record a reading: derive its view, evaluate alerts, extend history rings."""
+        previous = self.get(spec.name)
+        view: Any = None
+        alerts: tuple[Alert, ...] = ()
+        reading_out = reading
+        if reading.ok:
+            prev_raw = self._previous_raw.get(spec.name)
+            elapsed = reading.monotonic - prev_raw[1] if prev_raw else 0.0
+            try:
+                view = spec.derive(prev_raw[0] if prev_raw else None, reading.value, elapsed)
+                alerts = tuple(spec.alerts(view, self.config))
+                series = spec.history(view)
+            except Exception as err:  # a bug in derive must not take the lane down
+                log.exception("deriving %s failed", spec.name)
+                reading_out = _as_failed(reading, f"derive: {type(err).__name__}: {err}")
+                view, alerts, series = None, (), {}
+            else:
+                self._previous_raw[spec.name] = (reading.value, reading.monotonic)
+            for key, value in series.items():
+                ring = self._history.setdefault(f"{spec.name}.{key}", deque(maxlen=self.history_length))
+                ring.append(value)
+        last_view = view if view is not None else (previous.last_view if previous else None)
+        last_ok = reading.timestamp if view is not None else (previous.last_ok_timestamp if previous else None)
+        sample = Sample(spec, reading_out, view, last_view, last_ok, alerts)
+        with self._lock:
+            self._samples[spec.name] = sample
+        return sample
+
+    def get(self, name: str) -> Sample | None:
+        """The latest sample of collector ``name``, or None before its first run."""
+        with self._lock:
+            return self._samples.get(name)
+
+    def samples(self) -> dict[str, Sample]:
+        """A copy of every latest sample, by collector name."""
+        with self._lock:
+            return dict(self._samples)
+
+    def history(self, key: str) -> list[float | None]:
+        """The recent values of series ``key`` (``collector.series``), oldest first."""
+        ring = self._history.get(key)
+        return list(ring) if ring is not None else []
+
+    def alerts(self) -> list[Alert]:
+        """Every active alert, critical first."""
+        out = [a for s in self.samples().values() for a in s.alerts]
+        out.sort(key=lambda a: (a.severity is not Severity.CRITICAL, a.source, a.subject))
+        return out
+
+    def status_counts(self) -> dict[Status, int]:
+        """How many collectors are ok, unavailable and failed."""
+        counts = dict.fromkeys(Status, 0)
+        for sample in self.samples().values():
+            counts[sample.reading.status] += 1
+        return counts
+
+
+def _as_failed(reading: Reading, reason: str) -> Reading:
+    return Reading(
+        reading.collector, Status.FAILED, None, reason, reading.duration_seconds, reading.timestamp, reading.monotonic
+    )
+
+
+def merge_sections(values: Iterable[Any]) -> Any:
+    """Merge JSON sections of specs that share a key: lists concatenate, mappings update."""
+    merged: Any = None
+    for value in values:
+        if merged is None:
+            merged = list(value) if isinstance(value, list) else dict(value) if isinstance(value, dict) else value
+        elif isinstance(merged, list) and isinstance(value, list):
+            merged.extend(value)
+        elif isinstance(merged, dict) and isinstance(value, dict):
+            merged.update(value)
+    return merged

@@ -1,0 +1,1 @@
+"""How to reach data: rooted filesystems, daemon connections, protocol sessions."""

@@ -1,0 +1,116 @@
+"""Rooted views of ``/proc`` and ``/sys``.
+
+Like node_exporter's ``--path.procfs``/``--path.sysfs``, every read goes through a root
+so that the whole program runs against a fixture tree. Missing files and permission
+errors become :class:`~edgetop.errors.SourceUnavailable` with a readable reason.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+from edgetop.errors import SourceUnavailable
+
+# Cap every read: sysfs attributes are one page at most, /proc files we parse are
+# small; a runaway file must not make a collector allocate without bound.
+MAX_READ_BYTES = 4 * 1024 * 1024
+
+_ABSENT_ERRNOS = {errno.ENOENT, errno.ENOTDIR, errno.ESRCH, errno.ENODEV, errno.ENXIO}
+
+
+def describe_oserror(err: OSError, path: Path | str) -> str:
+    """Say in words why ``path`` could not be read."""
+    if err.errno in _ABSENT_ERRNOS:
+        return f"{path} does not exist"
+    if err.errno in (errno.EACCES, errno.EPERM):
+        return f"permission denied reading {path}"
+    if err.errno in (errno.EAGAIN, errno.ENODATA, errno.EIO):
+        return f"{path}: the driver returned {errno.errorcode.get(err.errno or 0, err.errno)}"
+    return f"{path}: {err.strerror or err}"
+
+
+class RootedFS:
+    """A read-only view of a directory tree such as ``/proc`` or ``/sys``."""
+
+    def __init__(self, root: str | Path) -> None:
+        """Create a view rooted at ``root`` (``/proc``, ``/sys`` or a fixture)."""
+        self.root = Path(root)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self.root)!r})"
+
+    def path(self, rel: str) -> Path:
+        """Return the absolute path of ``rel`` (a path relative to the root)."""
+        return self.root / rel.lstrip("/")
+
+    def exists(self, rel: str) -> bool:
+        """Tell whether ``rel`` exists under the root."""
+        return self.path(rel).exists()
+
+    def read_text(self, rel: str) -> str:
+        """Read a whole file as text.
+
+        Raises:
+            SourceUnavailable: the file is missing, unreadable, or the driver refused.
+        """
+        p = self.path(rel)
+        try:
+            with open(p, "rb") as fh:
+                data = fh.read(MAX_READ_BYTES)
+        except OSError as err:
+            raise SourceUnavailable(describe_oserror(err, p)) from err
+        return data.decode("utf-8", errors="replace")
+
+    def read_optional(self, rel: str) -> str | None:
+        """Read a file, or return None when it is absent or unreadable."""
+        try:
+            return self.read_text(rel)
+        except SourceUnavailable:
+            return None
+
+    def read_int(self, rel: str) -> int | None:
+        """Read a file holding one integer; None when absent, unreadable or not a number."""
+        text = self.read_optional(rel)
+        if text is None:
+            return None
+        try:
+            return int(text.strip())
+        except ValueError:
+            return None
+
+    def read_str(self, rel: str) -> str | None:
+        """Read a one-line attribute, stripped; None when absent or unreadable."""
+        text = self.read_optional(rel)
+        return None if text is None else text.strip()
+
+    def listdir(self, rel: str = "") -> list[str]:
+        """List a directory, sorted; an absent directory is an empty list."""
+        try:
+            return sorted(os.listdir(self.path(rel)))
+        except OSError:
+            return []
+
+    def readlink(self, rel: str) -> str | None:
+        """Return a symlink's target, or None."""
+        try:
+            return os.readlink(self.path(rel))
+        except OSError:
+            return None
+
+
+class ProcFS(RootedFS):
+    """``/proc`` or a fixture standing in for it."""
+
+    def __init__(self, root: str | Path = "/proc") -> None:
+        """Create a view of ``root`` (default ``/proc``)."""
+        super().__init__(root)
+
+
+class SysFS(RootedFS):
+    """``/sys`` or a fixture standing in for it."""
+
+    def __init__(self, root: str | Path = "/sys") -> None:
+        """Create a view of ``root`` (default ``/sys``)."""
+        super().__init__(root)

@@ -1,0 +1,1 @@
+"""The Textual front end. Only this package (and actions' UI glue) imports Textual."""

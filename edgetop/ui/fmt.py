@@ -1,0 +1,95 @@
+"""Formatting values for the screen. Names from outside are always literal ``Text``."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from rich.text import Text
+
+NA = "n/a"
+
+
+def console_mode() -> bool:
+    """True on the Linux console (``TERM=linux``): 16 colours, a small font, no fancy glyphs."""
+    return os.environ.get("TERM", "") == "linux" or os.environ.get("EDGETOP_ASCII") == "1"
+
+
+def literal(value: object, style: str = "") -> Text:
+    """Render a name from the outside world as literal text, never as markup."""
+    return Text("" if value is None else str(value), style=style, no_wrap=True)
+
+
+def pct(ratio: float | None, digits: int = 1) -> str:
+    """Format a 0..1 ratio as a percentage; unknown is ``n/a``."""
+    return NA if ratio is None else f"{ratio * 100:.{digits}f}%"
+
+
+def num(value: float | None, digits: int = 1, unit: str = "") -> str:
+    """Format a number with an optional unit; unknown is ``n/a``."""
+    if value is None:
+        return NA
+    return f"{value:.{digits}f}{unit}"
+
+
+_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
+
+
+def size(nbytes: float | None) -> str:
+    """Format bytes in binary units (``1.5GiB``); unknown is ``n/a``."""
+    if nbytes is None:
+        return NA
+    value = float(nbytes)
+    for unit in _UNITS:
+        if abs(value) < 1024 or unit == _UNITS[-1]:
+            return f"{value:.0f}{unit}" if unit == "B" else f"{value:.1f}{unit}"
+        value /= 1024
+    return NA  # pragma: no cover
+
+
+def rate_bytes(per_second: float | None) -> str:
+    """Format a byte rate."""
+    return NA if per_second is None else f"{size(per_second)}/s"
+
+
+def duration(seconds: float | None) -> str:
+    """Format a duration compactly: ``3d04h``, ``5h12m``, ``4m05s``, ``12s``."""
+    if seconds is None:
+        return NA
+    s = int(seconds)
+    days, rem = divmod(s, 86400)
+    hours, rem = divmod(rem, 3600)
+    minutes, secs = divmod(rem, 60)
+    if days:
+        return f"{days}d{hours:02d}h"
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    if minutes:
+        return f"{minutes}m{secs:02d}s"
+    return f"{secs}s"
+
+
+def age(timestamp: float | None, now: float | None = None) -> str:
+    """How long ago ``timestamp`` (epoch seconds) was."""
+    if timestamp is None:
+        return NA
+    return duration(max(0.0, (now if now is not None else time.time()) - timestamp))
+
+
+def cpu_list(cpus: tuple[int, ...] | list[int] | frozenset[int] | set[int] | None) -> str:
+    """Format CPUs as the kernel's list syntax: ``0-3,8``."""
+    if cpus is None:
+        return NA
+    ordered = sorted(set(cpus))
+    if not ordered:
+        return "-"
+    parts: list[str] = []
+    start = prev = ordered[0]
+    for c in ordered[1:] + [None]:  # type: ignore[list-item]
+        if c is not None and c == prev + 1:
+            prev = c
+            continue
+        parts.append(str(start) if start == prev else f"{start}-{prev}")
+        if c is not None:
+            start = prev = c
+    return ",".join(parts)

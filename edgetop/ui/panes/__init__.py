@@ -1,0 +1,1 @@
+"""Panes: dumb renderers of the latest samples in the store."""
