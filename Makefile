@@ -1,0 +1,45 @@
+# edgetop: two commands set everything up on a fresh Debian/Ubuntu machine.
+#   make run   system packages, .venv, install, start edgetop on this machine
+#   make test  test packages too, then the whole suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# Needed to build libvirt-python.
+APT_RUN := libvirt-dev pkg-config gcc python3-venv
+# Real daemons and tools the test suite drives (DESIGN §9 level 4).
+APT_TEST := snmpd snmp chrony libvirt-daemon libvirt-clients libvirt-daemon-driver-qemu \
+            qemu-system-x86 qemu-utils iproute2 tmux linuxptp
+
+.PHONY: run test demo bench screenshots deps deps-test lint typecheck clean
+
+run: deps
+	$(VENV)/bin/edgetop
+
+demo: deps
+	$(VENV)/bin/edgetop --demo
+
+test: deps-test
+	$(PY) -m pytest -q -p no:cacheprovider
+
+lint: deps-test
+	$(VENV)/bin/ruff check edgetop tests benchmarks
+	$(VENV)/bin/mypy
+
+bench: deps-test
+	$(PY) benchmarks/run.py
+
+screenshots: deps-test
+	$(PY) -m pytest -q tests/ui/test_screenshots.py --snapshot-update -p no:cacheprovider
+	$(PY) tools/screenshots.py
+
+deps:
+	@scripts/ensure-packages.sh $(APT_RUN)
+	@scripts/ensure-venv.sh $(PYTHON) $(VENV) .
+
+deps-test:
+	@scripts/ensure-packages.sh $(APT_RUN) $(APT_TEST)
+	@scripts/ensure-venv.sh $(PYTHON) $(VENV) '.[dev]'
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info
