@@ -117,7 +117,11 @@ def _as_failed(reading: Reading, reason: str) -> Reading:
 
 
 def merge_sections(values: Iterable[Any]) -> Any:
-    """Merge JSON sections of specs that share a key: lists concatenate, mappings update."""
+    """Merge JSON sections of specs that share a key.
+
+    Lists concatenate; mappings merge key by key, concatenating list values (several
+    NTP sources each give ``{"sources": [...]}``) and updating the rest.
+    """
     merged: Any = None
     for value in values:
         if merged is None:
@@ -125,5 +129,9 @@ def merge_sections(values: Iterable[Any]) -> Any:
         elif isinstance(merged, list) and isinstance(value, list):
             merged.extend(value)
         elif isinstance(merged, dict) and isinstance(value, dict):
-            merged.update(value)
+            for key, item in value.items():
+                if isinstance(merged.get(key), list) and isinstance(item, list):
+                    merged[key] = [*merged[key], *item]
+                else:
+                    merged[key] = item
     return merged

@@ -1,0 +1,1 @@
+"""Everything that changes the node: intents, policy, runner, audit, backends."""

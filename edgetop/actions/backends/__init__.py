@@ -1,0 +1,1 @@
+"""Backends execute validated intents; argv lists only, never a shell."""
