@@ -116,6 +116,7 @@ MODULES: tuple[str, ...] = (
     "edgetop.collectors.cpu",
     "edgetop.collectors.memory",
     "edgetop.collectors.processes",
+    "edgetop.collectors.libvirt_domains",
 )
 
 # Sections of the JSON contract whose collectors are not built yet: they are present in

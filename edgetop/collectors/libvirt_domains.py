@@ -1,0 +1,279 @@
+"""libvirt domains: one bulk ``getAllDomainStats`` call per tick, per-group fallbacks.
+
+The bulk call asks for the groups state, cpu-total, balloon, vcpu, interface and block
+with ``VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT`` (a domain busy with a monitor job
+then reports what it can instead of stalling the whole tick). Where the driver left a
+group out for a domain that has a running QEMU (the test driver answers only
+``state``), that group alone is fetched per domain: ``info``, ``memoryStats``,
+``vcpus``, ``interfaceStats``, ``blockStats``. ``vcpus()`` is also called for every
+active domain for the host CPU each vCPU runs on and its affinity, which the bulk
+stats do not carry. Delay missing from libvirt is read from QEMU's vCPU threads'
+schedstat (:mod:`vcpu_schedstat`) on a local QEMU hypervisor.
+
+The derived view, JSON, alerts and metrics live in :mod:`libvirt_view`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import urlsplit
+
+from edgetop.collectors import libvirt_view as view
+from edgetop.collectors.libvirt_stats import (
+    GROUP_BITS,
+    DomainStats,
+    DomainXml,
+    VcpuStats,
+    cpumap_to_cpus,
+    parse_block_stats,
+    parse_bulk_record,
+    parse_domain_xml,
+    parse_interface_stats,
+    parse_memory_stats,
+    with_source,
+)
+from edgetop.collectors.registry import CollectorSpec, Context
+from edgetop.collectors.vcpu_schedstat import find_qemu_pids, read_vcpu_threads
+from edgetop.errors import ParseError
+from edgetop.sources.fs import ProcFS
+from edgetop.sources.libvirt_conn import Hypervisor, LibvirtConnection, acquire, is_connection_error, release
+
+ALL_GROUPS = sum(GROUP_BITS.values())
+_NOWAIT = 1 << 29  # VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT (libvirt >= 4.5)
+_ERR_NO_DOMAIN = 42
+_FLAG_REJECTED = {3, 8, 74}  # NO_SUPPORT, INVALID_ARG, ARGUMENT_UNSUPPORTED
+DEMO_XML = "libvirt/node.xml"
+
+
+@dataclass(frozen=True, slots=True)
+class DomainsRaw:
+    """One tick of the domains collector.
+
+    Attributes:
+        domains: every domain, sorted by name.
+        hypervisor: the hypervisor's identity, from the connection.
+        bulk_seconds: how long the bulk call took.
+        fallback_calls: per-domain calls made for groups the bulk call lacked.
+        vanished: domains that disappeared during the tick (skipped).
+
+    """
+
+    domains: tuple[DomainStats, ...]
+    hypervisor: Hypervisor | None
+    bulk_seconds: float
+    fallback_calls: int = 0
+    vanished: tuple[str, ...] = ()
+
+
+def is_local(uri: str) -> bool:
+    """Tell whether ``uri`` names this host (no remote host part): /proc then shows its QEMUs."""
+    parts = urlsplit(uri)
+    return not parts.hostname and "+" not in parts.scheme.replace("+unix", "")
+
+
+class DomainsCollector:
+    """The collect callable of the ``domains`` spec. Holds the connection and an XML cache."""
+
+    def __init__(self, conn: LibvirtConnection, procfs: ProcFS, demo: Any | None = None) -> None:
+        """Collect over ``conn``; ``demo`` (``--demo`` only) varies the test driver's frozen counters."""
+        self.conn = conn
+        self.procfs = procfs
+        self.demo = demo
+        self._nowait = True
+        # Device names per domain, keyed by (uuid, domain id): a restarted domain gets a
+        # new id, so its XML is read again. Source metadata, not data.
+        self._xml: dict[str, tuple[int | None, DomainXml]] = {}
+
+    def __call__(self) -> DomainsRaw:
+        """Collect once (runs in the libvirt lane's thread)."""
+        raw: DomainsRaw = self.conn.call(self._collect)
+        if self.demo is not None:
+            raw = replace(raw, domains=tuple(self.demo.apply(d) for d in raw.domains))
+        return raw
+
+    def _bulk(self, conn: Any) -> list[tuple[Any, dict[str, Any]]]:
+        lv = self.conn.libvirt
+        if self._nowait:
+            try:
+                return list(conn.getAllDomainStats(ALL_GROUPS, _NOWAIT))
+            except lv.libvirtError as err:
+                if err.get_error_code() not in _FLAG_REJECTED:
+                    raise
+                self._nowait = False  # an older daemon: ask without the flag from now on
+        return list(conn.getAllDomainStats(ALL_GROUPS, 0))
+
+    def _collect(self, conn: Any) -> DomainsRaw:
+        lv = self.conn.libvirt
+        t0 = time.perf_counter()
+        records = self._bulk(conn)
+        bulk_seconds = time.perf_counter() - t0
+        out: list[DomainStats] = []
+        vanished: list[str] = []
+        calls = 0
+        for dom, stats in records:
+            name = dom.name()
+            try:
+                dstats = parse_bulk_record(name, dom.UUIDString(), stats, dom.ID())
+                dstats, n = self._fill(dom, dstats)
+                calls += n
+            except lv.libvirtError as err:
+                if is_connection_error(err, conn):
+                    raise
+                if err.get_error_code() == _ERR_NO_DOMAIN:
+                    vanished.append(name)  # destroyed or undefined mid-tick: gone from the table
+                    continue
+                dstats = replace(parse_bulk_record(name, dom.UUIDString(), stats), error=str(err))
+            out.append(dstats)
+        hyp = self.conn.hypervisor
+        if hyp is not None and hyp.name == "QEMU" and is_local(self.conn.uri):
+            out = self._schedstat(out)
+        out.sort(key=lambda d: (d.name, d.uuid))
+        return DomainsRaw(tuple(out), hyp, bulk_seconds, calls, tuple(vanished))
+
+    def _fill(self, dom: Any, d: DomainStats) -> tuple[DomainStats, int]:
+        """Fetch per domain what the bulk call left out; return the domain and the call count."""
+        missing = {g for g, how in d.sources if how == "none"}
+        calls = 0
+        info: list[Any] | None = None
+        if "balloon" in missing or (d.active and ("cpu-total" in missing or d.vcpus is None)):
+            info, calls = dom.info(), calls + 1  # [state, maxMem KiB, memory KiB, nrVirtCpu, cpuTime ns]
+        if info is not None:
+            if d.vcpus is None:
+                d = replace(d, vcpus=int(info[3]))
+            if "cpu-total" in missing and d.active:
+                d = with_source(replace(d, cpu_time_seconds_total=info[4] * 1e-9), "cpu-total", "fallback")
+            if "balloon" in missing:
+                mem = dom.memoryStats() if d.active else {}
+                calls += int(d.active)
+                d = with_source(replace(d, balloon=parse_memory_stats(mem, info[2], info[1])), "balloon", "fallback")
+        if not d.active:
+            return d, calls
+        d, n = self._vcpus(dom, d, "vcpu" in missing)
+        calls += n
+        if "interface" in missing or "block" in missing:
+            xml = self._domain_xml(dom, d)
+            calls += 1
+            if "interface" in missing:
+                nics = []
+                for nic in xml.nics:
+                    nics.append(parse_interface_stats(nic, dom.interfaceStats(nic)))
+                    calls += 1
+                d = with_source(replace(d, nics=tuple(nics)), "interface", "fallback")
+            if "block" in missing:
+                disks = []
+                for dev, path in xml.disks:
+                    disks.append(parse_block_stats(dev, path, dom.blockStats(dev)))
+                    calls += 1
+                d = with_source(replace(d, disks=tuple(disks)), "block", "fallback")
+        return d, calls
+
+    def _vcpus(self, dom: Any, d: DomainStats, fallback: bool) -> tuple[DomainStats, int]:
+        """Merge ``vcpus()`` (pCPU, affinity, and the times when the bulk lacked them)."""
+        infos, maps = dom.vcpus()
+        bulk = {v.id: v for v in d.vcpu_list}
+        merged = []
+        for i, (num, state, cpu_ns, pcpu) in enumerate(infos):
+            v = bulk.get(num, VcpuStats(id=num))
+            merged.append(replace(
+                v,
+                state=v.state if v.state is not None else state,
+                cpu=pcpu if pcpu >= 0 else None,
+                affinity=cpumap_to_cpus(maps[i]) if i < len(maps) else None,
+                time_seconds_total=v.time_seconds_total if v.time_seconds_total is not None else cpu_ns * 1e-9,
+            ))
+        seen = {v.id for v in merged}
+        merged.extend(v for v in d.vcpu_list if v.id not in seen)
+        merged.sort(key=lambda v: v.id)
+        d = replace(d, vcpu_list=tuple(merged), vcpus=d.vcpus if d.vcpus is not None else len(merged))
+        return (with_source(d, "vcpu", "fallback") if fallback else d), 1
+
+    def _domain_xml(self, dom: Any, d: DomainStats) -> DomainXml:
+        cached = self._xml.get(d.uuid)
+        if cached is not None and cached[0] == d.id:
+            return cached[1]
+        try:
+            parsed = parse_domain_xml(dom.XMLDesc(0))
+        except ParseError:
+            parsed = DomainXml()
+        self._xml[d.uuid] = (d.id, parsed)
+        return parsed
+
+    def _schedstat(self, domains: list[DomainStats]) -> list[DomainStats]:
+        """Add QEMU pids, vCPU tids and (where libvirt lacks it) delay from /proc schedstat."""
+        if not any(d.active for d in domains):
+            return domains
+        pids = find_qemu_pids(self.procfs)
+        out = []
+        for d in domains:
+            pid = pids.get(d.uuid.lower()) if d.active else None
+            if pid is None:
+                out.append(d)
+                continue
+            threads = read_vcpu_threads(self.procfs, pid)
+            vcpus = []
+            for v in d.vcpu_list:
+                t = threads.get(v.id)
+                if t is None:
+                    vcpus.append(v)
+                elif v.delay_seconds_total is None:
+                    vcpus.append(replace(v, tid=t.tid, delay_seconds_total=t.wait_ns_total * 1e-9,
+                                         delay_source="schedstat"))
+                else:
+                    vcpus.append(replace(v, tid=t.tid))
+            out.append(replace(d, qemu_pid=pid, vcpu_list=tuple(vcpus)))
+        return out
+
+
+class HypervisorCollector:
+    """The collect callable of the ``hypervisor`` spec: the connection's identity."""
+
+    def __init__(self, conn: LibvirtConnection) -> None:
+        """Describe the hypervisor behind ``conn``."""
+        self.conn = conn
+
+    def __call__(self) -> Hypervisor:
+        """Return the hypervisor (connecting if needed); a liveness check catches a drop."""
+        self.conn.call(lambda c: c.getLibVersion())
+        hyp = self.conn.hypervisor
+        if hyp is None:  # pragma: no cover - set by every successful connect
+            raise RuntimeError("connected without a description")
+        return hyp
+
+
+def connection_uri(ctx: Context) -> str:
+    """Return the URI to watch: the bundled test-driver node with ``--demo``, else the config's."""
+    if ctx.demo:
+        return f"test://{(ctx.demo_dir / DEMO_XML).resolve()}"
+    return ctx.config.libvirt.uri
+
+
+def _build_domains(ctx: Context) -> DomainsCollector:
+    demo = None
+    if ctx.demo:
+        from edgetop.sources.libvirt_demo import DemoVariation
+
+        demo = DemoVariation()
+    return DomainsCollector(acquire(connection_uri(ctx)), ctx.procfs, demo)
+
+
+def _close(collect: Any) -> None:
+    release(collect.conn)
+
+
+def specs(ctx: Context) -> list[CollectorSpec]:
+    """Build the ``domains`` and ``hypervisor`` collectors of the libvirt lane."""
+    interval = ctx.config.libvirt.interval
+    return [
+        CollectorSpec(
+            name="domains", lane="libvirt", json_key="domains", pane="domains", interval=interval,
+            build=_build_domains, derive=view.derive, to_json=view.to_json, empty_json=list,
+            alerts=view.alerts, metrics=view.metrics, history=view.history, close=_close,
+        ),
+        CollectorSpec(
+            name="hypervisor", lane="libvirt", json_key="host", pane="domains", interval=interval,
+            build=lambda c: HypervisorCollector(acquire(connection_uri(c))),
+            to_json=view.hypervisor_json, close=_close,
+        ),
+    ]

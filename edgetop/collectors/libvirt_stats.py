@@ -1,0 +1,433 @@
+"""Pure parsers for libvirt's bulk domain statistics and domain XML.
+
+``virConnectGetAllDomainStats`` returns, per domain, a flat dict of typed parameters
+(``state.state``, ``cpu.time``, ``balloon.rss``, ``vcpu.0.delay`` …; see libvirt's
+``virConnectGetAllDomainStats`` documentation for the field list). These functions turn
+such a dict, or the results of the per-domain fallback calls, into frozen dataclasses
+with unit-suffixed names. Nothing here talks to libvirt.
+
+Units: libvirt reports CPU times in nanoseconds, memory in KiB; we store seconds and
+bytes. A value libvirt did not report stays None (never 0).
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from edgetop.errors import ParseError
+
+NS = 1e-9
+KIB = 1024
+
+# virDomainState, lower case as DESIGN §8 asks.
+STATE_NAMES: dict[int, str] = {
+    0: "nostate", 1: "running", 2: "blocked", 3: "paused", 4: "shutdown", 5: "shutoff", 6: "crashed",
+    7: "pmsuspended",
+}
+ACTIVE_STATES = frozenset({"running", "blocked", "paused", "shutdown", "pmsuspended"})
+
+# virDomain*Reason enums, per state (libvirt-domain.h).
+REASONS: dict[str, tuple[str, ...]] = {
+    "running": ("unknown", "booted", "migrated", "restored", "from snapshot", "unpaused", "migration canceled",
+                "save canceled", "wakeup", "crashed", "postcopy", "postcopy failed"),
+    "blocked": ("unknown",),
+    "paused": ("unknown", "user", "migration", "save", "dump", "I/O error", "watchdog", "from snapshot",
+               "shutting down", "snapshot", "crashed", "starting up", "postcopy", "postcopy failed", "API error"),
+    "shutdown": ("unknown", "user"),
+    "shutoff": ("unknown", "shutdown", "destroyed", "crashed", "migrated", "saved", "failed", "from snapshot",
+                "daemon"),
+    "crashed": ("unknown", "panicked"),
+    "pmsuspended": ("unknown",),
+}
+
+# The stats groups edgetop asks for, and one key that proves a group was answered for a
+# domain. The test driver answers only ``state``; a real driver skips groups for
+# inactive domains. (VIR_DOMAIN_STATS_* values from libvirt-domain.h.)
+GROUP_BITS: dict[str, int] = {"state": 1, "cpu-total": 2, "balloon": 4, "vcpu": 8, "interface": 16, "block": 32}
+GROUP_MARKERS: dict[str, str] = {
+    "state": "state.state", "cpu-total": "cpu.time", "balloon": "balloon.current", "vcpu": "vcpu.current",
+    "interface": "net.count", "block": "block.count",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class VcpuStats:
+    """One virtual CPU.
+
+    Attributes:
+        id: the vCPU number.
+        state: libvirt's vCPU state (0 offline, 1 running, 2 blocked), or None.
+        cpu: the host CPU it last ran on, or None.
+        affinity: the host CPUs it may run on, or None when unknown.
+        time_seconds_total: CPU time it used.
+        wait_seconds_total: libvirt's ``vcpu.N.wait``: time spent waiting (halted/IO), or None.
+        delay_seconds_total: time runnable but not running (the guest's steal), or None.
+        delay_source: where the delay came from: ``libvirt`` or ``schedstat``; None when unknown.
+        tid: the host thread id, when known.
+
+    """
+
+    id: int
+    state: int | None = None
+    cpu: int | None = None
+    affinity: tuple[int, ...] | None = None
+    time_seconds_total: float | None = None
+    wait_seconds_total: float | None = None
+    delay_seconds_total: float | None = None
+    delay_source: str | None = None
+    tid: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Balloon:
+    """The memory balloon as libvirt and the guest driver report it (bytes, counters)."""
+
+    current_bytes: int | None = None
+    maximum_bytes: int | None = None
+    actual_bytes: int | None = None
+    available_bytes: int | None = None
+    unused_bytes: int | None = None
+    usable_bytes: int | None = None
+    rss_bytes: int | None = None
+    disk_caches_bytes: int | None = None
+    swap_in_bytes_total: int | None = None
+    swap_out_bytes_total: int | None = None
+    major_faults_total: int | None = None
+    minor_faults_total: int | None = None
+    last_update_timestamp: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NicStats:
+    """One guest NIC, named by its host-side target device (``vnet3``, ``tap0001``)."""
+
+    name: str
+    rx_bytes_total: int | None = None
+    tx_bytes_total: int | None = None
+    rx_packets_total: int | None = None
+    tx_packets_total: int | None = None
+    rx_errors_total: int | None = None
+    tx_errors_total: int | None = None
+    rx_drops_total: int | None = None
+    tx_drops_total: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DiskStats:
+    """One guest disk, named by its target (``vda``)."""
+
+    name: str
+    path: str | None = None
+    read_bytes_total: int | None = None
+    write_bytes_total: int | None = None
+    read_requests_total: int | None = None
+    write_requests_total: int | None = None
+    capacity_bytes: int | None = None
+    allocation_bytes: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DomainStats:
+    """Everything collected for one domain in one tick (raw counters)."""
+
+    name: str
+    uuid: str
+    state: str
+    reason: str
+    id: int | None = None
+    vcpus: int | None = None
+    vcpus_max: int | None = None
+    cpu_time_seconds_total: float | None = None
+    cpu_user_seconds_total: float | None = None
+    cpu_system_seconds_total: float | None = None
+    balloon: Balloon = Balloon()
+    vcpu_list: tuple[VcpuStats, ...] = ()
+    nics: tuple[NicStats, ...] = ()
+    disks: tuple[DiskStats, ...] = ()
+    qemu_pid: int | None = None
+    sources: tuple[tuple[str, str], ...] = ()
+    """How each group was obtained: (group, ``bulk`` | ``fallback`` | ``none``)."""
+    error: str | None = None
+    """A per-domain problem this tick (a fallback call failed), in words."""
+
+    @property
+    def active(self) -> bool:
+        """True when the domain has a running QEMU (running, paused …)."""
+        return self.state in ACTIVE_STATES
+
+
+@dataclass(frozen=True, slots=True)
+class DomainXml:
+    """What edgetop needs from a domain's XML description."""
+
+    nics: tuple[str, ...] = ()
+    disks: tuple[tuple[str, str | None], ...] = ()
+    pins: tuple[tuple[int, tuple[int, ...]], ...] = ()
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return int(value)
+
+
+def _num(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _ns(value: Any) -> float | None:
+    v = _num(value)
+    return None if v is None else v * NS
+
+
+def _kib(value: Any) -> int | None:
+    v = _int(value)
+    return None if v is None else v * KIB
+
+
+def state_name(code: Any) -> str:
+    """Return libvirt's state name for ``code`` (``nostate`` when unknown)."""
+    c = _int(code)
+    return STATE_NAMES.get(c if c is not None else 0, "nostate")
+
+
+def reason_name(state: str, code: Any) -> str:
+    """Return the reason text for a state's reason code (``unknown`` when out of range)."""
+    c = _int(code)
+    names = REASONS.get(state, ("unknown",))
+    return names[c] if c is not None and 0 <= c < len(names) else "unknown"
+
+
+def groups_present(stats: Mapping[str, Any]) -> frozenset[str]:
+    """Return the stats groups a bulk record holds (by their marker keys)."""
+    return frozenset(g for g, key in GROUP_MARKERS.items() if key in stats)
+
+
+def parse_cpuset(text: str) -> tuple[int, ...]:
+    """Parse a libvirt/kernel CPU list (``0-3,^2,8``) into sorted CPUs.
+
+    Raises:
+        ParseError: the text is not a CPU list.
+
+    """
+    include: set[int] = set()
+    exclude: set[int] = set()
+    for raw in text.split(","):
+        part = raw.strip()
+        if not part:
+            continue
+        target = exclude if part.startswith("^") else include
+        part = part.lstrip("^")
+        try:
+            if "-" in part:
+                lo, hi = (int(x) for x in part.split("-", 1))
+                if lo < 0 or hi < lo or hi - lo > 65535:
+                    raise ParseError(f"bad CPU range {raw!r}")
+                target.update(range(lo, hi + 1))
+            else:
+                n = int(part)
+                if n < 0:
+                    raise ParseError(f"negative CPU {raw!r}")
+                target.add(n)
+        except ValueError as err:
+            raise ParseError(f"bad CPU list {text!r}") from err
+    return tuple(sorted(include - exclude))
+
+
+def cpumap_to_cpus(cpumap: Sequence[Any]) -> tuple[int, ...]:
+    """Turn libvirt's per-host-CPU booleans (``vcpus()``/``vcpuPinInfo()``) into CPU numbers."""
+    return tuple(i for i, on in enumerate(cpumap) if on)
+
+
+def parse_balloon(stats: Mapping[str, Any]) -> Balloon:
+    """Parse the ``balloon.*`` keys of a bulk record.
+
+    libvirt's ``balloon.current`` is the balloon size QEMU last reported (updated from
+    its BALLOON_CHANGE events), so it doubles as ``actual`` when no ``balloon.actual``
+    key is present.
+    """
+    current = _kib(stats.get("balloon.current"))
+    actual = _kib(stats.get("balloon.actual"))
+    last = _num(stats.get("balloon.last-update"))
+    return Balloon(
+        current_bytes=current,
+        maximum_bytes=_kib(stats.get("balloon.maximum")),
+        actual_bytes=actual if actual is not None else current,
+        available_bytes=_kib(stats.get("balloon.available")),
+        unused_bytes=_kib(stats.get("balloon.unused")),
+        usable_bytes=_kib(stats.get("balloon.usable")),
+        rss_bytes=_kib(stats.get("balloon.rss")),
+        disk_caches_bytes=_kib(stats.get("balloon.disk_caches")),
+        swap_in_bytes_total=_kib(stats.get("balloon.swap_in")),
+        swap_out_bytes_total=_kib(stats.get("balloon.swap_out")),
+        major_faults_total=_int(stats.get("balloon.major_fault")),
+        minor_faults_total=_int(stats.get("balloon.minor_fault")),
+        last_update_timestamp=last if last else None,  # 0 means "never updated"
+    )
+
+
+def parse_memory_stats(mem: Mapping[str, Any], current_kib: Any, maximum_kib: Any) -> Balloon:
+    """Build a :class:`Balloon` from ``virDomainMemoryStats`` plus ``info()``'s memory fields."""
+    last = _num(mem.get("last_update"))
+    current = _kib(current_kib)
+    actual = _kib(mem.get("actual"))
+    return Balloon(
+        current_bytes=current,
+        maximum_bytes=_kib(maximum_kib),
+        actual_bytes=actual if actual is not None else current,
+        available_bytes=_kib(mem.get("available")),
+        unused_bytes=_kib(mem.get("unused")),
+        usable_bytes=_kib(mem.get("usable")),
+        rss_bytes=_kib(mem.get("rss")),
+        disk_caches_bytes=_kib(mem.get("disk_caches")),
+        swap_in_bytes_total=_kib(mem.get("swap_in")),
+        swap_out_bytes_total=_kib(mem.get("swap_out")),
+        major_faults_total=_int(mem.get("major_fault")),
+        minor_faults_total=_int(mem.get("minor_fault")),
+        last_update_timestamp=last if last else None,
+    )
+
+
+def parse_vcpus(stats: Mapping[str, Any]) -> tuple[VcpuStats, ...]:
+    """Parse ``vcpu.N.{state,time,wait,delay}`` of a bulk record (times in ns)."""
+    count = _int(stats.get("vcpu.maximum")) or _int(stats.get("vcpu.current")) or 0
+    out = []
+    for n in range(min(count, 4096)):
+        prefix = f"vcpu.{n}."
+        if f"{prefix}state" not in stats and f"{prefix}time" not in stats:
+            continue
+        delay = _ns(stats.get(f"{prefix}delay"))
+        out.append(VcpuStats(
+            id=n,
+            state=_int(stats.get(f"{prefix}state")),
+            time_seconds_total=_ns(stats.get(f"{prefix}time")),
+            wait_seconds_total=_ns(stats.get(f"{prefix}wait")),
+            delay_seconds_total=delay,
+            delay_source="libvirt" if delay is not None else None,
+        ))
+    return tuple(out)
+
+
+def parse_nics(stats: Mapping[str, Any]) -> tuple[NicStats, ...]:
+    """Parse ``net.N.*`` of a bulk record."""
+    out = []
+    for n in range(min(_int(stats.get("net.count")) or 0, 4096)):
+        p = f"net.{n}."
+        name = stats.get(f"{p}name")
+        if not isinstance(name, str):
+            continue
+        out.append(NicStats(
+            name=name,
+            rx_bytes_total=_int(stats.get(f"{p}rx.bytes")), tx_bytes_total=_int(stats.get(f"{p}tx.bytes")),
+            rx_packets_total=_int(stats.get(f"{p}rx.pkts")), tx_packets_total=_int(stats.get(f"{p}tx.pkts")),
+            rx_errors_total=_int(stats.get(f"{p}rx.errs")), tx_errors_total=_int(stats.get(f"{p}tx.errs")),
+            rx_drops_total=_int(stats.get(f"{p}rx.drop")), tx_drops_total=_int(stats.get(f"{p}tx.drop")),
+        ))
+    return tuple(out)
+
+
+def parse_disks(stats: Mapping[str, Any]) -> tuple[DiskStats, ...]:
+    """Parse ``block.N.*`` of a bulk record."""
+    out = []
+    for n in range(min(_int(stats.get("block.count")) or 0, 4096)):
+        p = f"block.{n}."
+        name = stats.get(f"{p}name")
+        if not isinstance(name, str):
+            continue
+        path = stats.get(f"{p}path")
+        out.append(DiskStats(
+            name=name, path=path if isinstance(path, str) else None,
+            read_bytes_total=_int(stats.get(f"{p}rd.bytes")), write_bytes_total=_int(stats.get(f"{p}wr.bytes")),
+            read_requests_total=_int(stats.get(f"{p}rd.reqs")), write_requests_total=_int(stats.get(f"{p}wr.reqs")),
+            capacity_bytes=_int(stats.get(f"{p}capacity")), allocation_bytes=_int(stats.get(f"{p}allocation")),
+        ))
+    return tuple(out)
+
+
+def parse_interface_stats(name: str, values: Sequence[Any]) -> NicStats:
+    """Parse ``virDomainInterfaceStats``: (rx_bytes, rx_packets, rx_errs, rx_drop, tx_bytes, tx_packets, …)."""
+    if len(values) < 8:
+        raise ParseError(f"interfaceStats returned {len(values)} values, expected 8")
+    v = [_int(x) for x in values[:8]]
+    return NicStats(name=name, rx_bytes_total=v[0], rx_packets_total=v[1], rx_errors_total=v[2],
+                    rx_drops_total=v[3], tx_bytes_total=v[4], tx_packets_total=v[5], tx_errors_total=v[6],
+                    tx_drops_total=v[7])
+
+
+def parse_block_stats(name: str, path: str | None, values: Sequence[Any]) -> DiskStats:
+    """Parse ``virDomainBlockStats``: (rd_req, rd_bytes, wr_req, wr_bytes, errs)."""
+    if len(values) < 4:
+        raise ParseError(f"blockStats returned {len(values)} values, expected 5")
+    v = [_int(x) for x in values[:4]]
+    # The test driver and some drivers return -1 for "not supported".
+    v = [None if x is not None and x < 0 else x for x in v]
+    return DiskStats(name=name, path=path, read_requests_total=v[0], read_bytes_total=v[1],
+                     write_requests_total=v[2], write_bytes_total=v[3])
+
+
+def parse_domain_xml(text: str) -> DomainXml:
+    """Extract NIC targets, disk targets and vCPU pins from a domain XML description.
+
+    Raises:
+        ParseError: the text is not XML or has no ``<domain>`` root.
+
+    """
+    if "<!ENTITY" in text or "<!DOCTYPE" in text:
+        raise ParseError("domain XML with a DTD is refused")
+    try:
+        root = ET.fromstring(text)  # noqa: S314 - no DTD/entities (checked above); from libvirt itself
+    except ET.ParseError as err:
+        raise ParseError(f"domain XML: {err}") from err
+    if root.tag != "domain":
+        raise ParseError(f"domain XML root is <{root.tag}>")
+    nics = tuple(t.get("dev", "") for t in root.findall("./devices/interface/target") if t.get("dev"))
+    disks: list[tuple[str, str | None]] = []
+    for disk in root.findall("./devices/disk"):
+        target = disk.find("target")
+        if target is None or not target.get("dev"):
+            continue
+        src = disk.find("source")
+        path = None
+        if src is not None:
+            path = src.get("file") or src.get("dev") or src.get("name") or src.get("volume")
+        disks.append((target.get("dev", ""), path))
+    pins: list[tuple[int, tuple[int, ...]]] = []
+    for pin in root.findall("./cputune/vcpupin"):
+        try:
+            pins.append((int(pin.get("vcpu", "")), parse_cpuset(pin.get("cpuset", ""))))
+        except (ValueError, ParseError):
+            continue
+    return DomainXml(nics=nics, disks=tuple(disks), pins=tuple(pins))
+
+
+def parse_bulk_record(name: str, uuid: str, stats: Mapping[str, Any], domain_id: int | None = None) -> DomainStats:
+    """Turn one ``getAllDomainStats`` record into :class:`DomainStats` (groups it lacks stay empty)."""
+    present = groups_present(stats)
+    state = state_name(stats.get("state.state"))
+    return DomainStats(
+        name=name,
+        uuid=uuid,
+        state=state,
+        reason=reason_name(state, stats.get("state.reason")),
+        id=domain_id if domain_id is not None and domain_id >= 0 else None,
+        vcpus=_int(stats.get("vcpu.current")),
+        vcpus_max=_int(stats.get("vcpu.maximum")),
+        cpu_time_seconds_total=_ns(stats.get("cpu.time")),
+        cpu_user_seconds_total=_ns(stats.get("cpu.user")),
+        cpu_system_seconds_total=_ns(stats.get("cpu.system")),
+        balloon=parse_balloon(stats) if "balloon" in present else Balloon(),
+        vcpu_list=parse_vcpus(stats) if "vcpu" in present else (),
+        nics=parse_nics(stats),
+        disks=parse_disks(stats),
+        sources=tuple((g, "bulk" if g in present else "none") for g in GROUP_MARKERS),
+    )
+
+
+def with_source(dom: DomainStats, group: str, how: str) -> DomainStats:
+    """Return ``dom`` with the source of ``group`` set to ``how``."""
+    return replace(dom, sources=tuple((g, how if g == group else h) for g, h in dom.sources))
