@@ -1,0 +1,34 @@
+"""What every backend offers the runner: a description of the exact call, and the call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from edgetop.actions.intents import Intent
+
+
+@dataclass(frozen=True, slots=True)
+class ActionResult:
+    """The outcome of an action that ran.
+
+    Attributes:
+        intent: what was asked.
+        summary: one line for the notification (new PID and state, affinity read back).
+        state: what was read back afterwards, as (name, value) pairs in display order.
+
+    """
+
+    intent: Intent
+    summary: str
+    state: tuple[tuple[str, str], ...] = ()
+
+
+class Backend(Protocol):
+    """Executes validated intents. Implementations: host, deny (read-only), recording (tests)."""
+
+    def describe(self, intent: Intent) -> str:
+        """Return the exact command line or API call that :meth:`execute` will make."""
+
+    def execute(self, intent: Intent) -> ActionResult:
+        """Do it; raise ActionFailed (or ActionDenied) with the error text when it did not work."""

@@ -1,0 +1,270 @@
+"""Policy: may this intent run here, now, by this user? Raises ActionDenied with the reason.
+
+Three kinds of check, in this order, each before any dialog is shown:
+
+1. mode: read-only (and kiosk, which implies it) refuses everything;
+2. grammar and allowlist: unit names follow systemd.unit(5), only listed units restart;
+3. privilege: root, or CAP_SYS_NICE for other users' processes (sched_setaffinity(2)),
+   or the libvirt group for a read-write hypervisor connection;
+4. live facts: the pid still exists, is not a kernel thread; the CPU set is non-empty
+   and within the online CPUs.
+"""
+
+from __future__ import annotations
+
+import grp
+import os
+import re
+from dataclasses import dataclass
+
+from edgetop.actions.intents import Intent, PinProcess, PinVcpu, RestartService
+from edgetop.collectors.topology import format_cpu_list as cpu_list
+from edgetop.collectors.topology import read_topology
+from edgetop.config_schema import Config
+from edgetop.errors import ActionDenied, ParseError
+from edgetop.sources.fs import ProcFS, SysFS
+
+# systemd.unit(5): "Valid unit names consist of a 'unit name prefix', and a suffix
+# specifying the unit type"; allowed characters are ASCII letters, digits, ':', '-',
+# '_', '.', '\\' and '@' (one '@' separates a template from its instance); at most
+# 255 characters including the suffix.
+UNIT_SUFFIXES = (
+    ".service", ".socket", ".device", ".mount", ".automount", ".swap",
+    ".target", ".path", ".timer", ".slice", ".scope",
+)
+UNIT_NAME_MAX = 255
+_UNIT_CHARS = re.compile(r"[A-Za-z0-9:_.\-@\\]+")
+# A domain name as libvirt accepts it (no '/'); we also refuse control characters.
+_DOMAIN_BAD = re.compile(r"[/\x00-\x1f\x7f]")
+
+CAP_SYS_NICE = 23  # include/uapi/linux/capability.h
+PF_KTHREAD = 0x00200000  # include/linux/sched.h: "I am a kernel thread"
+
+
+def normalize_unit(name: str) -> str:
+    """Return the unit's full name: systemctl appends ``.service`` to a name without a type suffix."""
+    return name if name.endswith(UNIT_SUFFIXES) else f"{name}.service"
+
+
+def validate_unit_name(name: str) -> str:
+    """Check ``name`` against systemd's unit-name grammar and return it unchanged.
+
+    A bare name (``snmpd``) is valid: systemctl reads it as ``snmpd.service``. Names
+    starting with ``-`` are refused (they look like options) except the root mount and
+    slice ``-.mount``/``-.slice``.
+
+    Raises:
+        ActionDenied: the name is not a valid unit name; the message says why.
+
+    """
+    full = normalize_unit(name)
+    prefix = full[: full.rindex(".")]
+    if not name:
+        raise ActionDenied("empty unit name")
+    if len(full) > UNIT_NAME_MAX:
+        raise ActionDenied(f"unit name longer than {UNIT_NAME_MAX} characters")
+    if not _UNIT_CHARS.fullmatch(name):
+        bad = sorted({c for c in name if not _UNIT_CHARS.fullmatch(c)})
+        raise ActionDenied(f"unit name {name!r} contains characters systemd does not allow: {''.join(bad)!r}")
+    if name.startswith("-") and full not in ("-.mount", "-.slice"):
+        raise ActionDenied(f"unit name {name!r} starts with '-' (it would read as an option)")
+    if not prefix or prefix.startswith("@") or prefix.count("@") > 1:
+        raise ActionDenied(f"{name!r} is not a valid unit name (systemd.unit(5))")
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """Who edgetop runs as, for privilege pre-checks.
+
+    Attributes:
+        uid: real uid.
+        euid: effective uid.
+        gids: effective and supplementary group ids.
+        cap_eff: the effective capability bits (``CapEff`` in /proc/self/status).
+
+    """
+
+    uid: int
+    euid: int
+    gids: frozenset[int]
+    cap_eff: int
+
+    def has_cap(self, bit: int) -> bool:
+        """Tell whether capability ``bit`` is effective."""
+        return bool(self.cap_eff >> bit & 1)
+
+
+def parse_cap_eff(status_text: str) -> int:
+    """Return the ``CapEff`` hex mask from /proc/<pid>/status text.
+
+    Raises:
+        ParseError: no CapEff line, or not hexadecimal.
+
+    """
+    for line in status_text.splitlines():
+        if line.startswith("CapEff:"):
+            try:
+                return int(line.split(":", 1)[1].strip(), 16)
+            except ValueError as err:
+                raise ParseError(f"bad CapEff line: {line!r}") from err
+    raise ParseError("no CapEff line in status")
+
+
+def parse_status_uids(status_text: str) -> tuple[int, int]:
+    """Return (real uid, effective uid) from /proc/<pid>/status text.
+
+    Raises:
+        ParseError: no Uid line or a malformed one.
+
+    """
+    for line in status_text.splitlines():
+        if line.startswith("Uid:"):
+            parts = line.split()[1:]
+            if len(parts) < 2 or not all(p.isdigit() for p in parts[:2]):
+                raise ParseError(f"bad Uid line: {line!r}")
+            return int(parts[0]), int(parts[1])
+    raise ParseError("no Uid line in status")
+
+
+def parse_stat_flags(stat_text: str) -> int:
+    """Return the ``flags`` field (9th, proc(5)) of /proc/<pid>/stat; comm may hold spaces and ')'.
+
+    Raises:
+        ParseError: the text is not a stat line.
+
+    """
+    _, sep, rest = stat_text.rpartition(")")
+    fields = rest.split()
+    if not sep or len(fields) < 7 or not fields[6].isdigit():
+        raise ParseError("not a /proc/<pid>/stat line")
+    return int(fields[6])
+
+
+def current_credentials(procfs: ProcFS | None = None) -> Credentials:
+    """Return the credentials of this process (capabilities from the real /proc/self/status)."""
+    try:
+        cap = parse_cap_eff((procfs or ProcFS()).read_text("self/status"))
+    except Exception:
+        cap = 0
+    return Credentials(os.getuid(), os.geteuid(), frozenset({os.getegid(), *os.getgroups()}), cap)
+
+
+def _group_gid(name: str) -> int | None:
+    try:
+        return grp.getgrnam(name).gr_gid
+    except KeyError:
+        return None
+
+
+def restart_allowlist(config: Config) -> frozenset[str]:
+    """Normalised unit names that may be restarted: ``actions.restart_allowlist`` or else ``services``."""
+    names = config.actions.restart_allowlist
+    if names is None:
+        names = config.services
+    return frozenset(normalize_unit(n) for n in names)
+
+
+class Policy:
+    """Decides whether an intent may run; every refusal is an ActionDenied saying why."""
+
+    def __init__(self, config: Config, *, read_only: bool, procfs: ProcFS, sysfs: SysFS,
+                 credentials: Credentials | None = None, libvirt_uri: str | None = None) -> None:
+        """Create the policy for one session."""
+        self.config = config
+        self.read_only = read_only
+        self.procfs = procfs
+        self.sysfs = sysfs
+        self.credentials = credentials or current_credentials()
+        self.libvirt_uri = libvirt_uri or config.libvirt.uri
+
+    def check(self, intent: Intent, *, with_cpus: bool = True) -> None:
+        """Run every check; ``with_cpus=False`` skips the CPU set (before the picker).
+
+        Raises:
+            ActionDenied: the first check that failed, in words.
+
+        """
+        if self.read_only:
+            raise ActionDenied("edgetop is read-only (--read-only or --kiosk): no action can run")
+        if isinstance(intent, RestartService):
+            self._check_restart(intent)
+        elif isinstance(intent, PinProcess):
+            self._check_pin_process(intent, with_cpus)
+        elif isinstance(intent, PinVcpu):
+            self._check_pin_vcpu(intent, with_cpus)
+        else:  # pragma: no cover - the Intent union is closed
+            raise ActionDenied(f"unknown action {type(intent).__name__}")
+
+    def _check_restart(self, intent: RestartService) -> None:
+        validate_unit_name(intent.unit)
+        if normalize_unit(intent.unit) not in restart_allowlist(self.config):
+            raise ActionDenied(
+                f"{intent.unit!r} is not in the restart allowlist (actions.restart_allowlist, or services)"
+            )
+        if self.credentials.euid != 0:
+            raise ActionDenied(
+                f"restarting a service needs root; edgetop runs as uid {self.credentials.euid} "
+                "(a polkit password prompt cannot be shown inside edgetop)"
+            )
+
+    def _check_pin_process(self, intent: PinProcess, with_cpus: bool) -> None:
+        pid = intent.pid
+        if pid <= 0:
+            raise ActionDenied(f"{pid} is not a process id")
+        stat = self.procfs.read_optional(f"{pid}/stat")
+        status = self.procfs.read_optional(f"{pid}/status")
+        if stat is None or status is None:
+            raise ActionDenied(f"process {pid} has exited")
+        try:
+            flags = parse_stat_flags(stat)
+            ruid, euid = parse_status_uids(status)
+        except ParseError as err:
+            raise ActionDenied(f"process {pid}: cannot read its state ({err})") from err
+        if flags & PF_KTHREAD:
+            raise ActionDenied(f"process {pid} is a kernel thread; its affinity is the kernel's business")
+        creds = self.credentials
+        if not creds.has_cap(CAP_SYS_NICE) and creds.euid not in (ruid, euid):
+            raise ActionDenied(
+                f"process {pid} belongs to uid {ruid}; pinning another user's process needs root or "
+                f"CAP_SYS_NICE, and edgetop runs as uid {creds.euid} without it"
+            )
+        if with_cpus:
+            self.check_cpus(intent.cpus)
+
+    def check_cpus(self, cpus: frozenset[int]) -> None:
+        """Refuse an empty set or CPUs that are not online.
+
+        Raises:
+            ActionDenied: the set is empty or names offline/absent CPUs.
+
+        """
+        if not cpus:
+            raise ActionDenied("no CPU selected: a task needs at least one CPU")
+        online = read_topology(self.sysfs).online
+        missing = cpus - online
+        if missing:
+            raise ActionDenied(f"CPU {cpu_list(missing)} not online (online: {cpu_list(online)})")
+
+    def _check_pin_vcpu(self, intent: PinVcpu, with_cpus: bool) -> None:
+        if not intent.domain or _DOMAIN_BAD.search(intent.domain):
+            raise ActionDenied(f"{intent.domain!r} is not a domain name")
+        if intent.vcpu < 0:
+            raise ActionDenied(f"vCPU {intent.vcpu} does not exist")
+        if with_cpus:
+            if not intent.cpus:
+                raise ActionDenied("no CPU selected: a vCPU needs at least one host CPU")
+            if min(intent.cpus) < 0:
+                raise ActionDenied("negative CPU number")
+        creds = self.credentials
+        uri = self.libvirt_uri
+        # Session and test URIs belong to the user; a system URI needs root or the
+        # libvirt group (Debian's polkit rule and socket permissions grant rw to it).
+        if creds.euid == 0 or uri.startswith("test:") or "/session" in uri:
+            return
+        gid = _group_gid("libvirt")
+        if gid is None or gid not in creds.gids:
+            raise ActionDenied(
+                f"pinning a vCPU needs a read-write connection to {uri}: root or the 'libvirt' group; "
+                f"edgetop runs as uid {creds.euid} outside it"
+            )

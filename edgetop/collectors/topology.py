@@ -1,0 +1,150 @@
+"""CPU topology from sysfs: packages, cores, SMT siblings, NUMA nodes, online and isolated CPUs.
+
+A pure function over a rooted :class:`~edgetop.sources.fs.SysFS`; the CPU picker and the
+action policy use it. Sources (Documentation/ABI/stable/sysfs-devices-system-cpu and
+Documentation/admin-guide/cputopology.rst):
+
+- ``devices/system/cpu/online`` and ``…/isolated`` hold cpu lists (``0-3,8``);
+  ``isolated`` lists the CPUs taken out of the scheduler with ``isolcpus=``.
+- ``devices/system/cpu/cpuN/topology/{physical_package_id,core_id,thread_siblings_list}``;
+  an offline CPU has no ``topology`` directory.
+- ``devices/system/node/nodeM/cpulist`` gives each NUMA node's CPUs (absent without NUMA).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from edgetop.errors import ParseError
+from edgetop.sources.fs import SysFS
+
+_CPU_DIR = re.compile(r"cpu(\d+)")
+_NODE_DIR = re.compile(r"node(\d+)")
+# Bound a cpu list: a typo such as ``0-99999999`` must not allocate a huge set.
+MAX_CPUS = 65536
+
+
+def parse_cpu_list(text: str) -> frozenset[int]:
+    """Parse the kernel's cpu list syntax (``0-3,8,10-11``; empty means no CPU).
+
+    Raises:
+        ParseError: the text is not a cpu list.
+
+    """
+    out: set[int] = set()
+    text = text.strip()
+    if not text:
+        return frozenset()
+    for raw in text.split(","):
+        part = raw.strip()
+        lo_s, sep, hi_s = part.partition("-")
+        if not lo_s.isdigit() or (sep and not hi_s.isdigit()):
+            raise ParseError(f"not a cpu list: {text!r}")
+        lo = int(lo_s)
+        hi = int(hi_s) if sep else lo
+        if hi < lo or hi >= MAX_CPUS:
+            raise ParseError(f"bad cpu range {part!r} in {text!r}")
+        out.update(range(lo, hi + 1))
+    return frozenset(out)
+
+
+@dataclass(frozen=True, slots=True)
+class CpuInfo:
+    """One logical CPU.
+
+    Attributes:
+        cpu: logical CPU number.
+        online: whether the CPU is online.
+        isolated: whether the CPU is in ``isolcpus=``.
+        package: physical package (socket) id, None when unknown (offline CPU).
+        core: core id within the package, None when unknown.
+        siblings: SMT siblings including this CPU (one thread: just itself).
+        node: NUMA node, None without NUMA information.
+
+    """
+
+    cpu: int
+    online: bool
+    isolated: bool
+    package: int | None
+    core: int | None
+    siblings: frozenset[int]
+    node: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CpuTopology:
+    """The machine's logical CPUs."""
+
+    cpus: tuple[CpuInfo, ...]
+    online: frozenset[int]
+    isolated: frozenset[int]
+
+    @property
+    def nodes(self) -> tuple[int, ...]:
+        """NUMA nodes that have CPUs, sorted."""
+        return tuple(sorted({c.node for c in self.cpus if c.node is not None}))
+
+    @property
+    def packages(self) -> tuple[int, ...]:
+        """Packages that have CPUs, sorted."""
+        return tuple(sorted({c.package for c in self.cpus if c.package is not None}))
+
+
+def _optional_list(sysfs: SysFS, rel: str) -> frozenset[int] | None:
+    text = sysfs.read_optional(rel)
+    if text is None:
+        return None
+    try:
+        return parse_cpu_list(text)
+    except ParseError:
+        return None
+
+
+def read_topology(sysfs: SysFS) -> CpuTopology:
+    """Read the CPU topology under ``sysfs``; missing pieces are None, never guessed.
+
+    Without ``cpu/online`` (a very old kernel or an empty fixture) every ``cpuN``
+    directory with a ``topology`` subdirectory counts as online.
+    """
+    base = "devices/system/cpu"
+    numbers = sorted(int(m.group(1)) for d in sysfs.listdir(base) if (m := _CPU_DIR.fullmatch(d)))
+    online = _optional_list(sysfs, f"{base}/online")
+    if online is None:
+        online = frozenset(n for n in numbers if sysfs.exists(f"{base}/cpu{n}/topology"))
+    isolated = _optional_list(sysfs, f"{base}/isolated") or frozenset()
+    node_of: dict[int, int] = {}
+    for d in sysfs.listdir("devices/system/node"):
+        m = _NODE_DIR.fullmatch(d)
+        if m:
+            for cpu in _optional_list(sysfs, f"devices/system/node/{d}/cpulist") or ():
+                node_of[cpu] = int(m.group(1))
+    cpus = []
+    for n in sorted(set(numbers) | online):
+        topo = f"{base}/cpu{n}/topology"
+        siblings = _optional_list(sysfs, f"{topo}/thread_siblings_list") or frozenset({n})
+        cpus.append(CpuInfo(
+            cpu=n,
+            online=n in online,
+            isolated=n in isolated,
+            package=sysfs.read_int(f"{topo}/physical_package_id"),
+            core=sysfs.read_int(f"{topo}/core_id"),
+            siblings=siblings,
+            node=node_of.get(n),
+        ))
+    return CpuTopology(tuple(cpus), online, isolated)
+
+
+def format_cpu_list(cpus: frozenset[int] | set[int] | tuple[int, ...]) -> str:
+    """Format CPUs in the kernel's list syntax (``0-3,8``); the inverse of :func:`parse_cpu_list`."""
+    ordered = sorted(set(cpus))
+    parts: list[str] = []
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
+            j += 1
+        parts.append(str(ordered[i]) if i == j else f"{ordered[i]}-{ordered[j]}")
+        i = j + 1
+    return ",".join(parts) or "-"
