@@ -1,0 +1,178 @@
+"""Command line: the TUI, ``snapshot``, ``serve`` and ``check-config`` (DESIGN §7)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from edgetop import __version__
+from edgetop.config import ConfigError, load_config, to_plain
+from edgetop.config_schema import Config
+from edgetop.logsetup import default_log_path, setup_logging
+
+EXIT_CONFIG = 2
+
+
+def _add_common(parser: argparse.ArgumentParser, sub: bool) -> None:
+    """Options every command takes; on subcommands they default to SUPPRESS so that
+    ``edgetop --demo snapshot`` and ``edgetop snapshot --demo`` mean the same."""
+    d: dict[str, Any] = {"default": argparse.SUPPRESS} if sub else {}
+    flag: dict[str, Any] = {"default": argparse.SUPPRESS} if sub else {"default": None}
+    g = parser.add_argument_group("common options")
+    g.add_argument("--config", metavar="FILE", help="config file (else $EDGETOP_CONFIG, "
+                   "$XDG_CONFIG_HOME/edgetop/config.yaml, /etc/edgetop/config.yaml)", **d)
+    g.add_argument("--connect", metavar="URI", help="libvirt URI (default qemu:///system)", **d)
+    g.add_argument("--interval", metavar="S", type=float, help="refresh interval in seconds (default 1)", **d)
+    g.add_argument("--read-only", action="store_true", help="hide and refuse every action that changes the node",
+                   **flag)
+    g.add_argument("--kiosk", action="store_true", help="read-only rack-screen mode: no quit keys, panes cycle",
+                   **flag)
+    g.add_argument("--theme", metavar="NAME", help="edgetop-dark, edgetop-light, edgetop-high-contrast, "
+                   "edgetop-console, edgetop-kiosk, or a Textual theme", **d)
+    g.add_argument("--procfs", metavar="DIR", help="read /proc from DIR (a fixture tree)", **d)
+    g.add_argument("--sysfs", metavar="DIR", help="read /sys from DIR (a fixture tree)", **d)
+    g.add_argument("--demo", action="store_true", help="add bundled demo data (domains, sensors, bonds…) "
+                   "for what this machine lacks", **flag)
+    g.add_argument("--log-file", metavar="FILE", help=f"where unexpected errors go (default {default_log_path()})",
+                   **d)
+    g.add_argument("--audit-log", metavar="FILE", help="audit file for actions", **d)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="edgetop",
+        description="A top-like terminal UI for virtualized edge nodes: libvirt domains with per-vCPU steal and "
+        "the full memory balloon, host CPU steal, sensors, NICs and bonds, SNMP devices, NTP offset, services.",
+        epilog=f"Unexpected errors are logged to {default_log_path()} (or --log-file), never shown as tracebacks.",
+    )
+    parser.add_argument("--version", action="version", version=f"edgetop {__version__}")
+    _add_common(parser, sub=False)
+    subs = parser.add_subparsers(dest="command", metavar="COMMAND")
+    snap = subs.add_parser("snapshot", help="one sample (rates over --interval) as JSON on stdout")
+    _add_common(snap, sub=True)
+    serve = subs.add_parser("serve", help="Prometheus exporter")
+    serve.add_argument("--listen", default="127.0.0.1:9117", metavar="ADDR:PORT",
+                       help="address to serve /metrics on (default 127.0.0.1:9117)")
+    _add_common(serve, sub=True)
+    check = subs.add_parser("check-config", help="validate a config file and print the effective config "
+                            "(secrets redacted)")
+    check.add_argument("file", nargs="?", help="the file (default: the one edgetop would use)")
+    _add_common(check, sub=True)
+    return parser
+
+
+def effective_config(args: argparse.Namespace) -> Config:
+    """Load the config file and apply command-line overrides (flags win)."""
+    cfg = load_config(getattr(args, "file", None) or args.config)
+    overrides: dict[str, Any] = {"interval": args.interval, "theme": args.theme, "procfs": args.procfs,
+                                 "sysfs": args.sysfs, "log_file": args.log_file}
+    if args.read_only:
+        overrides["read_only"] = True
+    if args.kiosk:
+        overrides["kiosk"] = True
+        overrides["read_only"] = True
+    cfg = dataclasses.replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
+    if args.connect:
+        cfg = dataclasses.replace(cfg, libvirt=dataclasses.replace(cfg.libvirt, uri=args.connect))
+    if args.audit_log:
+        cfg = dataclasses.replace(cfg, actions=dataclasses.replace(cfg.actions, audit_log=args.audit_log))
+    if cfg.interval <= 0:
+        raise ConfigError("--interval: must be greater than 0")
+    return cfg
+
+
+def _context(cfg: Config, demo: bool) -> Any:
+    from edgetop.collectors.registry import Context
+    from edgetop.sources.fs import ProcFS, SysFS
+
+    return Context(config=cfg, procfs=ProcFS(cfg.procfs), sysfs=SysFS(cfg.sysfs), demo=demo)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run edgetop; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    for name in ("config", "connect", "interval", "theme", "procfs", "sysfs", "log_file", "audit_log"):
+        if not hasattr(args, name):
+            setattr(args, name, None)
+    for name in ("read_only", "kiosk", "demo"):
+        if not getattr(args, name, None):
+            setattr(args, name, False)
+    try:
+        cfg = effective_config(args)
+    except ConfigError as err:
+        print(f"edgetop: {err}", file=sys.stderr)
+        return EXIT_CONFIG
+    setup_logging(cfg.log_file)
+    for warning in cfg.warnings:
+        print(f"edgetop: warning: {warning}", file=sys.stderr)
+    if args.command == "check-config":
+        return check_config(cfg)
+    from edgetop.collectors.registry import all_specs
+
+    ctx = _context(cfg, args.demo)
+    specs = all_specs(ctx)
+    if args.command == "snapshot":
+        from edgetop.export.snapshot import take_snapshot
+
+        data = asyncio.run(take_snapshot(ctx, specs, cfg.interval))
+        json.dump(data, sys.stdout, indent=2, sort_keys=False, default=str)
+        sys.stdout.write("\n")
+        return 0
+    if args.command == "serve":
+        from edgetop.export.prometheus import parse_listen, serve
+
+        try:
+            parse_listen(args.listen)
+        except ValueError as err:
+            print(f"edgetop: {err}", file=sys.stderr)
+            return EXIT_CONFIG
+        try:
+            asyncio.run(serve(ctx, specs, args.listen))
+        except KeyboardInterrupt:
+            return 0
+        except OSError as err:
+            print(f"edgetop: cannot listen on {args.listen}: {err.strerror}", file=sys.stderr)
+            return 1
+        return 0
+    return run_tui(ctx, specs, cfg)
+
+
+def check_config(cfg: Config) -> int:
+    """Print the effective config, secrets redacted."""
+    import yaml
+
+    source = cfg.source_file or "(no config file: defaults)"
+    print(f"# effective configuration from {source}")
+    print(yaml.safe_dump(to_plain(cfg), sort_keys=False, default_flow_style=False), end="")
+    return 0
+
+
+def run_tui(ctx: Any, specs: list[Any], cfg: Config) -> int:
+    """Start the Textual app."""
+    from edgetop.theming import default_theme
+    from edgetop.ui.fmt import console_mode
+
+    console = console_mode()
+    if console:
+        from edgetop.ui.console import apply_console_mode
+
+        apply_console_mode()
+    from edgetop.ui.app import EdgetopApp
+
+    theme = cfg.theme if cfg.theme != "dark" else default_theme(cfg.kiosk, console)
+    app = EdgetopApp(ctx, specs, read_only=cfg.read_only, kiosk=cfg.kiosk, theme=theme)
+    app.run()
+    return app.return_code or 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    os._exit(main())

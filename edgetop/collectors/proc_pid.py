@@ -1,0 +1,110 @@
+"""Parsers for ``/proc/<pid>/stat`` and ``/proc/<pid>/status`` (proc(5))."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from edgetop.errors import ParseError
+
+# include/linux/sched.h: set for kernel threads.
+PF_KTHREAD = 0x00200000
+
+
+@dataclass(frozen=True, slots=True)
+class PidStat:
+    """Fields of ``/proc/<pid>/stat`` that edgetop uses (times in clock ticks)."""
+
+    pid: int
+    comm: str
+    state: str
+    ppid: int
+    flags: int
+    utime_ticks: int
+    stime_ticks: int
+    num_threads: int
+    starttime_ticks: int
+    rss_pages: int
+    processor: int | None
+
+
+def parse_pid_stat(text: str) -> PidStat:
+    """Parse one ``/proc/<pid>/stat`` line.
+
+    ``comm`` is in parentheses and may itself hold spaces and parentheses, so the
+    fields are split after the *last* ``)``.
+
+    Raises:
+        ParseError: the line is truncated or malformed.
+    """
+    open_at, close_at = text.find("("), text.rfind(")")
+    if open_at < 0 or close_at < open_at:
+        raise ParseError("pid stat: no (comm)")
+    rest = text[close_at + 2 :].split()
+    if len(rest) < 22:
+        raise ParseError(f"pid stat: {len(rest)} fields after comm, expected at least 22")
+    try:
+        # rest[0] is field 3 (state); field N is rest[N - 3].
+        return PidStat(
+            pid=int(text[:open_at]),
+            comm=text[open_at + 1 : close_at],
+            state=rest[0],
+            ppid=int(rest[1]),
+            flags=int(rest[6]),
+            utime_ticks=int(rest[11]),
+            stime_ticks=int(rest[12]),
+            num_threads=int(rest[17]),
+            starttime_ticks=int(rest[19]),
+            rss_pages=int(rest[21]),
+            processor=int(rest[36]) if len(rest) > 36 else None,
+        )
+    except ValueError as err:
+        raise ParseError(f"pid stat: non-numeric field: {err}") from err
+
+
+def parse_cpu_list(text: str) -> frozenset[int]:
+    """Parse the kernel's CPU list syntax (``0-3,8,10-11``).
+
+    Raises:
+        ParseError: a malformed range.
+    """
+    cpus: set[int] = set()
+    for part in text.strip().split(","):
+        if not part:
+            continue
+        lo, sep, hi = part.partition("-")
+        try:
+            if sep:
+                a, b = int(lo), int(hi)
+                if b < a:
+                    raise ParseError(f"cpu list: descending range {part!r}")
+                cpus.update(range(a, b + 1))
+            else:
+                cpus.add(int(lo))
+        except ValueError as err:
+            raise ParseError(f"cpu list: bad item {part!r}") from err
+    return frozenset(cpus)
+
+
+@dataclass(frozen=True, slots=True)
+class PidStatus:
+    """Fields of ``/proc/<pid>/status``."""
+
+    uid: int | None
+    cpus_allowed: frozenset[int] | None
+
+
+def parse_pid_status(text: str) -> PidStatus:
+    """Parse the real uid and ``Cpus_allowed_list`` from ``/proc/<pid>/status``."""
+    uid: int | None = None
+    cpus: frozenset[int] | None = None
+    for line in text.splitlines():
+        if line.startswith("Uid:"):
+            parts = line.split()
+            if len(parts) > 1 and parts[1].isdigit():
+                uid = int(parts[1])
+        elif line.startswith("Cpus_allowed_list:"):
+            try:
+                cpus = parse_cpu_list(line.split(":", 1)[1])
+            except ParseError:
+                cpus = None
+    return PidStatus(uid, cpus)

@@ -1,0 +1,200 @@
+"""Processes from ``/proc/<pid>``: state, CPU, RSS, threads, CPU affinity, command.
+
+Read through ProcFS rather than psutil so that a fixture tree can stand in, and
+because ``Cpus_allowed_list`` in status gives the affinity without a syscall per pid.
+Processes that vanish between listing and reading are skipped; hidepid makes others'
+processes invisible, which the view reports.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from edgetop.collectors.proc_pid import PF_KTHREAD, parse_pid_stat, parse_pid_status
+from edgetop.collectors.proc_stat import USER_HZ
+from edgetop.collectors.registry import CollectorSpec, Context, Metric
+from edgetop.engine.derive import delta
+from edgetop.errors import ParseError, SourceUnavailable
+from edgetop.sources.fs import ProcFS
+
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+
+# Command lines and names come from any user: control characters (newlines, ESC) would
+# break the table or drive the terminal, so they are replaced before anything shows them.
+_CONTROL = dict.fromkeys([*range(0x20), 0x7F], "?")
+
+
+def printable(text: str) -> str:
+    """Replace control characters with ``?``."""
+    return text.translate(_CONTROL)
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessRaw:
+    """One process as read from /proc."""
+
+    pid: int
+    ppid: int
+    uid: int | None
+    state: str
+    comm: str
+    cmdline: str
+    kernel_thread: bool
+    cpu_seconds_total: float
+    rss_bytes: int
+    threads: int
+    affinity: frozenset[int] | None
+    start_ticks: int
+    processor: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessesRaw:
+    """All processes of one sample."""
+
+    processes: tuple[ProcessRaw, ...]
+    memory_total_bytes: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessRow:
+    """A process as the pane shows it."""
+
+    pid: int
+    ppid: int
+    user: str
+    state: str
+    cpu_ratio: float | None
+    """CPU time per wall second: 1.0 is one CPU fully busy (top's 100%)."""
+    rss_bytes: int
+    memory_ratio: float | None
+    threads: int
+    affinity: frozenset[int] | None
+    command: str
+    kernel_thread: bool
+    processor: int | None
+    cpu_seconds_total: float
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessesView:
+    """Every process, unsorted; the pane sorts and filters."""
+
+    processes: tuple[ProcessRow, ...]
+    count: int
+    kernel_threads: int
+
+
+@lru_cache(maxsize=512)
+def user_name(uid: int | None) -> str:
+    """Resolve a uid to a login name, or the number when it has none."""
+    if uid is None:
+        return "?"
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
+
+
+def read_process(fs: ProcFS, pid: str) -> ProcessRaw | None:
+    """Read one process; None when it vanished or is malformed."""
+    try:
+        stat = parse_pid_stat(fs.read_text(f"{pid}/stat"))
+    except (SourceUnavailable, ParseError):
+        return None
+    status = parse_pid_status(fs.read_optional(f"{pid}/status") or "")
+    kthread = bool(stat.flags & PF_KTHREAD)
+    cmdline = ""
+    if not kthread:
+        raw = fs.read_optional(f"{pid}/cmdline") or ""
+        cmdline = printable(raw.replace("\0", " ").strip())
+    return ProcessRaw(
+        pid=stat.pid,
+        ppid=stat.ppid,
+        uid=status.uid,
+        state=stat.state,
+        comm=printable(stat.comm),
+        cmdline=cmdline,
+        kernel_thread=kthread,
+        cpu_seconds_total=(stat.utime_ticks + stat.stime_ticks) / USER_HZ,
+        rss_bytes=stat.rss_pages * PAGE_SIZE,
+        threads=stat.num_threads,
+        affinity=status.cpus_allowed,
+        start_ticks=stat.starttime_ticks,
+        processor=stat.processor,
+    )
+
+
+def collect_processes(fs: ProcFS) -> ProcessesRaw:
+    """Read every process under the procfs root."""
+    pids = [p for p in fs.listdir() if p.isdigit()]
+    if not pids:
+        raise SourceUnavailable(f"no processes visible under {fs.root}")
+    procs = tuple(p for p in (read_process(fs, pid) for pid in pids) if p is not None)
+    total = None
+    meminfo = fs.read_optional("meminfo")
+    if meminfo:
+        for line in meminfo.splitlines():
+            if line.startswith("MemTotal:"):
+                total = int(line.split()[1]) * 1024
+                break
+    return ProcessesRaw(procs, total)
+
+
+def derive_processes(prev: ProcessesRaw | None, cur: ProcessesRaw, elapsed: float) -> ProcessesView:
+    """CPU share per process over the interval; a reused pid (new start time) starts over."""
+    before = {(p.pid, p.start_ticks): p.cpu_seconds_total for p in prev.processes} if prev else {}
+    rows = []
+    for p in cur.processes:
+        d = delta(before.get((p.pid, p.start_ticks)), p.cpu_seconds_total)
+        rows.append(ProcessRow(
+            pid=p.pid,
+            ppid=p.ppid,
+            user=user_name(p.uid),
+            state=p.state,
+            cpu_ratio=d / elapsed if d is not None and elapsed > 0 else None,
+            rss_bytes=p.rss_bytes,
+            memory_ratio=p.rss_bytes / cur.memory_total_bytes if cur.memory_total_bytes else None,
+            threads=p.threads,
+            affinity=p.affinity,
+            command=p.cmdline or f"[{p.comm}]",
+            kernel_thread=p.kernel_thread,
+            processor=p.processor,
+            cpu_seconds_total=p.cpu_seconds_total,
+        ))
+    kthreads = sum(1 for r in rows if r.kernel_thread)
+    return ProcessesView(tuple(rows), len(rows), kthreads)
+
+
+def processes_json(view: ProcessesView) -> list[dict[str, Any]]:
+    """The ``processes`` section: user processes, busiest first (kernel threads left out)."""
+    rows = sorted((r for r in view.processes if not r.kernel_thread), key=lambda r: -(r.cpu_ratio or 0.0))
+    return [
+        {
+            "pid": r.pid, "ppid": r.ppid, "user": r.user, "state": r.state, "cpu_ratio": r.cpu_ratio,
+            "cpu_seconds_total": round(r.cpu_seconds_total, 2), "rss_bytes": r.rss_bytes, "threads": r.threads,
+            "affinity": sorted(r.affinity) if r.affinity is not None else None, "command": r.command,
+        }
+        for r in rows
+    ]
+
+
+def specs(ctx: Context) -> list[CollectorSpec]:
+    """The processes collector."""
+    return [
+        CollectorSpec(
+            name="processes",
+            lane="local",
+            json_key="processes",
+            pane="processes",
+            build=lambda c: lambda: collect_processes(c.procfs),
+            derive=derive_processes,
+            to_json=processes_json,
+            empty_json=list,
+            metrics=lambda v: [Metric("processes", v.count - v.kernel_threads, help="user processes")],
+        )
+    ]

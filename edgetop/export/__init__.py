@@ -1,0 +1,1 @@
+"""Headless outputs: the JSON snapshot and the Prometheus exporter."""

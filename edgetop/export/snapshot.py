@@ -1,0 +1,64 @@
+"""The JSON snapshot (DESIGN §8): a contract — extend it, never rename."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from edgetop.collectors.registry import PENDING, CollectorSpec, Context
+from edgetop.engine.lanes import Engine
+from edgetop.engine.store import Store, merge_sections
+
+SCHEMA_VERSION = 1
+
+# Every top-level section, with its empty value, in contract order.
+SECTIONS: dict[str, Any] = {
+    "host": {}, "cpu": {}, "memory": {}, "domains": [], "sensors": [], "network": {}, "snmp": [],
+    "ntp": {}, "services": [], "processes": [],
+}
+
+
+def build_snapshot(store: Store, specs: list[CollectorSpec]) -> dict[str, Any]:
+    """Assemble the snapshot from the latest samples in ``store``.
+
+    A section whose collectors are unavailable is present and empty; its ``sources``
+    entries say why. Only fresh views are used: a stale value is never presented as now.
+    """
+    samples = store.samples()
+    parts: dict[str, list[Any]] = {key: [] for key in SECTIONS}
+    sources: dict[str, Any] = {}
+    for spec in specs:
+        sample = samples.get(spec.name)
+        if sample is None:
+            sources[spec.name] = {"status": "unavailable", "reason": "not collected yet", "duration_seconds": None}
+            continue
+        r = sample.reading
+        sources[spec.name] = {"status": str(r.status), "reason": r.reason,
+                              "duration_seconds": round(r.duration_seconds, 6)}
+        if sample.view is not None:
+            parts.setdefault(spec.json_key, []).append(spec.to_json(sample.view))
+    for key, (status, reason) in PENDING.items():
+        sources.setdefault(key, {"status": status, "reason": reason, "duration_seconds": None})
+    out: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "timestamp": time.time()}
+    for key, empty in SECTIONS.items():
+        merged = merge_sections(parts.get(key, []))
+        out[key] = merged if merged is not None else (list(empty) if isinstance(empty, list) else dict(empty))
+    for key, values in parts.items():  # sections a newer collector adds
+        if key not in out:
+            out[key] = merge_sections(values)
+    out["alerts"] = [a.to_json() for a in store.alerts()]
+    out["sources"] = sources
+    return out
+
+
+async def take_snapshot(ctx: Context, specs: list[CollectorSpec], interval: float) -> dict[str, Any]:
+    """Collect twice, ``interval`` seconds apart, so rates cover that interval."""
+    engine = Engine(ctx, specs)
+    try:
+        await engine.collect_round()
+        await asyncio.sleep(interval)
+        await engine.collect_round()
+        return build_snapshot(engine.store, specs)
+    finally:
+        engine.close()

@@ -1,0 +1,76 @@
+"""Overview: is this node healthy? Alerts first, then one line per area and its sources."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from edgetop.collectors.cpu import CpuView
+from edgetop.collectors.memory import MemoryView
+from edgetop.engine.alerts import Severity
+from edgetop.engine.reading import Status
+from edgetop.ui.fmt import literal, pct, size
+from edgetop.ui.panes.base import Pane
+from edgetop.ui.panes.cpu import severity_style, usage_bar
+from edgetop.ui.widgets.glyphs import bar, sparkline
+
+_STATUS_STYLE = {Status.OK: "green", Status.UNAVAILABLE: "yellow", Status.FAILED: "bold red"}
+
+
+class OverviewPane(Pane):
+    """The first pane, and the one the kiosk returns to when an alert fires."""
+
+    PANE_ID = "overview"
+    TITLE = "Overview"
+    COLLECTORS = ("host", "cpu", "memory")
+
+    def compose(self) -> ComposeResult:
+        """Health block, alerts, sources."""
+        yield Static(id="overview-body")
+
+    def refresh_view(self) -> None:
+        """Render alerts and a summary of every source."""
+        out = Text(no_wrap=True, overflow="ellipsis")
+        width = max(10, min(40, (self.size.width or 80) - 40))
+        t = self.store.config.thresholds
+        cpu_sample = self.store.get("cpu")
+        cpu: CpuView | None = cpu_sample.last_view if cpu_sample else None
+        if cpu is not None:
+            out.append("CPU   ", style="bold")
+            out.append_text(usage_bar(cpu.total, width))
+            out.append(f" busy {pct(cpu.total.busy_ratio)}  steal ")
+            out.append(pct(cpu.total.steal_ratio), style=severity_style(cpu.total.steal_ratio, t.cpu_steal_ratio))
+            out.append(" ")
+            out.append(sparkline(self.store.history("cpu.steal"), 16,
+                                 top=max([v for v in self.store.history("cpu.steal") if v is not None]
+                                         + [t.cpu_steal_ratio.warn or 0.05])),
+                       style=severity_style(cpu.total.steal_ratio, t.cpu_steal_ratio))
+            out.append("\n")
+        mem_sample = self.store.get("memory")
+        mem: MemoryView | None = mem_sample.last_view if mem_sample else None
+        if mem is not None:
+            used = None if mem.used_bytes is None else mem.used_bytes / mem.total_bytes
+            out.append("Mem   ", style="bold")
+            out.append_text(bar([(used, "green")], width))
+            out.append(f" {size(mem.used_bytes)}/{size(mem.total_bytes)}  avail {pct(mem.available_ratio, 0)}\n")
+        alerts = self.store.alerts()
+        out.append(f"\nAlerts ({len(alerts)})\n", style="bold")
+        if not alerts:
+            out.append("  none: every threshold is met\n", style="green")
+        for alert in alerts[:12]:
+            style = "bold red" if alert.severity is Severity.CRITICAL else "yellow"
+            out.append(f"  {alert.severity.upper():8} ", style=style)
+            out.append_text(literal(f"{alert.source}/{alert.subject}: {alert.message}"))
+            out.append("\n")
+        if len(alerts) > 12:
+            out.append(f"  ... {len(alerts) - 12} more (JSON snapshot has all)\n", style="dim")
+        out.append("\nSources (s for details)\n", style="bold")
+        for name, sample in sorted(self.store.samples().items()):
+            status = sample.reading.status
+            out.append(f"  {status.value:11}", style=_STATUS_STYLE[status])
+            out.append_text(literal(f" {name:16}"))
+            if sample.reading.reason:
+                out.append_text(literal(sample.reading.reason, "dim"))
+            out.append("\n")
+        self.query_one("#overview-body", Static).update(out)

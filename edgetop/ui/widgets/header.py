@@ -1,0 +1,90 @@
+"""The two-line header: who and how the node is, alerts, sources, mode badges, clock."""
+
+from __future__ import annotations
+
+import time
+
+from rich.text import Text
+from textual.widgets import Static
+
+from edgetop.collectors.host import HostInfo
+from edgetop.engine.alerts import Severity
+from edgetop.engine.reading import Status
+from edgetop.engine.store import Store
+from edgetop.ui.fmt import duration, literal
+
+
+class HeaderBar(Static):
+    """Hostname, kernel, uptime, load, clock; alert count, READ-ONLY/FROZEN badges, sources."""
+
+    DEFAULT_CSS = """
+    HeaderBar { height: 2; background: $panel; color: $foreground; }
+    """
+
+    def __init__(self, store: Store, read_only: bool, kiosk: bool) -> None:
+        """Create the header over ``store``."""
+        super().__init__(id="header")
+        self.store = store
+        self.read_only = read_only
+        self.kiosk = kiosk
+        self.frozen = False
+
+    def on_mount(self) -> None:
+        """Draw at once and keep the clock ticking."""
+        self.redraw()
+        self.set_interval(1.0, self.redraw)
+
+    def redraw(self) -> None:
+        """Re-render both lines from the store."""
+        width = max(20, self.size.width or 80)
+        sample = self.store.get("host")
+        host: HostInfo | None = sample.last_view if sample else None
+        line1 = Text(no_wrap=True, overflow="ellipsis")
+        line1.append(" edgetop ", style="bold reverse")
+        line1.append(" ")
+        if host is not None:
+            line1.append_text(literal(host.hostname or "?", "bold"))
+            line1.append(f"  {host.kernel or '?'}  up {duration(host.uptime_seconds)}", style="")
+            if host.load1 is not None:
+                line1.append(f"  load {host.load1:.2f} {host.load5:.2f} {host.load15:.2f}")
+        clock = time.strftime("%Y-%m-%d %H:%M:%S")
+        pad = width - line1.cell_len - len(clock) - 1
+        if pad > 0:
+            line1.append(" " * pad)
+        line1.append(clock + " ", style="bold")
+        line1.truncate(width)
+
+        line2 = Text(no_wrap=True, overflow="ellipsis")
+        alerts = self.store.alerts()
+        crit = sum(1 for a in alerts if a.severity is Severity.CRITICAL)
+        if alerts:
+            style = "bold white on red" if crit else "bold black on yellow"
+            line2.append(f" {len(alerts)} ALERT{'S' if len(alerts) != 1 else ''} ", style=style)
+            first = alerts[0]
+            line2.append(" ")
+            line2.append_text(literal(f"{first.source}/{first.subject}: {first.message}",
+                                      "red" if first.severity is Severity.CRITICAL else "yellow"))
+        else:
+            line2.append(" no alerts ", style="bold black on green")
+        counts = self.store.status_counts()
+        badges = Text(no_wrap=True)
+        if self.kiosk:
+            badges.append(" KIOSK ", style="bold reverse")
+            badges.append(" ")
+        if self.read_only:
+            badges.append(" READ-ONLY ", style="bold white on blue")
+            badges.append(" ")
+        if self.frozen:
+            badges.append(" FROZEN ", style="bold black on cyan")
+            badges.append(" ")
+        badges.append(f"src {counts[Status.OK]} ok", style="green")
+        if counts[Status.UNAVAILABLE]:
+            badges.append(f" {counts[Status.UNAVAILABLE]} unav", style="yellow")
+        if counts[Status.FAILED]:
+            badges.append(f" {counts[Status.FAILED]} fail", style="bold red")
+        badges.append(" ")
+        room = width - badges.cell_len
+        line2.truncate(max(0, room - 1), overflow="ellipsis")
+        line2.append(" " * max(1, room - line2.cell_len))
+        line2.append_text(badges)
+        self.update(Text("\n").join([line1, line2]))

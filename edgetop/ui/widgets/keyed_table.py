@@ -1,0 +1,76 @@
+"""Update a DataTable by row key: remove vanished rows, update changed cells, add new ones.
+
+Re-adding every row each second makes Textual re-measure and re-render the whole table;
+touching only changed cells keeps a 1 s refresh cheap (dolphie does the same).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import Any
+
+from textual._two_way_dict import TwoWayDict
+from textual.widgets import DataTable
+from textual.widgets.data_table import RowKey
+
+
+class KeyedTable(DataTable[Any]):
+    """A DataTable that remembers its cells and applies only differences."""
+
+    def __init__(self, columns: Sequence[tuple[str, str]], **kwargs: Any) -> None:
+        """``columns`` is a list of (key, label)."""
+        super().__init__(**kwargs)
+        self._column_keys = [key for key, _ in columns]
+        self._labels = dict(columns)
+        self._cells: dict[str, tuple[Any, ...]] = {}
+        self.sort_column: str | None = None
+        self.sort_reverse = False
+
+    def on_mount(self) -> None:
+        """Create the columns."""
+        for key in self._column_keys:
+            self.add_column(self._labels[key], key=key)
+
+    def sync(self, rows: Mapping[str, Sequence[Any]], sort_key: Callable[[str], Hashable] | None = None) -> None:
+        """Make the table show exactly ``rows`` (row key → cells in column order).
+
+        Args:
+            rows: the wanted rows.
+            sort_key: when given, rows are re-sorted by it (called with the row key).
+        """
+        for key in [k for k in self._cells if k not in rows]:
+            self.remove_row(key)
+            del self._cells[key]
+        added = False
+        for key, cells in rows.items():
+            cells = tuple(cells)
+            old = self._cells.get(key)
+            if old is None:
+                self.add_row(*cells, key=key)
+                added = True
+            elif old != cells:
+                for column, (before, after) in enumerate(zip(old, cells, strict=True)):
+                    if before != after:
+                        self.update_cell(key, self._column_keys[column], after)
+            self._cells[key] = cells
+        if sort_key is not None:
+            self.order_by(sorted(rows, key=sort_key, reverse=self.sort_reverse))
+        elif added:
+            self.refresh()
+
+    def order_by(self, keys: Sequence[str]) -> None:
+        """Show rows in the order of ``keys`` (all current row keys), refreshing only if it changed.
+
+        DataTable.sort hands the key function cell values, not row keys; sorting on the
+        pane's own model (raw numbers, not formatted cells) needs the row key, so the
+        row locations are set the way DataTable.sort itself sets them.
+        """
+        if list(keys) == self.row_keys_in_order():
+            return
+        self._row_locations = TwoWayDict({RowKey(k): i for i, k in enumerate(keys)})
+        self._update_count += 1
+        self.refresh()
+
+    def row_keys_in_order(self) -> list[str]:
+        """Row keys top to bottom as shown."""
+        return [str(row.key.value) for row in self.ordered_rows]
