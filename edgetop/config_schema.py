@@ -94,6 +94,16 @@ class LibvirtConfig:
     timeout: float = field(default=5.0, metadata=_chk(positive))
 
 
+SNMP_PROFILES = ("system", "if-mib", "ups-mib", "entity-sensor")  # edgetop.collectors.snmp_profiles.PROFILES
+
+
+def snmp_profiles(value: Any) -> None:
+    """Reject SNMP profile names that are not shipped."""
+    unknown = [p for p in value if p not in SNMP_PROFILES]
+    if unknown:
+        raise ValueError(f"unknown profile(s) {', '.join(unknown)} (shipped: {', '.join(SNMP_PROFILES)})")
+
+
 @dataclass(frozen=True)
 class SnmpOid:
     """One extra OID to poll on a target."""
@@ -124,8 +134,21 @@ class SnmpTarget:
     timeout: float = field(default=1.0, metadata=_chk(positive))
     retries: int = 1
     interval: float = field(default=10.0, metadata=_chk(positive))
-    profiles: tuple[str, ...] = ("system",)
+    profiles: tuple[str, ...] = field(default=("system",), metadata=_chk(snmp_profiles))
     oids: tuple[SnmpOid, ...] = ()
+
+    def __post_init__(self) -> None:
+        """Reject combinations the agent could never answer (the loader adds file and line)."""
+        if self.version == "3" and not self.user:
+            raise ValueError(f"snmp target {self.name}: version 3 needs a user")
+        if self.auth_protocol and self.auth_key is None:
+            raise ValueError(f"snmp target {self.name}: auth_protocol needs auth_key, auth_key_file or auth_key_env")
+        if self.priv_protocol and not self.auth_protocol:
+            raise ValueError(f"snmp target {self.name}: privacy (priv_protocol) needs authentication (auth_protocol)")
+        if self.priv_protocol and self.priv_key is None:
+            raise ValueError(f"snmp target {self.name}: priv_protocol needs priv_key, priv_key_file or priv_key_env")
+        if self.version == "2c" and self.community is None:
+            raise ValueError(f"snmp target {self.name}: version 2c needs a community")
 
 
 @dataclass(frozen=True)

@@ -117,6 +117,7 @@ MODULES: tuple[str, ...] = (
     "edgetop.collectors.memory",
     "edgetop.collectors.processes",
     "edgetop.collectors.libvirt_domains",
+    "edgetop.collectors.snmp",
 )
 
 # Sections of the JSON contract whose collectors are not built yet: they are present in

@@ -1,0 +1,324 @@
+"""SNMP targets next to the node (switch, UPS, PDU): one collector per configured target.
+
+Each target is its own spec (``snmp:<name>``) in the ``snmp`` lane with an ``async``
+collect callable, so it runs on the event loop with its own interval and timeout: a dead
+target only ever waits for itself. A target that does not answer is still a successful
+collection whose status is ``down`` (the JSON, the metrics and the alerts must say so);
+only a bug gives a failed reading.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from edgetop.collectors.registry import CollectorSpec, Context, Metric
+from edgetop.collectors.snmp_profiles import (
+    Interface,
+    RawValue,
+    Sensor,
+    SystemInfo,
+    UpsStatus,
+    parse_interfaces,
+    parse_sensors,
+    parse_system,
+    parse_ups,
+    profile_oids,
+    with_rates,
+)
+from edgetop.config_schema import Config, Level, SnmpOid, SnmpTarget
+from edgetop.engine.alerts import Alert, Severity, level_above, level_below
+from edgetop.errors import ParseError
+
+
+@dataclass(frozen=True, slots=True)
+class SnmpValue:
+    """One configured OID: ``value`` is a number (times its scale), text, or None."""
+
+    name: str
+    oid: str
+    value: float | str | None
+    unit: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SnmpReading:
+    """One poll of one target: raw counters from collect, octet rates added by derive.
+
+    Attributes:
+        status: ``up`` (answered), ``down`` (no answer) or ``error`` (answered, refused).
+        error: why it is not up, in words; never holds a secret.
+        error_kind: a short code (timeout, auth, priv, user, access, level, dns…).
+
+    """
+
+    name: str
+    host: str
+    port: int
+    status: str
+    error: str | None
+    error_kind: str | None
+    latency_seconds: float | None
+    profiles: tuple[str, ...]
+    system: SystemInfo | None = None
+    interfaces: tuple[Interface, ...] = ()
+    ups: UpsStatus | None = None
+    sensors: tuple[Sensor, ...] = ()
+    values: tuple[SnmpValue, ...] = ()
+
+
+def parse_value(raw: RawValue, scale: float) -> float | str | None:
+    """Return a configured OID's value: numbers (or numeric strings) scaled, other text as is."""
+    if raw is None:
+        return None
+    if isinstance(raw, int):
+        return raw * scale
+    try:
+        return float(raw) * scale
+    except ValueError:
+        return raw
+
+
+def build_reading(target: SnmpTarget, scalars: Mapping[str, RawValue], columns: Mapping[str, Mapping[str, RawValue]],
+                  latency_seconds: float | None) -> SnmpReading:
+    """Turn a poll's GET and GETBULK results (by OID) into a reading.
+
+    Raises:
+        ParseError: when the agent's answer does not fit the profiles.
+
+    """
+    scalar_names, column_names = profile_oids(target.profiles)
+    by_name = {n: scalars.get(oid) for n, oid in scalar_names.items()}
+    table = {n: dict(columns.get(oid, {})) for n, oid in column_names.items()}
+    values = tuple(SnmpValue(o.name, o.oid, parse_value(scalars.get(o.oid), o.scale), o.unit) for o in target.oids)
+    return SnmpReading(
+        name=target.name, host=target.host, port=target.port, status="up", error=None, error_kind=None,
+        latency_seconds=latency_seconds, profiles=target.profiles,
+        system=parse_system(by_name) if "system" in target.profiles else None,
+        interfaces=parse_interfaces(table) if "if-mib" in target.profiles else (),
+        ups=parse_ups(by_name, table) if "ups-mib" in target.profiles else None,
+        sensors=parse_sensors(table) if "entity-sensor" in target.profiles else (),
+        values=values,
+    )
+
+
+def failed_reading(target: SnmpTarget, status: str, kind: str, message: str) -> SnmpReading:
+    """Return a reading for a target that did not answer (``down``) or refused (``error``)."""
+    return SnmpReading(target.name, target.host, target.port, status, message, kind, None, target.profiles)
+
+
+def _scrub(text: str, target: SnmpTarget) -> str:
+    """Remove every secret of ``target`` from ``text`` (exception text from a library)."""
+    for secret in (target.auth_key, target.priv_key, target.community):
+        if secret is not None and secret.reveal():
+            text = text.replace(secret.reveal(), "<redacted>")
+    return text
+
+
+class SnmpCollector:
+    """Polls one target through an :class:`SnmpSession`; keeps no data between polls."""
+
+    def __init__(self, target: SnmpTarget) -> None:
+        """Prepare the OID lists; the session opens on the first poll, on the loop."""
+        from edgetop.sources.snmp_session import SnmpSession  # pysnmp loads only when SNMP is used
+
+        self.target = target
+        scalars, columns = profile_oids(target.profiles)
+        self.scalar_oids = list(dict.fromkeys([*scalars.values(), *(o.oid for o in target.oids)]))
+        self.column_oids = list(dict.fromkeys(columns.values()))
+        self.session = SnmpSession(target)
+
+    async def collect(self) -> SnmpReading:
+        """Poll once; a failure becomes a reading that says what went wrong."""
+        from edgetop.sources.snmp_session import SnmpFailure
+
+        try:
+            data = await self.session.poll(self.scalar_oids, self.column_oids)
+        except SnmpFailure as failure:
+            return failed_reading(self.target, "error" if failure.reachable else "down", failure.kind,
+                                  _scrub(failure.message, self.target))
+        except Exception as err:  # a library error: keep its type, never a secret in its text
+            return failed_reading(self.target, "error", "error",
+                                  _scrub(f"unexpected {type(err).__name__}: {err}", self.target)[:300])
+        try:
+            return build_reading(self.target, data.scalars, data.columns, data.latency_seconds)
+        except ParseError as err:
+            return failed_reading(self.target, "error", "parse", f"unexpected answer: {err}")
+
+    def close(self) -> None:
+        """Release the session."""
+        self.session.close()
+
+
+class DemoCollector:
+    """``--demo``: a bundled poll per target whose octet counters grow with the clock."""
+
+    def __init__(self, target: SnmpTarget, data: dict[str, Any]) -> None:
+        """Hold the demo record for ``target``."""
+        self.target = target
+        self.data = data
+
+    async def collect(self) -> SnmpReading:
+        """Return the demo reading, counters advanced by elapsed time."""
+        d = self.data
+        if d.get("status", "up") != "up":
+            return failed_reading(self.target, d["status"], d.get("error_kind", "timeout"), d.get("error", ""))
+        now = time.time()
+        columns = {oid: dict(rows) for oid, rows in d.get("columns", {}).items()}
+        for oid, rows in columns.items():
+            per_second = d.get("rates", {}).get(oid)
+            if per_second is not None:
+                for idx, value in rows.items():
+                    rows[idx] = int(value + per_second * now) % (1 << 63)
+        scalars = dict(d.get("scalars", {}))
+        uptime_oid = "1.3.6.1.2.1.1.3.0"
+        if isinstance(scalars.get(uptime_oid), int):
+            scalars[uptime_oid] = scalars[uptime_oid] + int(now * 100) % 8640000
+        return build_reading(self.target, scalars, columns, d.get("latency_seconds"))
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def demo_targets(ctx: Context) -> list[tuple[SnmpTarget, dict[str, Any]]]:
+    """Targets and recorded polls bundled under ``demo/snmp/targets.json``."""
+    raw = json.loads((Path(ctx.demo_dir) / "snmp" / "targets.json").read_text(encoding="utf-8"))
+    out = []
+    for item in raw:
+        oids = tuple(SnmpOid(**o) for o in item.get("oids", ()))
+        target = SnmpTarget(name=item["name"], host=item["host"], user="demo", auth_protocol="SHA-256",
+                            priv_protocol="AES-128", profiles=tuple(item["profiles"]), oids=oids,
+                            interval=float(item.get("interval", 2.0)))
+        out.append((target, item))
+    return out
+
+
+def derive(prev: SnmpReading | None, cur: SnmpReading, elapsed: float) -> SnmpReading:
+    """Octet counters to rates, matched by ifIndex; unknown after a reset or a down poll."""
+    if prev is None or prev.status != "up" or cur.status != "up" or not cur.interfaces:
+        return cur
+    return replace(cur, interfaces=with_rates(prev.interfaces, cur.interfaces, elapsed))
+
+
+def to_json(view: SnmpReading) -> list[dict[str, Any]]:
+    """Return the DESIGN §8 ``snmp[]`` object for one target, as a one-element list."""
+    return [{
+        "name": view.name, "host": view.host, "port": view.port, "status": view.status, "error": view.error,
+        "error_kind": view.error_kind, "latency_seconds": view.latency_seconds, "profiles": list(view.profiles),
+        "system": None if view.system is None else {
+            "descr": view.system.descr, "name": view.system.name, "uptime_seconds": view.system.uptime_seconds},
+        "values": [{"name": v.name, "oid": v.oid, "value": v.value, "unit": v.unit} for v in view.values],
+        "interfaces": [_plain(i) for i in view.interfaces],
+        "ups": None if view.ups is None else _plain(view.ups),
+        "sensors": [_plain(s) for s in view.sensors],
+    }]
+
+
+def _plain(obj: Any) -> dict[str, Any]:
+    return {name: (list(v) if isinstance(v, tuple) else v)
+            for name in obj.__slots__ for v in [getattr(obj, name)]}
+
+
+def _target_config(config: Config, name: str) -> SnmpTarget | None:
+    return next((t for t in config.snmp.targets if t.name == name), None)
+
+
+def oid_level(oid: SnmpOid) -> tuple[Level, bool]:
+    """Return the warn/crit level of a configured OID and whether lower is worse (crit below warn)."""
+    lower_is_worse = oid.warn is not None and oid.crit is not None and oid.crit < oid.warn
+    return Level(oid.warn, oid.crit), lower_is_worse
+
+
+def alerts(view: SnmpReading, config: Config) -> list[Alert]:
+    """Target down or refusing, slow answers, configured OID levels, UPS battery state."""
+    src, subject = f"snmp:{view.name}", view.name
+    if view.status == "down":
+        return [Alert(Severity.CRITICAL, src, subject, f"SNMP target down: {view.error}")]
+    if view.status != "up":
+        return [Alert(Severity.CRITICAL, src, subject, f"SNMP target not polled: {view.error}")]
+    out = []
+    sev = level_above(view.latency_seconds, config.thresholds.snmp_latency_seconds)
+    if sev is not None:
+        out.append(Alert(sev, src, subject, f"SNMP answers slowly: {view.latency_seconds:.2f} s"))
+    target = _target_config(config, view.name)
+    levels = {o.name: oid_level(o) for o in (target.oids if target else ())}
+    for value in view.values:
+        if not isinstance(value, SnmpValue) or not isinstance(value.value, float) or value.name not in levels:
+            continue
+        level, lower = levels[value.name]
+        sev = (level_below if lower else level_above)(value.value, level)
+        if sev is not None:
+            unit = f" {value.unit}" if value.unit else ""
+            out.append(Alert(sev, src, f"{subject}/{value.name}", f"{value.name} is {value.value:g}{unit}"))
+    ups = view.ups
+    if ups is not None:
+        if ups.battery_status in ("low", "depleted"):
+            sev = Severity.CRITICAL if ups.battery_status == "depleted" else Severity.WARNING
+            out.append(Alert(sev, src, f"{subject}/battery", f"UPS battery {ups.battery_status}"))
+        if ups.output_source == "battery":
+            mins = f", {ups.minutes_remaining} min left" if ups.minutes_remaining is not None else ""
+            out.append(Alert(Severity.WARNING, src, f"{subject}/output", f"UPS on battery{mins}"))
+    for sensor in view.sensors:
+        if sensor.status == "nonoperational":
+            out.append(Alert(Severity.WARNING, src, f"{subject}/{sensor.name}", "sensor nonoperational"))
+    return out
+
+
+def metrics(view: SnmpReading) -> list[Metric]:
+    """``snmp_up``, ``snmp_latency_seconds`` and every numeric value as ``snmp_value``."""
+    target = ("target", view.name)
+    out = [Metric("snmp_up", 1.0 if view.status == "up" else 0.0, (target,), help="1 when the SNMP target answers")]
+    if view.latency_seconds is not None:
+        out.append(Metric("snmp_latency_seconds", view.latency_seconds, (target,), help="SNMP GET round trip"))
+    for name, value in numeric_values(view):
+        out.append(Metric("snmp_value", value, (target, ("name", name)), help="a numeric value polled by SNMP"))
+    return out
+
+
+def numeric_values(view: SnmpReading) -> list[tuple[str, float]]:
+    """Every known number of a reading, named ``value``, ``ups.field``, ``sensor/x``, ``if/eth0.field``."""
+    out: list[tuple[str, float]] = [(v.name, v.value) for v in view.values if isinstance(v.value, float)]
+    if view.system is not None and view.system.uptime_seconds is not None:
+        out.append(("sys_uptime_seconds", view.system.uptime_seconds))
+    if view.ups is not None:
+        for field in ("seconds_on_battery", "minutes_remaining", "charge_ratio", "battery_volts", "battery_celsius"):
+            number = getattr(view.ups, field)
+            if number is not None:
+                out.append((f"ups.{field}", float(number)))
+    out.extend((f"sensor/{s.name}", s.value) for s in view.sensors if s.value is not None)
+    for iface in view.interfaces:
+        for field in ("in_bytes_per_second", "out_bytes_per_second"):
+            number = getattr(iface, field)
+            if number is not None:
+                out.append((f"if/{iface.name}.{field}", number))
+    return out
+
+
+def history(view: SnmpReading) -> dict[str, float | None]:
+    """Latency, for the pane's sparkline."""
+    return {"latency_seconds": view.latency_seconds}
+
+
+def _close(collect: Any) -> None:
+    owner = getattr(collect, "__self__", None)
+    if owner is not None:
+        owner.close()
+
+
+def _spec(target: SnmpTarget, make: Any) -> CollectorSpec:
+    return CollectorSpec(
+        name=f"snmp:{target.name}", lane="snmp", json_key="snmp", pane="snmp", build=make,
+        interval=target.interval, derive=derive, to_json=to_json, empty_json=list, alerts=alerts,
+        metrics=metrics, history=history, close=_close,
+    )
+
+
+def specs(ctx: Context) -> list[CollectorSpec]:
+    """One spec per configured target (with ``--demo``: the bundled demo targets instead)."""
+    if ctx.demo:
+        return [_spec(t, lambda _c, t=t, d=d: DemoCollector(t, d).collect) for t, d in demo_targets(ctx)]
+    return [_spec(t, lambda _c, t=t: SnmpCollector(t).collect) for t in ctx.config.snmp.targets]
