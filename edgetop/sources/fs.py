@@ -14,8 +14,10 @@ from pathlib import Path
 from edgetop.errors import SourceUnavailable
 
 # Cap every read: sysfs attributes are one page at most, /proc files we parse are
-# small; a runaway file must not make a collector allocate without bound.
-MAX_READ_BYTES = 4 * 1024 * 1024
+# small; a runaway file must not make a collector allocate without bound. It must stay
+# below KMALLOC_MAX_SIZE (4 MiB on x86): /proc/sys handlers refuse larger reads with
+# ENOMEM (fs/proc/proc_sysctl.c, proc_sys_call_handler).
+MAX_READ_BYTES = 1024 * 1024
 
 _ABSENT_ERRNOS = {errno.ENOENT, errno.ENOTDIR, errno.ESRCH, errno.ENODEV, errno.ENXIO}
 
