@@ -1,0 +1,255 @@
+"""The ``sensors`` collector: hwmon chips and thermal zones as one list (DESIGN §8).
+
+Thresholds: a matching ``sensors.overrides`` entry wins, then the global
+``thresholds.temperature_celsius``, then the chip's own ``max``/``crit`` (or the zone's
+passive/critical trips). Both the chip's and the effective values are kept, so the
+screen can say where a limit came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from fnmatch import fnmatchcase
+from typing import Any
+
+from edgetop.collectors.hwmon import BoundedReader, HwmonSensor, ThrottleCounts, collect_hwmon, collect_throttle
+from edgetop.collectors.registry import CollectorSpec, Context, Metric
+from edgetop.collectors.thermal_zones import ThermalZone, collect_thermal_zones
+from edgetop.config_schema import Config
+from edgetop.engine.alerts import Alert, Severity
+from edgetop.errors import SourceUnavailable
+from edgetop.sources.fs import SysFS
+
+
+@dataclass(frozen=True, slots=True)
+class Sensor:
+    """One sensor as the JSON, the alerts and the pane see it.
+
+    Attributes:
+        id: a stable key (``hwmon2/temp1``, ``thermal_zone0``).
+        chip: the chip (``coretemp``, ``nvme``) or the zone type (``acpitz``).
+        device: the device behind the chip (``nvme0``, ``coretemp.0``), or None.
+        label: the readable name (``Package id 0``, ``Core 3``, ``Composite``).
+        kind: ``temp`` or ``fan``.
+        source: ``hwmon`` or ``thermal``.
+        celsius: the temperature; None for fans and unknown values.
+        high_celsius: the effective high (warning) threshold.
+        critical_celsius: the effective critical threshold.
+        chip_high_celsius: the chip's own high limit, before config overrides.
+        chip_critical_celsius: the chip's own critical limit.
+        emergency_celsius: the chip's emergency limit.
+        thresholds_from: ``config``, ``chip`` or None (no thresholds at all).
+        rpm: fan speed; None for temperatures.
+        min_rpm: the fan's minimum, below which the chip raises its alarm.
+        alarm: the chip's alarm flag, None when it has none.
+        throttle_count_total: CPU thermal throttle events for this package/core (Intel).
+        status: ``ok``, ``slow``, ``error`` or ``implausible``.
+        reason: why the status is not ok.
+
+    """
+
+    id: str
+    chip: str
+    device: str | None
+    label: str
+    kind: str
+    source: str
+    celsius: float | None
+    high_celsius: float | None = None
+    critical_celsius: float | None = None
+    chip_high_celsius: float | None = None
+    chip_critical_celsius: float | None = None
+    emergency_celsius: float | None = None
+    thresholds_from: str | None = None
+    rpm: float | None = None
+    min_rpm: float | None = None
+    alarm: bool | None = None
+    throttle_count_total: int | None = None
+    status: str = "ok"
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SensorsReading:
+    """Every sensor of the machine, in chip order."""
+
+    sensors: tuple[Sensor, ...]
+
+
+def effective_thresholds(
+    config: Config, names: tuple[str, str, str | None], chip_high: float | None, chip_crit: float | None
+) -> tuple[float | None, float | None, str | None]:
+    """Apply the config to a sensor's own limits.
+
+    Args:
+        config: the effective configuration.
+        names: (chip, label, device): overrides match ``chip/label`` or ``device/label``.
+        chip_high: the chip's own high limit.
+        chip_crit: the chip's own critical limit.
+
+    Returns:
+        (high, critical, where from): ``config`` when any config value was used.
+
+    """
+    chip, label, device = names
+    keys = [f"{chip}/{label}"] + ([f"{device}/{label}"] if device else [])
+    for override in config.sensors.overrides:
+        if any(fnmatchcase(n, override.match) for n in keys):
+            return (
+                override.high if override.high is not None else chip_high,
+                override.critical if override.critical is not None else chip_crit,
+                "config",
+            )
+    level = config.thresholds.temperature_celsius
+    if level.warn is not None or level.crit is not None:
+        return (level.warn if level.warn is not None else chip_high,
+                level.crit if level.crit is not None else chip_crit, "config")
+    if chip_high is None and chip_crit is None:
+        return None, None, None
+    return chip_high, chip_crit, "chip"
+
+
+def _throttle_for(s: HwmonSensor, package_of_chip: dict[str, int], throttle: ThrottleCounts) -> int | None:
+    if s.chip != "coretemp":
+        return None
+    words = s.label.split()
+    if s.label.startswith("Package id") and words[-1].isdigit():
+        return throttle.package.get(int(words[-1]))
+    if s.label.startswith("Core") and words[-1].isdigit():
+        pkg = package_of_chip.get(s.hwmon, 0)
+        return throttle.core.get((pkg, int(words[-1])))
+    return None
+
+
+def combine(
+    config: Config, hwmon: list[HwmonSensor], zones: list[ThermalZone], throttle: ThrottleCounts
+) -> SensorsReading:
+    """Join hwmon channels, thermal zones and throttle counts into sensors.
+
+    A zone already exposed as a hwmon chip (the thermal core registers ``acpitz`` and
+    friends with hwmon) is listed once, from hwmon.
+    """
+    package_of_chip: dict[str, int] = {}
+    for s in hwmon:
+        if s.chip == "coretemp" and s.label.startswith("Package id") and s.label.split()[-1].isdigit():
+            package_of_chip[s.hwmon] = int(s.label.split()[-1])
+    out: list[Sensor] = []
+    for s in hwmon:
+        if s.kind == "temp":
+            high, crit, src = effective_thresholds(config, (s.chip, s.label, s.device), s.max_value, s.crit_value)
+            out.append(Sensor(
+                id=f"{s.hwmon}/{s.kind}{s.index}", chip=s.chip, device=s.device, label=s.label, kind="temp",
+                source="hwmon", celsius=s.value, high_celsius=high, critical_celsius=crit,
+                chip_high_celsius=s.max_value, chip_critical_celsius=s.crit_value,
+                emergency_celsius=s.emergency_value, thresholds_from=src, alarm=s.alarm,
+                throttle_count_total=_throttle_for(s, package_of_chip, throttle), status=s.status, reason=s.reason,
+            ))
+        else:
+            out.append(Sensor(
+                id=f"{s.hwmon}/{s.kind}{s.index}", chip=s.chip, device=s.device, label=s.label, kind="fan",
+                source="hwmon", celsius=None, rpm=s.value, min_rpm=s.min_value, alarm=s.alarm,
+                status=s.status, reason=s.reason,
+            ))
+    hwmon_chips = {s.chip for s in hwmon}
+    hwmon_devices = {s.device for s in hwmon if s.device}
+    for z in zones:
+        if z.zone in hwmon_devices or z.type in hwmon_chips:
+            continue
+        high, crit, src = effective_thresholds(config, (z.type, z.zone, z.zone), z.high_celsius, z.critical_celsius)
+        out.append(Sensor(
+            id=z.zone, chip=z.type, device=z.zone, label=z.zone, kind="temp", source="thermal", celsius=z.celsius,
+            high_celsius=high, critical_celsius=crit, chip_high_celsius=z.high_celsius,
+            chip_critical_celsius=z.critical_celsius, thresholds_from=src, status=z.status, reason=z.reason,
+        ))
+    return SensorsReading(tuple(out))
+
+
+def collect_sensors(fs: SysFS, config: Config, reader: BoundedReader | None = None) -> SensorsReading:
+    """Read every sensor of the machine.
+
+    Raises:
+        SourceUnavailable: the machine exposes no hwmon chip and no thermal zone.
+
+    """
+    if not fs.listdir("class/hwmon") and not any(z.startswith("thermal_zone") for z in fs.listdir("class/thermal")):
+        raise SourceUnavailable(
+            f"no temperature sensors: {fs.path('class/hwmon')} has no chips and "
+            f"{fs.path('class/thermal')} no zones (a VM, or sensor drivers not loaded)"
+        )
+    return combine(config, collect_hwmon(fs, reader), collect_thermal_zones(fs, reader), collect_throttle(fs))
+
+
+def sensors_alerts(view: SensorsReading, config: Config) -> list[Alert]:
+    """Temperature above its high/critical threshold, a chip alarm; never for unknown values."""
+    out: list[Alert] = []
+    for s in view.sensors:
+        subject = f"{s.device or s.chip}/{s.label}"
+        if s.kind == "fan":
+            if s.alarm:
+                out.append(Alert(Severity.WARNING, "sensors", subject,
+                                 "fan alarm raised by the chip (stopped or below its minimum)"))
+            continue
+        if s.celsius is None:
+            continue
+        if s.critical_celsius is not None and s.celsius >= s.critical_celsius:
+            out.append(Alert(Severity.CRITICAL, "sensors", subject,
+                             f"{s.celsius:.0f} °C at or above critical {s.critical_celsius:.0f} °C"))
+        elif s.high_celsius is not None and s.celsius >= s.high_celsius:
+            out.append(Alert(Severity.WARNING, "sensors", subject,
+                             f"{s.celsius:.0f} °C at or above high {s.high_celsius:.0f} °C"))
+        elif s.alarm:
+            out.append(Alert(Severity.CRITICAL, "sensors", subject, "the chip raised its temperature alarm"))
+    return out
+
+
+def sensors_metrics(view: SensorsReading) -> list[Metric]:
+    """Prometheus samples: temperatures, thresholds, fans, alarms, throttling, read status."""
+    out: list[Metric] = []
+    for s in view.sensors:
+        labels = (("chip", s.chip), ("device", s.device or ""), ("label", s.label), ("source", s.source))
+        out.append(Metric("sensor_read_ok", 1.0 if s.status == "ok" else 0.0, labels,
+                          help="1 when the sensor answered with a plausible value"))
+        if s.kind == "fan":
+            if s.rpm is not None:
+                out.append(Metric("sensor_fan_rpm", s.rpm, labels, help="Fan speed in RPM"))
+        else:
+            for name, value, text in (
+                ("sensor_temperature_celsius", s.celsius, "Temperature"),
+                ("sensor_temperature_high_celsius", s.high_celsius, "Effective high threshold"),
+                ("sensor_temperature_critical_celsius", s.critical_celsius, "Effective critical threshold"),
+            ):
+                if value is not None:
+                    out.append(Metric(name, value, labels, help=text))
+            if s.throttle_count_total is not None:
+                out.append(Metric("sensor_thermal_throttle_total", float(s.throttle_count_total), labels,
+                                  kind="counter", help="CPU thermal throttle events"))
+        if s.alarm is not None:
+            out.append(Metric("sensor_alarm", 1.0 if s.alarm else 0.0, labels, help="The chip's alarm flag"))
+    return out
+
+
+def sensors_json(view: SensorsReading) -> list[dict[str, Any]]:
+    """Return the ``sensors`` section: one object per sensor (DESIGN §8 keys plus extras)."""
+    return [asdict(s) for s in view.sensors]
+
+
+def sensors_history(view: SensorsReading) -> dict[str, float | None]:
+    """One series per sensor, keyed by its id: °C for temperatures, RPM for fans."""
+    return {s.id: (s.celsius if s.kind == "temp" else s.rpm) for s in view.sensors}
+
+
+def _build(ctx: Context) -> Callable[[], SensorsReading]:
+    fs = SysFS(ctx.demo_dir / "sysfs") if ctx.demo else ctx.sysfs
+    reader = BoundedReader(ctx.config.sensors.read_timeout)
+    config = ctx.config
+    return lambda: collect_sensors(fs, config, reader)
+
+
+def specs(ctx: Context) -> list[CollectorSpec]:
+    """Return the ``sensors`` collector, on the local lane."""
+    return [CollectorSpec(
+        name="sensors", lane="local", json_key="sensors", pane="sensors", build=_build,
+        to_json=sensors_json, empty_json=list, alerts=sensors_alerts, metrics=sensors_metrics,
+        history=sensors_history,
+    )]
