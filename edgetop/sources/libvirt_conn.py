@@ -71,7 +71,7 @@ def describe_error(err: BaseException, uri: str) -> str:
         return (f"permission denied{where}: add the user to the 'libvirt' group "
                 "(usermod -aG libvirt USER, then log in again)")
     if "no such file or directory" in low and "socket" in low:
-        return f"cannot reach libvirtd for {uri}: {msg} (is libvirtd running?)"
+        return f"cannot reach libvirtd: {msg} (is libvirtd running?)"
     if "connection refused" in low:
         return f"libvirtd refused the connection for {uri}: {msg}"
     return msg
