@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Container
@@ -17,6 +18,7 @@ from edgetop.actions.intents import Intent
 from edgetop.collectors.registry import CollectorSpec, Context
 from edgetop.engine.lanes import Engine
 from edgetop.engine.store import Sample, Store
+from edgetop.ui.fmt import console_mode
 from edgetop.ui.gate import MutationGate
 from edgetop.ui.messages import SampleArrived
 from edgetop.ui.pane_list import pane_classes
@@ -139,12 +141,13 @@ class EdgetopApp(MutationGate, App[None]):
         if self.engine is not None:
             self.engine.close()
 
-    def on_resize(self) -> None:
+    def on_resize(self, event: events.Resize) -> None:
         """Show the enlarge notice below 80x24 and hide it again after a resize."""
-        self._check_size()
+        self._check_size(event.size.width, event.size.height)
 
-    def _check_size(self) -> None:
-        w, h = self.size
+    def _check_size(self, w: int | None = None, h: int | None = None) -> None:
+        if w is None or h is None:
+            w, h = self.size
         small = w < MIN_WIDTH or h < MIN_HEIGHT
         self.screen.set_class(small, "-too-small")
         if small:
@@ -241,9 +244,9 @@ class EdgetopApp(MutationGate, App[None]):
 
     def action_help(self) -> None:
         """Show every binding that applies now."""
-        from edgetop.ui.screens.help import HelpScreen
+        from edgetop.ui.screens.help import HelpScreen, bindings_of
 
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(bindings_of(self.screen)))
 
     def action_sources(self) -> None:
         """Show the state of every collector."""
@@ -263,6 +266,13 @@ class EdgetopApp(MutationGate, App[None]):
 
             self.runner = build_runner(self.ctx.config, read_only=self.read_only)
         await request_action(self, self.runner, intent)
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Key names the Linux console font can draw (it has arrows but no return symbol)."""
+        display = super().get_key_display(binding)
+        if console_mode():
+            display = display.replace("⏎", "enter").replace("⇥", "tab")
+        return display
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide mutating actions in read-only mode, quit in kiosk mode."""

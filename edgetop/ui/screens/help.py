@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.table import Table
+from textual.screen import Screen
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -24,24 +25,19 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,question_mark,q", "dismiss", "Close", id="close_help"),
     ]
 
+    def __init__(self, bindings: list[tuple[str, str, str]]) -> None:
+        """``bindings`` are (key, description, where) of the screen below, enabled ones only."""
+        super().__init__()
+        self.bindings = bindings
+
     def compose(self) -> ComposeResult:
         """A scrollable table of keys."""
         table = Table(box=None, show_header=True, header_style="bold", expand=True)
         table.add_column("Key", no_wrap=True)
         table.add_column("Action")
         table.add_column("Where", style="dim")
-        below = self.app.screen_stack[-1] if self.app.screen_stack else self.app.screen
-        seen: set[tuple[str, str]] = set()
-        for _key, active in below.active_bindings.items():
-            binding = active.binding
-            if not active.enabled or not binding.description:
-                continue
-            key = binding.key_display or self.app.get_key_display(binding)
-            if (key, binding.description) in seen:
-                continue
-            seen.add((key, binding.description))
-            where = type(active.node).__name__.removesuffix("Pane").removesuffix("App") or "app"
-            table.add_row(Text(key, style="bold"), Text(binding.description), Text(where))
+        for key, description, where in self.bindings:
+            table.add_row(Text(key, style="bold"), Text(description), Text(where))
         intro = Text("edgetop keys (those that apply now; read-only mode hides actions)\n", style="bold")
         with VerticalScroll(id="help-body"):
             yield Static(intro)
@@ -50,3 +46,22 @@ class HelpScreen(ModalScreen[None]):
     async def action_dismiss(self, result: None = None) -> None:
         """Close the help."""
         self.dismiss(result)
+
+
+def bindings_of(screen: Screen[object]) -> list[tuple[str, str, str]]:
+    """The enabled bindings of ``screen`` (and its focused widgets) as (key, description, where)."""
+    out: list[tuple[str, str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for active in screen.active_bindings.values():
+        binding = active.binding
+        if not active.enabled or not binding.description:
+            continue
+        key = binding.key_display or screen.app.get_key_display(binding)
+        if (key, binding.description) in seen:
+            continue
+        seen.add((key, binding.description))
+        where = type(active.node).__name__.removesuffix("Pane").removesuffix("App").removesuffix("Edgetop") or "global"
+        out.append((key, binding.description, where))
+    # edgetop's own keys first, the table's cursor keys after them.
+    out.sort(key=lambda row: row[2] in ("KeyedTable", "DataTable", "Input"))
+    return out

@@ -34,25 +34,39 @@ class HeaderBar(Static):
         self.redraw()
         self.set_interval(1.0, self.redraw)
 
+    @staticmethod
+    def _identity(host: HostInfo | None, detail: int) -> Text:
+        """``edgetop host kernel up … load …`` with ``detail`` 2 (all), 1 (no kernel), 0 (1-min load only)."""
+        line = Text(no_wrap=True)
+        line.append(" edgetop ", style="bold reverse")
+        line.append(" ")
+        if host is None:
+            return line
+        line.append_text(literal(host.hostname or "?", "bold"))
+        if detail >= 2:
+            line.append(f"  {host.kernel or '?'}")
+        line.append(f"  up {duration(host.uptime_seconds)}")
+        if host.load1 is not None:
+            line.append(f"  load {host.load1:.2f}")
+            if detail >= 1:
+                line.append(f" {host.load5:.2f} {host.load15:.2f}")
+        return line
+
     def redraw(self) -> None:
         """Re-render both lines from the store."""
         width = max(20, self.size.width or 80)
         sample = self.store.get("host")
         host: HostInfo | None = sample.last_view if sample else None
+        clock = time.strftime("%Y-%m-%d %H:%M:%S") if width >= 100 else time.strftime("%H:%M:%S")
         line1 = Text(no_wrap=True, overflow="ellipsis")
-        line1.append(" edgetop ", style="bold reverse")
-        line1.append(" ")
-        if host is not None:
-            line1.append_text(literal(host.hostname or "?", "bold"))
-            line1.append(f"  {host.kernel or '?'}  up {duration(host.uptime_seconds)}", style="")
-            if host.load1 is not None:
-                line1.append(f"  load {host.load1:.2f} {host.load5:.2f} {host.load15:.2f}")
-        clock = time.strftime("%Y-%m-%d %H:%M:%S")
-        pad = width - line1.cell_len - len(clock) - 1
-        if pad > 0:
-            line1.append(" " * pad)
+        # Drop detail until it fits beside the clock: kernel first, then the 5/15-minute loads.
+        for detail in (2, 1, 0):
+            line1 = self._identity(host, detail)
+            if line1.cell_len + len(clock) + 2 <= width:
+                break
+        line1.truncate(max(0, width - len(clock) - 2))
+        line1.append(" " * max(1, width - line1.cell_len - len(clock) - 1))
         line1.append(clock + " ", style="bold")
-        line1.truncate(width)
 
         line2 = Text(no_wrap=True, overflow="ellipsis")
         alerts = self.store.alerts()

@@ -1,0 +1,182 @@
+"""Sensors pane: every temperature and fan with its limits, a threshold bar and a trend."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Static
+
+from edgetop.collectors.sensors import Sensor, SensorsReading
+from edgetop.ui.fmt import NA, console_mode, literal
+from edgetop.ui.panes.base import Pane, status_text
+from edgetop.ui.widgets.glyphs import sparkline
+from edgetop.ui.widgets.keyed_table import KeyedTable
+
+_COLUMNS = (("chip", "CHIP"), ("sensor", "SENSOR"), ("now", "NOW"), ("high", "HIGH"), ("crit", "CRIT"),
+            ("bar", "LEVEL"), ("trend", "TREND"), ("note", "NOTE"))
+# Chips whose device name tells drives apart (nvme0, nvme1) better than the chip name.
+_DEVICE_NAMED = ("nvme", "drivetemp")
+
+
+def severity(s: Sensor) -> str | None:
+    """``critical``/``warning`` when the sensor is at a threshold or alarmed, else None."""
+    if s.kind == "fan":
+        return "warning" if s.alarm else None
+    if s.celsius is None:
+        return None
+    if (s.critical_celsius is not None and s.celsius >= s.critical_celsius) or s.alarm:
+        return "critical"
+    if s.high_celsius is not None and s.celsius >= s.high_celsius:
+        return "warning"
+    return None
+
+
+_STYLE = {"critical": "bold red", "warning": "bold yellow", None: "green"}
+
+
+def threshold_bar(s: Sensor, width: int, ascii_only: bool | None = None) -> Text:
+    """Draw a bar from 0 °C to the critical limit (or 100 °C) with ``|`` marks at high and critical."""
+    if s.kind != "temp" or s.celsius is None or width <= 0:
+        return Text(" " * max(width, 0))
+    full, empty = ("#", ".") if (console_mode() if ascii_only is None else ascii_only) else ("█", "░")
+    top = max(v for v in (s.critical_celsius, s.high_celsius, 100.0, s.celsius) if v is not None)
+
+    def cell(value: float | None) -> int | None:
+        return None if value is None else min(width - 1, max(0, round(value / top * width) - 1))
+
+    filled = round(max(0.0, s.celsius) / top * width)
+    marks = {cell(s.high_celsius): "yellow", cell(s.critical_celsius): "red"}
+    style = _STYLE[severity(s)].replace("bold ", "")
+    out = Text(no_wrap=True)
+    for i in range(width):
+        if i in marks:
+            out.append("|", style=marks[i])
+        elif i < filled:
+            out.append(full, style=style)
+        else:
+            out.append(empty, style="dim")
+    return out
+
+
+def _deg(value: float | None) -> str:
+    return NA if value is None else f"{value:.0f}"
+
+
+class SensorsPane(Pane):
+    """Temperatures and fans: hwmon chips, thermal zones, CPU throttle counts."""
+
+    PANE_ID = "sensors"
+    TITLE = "Sensors"
+    COLLECTORS = ("sensors",)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("t", "sort_hottest", "Hottest", id="sensors_sort_hottest"),
+    ]
+    DEFAULT_CSS = """
+    SensorsPane #sensors-table { height: 1fr; }
+    SensorsPane #sensors-status { height: auto; }
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Start in chip order; ``t`` sorts hottest first."""
+        super().__init__(*args, **kwargs)
+        self.hottest_first = False
+        self._sensors: dict[str, Sensor] = {}
+
+    def compose(self) -> ComposeResult:
+        """Lay out a status line above the table."""
+        yield Static(id="sensors-status")
+        yield KeyedTable(_COLUMNS, id="sensors-table", cursor_type="row")
+
+    def refresh_view(self) -> None:
+        """Render the latest sensors reading."""
+        sample = self.store.get("sensors")
+        status = self.query_one("#sensors-status", Static)
+        banner = status_text(sample, "sensors")
+        view: SensorsReading | None = sample.last_view if sample else None
+        line = Text(no_wrap=True)
+        if banner is not None:
+            line.append_text(banner)
+        if view is None:
+            status.update(line)
+            return
+        stale = sample is not None and sample.view is None
+        narrow = (self.size.width or 80) < 110
+        width = 8 if narrow else 20
+        self._sensors = {s.id: s for s in view.sensors}
+        temps = [s for s in view.sensors if s.kind == "temp" and s.celsius is not None]
+        hot = max(temps, key=lambda s: s.celsius or 0.0, default=None)
+        if banner is not None:
+            line.append("  ")
+        line.append(f"{sum(1 for s in view.sensors if s.kind == 'temp')} temperatures, "
+                    f"{sum(1 for s in view.sensors if s.kind == 'fan')} fans")
+        if hot is not None:
+            line.append("  hottest ")
+            line.append_text(literal(f"{hot.label} {hot.celsius:.0f} °C", _STYLE[severity(hot)]))
+        bad = [s for s in view.sensors if s.status != "ok"]
+        if bad:
+            line.append(f"  {len(bad)} not readable", style="yellow")
+        line.append(f"  order: {'hottest first' if self.hottest_first else 'by chip'} (t)", style="dim")
+        status.update(line)
+        rows = {s.id: self._cells(s, width, stale) for s in view.sensors}
+        table = self.query_one("#sensors-table", KeyedTable)
+        table.sort_reverse = False
+        if self.hottest_first:
+            order = {s.id: n for n, s in enumerate(view.sensors)}
+            table.sync(rows, sort_key=lambda k: (-(self._sensors[k].celsius or -1000.0), order[k]))
+        else:
+            order = {s.id: n for n, s in enumerate(view.sensors)}
+            table.sync(rows, sort_key=lambda k: order[k])
+
+    def _cells(self, s: Sensor, width: int, stale: bool) -> tuple[Any, ...]:
+        chip = s.device if s.chip in _DEVICE_NAMED and s.device else s.chip
+        sev = severity(s)
+        dim = "dim" if stale else ""
+        if s.kind == "fan":
+            now = Text(NA if s.rpm is None else f"{s.rpm:.0f} rpm", style=dim or _STYLE[sev])
+            high = Text("" if s.min_rpm is None else f"min {s.min_rpm:.0f}", style="dim")
+            crit = Text("")
+            bar, trend_values = Text(" " * width), self.store.history(f"sensors.{s.id}")
+        else:
+            now = Text(NA if s.celsius is None else f"{s.celsius:.1f}°C", style=dim or _STYLE[sev])
+            high, crit = Text(_deg(s.high_celsius)), Text(_deg(s.critical_celsius))
+            if s.thresholds_from == "config":
+                high.stylize("italic")
+                crit.stylize("italic")
+            bar = threshold_bar(s, width)
+            trend_values = self.store.history(f"sensors.{s.id}")
+        return (literal(chip), literal(s.label), now, high, crit, bar,
+                Text(_trend(trend_values, width), style="cyan"), self._note(s))
+
+    @staticmethod
+    def _note(s: Sensor) -> Text:
+        note = Text(no_wrap=True)
+        if s.status != "ok":
+            note.append_text(literal(f"{s.status}: {s.reason or ''}", "yellow"))
+            return note
+        if s.alarm:
+            note.append("ALARM ", style="bold red")
+        if s.throttle_count_total:
+            note.append(f"throttled {s.throttle_count_total}x ", style="yellow")
+        elif s.throttle_count_total == 0:
+            note.append("no throttling ", style="dim")
+        if s.thresholds_from == "config":
+            note.append("limits from config", style="dim italic")
+        return note
+
+    def action_sort_hottest(self) -> None:
+        """Toggle hottest-first order."""
+        self.hottest_first = not self.hottest_first
+        self.refresh_view()
+
+
+def _trend(values: Sequence[float | None], width: int) -> str:
+    """Draw the variation (min..max) as a sparkline, so 55→60 °C is visible, not a flat top row."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return " " * width
+    low = min(known) - 1.0
+    return sparkline([None if v is None else v - low for v in values], width, top=max(known) - low)

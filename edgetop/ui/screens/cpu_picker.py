@@ -1,0 +1,203 @@
+"""Pick a set of CPUs: the topology (NUMA node, package, core, SMT siblings), isolated and
+offline CPUs, the CPUs guests' vCPUs run on, with the current affinity ticked.
+
+ASCII-safe everywhere (``[x]``/``[ ]`` marks, no box glyphs of our own), so it reads the
+same on the Linux console. ``space`` toggles a CPU, ``s`` its SMT siblings with it, ``a``
+every online CPU, ``enter`` applies, ``escape`` cancels.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Static
+
+from edgetop.collectors.topology import CpuTopology, format_cpu_list, read_topology
+from edgetop.engine.store import Store
+from edgetop.sources.fs import SysFS
+
+_COLUMNS = ("SEL", "CPU", "NODE", "PKG", "CORE", "SMT", "NOTES")
+
+
+def guest_cpus(store: Store | None, online: frozenset[int]) -> dict[int, list[str]]:
+    """Host CPU -> labels of guests' vCPUs on it, from a ``domains`` view in the store.
+
+    A vCPU pinned to fewer CPUs than are online counts on each of them ("pinned"); an
+    unpinned one counts where it last ran. No domains view, no marks.
+    """
+    out: dict[int, list[str]] = {}
+    if store is None:
+        return out
+    for sample in store.samples().values():
+        if sample.spec.json_key != "domains" or sample.last_view is None:
+            continue
+        try:
+            domains = sample.spec.to_json(sample.last_view)
+            for dom in domains if isinstance(domains, list) else []:
+                for v in dom.get("vcpu_list") or []:
+                    label = f"{dom.get('name')}/v{v.get('id')}"
+                    affinity = v.get("affinity")
+                    if isinstance(affinity, list) and affinity and set(affinity) < set(online):
+                        cpus = [c for c in affinity if isinstance(c, int)]
+                        label += " pinned"
+                    else:
+                        cpus = [v["cpu"]] if isinstance(v.get("cpu"), int) else []
+                    for cpu in cpus:
+                        out.setdefault(cpu, []).append(label)
+        except (AttributeError, TypeError, KeyError, ValueError):
+            continue
+    return out
+
+
+def _fmt(value: int | None) -> str:
+    return "-" if value is None else str(value)
+
+
+class CpuPickerScreen(ModalScreen[frozenset[int] | None]):
+    """Tick CPUs; dismisses with the set, or None when cancelled."""
+
+    DEFAULT_CSS = """
+    CpuPickerScreen { align: center middle; }
+    #picker-body { width: 78; max-width: 100%; height: auto; max-height: 100%; border: round $accent;
+                   background: $surface; padding: 0 1; }
+    #picker-table { height: auto; max-height: 14; }
+    #picker-buttons { height: auto; align: center middle; }
+    #picker-buttons Button { margin: 0 2; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle", "Toggle", id="picker_toggle", key_display="spc"),
+        Binding("s", "toggle_siblings", "Core", id="picker_core"),
+        Binding("a", "all", "All", id="picker_all"),
+        Binding("enter", "apply", "Apply", id="picker_apply", priority=True),
+        Binding("escape", "cancel", "Cancel", id="picker_cancel"),
+    ]
+
+    def __init__(self, title: str, current: frozenset[int], topology: CpuTopology,
+                 guests: dict[int, list[str]] | None = None) -> None:
+        """``current`` is ticked at first; offline CPUs cannot be ticked."""
+        super().__init__()
+        self.title_text = title
+        self.topology = topology
+        self.guests = guests or {}
+        self.selected: set[int] = set(current & topology.online)
+        self.answer: asyncio.Future[frozenset[int] | None] = asyncio.get_running_loop().create_future()
+
+    def compose(self) -> ComposeResult:
+        """Title, the CPU table, the selection summary and buttons."""
+        with Vertical(id="picker-body"):
+            yield Static(Text(self.title_text, style="bold", no_wrap=True), id="picker-title")
+            yield DataTable(id="picker-table", cursor_type="row", zebra_stripes=False)
+            yield Static(id="picker-summary")
+            with Horizontal(id="picker-buttons"):
+                yield Button("Apply (enter)", id="picker-apply", variant="warning")
+                yield Button("Cancel (esc)", id="picker-cancel", variant="primary")
+
+    def on_mount(self) -> None:
+        """Fill the table, one row per logical CPU (NUMA node, package, core order)."""
+        table = self.query_one("#picker-table", DataTable)
+        for col in _COLUMNS:
+            table.add_column(col, key=col)
+        order = sorted(self.topology.cpus, key=lambda c: (c.node or 0, c.package or 0, c.core or 0, c.cpu))
+        for c in order:
+            table.add_row(*self._cells(c.cpu), key=str(c.cpu))
+        table.focus()
+        self._summary()
+
+    def _cells(self, cpu: int) -> tuple[Any, ...]:
+        info = next(c for c in self.topology.cpus if c.cpu == cpu)
+        notes = []
+        if not info.online:
+            notes.append("offline")
+        if info.isolated:
+            notes.append("isolated")
+        notes.extend(self.guests.get(cpu, []))
+        mark = "[x]" if cpu in self.selected else ("   " if not info.online else "[ ]")
+        return (mark, str(cpu), _fmt(info.node), _fmt(info.package), _fmt(info.core),
+                format_cpu_list(info.siblings), Text(", ".join(notes), no_wrap=True))
+
+    def _summary(self) -> None:
+        text = Text(f"selected: {format_cpu_list(self.selected)}", style="bold" if self.selected else "bold red")
+        if self.topology.isolated:
+            text.append(f"   isolated: {format_cpu_list(self.topology.isolated)}", style="dim")
+        self.query_one("#picker-summary", Static).update(text)
+
+    def _redraw(self, cpus: set[int] | frozenset[int]) -> None:
+        table = self.query_one("#picker-table", DataTable)
+        for cpu in cpus:
+            table.update_cell(str(cpu), "SEL", self._cells(cpu)[0])
+        self._summary()
+
+    def _cursor_cpu(self) -> int | None:
+        table = self.query_one("#picker-table", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return int(key) if key is not None else None
+
+    def action_toggle(self) -> None:
+        """Tick or untick the CPU under the cursor (online CPUs only)."""
+        cpu = self._cursor_cpu()
+        if cpu is None or cpu not in self.topology.online:
+            return
+        self.selected ^= {cpu}
+        self._redraw({cpu})
+
+    def action_toggle_siblings(self) -> None:
+        """Tick or untick the whole core (the CPU and its SMT siblings)."""
+        cpu = self._cursor_cpu()
+        if cpu is None:
+            return
+        info = next(c for c in self.topology.cpus if c.cpu == cpu)
+        core = set(info.siblings & self.topology.online)
+        if core <= self.selected:
+            self.selected -= core
+        else:
+            self.selected |= core
+        self._redraw(core)
+
+    def action_all(self) -> None:
+        """Tick every online CPU."""
+        self.selected = set(self.topology.online)
+        self._redraw(self.topology.online)
+
+    def action_apply(self) -> None:
+        """Close with the selection (an empty one is refused later with a clear reason)."""
+        self._finish(frozenset(self.selected))
+
+    def action_cancel(self) -> None:
+        """Close without a selection."""
+        self._finish(None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        """Apply or cancel."""
+        self._finish(frozenset(self.selected) if event.button.id == "picker-apply" else None)
+
+    def _finish(self, value: frozenset[int] | None) -> None:
+        if not self.answer.done():
+            self.answer.set_result(value)
+            self.dismiss(value)
+
+    def on_unmount(self) -> None:
+        """Closed some other way: no selection."""
+        if not self.answer.done():
+            self.answer.set_result(None)
+
+
+async def pick_cpus(app: App[Any], title: str, current: frozenset[int], store: Store | None) -> frozenset[int] | None:
+    """Show the picker over ``app`` and return the chosen CPUs, or None when cancelled.
+
+    Safe to await from a message handler: the answer comes through a future the
+    screen resolves itself, not through the caller's message queue.
+    """
+    ctx = getattr(app, "ctx", None)
+    sysfs = getattr(ctx, "sysfs", None) or SysFS()
+    topology = read_topology(sysfs)
+    screen = CpuPickerScreen(title, current, topology, guest_cpus(store, topology.online))
+    await app.push_screen(screen)
+    return await screen.answer

@@ -1,0 +1,168 @@
+"""Pilot tests of every global and processes-pane key, over this machine's live /proc."""
+
+from __future__ import annotations
+
+import asyncio
+
+from rich.text import Text
+from textual.widgets import ContentSwitcher, Input
+
+from edgetop.collectors.registry import CollectorSpec, Context
+from edgetop.ui.app import EdgetopApp
+from edgetop.ui.panes.processes import ProcessesPane
+from edgetop.ui.screens.help import HelpScreen
+from edgetop.ui.screens.sources import SourcesScreen
+from edgetop.ui.widgets.keyed_table import KeyedTable
+
+
+async def wait_for(predicate, timeout: float = 10.0) -> None:
+    """Poll until ``predicate()`` is true (a loaded 2-core machine is slow)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+def current(app: EdgetopApp) -> str | None:
+    return app.query_one("#panes", ContentSwitcher).current
+
+
+async def test_pane_switching_keys(live_ctx: Context, foundation_specs: list[CollectorSpec]) -> None:
+    app = EdgetopApp(live_ctx, foundation_specs)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert current(app) == "overview"
+        await pilot.press("2")
+        assert current(app) == "cpu"
+        await pilot.press("tab")
+        assert current(app) == "memory"
+        await pilot.press("shift+tab")
+        assert current(app) == "cpu"
+        await pilot.press("4")
+        assert current(app) == "processes"
+        await pilot.press("1")
+        assert current(app) == "overview"
+        ids = [p.PANE_ID for p in app.panes]
+        await pilot.press("shift+tab")
+        assert current(app) == ids[-1]  # wraps around
+
+
+async def test_freeze_help_sources_quit(live_ctx: Context, foundation_specs: list[CollectorSpec]) -> None:
+    app = EdgetopApp(live_ctx, foundation_specs)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: app.store.get("cpu") is not None)
+        await pilot.press("space")
+        assert app.frozen and app.header.frozen
+        assert "FROZEN" in str(app.header.render())
+        await pilot.press("space")
+        assert not app.frozen
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        keys = {key for key, _d, _w in app.screen.bindings}
+        assert {"?", "q", "s"} <= keys
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("s")
+        assert isinstance(app.screen, SourcesScreen)
+        await wait_for(lambda: app.screen.query_one("#sources-table").row_count >= 4)
+        await pilot.press("escape")
+        await pilot.press("q")
+        await wait_for(lambda: app._exit, timeout=5)
+
+
+async def test_processes_sort_filter_kernel_threads(live_ctx: Context, foundation_specs: list[CollectorSpec]) -> None:
+    app = EdgetopApp(live_ctx, foundation_specs)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("4")
+        pane = app.query_one(ProcessesPane)
+        table = pane.query_one("#proc-table", KeyedTable)
+        await wait_for(lambda: table.row_count > 0)
+        assert pane.sort_column == "cpu" and pane.sort_reverse
+        await pilot.press("N")
+        assert pane.sort_column == "pid" and not pane.sort_reverse
+        await pilot.pause()
+        pids = [int(k) for k in table.row_keys_in_order()]
+        assert pids == sorted(pids)
+        await pilot.press("I")
+        assert pane.sort_reverse
+        pids = [int(k) for k in table.row_keys_in_order()]
+        assert pids == sorted(pids, reverse=True)
+        await pilot.press("greater_than_sign")
+        assert pane.sort_column == "user"
+        shown_without = table.row_count
+        await pilot.press("K")
+        assert pane.show_kernel_threads
+        await wait_for(lambda: table.row_count > shown_without)
+        await pilot.press("K")
+        await pilot.press("slash")
+        box = pane.query_one("#proc-filter", Input)
+        assert box.display and box.has_focus
+        await pilot.press(*"python")
+        assert pane.filter_text == "python"
+        await wait_for(lambda: 0 < table.row_count < shown_without)
+        commands = [str(table.get_row(k)[-1]) for k in table.row_keys_in_order()]
+        assert all("python" in c.lower() for c in commands), commands
+        await pilot.press("enter")
+        assert not box.display and pane.filter_text == "python"
+        await pilot.press("escape")
+        assert pane.filter_text == ""
+
+
+async def test_too_small_terminal_says_so_and_recovers(live_ctx: Context,
+                                                        foundation_specs: list[CollectorSpec]) -> None:
+    app = EdgetopApp(live_ctx, foundation_specs)
+    async with app.run_test(size=(70, 20)) as pilot:
+        await pilot.pause()
+        assert app.screen.has_class("-too-small")
+        message = app.query_one("#too-small-text").render()
+        assert "at least 80x24" in str(message) and "70x20" in str(message)
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert not app.screen.has_class("-too-small")
+        assert app.query_one("#panes").display
+
+
+async def test_read_only_hides_and_refuses_pin(live_ctx: Context, foundation_specs: list[CollectorSpec]) -> None:
+    app = EdgetopApp(live_ctx, foundation_specs, read_only=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("4")
+        pane = app.query_one(ProcessesPane)
+        await wait_for(lambda: pane.query_one("#proc-table", KeyedTable).row_count > 0)
+        assert pane.check_action("pin_process", ()) is False
+        shown = {a.binding.action for a in app.screen.active_bindings.values() if a.enabled}
+        assert "pin_process" not in shown
+        assert "READ-ONLY" in str(app.header.render())
+
+
+async def test_kiosk_has_no_quit_and_no_palette(live_ctx: Context, foundation_specs: list[CollectorSpec]) -> None:
+    app = EdgetopApp(live_ctx, foundation_specs, kiosk=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("q")
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert not app._exit
+        assert app.read_only
+        assert app.screen is app.screen_stack[0]  # no palette opened
+        assert "KIOSK" in str(app.header.render())
+
+
+async def test_names_render_literally(live_ctx: Context, foundation_specs: list[CollectorSpec]) -> None:
+    """A command line that looks like markup is shown as typed."""
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", "[b]x[/b]", "[red]y"])
+    try:
+        app = EdgetopApp(live_ctx, foundation_specs)
+        async with app.run_test(size=(160, 40)) as pilot:
+            await pilot.press("4")
+            table = app.query_one(ProcessesPane).query_one("#proc-table", KeyedTable)
+            await wait_for(lambda: str(child.pid) in table.row_keys_in_order())
+            cell = table.get_row(str(child.pid))[-1]
+            assert isinstance(cell, Text)
+            assert "[b]x[/b] [red]y" in cell.plain
+            assert not cell.spans  # no style came from the text itself
+    finally:
+        child.kill()
+        child.wait()
