@@ -130,3 +130,8 @@ class Runner:
             self.audit.record(intent, outcome, detail)
         except OSError:
             log.exception("audit log write failed after the action ran")
+
+
+def build_runner(config: Config, *, read_only: bool) -> Runner:
+    """Build the session's runner from the effective config (``--audit-log`` is already merged into it)."""
+    return Runner(config, read_only=read_only)

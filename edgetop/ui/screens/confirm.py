@@ -69,6 +69,6 @@ class ConfirmScreen(ModalScreen[bool]):
             self.dismiss(bool(yes))
 
     def on_unmount(self) -> None:
-        """Closed some other way (app exit): that is a no."""
+        """Answer no when closed some other way (app exit)."""
         if not self.answer.done():
             self.answer.set_result(False)

@@ -1,5 +1,7 @@
-"""Pick a set of CPUs: the topology (NUMA node, package, core, SMT siblings), isolated and
-offline CPUs, the CPUs guests' vCPUs run on, with the current affinity ticked.
+"""Pick a set of CPUs, seeing the topology and who uses which CPU.
+
+Shown: NUMA node, package, core, SMT siblings, isolated and offline CPUs, the CPUs the
+guests' vCPUs run on (or are pinned to), with the current affinity ticked.
 
 ASCII-safe everywhere (``[x]``/``[ ]`` marks, no box glyphs of our own), so it reads the
 same on the Linux console. ``space`` toggles a CPU, ``s`` its SMT siblings with it, ``a``
@@ -71,7 +73,7 @@ class CpuPickerScreen(ModalScreen[frozenset[int] | None]):
     #picker-buttons Button { margin: 0 2; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle", "Toggle", id="picker_toggle", key_display="spc"),
+        Binding("space", "toggle_cpu", "Toggle", id="picker_toggle", key_display="spc"),
         Binding("s", "toggle_siblings", "Core", id="picker_core"),
         Binding("a", "all", "All", id="picker_all"),
         Binding("enter", "apply", "Apply", id="picker_apply", priority=True),
@@ -80,7 +82,7 @@ class CpuPickerScreen(ModalScreen[frozenset[int] | None]):
 
     def __init__(self, title: str, current: frozenset[int], topology: CpuTopology,
                  guests: dict[int, list[str]] | None = None) -> None:
-        """``current`` is ticked at first; offline CPUs cannot be ticked."""
+        """Start with ``current`` ticked; offline CPUs cannot be ticked."""
         super().__init__()
         self.title_text = title
         self.topology = topology
@@ -140,7 +142,7 @@ class CpuPickerScreen(ModalScreen[frozenset[int] | None]):
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return int(key) if key is not None else None
 
-    def action_toggle(self) -> None:
+    def action_toggle_cpu(self) -> None:
         """Tick or untick the CPU under the cursor (online CPUs only)."""
         cpu = self._cursor_cpu()
         if cpu is None or cpu not in self.topology.online:
@@ -184,7 +186,7 @@ class CpuPickerScreen(ModalScreen[frozenset[int] | None]):
             self.dismiss(value)
 
     def on_unmount(self) -> None:
-        """Closed some other way: no selection."""
+        """Answer None when closed some other way."""
         if not self.answer.done():
             self.answer.set_result(None)
 

@@ -1,0 +1,81 @@
+"""The UI side of an action: pre-check, confirm, run in a thread, tell the result.
+
+    runner.refusal → (refused: notify why, no dialog) → ConfirmScreen with the exact
+    command → runner.run in a thread (it audits and re-checks) → notify the result
+
+The UI builds intents and calls :func:`request_action`; nothing here touches the node.
+Safe to await from a message handler (dialog answers come through futures), and one
+action at a time per app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from edgetop.actions.intents import Intent, PinProcess, PinVcpu, RestartService
+from edgetop.collectors.topology import format_cpu_list
+from edgetop.engine.store import Store
+from edgetop.errors import ActionDenied, ActionFailed, EdgetopError
+from edgetop.ui.screens.confirm import ConfirmScreen
+
+_BUSY_ATTR = "_edgetop_action_busy"
+
+
+def title_of(intent: Intent) -> str:
+    """Return a one-line title for the confirm dialog."""
+    if isinstance(intent, RestartService):
+        return f"Restart service {intent.unit}?"
+    if isinstance(intent, PinProcess):
+        return f"Pin process {intent.pid} to CPUs {format_cpu_list(intent.cpus)}?"
+    if isinstance(intent, PinVcpu):
+        return f"Pin {intent.domain} vCPU {intent.vcpu} to host CPUs {format_cpu_list(intent.cpus)}?"
+    return "Run this action?"  # pragma: no cover
+
+
+async def request_action(app: Any, runner: Any, intent: Intent) -> None:
+    """Check, confirm, run and report one intent; every outcome ends in a notification."""
+    if getattr(app, _BUSY_ATTR, False):
+        app.notify("another action is still running", severity="warning")
+        return
+    reason = runner.refusal(intent)
+    if reason is not None:
+        app.notify(reason, title="Not allowed", severity="error", markup=False, timeout=8)
+        return
+    try:
+        command = runner.describe(intent)
+    except EdgetopError as err:
+        app.notify(str(err), title="Not allowed", severity="error", markup=False, timeout=8)
+        return
+    screen = ConfirmScreen(title_of(intent), command, "The attempt and its result are written to the audit log.")
+    await app.push_screen(screen)
+    if not await screen.answer:
+        app.notify("cancelled", severity="information", timeout=3)
+        return
+    setattr(app, _BUSY_ATTR, True)
+    try:
+        result = await asyncio.to_thread(runner.run, intent)
+    except ActionDenied as err:
+        app.notify(str(err), title="Refused", severity="error", markup=False, timeout=10)
+    except ActionFailed as err:
+        app.notify(str(err), title="Failed", severity="error", markup=False, timeout=15)
+    except Exception as err:  # never let an action take the UI down
+        app.notify(f"{type(err).__name__}: {err}", title="Failed", severity="error", markup=False, timeout=15)
+    else:
+        app.notify(result.summary, title="Done", severity="information", markup=False, timeout=10)
+    finally:
+        setattr(app, _BUSY_ATTR, False)
+
+
+async def request_pin_process(app: Any, runner: Any, pid: int, title: str, current: frozenset[int], *,
+                              store: Store | None) -> None:
+    """Handle the ``a`` key on a process: privilege and target checks first, then the picker, then the action."""
+    from edgetop.ui.screens.cpu_picker import pick_cpus
+
+    reason = runner.refusal(PinProcess(pid, current), with_cpus=False)
+    if reason is not None:
+        app.notify(reason, title="Not allowed", severity="error", markup=False, timeout=8)
+        return
+    cpus = await pick_cpus(app, title, current, store)
+    if cpus is not None:
+        await request_action(app, runner, PinProcess(pid, cpus))

@@ -1,0 +1,112 @@
+"""Services pane: the configured units' state, since when, main PID, restarts, memory; ``r`` restarts.
+
+``r`` builds a :class:`~edgetop.actions.intents.RestartService` and hands it to the app's
+``request_action`` (pre-check, confirm dialog with the exact command, audit, result).
+Read-only and kiosk modes hide the key (``MutationGate``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Static
+
+from edgetop.actions.intents import RestartService
+from edgetop.collectors.services import ServicesReading, ServiceState
+from edgetop.ui.fmt import NA, age, literal, size
+from edgetop.ui.gate import MutationGate
+from edgetop.ui.panes.base import Pane, status_text
+from edgetop.ui.widgets.keyed_table import KeyedTable
+
+_COLUMNS = (("unit", "UNIT"), ("active", "ACTIVE"), ("sub", "SUB"), ("since", "SINCE"), ("pid", "PID"),
+            ("restarts", "RESTARTS"), ("memory", "MEMORY"), ("description", "DESCRIPTION"))
+
+_ACTIVE_STYLE = {"active": "green", "failed": "bold red", "activating": "yellow", "deactivating": "yellow",
+                 "reloading": "yellow", "inactive": "dim"}
+
+
+def cells(s: ServiceState) -> tuple[Any, ...]:
+    """One row's cells; names and descriptions from outside are literal text."""
+    load_problem = s.load_state if s.load_state in ("not-found", "masked", "invalid-name", "error") else None
+    active = load_problem or s.active_state or NA
+    style = "bold yellow" if load_problem else _ACTIVE_STYLE.get(s.active_state or "", "")
+    since = age(s.active_enter_timestamp_seconds) if s.active_enter_timestamp_seconds else NA
+    return (
+        literal(s.name if s.unit in (s.name, f"{s.name}.service") else f"{s.name} ({s.unit})"),
+        Text(active, style=style),
+        literal(s.sub_state or NA),
+        since,
+        NA if s.main_pid is None else str(s.main_pid),
+        Text(NA if s.restarts_total is None else str(s.restarts_total),
+             style="yellow" if (s.restarts_total or 0) > 0 else ""),
+        size(s.memory_bytes),
+        literal(s.description or "", "dim"),
+    )
+
+
+class ServicesPane(MutationGate, Pane):
+    """The service units named in the config."""
+
+    PANE_ID = "services"
+    TITLE = "Services"
+    COLLECTORS = ("services",)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "restart_service", "Restart", id="restart_service"),
+    ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Start empty."""
+        super().__init__(*args, **kwargs)
+        self._names: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        """Status line and the table."""
+        yield Static(id="services-status", classes="banner")
+        yield KeyedTable(_COLUMNS, id="services-table", cursor_type="row")
+
+    def refresh_view(self) -> None:
+        """Sync the table with the latest services view (config order)."""
+        sample = self.store.get("services")
+        status = self.query_one("#services-status", Static)
+        banner = status_text(sample, "services")
+        view: ServicesReading | None = sample.last_view if sample else None
+        line = Text(no_wrap=True)
+        if banner is not None:
+            line.append_text(banner)
+        if view is None:
+            status.update(line)
+            return
+        failed = sum(1 for s in view.services if s.active_state == "failed")
+        if banner is not None:
+            line.append("  ")
+        line.append(f"{len(view.services)} units via {view.manager}")
+        if failed:
+            line.append(f", {failed} failed", style="bold red")
+        status.update(line)
+        self._names = [s.name for s in view.services]
+        with self.app.batch_update():
+            self.query_one("#services-table", KeyedTable).sync({s.name: cells(s) for s in view.services})
+
+    def selected_name(self) -> str | None:
+        """Return the configured name of the unit under the cursor."""
+        table = self.query_one("#services-table", KeyedTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return None if key is None else str(key)
+
+    def action_restart_service(self) -> None:
+        """Ask the app to restart the selected unit (pre-check, confirm, audit, result)."""
+        name = self.selected_name()
+        if name is None:
+            self.app.notify("no service selected", severity="warning")
+            return
+        request = getattr(self.app, "request_action", None)
+        if request is None:
+            self.app.notify("actions are not available here", severity="error")
+            return
+        # A worker keeps the pane responsive while systemctl runs (up to actions.timeout).
+        self.run_worker(request(RestartService(name)), group="actions", exit_on_error=False)
