@@ -118,6 +118,7 @@ MODULES: tuple[str, ...] = (
     "edgetop.collectors.processes",
     "edgetop.collectors.libvirt_domains",
     "edgetop.collectors.snmp",
+    "edgetop.collectors.services",
 )
 
 # Sections of the JSON contract whose collectors are not built yet: they are present in
