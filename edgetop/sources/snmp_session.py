@@ -228,6 +228,7 @@ class SnmpSession:
         self.max_repetitions = max_repetitions
         self._transport: UdpTransportTarget | None = None
         self._pool: EnginePool | None = None
+        self._was_up = False
 
     def _auth(self, with_priv: bool = True) -> UsmUserData | CommunityData:
         t = self.target
@@ -311,7 +312,7 @@ class SnmpSession:
     def _context(self) -> ContextData:
         return ContextData(contextName=self.target.context) if self.target.context else ContextData()
 
-    async def poll(self, scalar_oids: Iterable[str], column_oids: Iterable[str]) -> PollData:
+    async def poll(self, scalar_oids: Iterable[str], column_oids: Iterable[str], _retried: bool = False) -> PollData:
         """GET the scalars and GETBULK the columns concurrently; explain a failure.
 
         After a timeout of an authPriv target, one authNoPriv probe tells "host down or
@@ -328,14 +329,32 @@ class SnmpSession:
         for result in results:
             if isinstance(result, SnmpFailure):
                 if result.kind == "timeout":
-                    self._transport = None  # resolve again next time: the address may have moved
+                    await self._after_timeout()
                     if self.target.version == "3" and self.target.priv_protocol:
-                        raise await self.probe() from None
+                        verdict = await self.probe()
+                        if verdict.kind == "priv" and self._was_up and not _retried:
+                            # It worked before with these keys: more likely the agent got a new
+                            # engine ID (replaced, reset) than a new key. Discover afresh, once.
+                            return await self.poll(scalars, columns, _retried=True)
+                        raise verdict from None
                 raise result
             if isinstance(result, BaseException):
                 raise result
         (values, latency), table = results  # type: ignore[misc]
+        self._was_up = True
         return PollData(values, table, latency)  # type: ignore[arg-type]
+
+    async def _after_timeout(self) -> None:
+        """Forget what silence may have made stale: the address and the agent's engine ID.
+
+        pysnmp caches a peer's engine ID per address for 300 s; an agent that came back with
+        a new one (reset, replaced) drops our requests until then, so the entry is removed.
+        """
+        transport, self._transport = self._transport, None  # resolve again: the address may move
+        if transport is None or self.target.version != "3":
+            return
+        engine = pool_for_running_loop().engine_for(self.target.user or "", self._credentials())
+        forget_engine_id(engine, transport.transport_address)
 
     async def probe(self) -> SnmpFailure:
         """Send one authNoPriv GET of sysUpTime and say what its answer means."""
@@ -370,6 +389,21 @@ class SnmpSession:
                 for loop, known in list(_POOLS.items()):
                     if known is pool:
                         _POOLS.pop(loop, None)
+
+
+def forget_engine_id(engine: SnmpEngine, address: Any) -> None:
+    """Drop pysnmp's cached engine ID of the peer at ``address`` so the next request rediscovers it.
+
+    The cache is private to pysnmp's SNMPv3 message processing model (RFC 3412); if its
+    shape changes this does nothing and pysnmp's own 300 s expiry still applies.
+    """
+    model = engine.message_processing_subsystems.get(3)
+    cache = getattr(model, "_SnmpV3MessageProcessingModel__engineIdCache", None)
+    if not isinstance(cache, dict):
+        return
+    peer = tuple(address)[:2]
+    for key in [k for k in cache if isinstance(k, tuple) and len(k) == 2 and tuple(k[1])[:2] == peer]:
+        cache.pop(key, None)
 
 
 async def _empty_columns() -> dict[str, dict[str, RawValue]]:

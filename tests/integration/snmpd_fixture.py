@@ -112,8 +112,11 @@ class PrivateSnmpd:
         """Start snmpd in the foreground and wait until it answers an SNMP request."""
         for sub in (self.conf, self.state):
             sub.mkdir(parents=True, exist_ok=True)
+        # -C reads only the -c files, so the persistent file (engine ID, boot counter) is named
+        # too; it must exist before the first start.
+        (self.state / "snmpd.conf").touch()
         self.write_config()
-        argv = [SNMPD, "-f", "-C", "-m", "", "-c", str(self.conf / "snmpd.conf"),
+        argv = [SNMPD, "-f", "-C", "-m", "", "-c", f"{self.conf / 'snmpd.conf'},{self.state / 'snmpd.conf'}",
                 "-Lf", str(self.directory / "snmpd.log"), "-p", str(self.directory / "snmpd.pid")]
         self.proc = subprocess.Popen(argv, env=self.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
