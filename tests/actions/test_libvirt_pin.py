@@ -107,7 +107,7 @@ def test_unreachable_hypervisor_fails_with_libvirt_text() -> None:
 def test_read_only_never_opens_a_read_write_connection(tmp_path: Path) -> None:
     opened: list[str] = []
     backend = HostBackend(timeout=5, libvirt_uri="test:///default")
-    backend.libvirt.opener = lambda uri: opened.append(uri)
+    backend.libvirt.opener = opened.append
     runner = Runner(Config(), read_only=True, backend=backend, credentials=ROOT,
                     audit=AuditLog(tmp_path / "audit.log", syslog_path=None))
     assert isinstance(runner.backend, DenyBackend)

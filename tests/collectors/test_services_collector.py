@@ -129,7 +129,7 @@ def test_no_service_manager(tmp_path: Path) -> None:
     root = tmp_path / "root"
     (root / "proc/1").mkdir(parents=True)
     (root / "proc/1/comm").write_text("tini\n")
-    with pytest.raises(SourceUnavailable, match="^no service manager: PID 1 is 'tini'"):
+    with pytest.raises(SourceUnavailable, match=r"^no service manager: PID 1 is 'tini'"):
         collect_services(ctx(tmp_path, ("snmpd",)), root=root)
 
 
