@@ -118,6 +118,9 @@ MODULES: tuple[str, ...] = (
     "edgetop.collectors.processes",
     "edgetop.collectors.libvirt_domains",
     "edgetop.collectors.snmp",
+    "edgetop.collectors.ntp",
+    "edgetop.collectors.sensors",
+    "edgetop.collectors.network",
     "edgetop.collectors.services",
 )
 

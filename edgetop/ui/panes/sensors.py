@@ -16,7 +16,7 @@ from edgetop.ui.panes.base import Pane, status_text
 from edgetop.ui.widgets.glyphs import sparkline
 from edgetop.ui.widgets.keyed_table import KeyedTable
 
-_COLUMNS = (("chip", "CHIP"), ("sensor", "SENSOR"), ("now", "NOW"), ("high", "HIGH"), ("crit", "CRIT"),
+_COLUMNS = (("chip", "CHIP"), ("sensor", "SENSOR"), ("now", "NOW"), ("high", "HIGH°C"), ("crit", "CRIT°C"),
             ("bar", "LEVEL"), ("trend", "TREND"), ("note", "NOTE"))
 # Chips whose device name tells drives apart (nvme0, nvme1) better than the chip name.
 _DEVICE_NAMED = ("nvme", "drivetemp")
@@ -105,7 +105,7 @@ class SensorsPane(Pane):
             return
         stale = sample is not None and sample.view is None
         narrow = (self.size.width or 80) < 110
-        width = 8 if narrow else 20
+        width = 6 if narrow else 20
         self._sensors = {s.id: s for s in view.sensors}
         temps = [s for s in view.sensors if s.kind == "temp" and s.celsius is not None]
         hot = max(temps, key=lambda s: s.celsius or 0.0, default=None)
@@ -178,5 +178,6 @@ def _trend(values: Sequence[float | None], width: int) -> str:
     known = [v for v in values if v is not None]
     if not known:
         return " " * width
+    # At least 5 units of span: a steady 60 °C is a low line, not a wall of full cells.
     low = min(known) - 1.0
-    return sparkline([None if v is None else v - low for v in values], width, top=max(known) - low)
+    return sparkline([None if v is None else v - low for v in values], width, top=max(max(known) - low, 5.0))

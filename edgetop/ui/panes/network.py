@@ -1,0 +1,254 @@
+"""Network pane: every interface with MTU and rates, bonds with LACP state, problems found."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from edgetop.collectors.bonding import Bond
+from edgetop.collectors.net_problems import Problem
+from edgetop.collectors.network import InterfaceRates, NetworkView
+from edgetop.collectors.sys_class_net import NetInterface
+from edgetop.ui.fmt import NA, literal
+from edgetop.ui.panes.base import Pane, status_text
+from edgetop.ui.widgets.keyed_table import KeyedTable
+
+_NARROW = (("name", "NAME"), ("kind", "KIND"), ("state", "STATE"), ("speed", "SPEED"), ("mtu", "MTU"),
+           ("master", "MASTER"), ("rx", "RX/s"), ("tx", "TX/s"), ("err", "ERR"))
+_WIDE = (("name", "NAME"), ("kind", "KIND"), ("state", "STATE"), ("speed", "SPEED"), ("duplex", "DUPLEX"),
+         ("mtu", "MTU"), ("master", "MASTER"), ("mac", "MAC"), ("rx", "RX/s"), ("tx", "TX/s"), ("rxp", "RXpk/s"),
+         ("txp", "TXpk/s"), ("err", "ERR"), ("drop", "DROP"), ("chg", "CHG"))
+WIDE_FROM_COLUMNS = 120
+
+
+def short_rate(per_second: float | None) -> str:
+    """Format a byte or packet rate in five characters or fewer (``950``, ``12.3K``, ``1.2G``)."""
+    if per_second is None:
+        return NA
+    value = float(per_second)
+    for unit in ("", "K", "M", "G", "T"):
+        if value < 1000 or unit == "T":
+            return f"{value:.0f}{unit}" if unit == "" or value >= 100 else f"{value:.1f}{unit}"
+        value /= 1024
+    return NA  # pragma: no cover
+
+
+def short_speed(mbps: int | None) -> str:
+    """Format a link speed as switch vendors print it: ``100M``, ``1G``, ``25G``."""
+    if mbps is None:
+        return NA
+    if mbps >= 1000 and mbps % 1000 == 0:
+        return f"{mbps // 1000}G"
+    return f"{mbps / 1000:g}G" if mbps >= 1000 else f"{mbps}M"
+
+
+def state_text(i: NetInterface) -> Text:
+    """Say the link state in one word: ``off`` (admin down), ``up``, ``nocarr``, the operstate otherwise."""
+    if i.admin_up is False:
+        return Text("off", style="dim")
+    if i.carrier is False:
+        return Text("nocarr", style="bold red" if i.kind in ("physical", "bond") else "yellow")
+    op = i.operstate or NA
+    return Text("lldown" if op == "lowerlayerdown" else op, style="green" if op == "up" else "yellow")
+
+
+def _sum(*values: int | None) -> int | None:
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
+
+
+class NetworkPane(Pane):
+    """Interfaces, bonds and MTU/LACP/link problems."""
+
+    PANE_ID = "network"
+    TITLE = "Network"
+    COLLECTORS = ("network",)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "sort_traffic", "Busiest", id="network_sort_traffic"),
+    ]
+    DEFAULT_CSS = """
+    NetworkPane #net-status { height: auto; }
+    NetworkPane .net-table { height: 1fr; min-height: 5; }
+    NetworkPane #net-details { height: auto; max-height: 45%; }
+    NetworkPane #net-problems, NetworkPane #net-bonds { height: auto; }
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Start in name order; ``r`` sorts busiest first."""
+        super().__init__(*args, **kwargs)
+        self.busiest_first = False
+
+    def compose(self) -> ComposeResult:
+        """Status, the interface table (narrow or wide), then problems and bonds."""
+        yield Static(id="net-status")
+        yield KeyedTable(_NARROW, id="net-table-narrow", classes="net-table", cursor_type="row")
+        yield KeyedTable(_WIDE, id="net-table-wide", classes="net-table", cursor_type="row")
+        with VerticalScroll(id="net-details"):
+            yield Static(id="net-problems")
+            yield Static(id="net-bonds")
+
+    def on_mount(self) -> None:
+        """Pick the table for the current width."""
+        self._choose_table()
+
+    def on_resize(self) -> None:
+        """Switch between the narrow and the wide table."""
+        if self._choose_table():
+            self.refresh_view()
+
+    def _choose_table(self) -> bool:
+        wide = (self.size.width or 80) >= WIDE_FROM_COLUMNS
+        wide_table = self.query_one("#net-table-wide", KeyedTable)
+        changed = bool(wide_table.display) != wide
+        wide_table.display = wide
+        self.query_one("#net-table-narrow", KeyedTable).display = not wide
+        return changed
+
+    def refresh_view(self) -> None:
+        """Render the latest network view."""
+        sample = self.store.get("network")
+        banner = status_text(sample, "network")
+        view: NetworkView | None = sample.last_view if sample else None
+        status = Text(no_wrap=True)
+        if banner is not None:
+            status.append_text(banner)
+        if view is None:
+            self.query_one("#net-status", Static).update(status)
+            return
+        owners = self._tap_owners()
+        if banner is not None:
+            status.append("  ")
+        up = sum(1 for i in view.interfaces if i.operstate == "up")
+        status.append(f"{len(view.interfaces)} interfaces, {up} up, bonds: {len(view.bonds)}  ")
+        crit = sum(1 for p in view.problems if p.severity == "critical")
+        if view.problems:
+            status.append(f"{len(view.problems)} problems" + (f" ({crit} critical)" if crit else ""),
+                          style="bold red" if crit else "bold yellow")
+        else:
+            status.append("no problems", style="green")
+        status.append(f"  order: {'busiest first' if self.busiest_first else 'by name'} (r)", style="dim")
+        self.query_one("#net-status", Static).update(status)
+        wide = bool(self.query_one("#net-table-wide", KeyedTable).display)
+        table = self.query_one("#net-table-wide" if wide else "#net-table-narrow", KeyedTable)
+        rates = {i.name: view.rates.get(i.name, InterfaceRates()) for i in view.interfaces}
+        rows = {i.name: self._cells(i, rates[i.name], owners.get(i.name), wide) for i in view.interfaces}
+        by_name = {i.name: i for i in view.interfaces}
+        table.sort_reverse = False
+        if self.busiest_first:
+            table.sync(rows, sort_key=lambda k: (-((rates[k].rx_bytes_per_second or 0.0)
+                                                   + (rates[k].tx_bytes_per_second or 0.0)), k))
+        else:
+            table.sync(rows, sort_key=lambda k: (by_name[k].kind == "loopback", k))
+        self.query_one("#net-problems", Static).update(problems_text(view.problems, view.notes))
+        self.query_one("#net-bonds", Static).update(bonds_text(view.bonds))
+
+    def _tap_owners(self) -> dict[str, str]:
+        """Tap name → domain name from the libvirt collector, when it offers that map."""
+        sample = self.store.get("domains")
+        view = sample.last_view if sample is not None else None
+        owners = getattr(view, "tap_owners", None)
+        if not isinstance(owners, dict):
+            return {}
+        return {str(k): str(v) for k, v in owners.items()}
+
+    @staticmethod
+    def _cells(i: NetInterface, r: InterfaceRates, owner: str | None, wide: bool) -> tuple[Any, ...]:
+        name = literal(i.name, "bold" if i.kind in ("bond", "bridge", "physical") else "")
+        if owner:
+            name.append_text(literal(f" ({owner})", "cyan"))
+        mtu = Text(NA if i.mtu is None else str(i.mtu))
+        errors = _sum(i.rx_errors_total, i.tx_errors_total)
+        drops = _sum(i.rx_dropped_total, i.tx_dropped_total)
+        kind = Text(i.kind, style="dim" if i.kind in ("loopback", "virtual") else "")
+        master = literal(i.master or "-")
+        if not wide:
+            err = _sum(errors, drops)
+            return (name, kind, state_text(i), short_speed(i.speed_mbps), mtu, master,
+                    short_rate(r.rx_bytes_per_second), short_rate(r.tx_bytes_per_second),
+                    Text(NA if err is None else str(err), style="yellow" if err else ""))
+        return (name, kind, state_text(i), short_speed(i.speed_mbps), i.duplex or NA, mtu, master,
+                literal(i.mac or NA), short_rate(r.rx_bytes_per_second), short_rate(r.tx_bytes_per_second),
+                short_rate(r.rx_packets_per_second), short_rate(r.tx_packets_per_second),
+                Text(NA if errors is None else str(errors), style="yellow" if errors else ""),
+                Text(NA if drops is None else str(drops), style="yellow" if drops else ""),
+                NA if i.carrier_changes_total is None else str(i.carrier_changes_total))
+
+    def action_sort_traffic(self) -> None:
+        """Toggle busiest-first order."""
+        self.busiest_first = not self.busiest_first
+        self.refresh_view()
+
+
+def problems_text(problems: tuple[Problem, ...], notes: tuple[str, ...] = ()) -> Text:
+    """Problems, critical first, one line each (literal names)."""
+    out = Text()
+    if not problems and not notes:
+        return out
+    out.append("Problems\n", style="bold")
+    for p in sorted(problems, key=lambda p: (p.severity != "critical", p.subject)):
+        out.append("CRIT " if p.severity == "critical" else "WARN ", style="bold red" if p.severity == "critical"
+                   else "bold yellow")
+        out.append_text(literal(p.message))
+        out.append("\n")
+    for note in notes:
+        out.append_text(literal(f"note: {note}", "dim"))
+        out.append("\n")
+    return out
+
+
+def bonds_text(bonds: tuple[Bond, ...]) -> Text:
+    """Bond details: mode and timers, 802.3ad aggregator and partner, one line per slave."""
+    out = Text()
+    for b in bonds:
+        out.append_text(literal(b.name, "bold"))
+        out.append(f"  {b.mode or NA}  mii {b.mii_status or NA}  miimon {_ms(b.miimon_ms)}  "
+                   f"up/down delay {_ms(b.updelay_ms)}/{_ms(b.downdelay_ms)}")
+        if b.xmit_hash_policy:
+            out.append(f"  hash {b.xmit_hash_policy}")
+        if b.active_slave:
+            out.append("  active ")
+            out.append_text(literal(b.active_slave))
+        if b.primary:
+            out.append("  primary ")
+            out.append_text(literal(b.primary))
+        out.append("\n")
+        ad = b.ad
+        if ad is not None:
+            out.append(f"  LACP rate {ad.lacp_rate or NA}  aggregator {_n(ad.aggregator_id)} "
+                       f"({_n(ad.number_of_ports)} ports)  keys {_n(ad.actor_key)}/{_n(ad.partner_key)}  partner ")
+            zero = ad.partner_mac == "00:00:00:00:00:00"
+            out.append_text(literal(ad.partner_mac or NA, "bold red" if zero else ""))
+            out.append("\n")
+        for s in b.slaves:
+            bad = s.mii_status != "up"
+            other_agg = ad is not None and ad.aggregator_id is not None and s.aggregator_id is not None \
+                and s.aggregator_id != ad.aggregator_id
+            out.append("  ")
+            out.append_text(literal(s.name, "bold red" if bad else "bold yellow" if other_agg else "bold"))
+            out.append(f"  {s.mii_status or NA}", style="red" if bad else "green")
+            out.append(f"  {short_speed(s.speed_mbps)} {s.duplex or ''}  failures {_n(s.link_failure_count)}")
+            if ad is not None:
+                out.append(f"  agg {_n(s.aggregator_id)}", style="yellow" if other_agg else "")
+                if s.actor_port_state is not None or s.partner_port_state is not None:
+                    out.append(f"  port state {_n(s.actor_port_state)}/{_n(s.partner_port_state)}")
+            if s.state:
+                out.append(f"  {s.state}", style="dim")
+            out.append(f"  perm {s.perm_hwaddr or NA}  queue {_n(s.queue_id)}\n", style="dim")
+        for what in b.hidden:
+            out.append(f"  not shown to this user: {what}\n", style="yellow")
+        if b.unknown_lines:
+            out.append(f"  {len(b.unknown_lines)} lines this edgetop does not know (newer kernel?)\n", style="dim")
+    return out
+
+
+def _ms(value: int | None) -> str:
+    return NA if value is None else f"{value}ms"
+
+
+def _n(value: int | None) -> str:
+    return NA if value is None else str(value)
