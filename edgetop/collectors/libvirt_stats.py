@@ -12,6 +12,7 @@ bytes. A value libvirt did not report stays None (never 0).
 
 from __future__ import annotations
 
+import math
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -168,16 +169,19 @@ class DomainXml:
     pins: tuple[tuple[int, tuple[int, ...]], ...] = ()
 
 
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return int(value)
-
-
 def _num(value: Any) -> float | None:
+    # Typed parameters are ints or doubles; anything else (or NaN/inf) is "not reported".
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    v = float(value)
+    return v if math.isfinite(v) else None
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    v = _num(value)
+    return None if v is None else int(v)
 
 
 def _ns(value: Any) -> float | None:

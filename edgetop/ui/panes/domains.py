@@ -1,0 +1,265 @@
+"""The libvirt domains pane: one row per domain, keyed by UUID, updated in place.
+
+Columns: name, state, vCPUs, CPU (of the domain's vCPUs), steal (vCPU delay), balloon
+squeeze and usable share, balloon actual, host share, RSS, disk and NIC rates, QEMU pid.
+``s`` cycles the sort column (or click a header), ``S`` reverses, ``/`` filters by name
+or state, ``enter`` opens the domain's detail screen. When libvirt is unreachable, the
+last values stay on screen greyed under a banner that says why and when it retries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Input, Static
+
+from edgetop.collectors.libvirt_view import DomainsView, DomainView
+from edgetop.config_schema import Level
+from edgetop.engine.alerts import Severity, level_above, level_below
+from edgetop.ui.fmt import NA, literal, pct, rate_bytes, size
+from edgetop.ui.panes.base import Pane, status_text
+
+
+class Cell(Text):
+    """A table cell that carries the raw value it was formatted from, for sorting."""
+
+    sort_value: Any = None
+
+
+def _sort_key(cell: Any) -> tuple[int, Any]:
+    value = getattr(cell, "sort_value", None)
+    return (1, 0) if value is None else (0, value)
+
+
+_SEVERITY_STYLE = {Severity.WARNING: "bold yellow", Severity.CRITICAL: "bold red"}
+_STATE_STYLE = {"running": "green", "paused": "yellow", "crashed": "bold red", "shutoff": "dim",
+                "blocked": "cyan", "pmsuspended": "yellow", "shutdown": "yellow"}
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One table column: key, header, and how to get (display text, raw value, style) from a domain."""
+
+    key: str
+    label: str
+    get: Callable[[DomainView, Any], tuple[str, Any, str]]
+
+
+def _ratio(value: float | None, level: Level | None = None, below: bool = False) -> tuple[str, Any, str]:
+    sev = None
+    if level is not None:
+        sev = level_below(value, level) if below else level_above(value, level)
+    return pct(value), value, _SEVERITY_STYLE.get(sev, "") if sev else ""
+
+
+def _pair(a: float | None, b: float | None) -> tuple[str, Any, str]:
+    if a is None and b is None:
+        return NA, None, ""
+    return f"{rate_bytes(a)} {rate_bytes(b)}", (a or 0) + (b or 0), ""
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("name", "Name", lambda d, t: (d.stats.name, d.stats.name.lower(), "")),
+    Column("state", "State", lambda d, t: (d.stats.state, d.stats.state, _STATE_STYLE.get(d.stats.state, ""))),
+    Column("vcpus", "vCPU", lambda d, t: (NA if d.stats.vcpus is None else str(d.stats.vcpus), d.stats.vcpus, "")),
+    Column("cpu", "CPU%", lambda d, t: _ratio(d.cpu_ratio)),
+    Column("steal", "Steal%", lambda d, t: _ratio(d.steal_ratio, t.domain_steal_ratio)),
+    Column("squeeze", "Squeeze", lambda d, t: _ratio(d.squeeze_ratio, t.balloon_squeeze_ratio)),
+    Column("usable", "Usable", lambda d, t: _ratio(d.usable_ratio, t.balloon_usable_ratio_below, below=True)),
+    Column("actual", "Balloon", lambda d, t: (size(d.stats.balloon.actual_bytes), d.stats.balloon.actual_bytes, "")),
+    Column("host", "Host%", lambda d, t: _ratio(d.host_cpu_ratio)),
+    Column("rss", "RSS", lambda d, t: (size(d.stats.balloon.rss_bytes), d.stats.balloon.rss_bytes, "")),
+    Column("disk", "Disk r/w", lambda d, t: _pair(d.disk_read_bytes_per_second, d.disk_write_bytes_per_second)),
+    Column("net", "Net rx/tx", lambda d, t: _pair(d.net_rx_bytes_per_second, d.net_tx_bytes_per_second)),
+    Column("pid", "PID", lambda d, t: (NA if d.stats.qemu_pid is None else str(d.stats.qemu_pid),
+                                       d.stats.qemu_pid, "")),
+)
+
+
+class DomainsPane(Pane):
+    """libvirt domains: CPU, steal, balloon pressure, I/O."""
+
+    PANE_ID: ClassVar[str] = "domains"
+    TITLE: ClassVar[str] = "Domains"
+    COLLECTORS: ClassVar[tuple[str, ...]] = ("domains", "hypervisor")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "sort_next", "Sort", id="domains.sort"),
+        Binding("S", "sort_reverse", "Reverse", id="domains.sort_reverse"),
+        Binding("slash", "filter", "Filter", id="domains.filter"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="domains.clear_filter"),
+    ]
+    DEFAULT_CSS = """
+    DomainsPane #domains-filter { display: none; height: 3; }
+    DomainsPane #domains-filter.shown { display: block; }
+    DomainsPane #domains-banner { height: auto; }
+    DomainsPane DataTable { height: 1fr; }
+    """
+
+    def __init__(self, store: Any) -> None:
+        """Create the pane over ``store``."""
+        super().__init__(store)
+        self.filter_text = ""
+        self.sort_column: str | None = None
+        self.sort_reverse = False
+        self._cells: dict[str, tuple[tuple[str, str], ...]] = {}
+
+    def compose(self) -> ComposeResult:
+        """Banner, filter input, table."""
+        yield Static(id="domains-banner")
+        yield Input(placeholder="filter by name or state", id="domains-filter")
+        table: DataTable[Any] = DataTable(id="domains-table", cursor_type="row", zebra_stripes=True)
+        for col in COLUMNS:
+            table.add_column(col.label, key=col.key)
+        yield table
+
+    def on_mount(self) -> None:
+        """Render whatever the store already holds."""
+        self.refresh_view()
+
+    @property
+    def table(self) -> DataTable[Any]:
+        """The domains table."""
+        return self.query_one("#domains-table", DataTable)
+
+    def _view(self) -> tuple[DomainsView | None, bool]:
+        sample = self.store.get("domains")
+        if sample is None:
+            return None, False
+        if sample.view is not None:
+            return sample.view, False
+        return sample.last_view, sample.last_view is not None
+
+    def _banner(self, view: DomainsView | None) -> Text:
+        text = status_text(self.store.get("domains"), "libvirt")
+        if text is not None:
+            return text
+        out = Text(no_wrap=True, overflow="ellipsis")
+        if view is None:
+            return out
+        hyp = view.hypervisor
+        if hyp is not None:
+            out.append(f"{hyp.name or NA} {hyp.version or ''} ")
+            out.append(literal(hyp.uri, "dim"))
+        running = sum(1 for d in view.domains if d.stats.state == "running")
+        out.append(f"  {len(view.domains)} domains, {running} running")
+        if self.filter_text:
+            out.append("  filter: ")
+            out.append(literal(self.filter_text, "bold"))
+        return out
+
+    def _matches(self, d: DomainView) -> bool:
+        f = self.filter_text.lower()
+        return not f or f in d.stats.name.lower() or f in d.stats.state
+
+    def refresh_view(self) -> None:
+        """Update rows in place: remove gone domains, update changed cells, add new ones."""
+        if not self.is_mounted:
+            return
+        view, greyed = self._view()
+        self.query_one("#domains-banner", Static).update(self._banner(view))
+        table = self.table
+        thresholds = self.store.config.thresholds
+        wanted: dict[str, DomainView] = {}
+        if view is not None:
+            wanted = {d.stats.uuid: d for d in view.domains if self._matches(d)}
+        changed_rows = False
+        with self.app.batch_update():
+            for key in [k for k in self._cells if k not in wanted]:
+                table.remove_row(key)
+                del self._cells[key]
+                changed_rows = True
+            for uuid, dom in wanted.items():
+                values = [col.get(dom, thresholds) for col in COLUMNS]
+                cells = tuple((shown, "dim" if greyed else style) for shown, _raw, style in values)
+                old = self._cells.get(uuid)
+                if old == cells:
+                    continue
+                rendered = [self._cell(shown, raw, style) for (shown, style), (_s, raw, _st) in zip(cells, values,
+                                                                                                strict=True)]
+                if old is None:
+                    table.add_row(*rendered, key=uuid)
+                    changed_rows = True
+                else:
+                    for col, new, before, cell in zip(COLUMNS, cells, old, rendered, strict=True):
+                        if new != before:
+                            table.update_cell(uuid, col.key, cell)
+                self._cells[uuid] = cells
+            if changed_rows and self.sort_column is not None:
+                self._sort()
+
+    @staticmethod
+    def _cell(shown: str, raw: Any, style: str) -> Cell:
+        cell = Cell(shown, style=style, no_wrap=True, overflow="ellipsis")
+        cell.sort_value = raw
+        return cell
+
+    def _sort(self) -> None:
+        if self.sort_column is not None:
+            self.table.sort(self.sort_column, key=_sort_key, reverse=self.sort_reverse)
+
+    def sort_by(self, column: str, reverse: bool | None = None) -> None:
+        """Sort by ``column`` (a column key) now; numbers sort high first by default."""
+        self.sort_column = column
+        self.sort_reverse = (column not in ("name", "state")) if reverse is None else reverse
+        self._sort()
+
+    def action_sort_next(self) -> None:
+        """Sort by the next column."""
+        keys = [c.key for c in COLUMNS]
+        nxt = keys[(keys.index(self.sort_column) + 1) % len(keys)] if self.sort_column in keys else keys[0]
+        self.sort_by(nxt)
+
+    def action_sort_reverse(self) -> None:
+        """Reverse the current sort."""
+        if self.sort_column is None:
+            self.sort_column = "name"
+        self.sort_reverse = not self.sort_reverse
+        self._sort()
+
+    @on(DataTable.HeaderSelected)
+    def _header(self, event: DataTable.HeaderSelected) -> None:
+        key = str(event.column_key.value)
+        if key == self.sort_column:
+            self.action_sort_reverse()
+        else:
+            self.sort_by(key)
+
+    def action_filter(self) -> None:
+        """Show the filter input and focus it."""
+        box = self.query_one("#domains-filter", Input)
+        box.add_class("shown")
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        """Clear and hide the filter."""
+        box = self.query_one("#domains-filter", Input)
+        box.value = ""
+        box.remove_class("shown")
+        self.set_filter("")
+        self.table.focus()
+
+    def set_filter(self, text: str) -> None:
+        """Show only domains whose name or state contains ``text`` (case-insensitive)."""
+        self.filter_text = text
+        self.refresh_view()
+
+    @on(Input.Changed, "#domains-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.set_filter(event.value)
+
+    @on(Input.Submitted, "#domains-filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        self.table.focus()
+
+    @on(DataTable.RowSelected, "#domains-table")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        from edgetop.ui.screens.domain_detail import DomainDetailScreen
+
+        if event.row_key.value is not None:
+            self.app.push_screen(DomainDetailScreen(self.store, str(event.row_key.value)))
