@@ -53,6 +53,7 @@ class SnmpReading:
         status: ``up`` (answered), ``down`` (no answer) or ``error`` (answered, refused).
         error: why it is not up, in words; never holds a secret.
         error_kind: a short code (timeout, auth, priv, user, access, level, dns…).
+        last_up_timestamp: wall time of the last poll that answered (None: never yet).
 
     """
 
@@ -69,6 +70,7 @@ class SnmpReading:
     ups: UpsStatus | None = None
     sensors: tuple[Sensor, ...] = ()
     values: tuple[SnmpValue, ...] = ()
+    last_up_timestamp: float | None = None
 
 
 def parse_value(raw: RawValue, scale: float) -> float | str | None:
@@ -106,9 +108,11 @@ def build_reading(target: SnmpTarget, scalars: Mapping[str, RawValue], columns: 
     )
 
 
-def failed_reading(target: SnmpTarget, status: str, kind: str, message: str) -> SnmpReading:
+def failed_reading(target: SnmpTarget, status: str, kind: str, message: str,
+                   last_up_timestamp: float | None = None) -> SnmpReading:
     """Return a reading for a target that did not answer (``down``) or refused (``error``)."""
-    return SnmpReading(target.name, target.host, target.port, status, message, kind, None, target.profiles)
+    return SnmpReading(target.name, target.host, target.port, status, message, kind, None, target.profiles,
+                       last_up_timestamp=last_up_timestamp)
 
 
 def _scrub(text: str, target: SnmpTarget) -> str:
@@ -131,6 +135,9 @@ class SnmpCollector:
         self.scalar_oids = list(dict.fromkeys([*scalars.values(), *(o.oid for o in target.oids)]))
         self.column_oids = list(dict.fromkeys(columns.values()))
         self.session = SnmpSession(target)
+        # Like the session, a fact about the source rather than data: when it last answered,
+        # which a down reading must still show (the store's last-ok time counts down polls).
+        self.last_up: float | None = None
 
     async def collect(self) -> SnmpReading:
         """Poll once; a failure becomes a reading that says what went wrong."""
@@ -140,14 +147,16 @@ class SnmpCollector:
             data = await self.session.poll(self.scalar_oids, self.column_oids)
         except SnmpFailure as failure:
             return failed_reading(self.target, "error" if failure.reachable else "down", failure.kind,
-                                  _scrub(failure.message, self.target))
+                                  _scrub(failure.message, self.target), self.last_up)
         except Exception as err:  # a library error: keep its type, never a secret in its text
             return failed_reading(self.target, "error", "error",
-                                  _scrub(f"unexpected {type(err).__name__}: {err}", self.target)[:300])
+                                  _scrub(f"unexpected {type(err).__name__}: {err}", self.target)[:300], self.last_up)
+        self.last_up = time.time()
         try:
-            return build_reading(self.target, data.scalars, data.columns, data.latency_seconds)
+            reading = build_reading(self.target, data.scalars, data.columns, data.latency_seconds)
         except ParseError as err:
-            return failed_reading(self.target, "error", "parse", f"unexpected answer: {err}")
+            return failed_reading(self.target, "error", "parse", f"unexpected answer: {err}", self.last_up)
+        return replace(reading, last_up_timestamp=self.last_up)
 
     def close(self) -> None:
         """Release the session."""
@@ -178,7 +187,8 @@ class DemoCollector:
         uptime_oid = "1.3.6.1.2.1.1.3.0"
         if isinstance(scalars.get(uptime_oid), int):
             scalars[uptime_oid] = scalars[uptime_oid] + int(now * 100) % 8640000
-        return build_reading(self.target, scalars, columns, d.get("latency_seconds"))
+        reading = build_reading(self.target, scalars, columns, d.get("latency_seconds"))
+        return replace(reading, last_up_timestamp=now)
 
     def close(self) -> None:
         """Nothing to release."""
@@ -190,8 +200,8 @@ def demo_targets(ctx: Context) -> list[tuple[SnmpTarget, dict[str, Any]]]:
     out = []
     for item in raw:
         oids = tuple(SnmpOid(**o) for o in item.get("oids", ()))
-        target = SnmpTarget(name=item["name"], host=item["host"], user="demo", auth_protocol="SHA-256",
-                            priv_protocol="AES-128", profiles=tuple(item["profiles"]), oids=oids,
+        target = SnmpTarget(name=item["name"], host=item["host"], user="demo", profiles=tuple(item["profiles"]),
+                            oids=oids,
                             interval=float(item.get("interval", 2.0)))
         out.append((target, item))
     return out
@@ -209,6 +219,7 @@ def to_json(view: SnmpReading) -> list[dict[str, Any]]:
     return [{
         "name": view.name, "host": view.host, "port": view.port, "status": view.status, "error": view.error,
         "error_kind": view.error_kind, "latency_seconds": view.latency_seconds, "profiles": list(view.profiles),
+        "last_up_timestamp": view.last_up_timestamp,
         "system": None if view.system is None else {
             "descr": view.system.descr, "name": view.system.name, "uptime_seconds": view.system.uptime_seconds},
         "values": [{"name": v.name, "oid": v.oid, "value": v.value, "unit": v.unit} for v in view.values],

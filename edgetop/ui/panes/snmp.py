@@ -1,0 +1,234 @@
+"""The SNMP pane: one row per target, and the values of the highlighted target below.
+
+Targets: status, latency (coloured against ``thresholds.snmp_latency_seconds``), the
+agent's uptime, age of the last good poll, a one-line summary of its profiles, and the
+error in words. Below, the highlighted target's ports (oper/admin status, MTU, rates),
+UPS battery and output, sensors and configured OIDs, coloured by warn/crit. ``enter``
+opens the target in detail. Every string from an agent is literal text, never markup.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Static
+
+from edgetop.collectors.snmp import SnmpReading, oid_level
+from edgetop.config_schema import Config
+from edgetop.engine.alerts import Severity, level_above, level_below
+from edgetop.engine.store import Sample
+from edgetop.ui.fmt import NA, age, duration, literal, num, pct, rate_bytes
+from edgetop.ui.panes.base import Pane
+from edgetop.ui.widgets.keyed_table import KeyedTable
+
+SEVERITY_STYLE = {Severity.WARNING: "bold yellow", Severity.CRITICAL: "bold red"}
+STATUS_STYLE = {"up": "green", "down": "bold red", "error": "bold yellow"}
+TARGET_COLUMNS = (("target", "Target"), ("host", "Host"), ("status", "Status"), ("latency", "Latency"),
+                  ("uptime", "Uptime"), ("last_ok", "Last OK"), ("summary", "Summary"), ("error", "Error"))
+VALUE_COLUMNS = (("kind", "Kind"), ("name", "Name"), ("value", "Value"), ("state", "State"))
+
+NO_TARGETS_HELP = """No SNMP targets are configured. Add one to the config file, e.g.:
+
+snmp:
+  targets:
+    - name: tor-switch
+      host: 192.0.2.10
+      user: monitor
+      auth_protocol: SHA-256
+      auth_key_file: /etc/edgetop/snmp-auth.key
+      priv_protocol: AES-128
+      priv_key_file: /etc/edgetop/snmp-priv.key
+      profiles: [system, if-mib]
+
+then check it with `edgetop check-config` (keys are shown redacted).
+"""
+
+
+def target_view(sample: Sample) -> tuple[SnmpReading | None, bool]:
+    """Return the sample's reading, or the last good one greyed when the collection failed."""
+    if sample.view is not None:
+        return sample.view, False
+    return sample.last_view, sample.last_view is not None
+
+
+def summary(view: SnmpReading) -> str:
+    """Say in a few words what a target's profiles found."""
+    parts = []
+    if view.interfaces:
+        up = sum(1 for i in view.interfaces if i.oper_status == "up")
+        parts.append(f"ports {up}/{len(view.interfaces)} up")
+    if view.ups is not None:
+        parts.append(f"UPS {pct(view.ups.charge_ratio, 0)} {view.ups.battery_status or NA}")
+        if view.ups.output_source == "battery":
+            parts.append("ON BATTERY")
+    if view.sensors:
+        parts.append(f"{len(view.sensors)} sensors")
+    if view.values:
+        parts.append(f"{len(view.values)} OIDs")
+    return ", ".join(parts)
+
+
+def latency_cell(view: SnmpReading, config: Config) -> Text:
+    """Return the latency, coloured against the configured thresholds."""
+    sev = level_above(view.latency_seconds, config.thresholds.snmp_latency_seconds)
+    shown = NA if view.latency_seconds is None else f"{view.latency_seconds * 1000:.0f} ms"
+    return Text(shown, style=SEVERITY_STYLE.get(sev, "") if sev else "", no_wrap=True)
+
+
+def target_cells(sample: Sample, config: Config) -> tuple[Text, ...]:
+    """Return the cells of one target row."""
+    view, greyed = target_view(sample)
+    name = sample.spec.name.removeprefix("snmp:")
+    if view is None:
+        reason = sample.reading.reason or "waiting for the first poll"
+        return (literal(name), Text(NA), Text(str(sample.reading.status), style="bold red"), Text(NA),
+                Text(NA), Text(age(sample.last_ok_timestamp)), Text(""), literal(reason, "bold red"))
+    dim = "dim" if greyed else ""
+    uptime = view.system.uptime_seconds if view.system is not None else None
+    last_ok = view.last_up_timestamp
+    return (
+        literal(name, dim or "bold"), literal(f"{view.host}:{view.port}", dim),
+        Text(view.status, style=dim or STATUS_STYLE.get(view.status, "")),
+        latency_cell(view, config) if not greyed else Text(NA, style="dim"),
+        Text(duration(uptime), style=dim), Text(age(last_ok), style=dim),
+        literal(summary(view), dim), literal(view.error or "", dim or "bold red"),
+    )
+
+
+def value_rows(view: SnmpReading, config: Config) -> dict[str, tuple[Text, ...]]:
+    """Return the rows of the values table for one target, keyed ``kind:name``."""
+    rows: dict[str, tuple[Text, ...]] = {}
+    target = next((t for t in config.snmp.targets if t.name == view.name), None)
+    levels = {o.name: oid_level(o) for o in (target.oids if target else ())}
+    for v in view.values:
+        style = ""
+        if isinstance(v.value, float) and v.name in levels:
+            level, lower = levels[v.name]
+            sev = (level_below if lower else level_above)(v.value, level)
+            style = SEVERITY_STYLE.get(sev, "") if sev else ""
+        shown = NA if v.value is None else (f"{v.value:g}" if isinstance(v.value, float) else v.value)
+        unit = f" {v.unit}" if v.unit and v.value is not None else ""
+        rows[f"oid:{v.name}"] = (Text("OID"), literal(v.name), literal(f"{shown}{unit}", style),
+                                 literal(v.oid, "dim"))
+    if view.ups is not None:
+        u = view.ups
+        bat_style = {"low": "bold yellow", "depleted": "bold red"}.get(u.battery_status or "", "")
+        rows["ups:battery"] = (Text("UPS"), Text("battery"), Text(f"{pct(u.charge_ratio, 0)}  {num(u.battery_volts)} V"
+                               f"  {NA if u.minutes_remaining is None else u.minutes_remaining} min"),
+                               Text(u.battery_status or NA, style=bat_style))
+        out_style = "bold yellow" if u.output_source == "battery" else ""
+        loads = " ".join(pct(r, 0) for r in u.output_load_ratios) or NA
+        volts = " ".join(num(v, 0) for v in u.output_volts) or NA
+        rows["ups:output"] = (Text("UPS"), Text("output"), Text(f"load {loads}  {volts} V"),
+                              Text(u.output_source or NA, style=out_style))
+    for s in view.sensors:
+        style = "" if s.status in ("ok", None) else "bold yellow"
+        rows[f"sensor:{s.index}"] = (Text("sensor"), literal(s.name), Text(f"{num(s.value)} {s.unit}".strip()),
+                                     Text(s.status or NA, style=style))
+    for i in view.interfaces:
+        down_but_wanted = i.admin_status == "up" and i.oper_status != "up"
+        state = f"{i.oper_status or NA}/{i.admin_status or NA}"
+        value = (f"MTU {NA if i.mtu is None else i.mtu}  {NA if i.speed_mbps is None else i.speed_mbps} Mb/s  "
+                 f"in {rate_bytes(i.in_bytes_per_second)} out {rate_bytes(i.out_bytes_per_second)}  "
+                 f"err {NA if i.in_errors_total is None else i.in_errors_total}/"
+                 f"{NA if i.out_errors_total is None else i.out_errors_total}")
+        rows[f"if:{i.index}"] = (Text("port"), literal(i.name), Text(value),
+                                 Text(state, style="yellow" if down_but_wanted else ("green" if i.oper_status == "up"
+                                                                                      else "dim")))
+    return rows
+
+
+class SnmpPane(Pane):
+    """SNMP targets (switch, UPS, PDU) and their values."""
+
+    PANE_ID: ClassVar[str] = "snmp"
+    TITLE: ClassVar[str] = "SNMP"
+    COLLECTORS: ClassVar[tuple[str, ...]] = ("snmp:",)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open_target", "Detail", id="snmp.open"),
+    ]
+    DEFAULT_CSS = """
+    SnmpPane #snmp-banner { height: auto; }
+    SnmpPane #snmp-targets { height: auto; max-height: 45%; }
+    SnmpPane #snmp-values { height: 1fr; }
+    """
+
+    def __init__(self, store: Any) -> None:
+        """Create the pane over ``store``."""
+        super().__init__(store)
+        self.selected: str | None = None
+
+    def compose(self) -> ComposeResult:
+        """Banner, targets table, values of the highlighted target."""
+        yield Static(id="snmp-banner")
+        yield KeyedTable(TARGET_COLUMNS, id="snmp-targets", cursor_type="row")
+        yield KeyedTable(VALUE_COLUMNS, id="snmp-values", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        """Render whatever the store already holds."""
+        self.refresh_view()
+
+    @property
+    def targets(self) -> KeyedTable:
+        """The targets table (row key: collector name)."""
+        return self.query_one("#snmp-targets", KeyedTable)
+
+    @property
+    def values(self) -> KeyedTable:
+        """The values table of the highlighted target."""
+        return self.query_one("#snmp-values", KeyedTable)
+
+    def banner(self, samples: list[Sample]) -> Text:
+        """Return the one-line summary, or how to add a target when there is none."""
+        if not samples:
+            if not self.store.config.snmp.targets:
+                return Text(NO_TARGETS_HELP)
+            return Text("SNMP: waiting for the first poll", style="dim")
+        views = [target_view(s)[0] for s in samples]
+        up = sum(1 for v in views if v is not None and v.status == "up")
+        style = "" if up == len(samples) else "bold yellow"
+        return Text(f"{len(samples)} SNMP targets, {up} answering", style=style, no_wrap=True)
+
+    def refresh_view(self) -> None:
+        """Update both tables by row key, in one batch."""
+        if not self.is_mounted:
+            return
+        samples = self.samples()
+        config = self.store.config
+        self.query_one("#snmp-banner", Static).update(self.banner(samples))
+        with self.app.batch_update():
+            self.targets.sync({s.spec.name: target_cells(s, config) for s in samples})
+            names = [s.spec.name for s in samples]
+            if self.selected not in names:
+                self.selected = names[0] if names else None
+            self._sync_values(config)
+
+    def _sync_values(self, config: Config) -> None:
+        sample = self.store.get(self.selected) if self.selected else None
+        view = target_view(sample)[0] if sample is not None else None
+        self.values.sync(value_rows(view, config) if view is not None else {})
+
+    @on(DataTable.RowHighlighted, "#snmp-targets")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        key = event.row_key.value
+        if key is not None and key != self.selected:
+            self.selected = str(key)
+            with self.app.batch_update():
+                self._sync_values(self.store.config)
+
+    @on(DataTable.RowSelected, "#snmp-targets")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.selected = str(event.row_key.value)
+            self.action_open_target()
+
+    def action_open_target(self) -> None:
+        """Open the highlighted target in the detail screen."""
+        from edgetop.ui.screens.snmp_detail import SnmpDetailScreen
+
+        if self.selected is not None:
+            self.app.push_screen(SnmpDetailScreen(self.store, self.selected))
