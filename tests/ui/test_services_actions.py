@@ -1,0 +1,179 @@
+"""Pilot tests of the services pane, the confirm dialog, the CPU picker and the action glue.
+
+Real parts: a recording stub ``systemctl`` first on PATH for restarts, a real child
+process for pinning; the runner, policy, audit and backends are the production ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import DataTable
+
+from edgetop.actions.audit import AuditLog
+from edgetop.actions.backends.host import HostBackend
+from edgetop.actions.intents import Intent
+from edgetop.actions.policy import Credentials
+from edgetop.actions.runner import Runner
+from edgetop.collectors import services
+from edgetop.collectors.registry import Context
+from edgetop.collectors.services import collect_services
+from edgetop.collectors.topology import read_topology
+from edgetop.config_schema import ActionsConfig, Config
+from edgetop.sources.fs import ProcFS, SysFS
+from edgetop.ui import action_glue
+from edgetop.ui.panes.services import ServicesPane
+from edgetop.ui.screens.confirm import ConfirmScreen
+from edgetop.ui.screens.cpu_picker import CpuPickerScreen, pick_cpus
+from edgetop.ui.widgets.keyed_table import KeyedTable
+from tests.actions.conftest import Stub, stub  # noqa: F401  (the fixture)
+from tests.ui.harness import PaneHarness
+
+ROOT = Credentials(0, 0, frozenset({0}), (1 << 41) - 1)
+CONFIG = replace(Config(), services=("snmpd", "chronyd"), actions=ActionsConfig(timeout=20))
+
+
+class ActionHarness(PaneHarness):
+    """The pane harness plus what the real app offers panes: read_only, runner, request_action."""
+
+    def __init__(self, runner: Runner, read_only: bool = False) -> None:
+        super().__init__(ServicesPane, CONFIG)
+        self.runner = runner
+        self.read_only = read_only
+
+    async def request_action(self, intent: Intent) -> None:
+        await action_glue.request_action(self, self.runner, intent)
+
+
+async def wait_for(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        assert loop.time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.05)
+
+
+def messages(app: Any) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+def make_runner(fake: Stub, tmp_path: Path, credentials: Credentials = ROOT, read_only: bool = False) -> Runner:
+    return Runner(CONFIG, read_only=read_only, credentials=credentials,
+                  backend=HostBackend(timeout=20, libvirt_uri="test:///default", root=fake.root),
+                  audit=AuditLog(tmp_path / "audit.log", syslog_path=None))
+
+
+def demo_reading(tmp_path: Path) -> services.ServicesReading:
+    ctx = Context(config=CONFIG, procfs=ProcFS(tmp_path), sysfs=SysFS(tmp_path), demo=True)
+    return collect_services(ctx)
+
+
+async def test_table_and_restart_flow(stub: Stub, tmp_path: Path) -> None:  # noqa: F811
+    app = ActionHarness(make_runner(stub, tmp_path))
+    spec = services.specs(Context(config=CONFIG, procfs=ProcFS(), sysfs=SysFS()))[0]
+    async with app.run_test(size=(80, 25)) as pilot:
+        app.feed(spec, demo_reading(tmp_path))
+        await pilot.pause()
+        table = app.query_one("#services-table", KeyedTable)
+        assert table.row_count == 2
+        assert str(table.get_cell("snmpd", "active")) == "failed"
+        assert table.get_cell("chronyd", "pid") == "640"
+        await pilot.press("r")  # cursor on the first row: snmpd
+        await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
+        assert isinstance(app.screen, ConfirmScreen)
+        assert app.screen.command == "systemctl --no-ask-password restart -- snmpd"
+        assert stub.calls() == []  # nothing runs before the answer
+        await pilot.press("y")
+        await wait_for(lambda: any("main PID 4242" in m for m in messages(app)))
+        assert stub.calls()[0] == ["systemctl", "--no-ask-password", "restart", "--", "snmpd"]
+        # Cancel: nothing runs.
+        await pilot.press("down", "r")
+        await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("n")
+        await wait_for(lambda: "cancelled" in messages(app))
+        assert len([c for c in stub.calls() if "restart" in c]) == 1
+
+
+async def test_refusal_is_told_before_any_dialog(stub: Stub, tmp_path: Path) -> None:  # noqa: F811
+    app = ActionHarness(make_runner(stub, tmp_path, Credentials(1000, 1000, frozenset({1000}), 0)))
+    spec = services.specs(Context(config=CONFIG, procfs=ProcFS(), sysfs=SysFS()))[0]
+    async with app.run_test(size=(80, 25)) as pilot:
+        app.feed(spec, demo_reading(tmp_path))
+        await pilot.pause()
+        await pilot.press("r")
+        await wait_for(lambda: any("needs root" in m for m in messages(app)))
+        assert not isinstance(app.screen, ConfirmScreen)
+    assert stub.calls() == []
+
+
+async def test_read_only_hides_restart(stub: Stub, tmp_path: Path) -> None:  # noqa: F811
+    app = ActionHarness(make_runner(stub, tmp_path, read_only=True), read_only=True)
+    spec = services.specs(Context(config=CONFIG, procfs=ProcFS(), sysfs=SysFS()))[0]
+    async with app.run_test(size=(80, 25)) as pilot:
+        app.feed(spec, demo_reading(tmp_path))
+        await pilot.pause()
+        assert "restart_service" not in {b.binding.action for b in app.screen.active_bindings.values()
+                                         if b.enabled}
+        await pilot.press("r")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmScreen)
+    assert stub.calls() == []
+
+
+CHILD = ("import threading,sys\nt=threading.Thread(target=sys.stdin.read);t.start()\n"
+         "print('ready',flush=True)\nt.join()\n")
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs")
+async def test_pin_flow_picker_confirm_real_child(stub: Stub, tmp_path: Path) -> None:  # noqa: F811
+    proc = subprocess.Popen([sys.executable, "-c", CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        runner = make_runner(stub, tmp_path)
+        app = ActionHarness(runner)
+        online = sorted(read_topology(SysFS()).online)
+        async with app.run_test(size=(80, 25)) as pilot:
+            worker = app.run_worker(action_glue.request_pin_process(
+                app, runner, proc.pid, f"CPU affinity of {proc.pid}", frozenset(online), store=app.store))
+            await wait_for(lambda: isinstance(app.screen, CpuPickerScreen))
+            picker = app.screen
+            assert isinstance(picker, CpuPickerScreen)
+            assert picker.selected == set(online)
+            await pilot.press("space")  # untick the first CPU
+            assert picker.selected == set(online[1:])
+            await pilot.press("enter")
+            await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
+            await pilot.press("y")
+            await worker.wait()
+            await wait_for(lambda: any("now on CPUs" in m for m in messages(app)))
+        tids = [int(t) for t in os.listdir(f"/proc/{proc.pid}/task")]
+        assert len(tids) == 2
+        assert all(os.sched_getaffinity(t) == set(online[1:]) for t in tids)
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+async def test_picker_ascii_and_cancel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TERM", "linux")
+    app = PaneHarness(ServicesPane, CONFIG)
+    async with app.run_test(size=(80, 25)) as pilot:
+        worker = app.run_worker(pick_cpus(app, "pick", frozenset({0}), app.store))
+        await wait_for(lambda: isinstance(app.screen, CpuPickerScreen))
+        table = app.screen.query_one("#picker-table", DataTable)
+        assert table.get_cell("0", "SEL") == "[x]"
+        cells = [str(c) for r in range(table.row_count) for c in table.get_row_at(r)]
+        assert all(c.isascii() for c in cells)  # readable with the console font
+        await pilot.press("a")
+        assert app.screen.selected == read_topology(SysFS()).online  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await worker.wait()
+        assert worker.result is None
