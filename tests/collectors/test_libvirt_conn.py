@@ -1,0 +1,103 @@
+"""The reconnecting connection: backoff, messages, a missing module, error wording."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from edgetop.errors import SourceUnavailable
+from edgetop.sources import libvirt_conn
+from edgetop.sources.libvirt_conn import INSTALL_HINT, LibvirtConnection, acquire, describe_error, release
+
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "libvirt" / "node.xml"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_missing_module_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(libvirt_conn, "_module", {})
+    monkeypatch.setitem(sys.modules, "libvirt", None)  # makes `import libvirt` raise ImportError
+    with pytest.raises(SourceUnavailable, match=r"^libvirt-python is not installed: pip install libvirt-python"):
+        LibvirtConnection("qemu:///system").get()
+    assert INSTALL_HINT.endswith("(needs libvirt-dev)")
+
+
+def test_backoff_doubles_and_recovers(tmp_path: Path) -> None:
+    clock = Clock()
+    sock = tmp_path / "sock"
+    conn = LibvirtConnection(f"qemu+unix:///system?socket={sock}", clock=clock)
+    messages = []
+    for _ in range(4):
+        with pytest.raises(SourceUnavailable) as err:
+            conn.get()
+        messages.append(str(err.value))
+        with pytest.raises(SourceUnavailable, match="retrying in"):
+            conn.get()  # not due yet: no new attempt, same reason
+        clock.now += 100
+    assert [m.rsplit("retrying in ", 1)[1] for m in messages] == ["1s", "2s", "4s", "8s"]
+    assert messages[0].startswith("cannot connect to qemu+unix:///system?socket=")
+    assert "is libvirtd running?" in messages[0]
+    # The URI now points at something that answers: the next due attempt connects.
+    conn.uri = f"test://{FIXTURE}"
+    assert conn.get() is not None and conn.connects == 1
+    assert conn.hypervisor is not None and conn.hypervisor.name == "TEST"
+
+
+def test_drop_reports_disconnected_and_reconnects() -> None:
+    clock = Clock()
+    conn = LibvirtConnection(f"test://{FIXTURE}", clock=clock)
+    lv = conn.libvirt
+    conn.get()
+
+    def dropped(_c: object) -> None:
+        raise lv.libvirtError("internal error: client socket is closed")
+
+    expected = r"^disconnected: internal error: client socket is closed, retrying in 1s$"
+    with pytest.raises(SourceUnavailable, match=expected):
+        conn.call(dropped)
+    with pytest.raises(SourceUnavailable, match=r"^disconnected: "):
+        conn.get()
+    clock.now += 1.0
+    assert conn.call(lambda c: c.getType()) == "TEST"
+    assert conn.connects == 2
+
+
+def test_other_errors_pass_through() -> None:
+    conn = LibvirtConnection(f"test://{FIXTURE}")
+    lv = conn.libvirt
+    with pytest.raises(lv.libvirtError):
+        conn.call(lambda c: c.lookupByName("no such domain"))
+    assert conn.connects == 1 and conn.get() is not None  # still connected
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    ("Failed to connect socket to '/var/run/libvirt/libvirt-sock': Permission denied",
+     "permission denied on /var/run/libvirt/libvirt-sock: add the user to the 'libvirt' group"),
+    ("authentication unavailable: no polkit agent available to authenticate action 'x': Permission denied",
+     "permission denied: add the user to the 'libvirt' group"),
+    ("Failed to connect socket to '/x/libvirt-sock': No such file or directory",
+     "cannot reach libvirtd: Failed to connect socket to '/x/libvirt-sock'"),
+    ("Failed to connect socket to '/x': Connection refused", "libvirtd refused the connection for URI"),
+    ("", "Exception"),
+])
+def test_error_wording(message: str, expected: str) -> None:
+    assert describe_error(Exception(message), "URI").startswith(expected)
+
+
+def test_shared_connection_is_counted() -> None:
+    uri = f"test://{FIXTURE}"
+    a, b = acquire(uri), acquire(uri)
+    assert a is b
+    a.get()
+    release(a)
+    assert a._conn is not None  # one holder left
+    release(b)
+    assert a._conn is None and uri not in libvirt_conn._shared
