@@ -213,7 +213,10 @@ def parse_proc_bonding(text: str, name: str = "") -> Bond:
             section, pdu_side = "slave", ""
             continue
         if stripped in ("details actor lacp pdu:", "details partner lacp pdu:"):
-            section, pdu_side = "pdu", stripped.split()[1]
+            if slaves:  # PDU details only ever follow a slave
+                section, pdu_side = "pdu", stripped.split()[1]
+            else:
+                unknown.append(stripped)
             continue
         if not sep:
             if stripped != "Active Aggregator Info:":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import threading
@@ -24,7 +25,7 @@ from edgetop.collectors.hwmon import (
 )
 from edgetop.collectors.registry import Context
 from edgetop.collectors.sensors import collect_sensors, sensors_alerts, sensors_json, sensors_metrics
-from edgetop.config_schema import Config, SensorOverride, SensorsConfig, Thresholds, Level
+from edgetop.config_schema import Config, Level, SensorOverride, SensorsConfig, Thresholds
 from edgetop.engine.alerts import Severity
 from edgetop.errors import ParseError, SourceUnavailable
 from edgetop.sources.fs import ProcFS, SysFS, describe_oserror
@@ -55,10 +56,8 @@ def test_parse_millicelsius(text: str, celsius: float) -> None:
 
 @given(st.text(max_size=40))
 def test_parse_millicelsius_raises_only_parse_error(text: str) -> None:
-    try:
+    with contextlib.suppress(ParseError):
         parse_millicelsius(text)
-    except ParseError:
-        pass
 
 
 @pytest.mark.parametrize(("value", "kind", "ok"), [
