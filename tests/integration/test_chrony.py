@@ -1,0 +1,206 @@
+"""Real chronyd on loopback: a private server (``local stratum 8``) and a private client of it.
+
+As FIELD-NOTES describes: ``chronyd -d -x -f conf`` (foreground, never touching the
+system clock), each with its own command-socket directory owned by ``_chrony`` mode
+0750, the server on 127.0.0.1 and a free port. edgetop reads the client through its
+private socket (and its UDP command port, the non-root view) and asks the server by SNTP.
+The last test stops the server and watches the client's reach fall. Both daemons are
+stopped by PID.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from edgetop.collectors.ntp_chrony import collect_chrony, report_from_text
+from edgetop.collectors.ntp_sntp import collect_sntp
+from edgetop.collectors.ntp_types import TimeReport, TimeRow
+from edgetop.config_schema import ChronyConfig
+from edgetop.errors import SourceUnavailable
+from edgetop.sources import chronyc
+from edgetop.sources.adjtimex import read_timex
+
+pytestmark = pytest.mark.daemon
+
+CHRONYD = "/usr/sbin/chronyd"
+
+
+def free_port(kind: int) -> int:
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def poll_until(what: str, fn: Callable[[], object], timeout: float = 30.0, every: float = 0.3) -> object:
+    """Call ``fn`` until it returns something truthy; fail with ``what`` after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    last: object = None
+    while time.monotonic() < deadline:
+        try:
+            last = fn()
+        except SourceUnavailable as err:
+            last = err
+        if last and not isinstance(last, Exception):
+            return last
+        time.sleep(every)
+    pytest.fail(f"timed out waiting for {what}; last: {last!r}")
+
+
+@dataclass
+class Daemon:
+    name: str
+    root: Path
+    proc: subprocess.Popen[bytes]
+
+    @property
+    def socket(self) -> str:
+        return str(self.root / "run" / "chronyd.sock")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+    def log(self) -> str:
+        return (self.root / "log").read_text(errors="replace")
+
+
+def _start(base: Path, name: str, conf_lines: list[str]) -> Daemon:
+    root = base / name
+    run = root / "run"
+    run.mkdir(parents=True)
+    chrony = pwd.getpwnam("_chrony")
+    # chronyd drops to _chrony and refuses a socket directory it does not own (0750).
+    os.chown(run, chrony.pw_uid, chrony.pw_gid)
+    run.chmod(0o750)
+    conf = root / "chrony.conf"
+    conf.write_text("\n".join([*conf_lines, f"bindcmdaddress {run}/chronyd.sock", f"pidfile {run}/chronyd.pid",
+                               f"driftfile {root}/drift", ""]))
+    with (root / "log").open("wb") as log:
+        proc = subprocess.Popen([CHRONYD, "-d", "-x", "-f", str(conf)], stdout=log, stderr=subprocess.STDOUT)
+    daemon = Daemon(name, root, proc)
+    poll_until(f"{name} command socket", lambda: Path(daemon.socket).exists() or proc.poll() is not None, 15)
+    assert proc.poll() is None, f"{name} exited: {daemon.log()}"
+    return daemon
+
+
+@dataclass
+class Pair:
+    server: Daemon
+    client: Daemon
+    ntp_port: int
+    client_cmd_port: int
+
+
+@pytest.fixture(scope="session")
+def chrony_pair() -> Iterator[Pair]:
+    assert shutil.which(CHRONYD), "chronyd is not installed (apt-get install chrony)"
+    # pytest's tmp dirs are 0700 root: chronyd, once it is _chrony, could not reach its socket.
+    base = Path(tempfile.mkdtemp(prefix="edgetop-chrony-"))
+    base.chmod(0o755)
+    ntp_port = free_port(socket.SOCK_DGRAM)
+    cmd_port = free_port(socket.SOCK_DGRAM)
+    server = _start(base, "server", [
+        f"port {ntp_port}", "bindaddress 127.0.0.1", "allow 127.0.0.1", "local stratum 8", "cmdport 0",
+    ])
+    client = None
+    try:
+        client = _start(base, "client", [
+            f"server 127.0.0.1 port {ntp_port} iburst minpoll 0 maxpoll 2", "port 0",
+            # A UDP command port too: the read-only view a non-root user gets.
+            f"cmdport {cmd_port}", "bindcmdaddress 127.0.0.1",
+        ])
+        yield Pair(server, client, ntp_port, cmd_port)
+    finally:
+        for d in (client, server):
+            if d is not None:
+                d.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _synced(pair: Pair) -> TimeReport | None:
+    report = collect_chrony(ChronyConfig(socket=pair.client.socket), 5.0)
+    return report if report.rows[0].synchronized else None
+
+
+def _peer(report: TimeReport) -> TimeRow:
+    return next(r for r in report.rows if r.key == "chrony/127.0.0.1")
+
+
+def test_client_synchronises_through_private_socket(chrony_pair: Pair) -> None:
+    before = read_timex()
+    report = poll_until("the client to synchronise", lambda: _synced(chrony_pair))
+    assert isinstance(report, TimeReport)
+    clock = report.rows[0]
+    assert clock.stratum == 9 and clock.reference == "127.0.0.1" and clock.leap == "normal"
+    assert clock.offset_seconds is not None and abs(clock.offset_seconds) < 0.01
+    peer = _peer(report)
+    assert peer.state == "selected" and peer.reach and peer.stratum == 8 and peer.reachable
+    # -x: neither daemon touched the kernel clock discipline.
+    after = read_timex()
+    assert (after.freq, after.status & 0x40) == (before.freq, before.status & 0x40)
+
+
+def test_udp_command_port_read_only_view(chrony_pair: Pair) -> None:
+    poll_until("the client to synchronise", lambda: _synced(chrony_pair))
+    cfg = ChronyConfig(host="127.0.0.1", port=chrony_pair.client_cmd_port)
+    clock = collect_chrony(cfg, 5.0).rows[0]
+    assert clock.synchronized is True and clock.stratum == 9
+    # A control command over UDP is refused; the monitoring answer before it is kept.
+    text = chronyc.query(cfg, 5.0, ("tracking", "serverstats"))
+    assert "501 Not authorised" in text
+    row = report_from_text(text, chronyc.where(cfg)).rows[0]
+    assert row.state is not None and "501 Not authorised" in row.state
+
+
+def test_server_is_free_running_local_stratum(chrony_pair: Pair) -> None:
+    clock = collect_chrony(ChronyConfig(socket=chrony_pair.server.socket), 5.0).rows[0]
+    assert clock.stratum == 8 and clock.synchronized is False and clock.state == "free-running"
+
+
+def test_sntp_query_of_server(chrony_pair: Pair) -> None:
+    row = collect_sntp((f"127.0.0.1:{chrony_pair.ntp_port}",), 2.0).rows[0]
+    assert row.reachable is True and row.stratum == 8 and row.state == "answered"
+    assert row.offset_seconds is not None and abs(row.offset_seconds) < 0.01
+    assert row.delay_seconds is not None and row.delay_seconds < 0.05
+
+
+def test_no_daemon_and_506(tmp_path: Path) -> None:
+    with pytest.raises(SourceUnavailable, match=r"chronyd at .*missing\.sock"):
+        collect_chrony(ChronyConfig(socket=str(tmp_path / "missing.sock")), 5.0)
+    port = free_port(socket.SOCK_DGRAM)
+    with pytest.raises(SourceUnavailable, match="506 Cannot talk to daemon"):
+        collect_chrony(ChronyConfig(host="127.0.0.1", port=port), 5.0)
+
+
+def test_zz_stop_server_reach_falls_and_sntp_unreachable(chrony_pair: Pair) -> None:
+    report = poll_until("the client to synchronise", lambda: _synced(chrony_pair))
+    assert isinstance(report, TimeReport)
+    full = poll_until("a full reach register", lambda: _peer(collect_chrony(
+        ChronyConfig(socket=chrony_pair.client.socket), 5.0)).reach == 0o377, 30)
+    assert full
+    chrony_pair.server.stop()
+    row = collect_sntp((f"127.0.0.1:{chrony_pair.ntp_port}",), 1.0).rows[0]
+    assert row.reachable is False and row.state is not None and row.state.startswith("unreachable")
+
+    def fallen() -> bool:
+        peer = _peer(collect_chrony(ChronyConfig(socket=chrony_pair.client.socket), 5.0))
+        return peer.reach is not None and bin(peer.reach).count("1") <= 6
+
+    assert poll_until("the client's reach to fall", fallen, 40)
