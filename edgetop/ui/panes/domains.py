@@ -112,7 +112,8 @@ class DomainsPane(Pane):
     def compose(self) -> ComposeResult:
         """Banner, filter input, table."""
         yield Static(id="domains-banner")
-        yield Input(placeholder="filter by name or state", id="domains-filter")
+        # Disabled while hidden, so it never takes the focus from the table.
+        yield Input(placeholder="filter by name or state", id="domains-filter", disabled=True)
         table: DataTable[Any] = DataTable(id="domains-table", cursor_type="row", zebra_stripes=True)
         for col in COLUMNS:
             table.add_column(col.label, key=col.key)
@@ -233,6 +234,7 @@ class DomainsPane(Pane):
     def action_filter(self) -> None:
         """Show the filter input and focus it."""
         box = self.query_one("#domains-filter", Input)
+        box.disabled = False
         box.add_class("shown")
         box.focus()
 
@@ -241,6 +243,7 @@ class DomainsPane(Pane):
         box = self.query_one("#domains-filter", Input)
         box.value = ""
         box.remove_class("shown")
+        box.disabled = True
         self.set_filter("")
         self.table.focus()
 

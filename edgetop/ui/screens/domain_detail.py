@@ -112,7 +112,7 @@ class DomainDetailScreen(MutationGate, Screen[None]):
         for key, label in VCPU_COLUMNS:
             table.add_column(label, key=key)
         yield table
-        yield Input(id="detail-pin")
+        yield Input(id="detail-pin", disabled=True)  # enabled while the prompt is shown
 
     def on_mount(self) -> None:
         """Render now and every second."""
@@ -156,6 +156,7 @@ class DomainDetailScreen(MutationGate, Screen[None]):
         box = self.query_one("#detail-pin", Input)
         if box.has_class("shown"):
             box.remove_class("shown")
+            box.disabled = True
             self.pin_target = None
             return
         self.app.pop_screen()
@@ -171,6 +172,7 @@ class DomainDetailScreen(MutationGate, Screen[None]):
         box = self.query_one("#detail-pin", Input)
         box.placeholder = f"host CPUs for vCPU {self.pin_target} (e.g. 2-3,6), enter to apply, escape to cancel"
         box.value = ""
+        box.disabled = False
         box.add_class("shown")
         box.focus()
 
@@ -197,6 +199,7 @@ class DomainDetailScreen(MutationGate, Screen[None]):
             self.notify(str(err), severity="error", markup=False)
             return
         event.input.remove_class("shown")
+        event.input.disabled = True
         self.pin_target = None
         self.query_one("#detail-vcpus", DataTable).focus()
         await self.app.request_action(intent)  # type: ignore[attr-defined]

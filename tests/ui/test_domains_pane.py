@@ -1,0 +1,158 @@
+"""Pilot tests of the domains pane and the domain detail screen over test-driver data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import DataTable, Input, Static
+
+from edgetop.actions.intents import PinVcpu
+from edgetop.collectors import libvirt_domains as mod
+from edgetop.collectors.libvirt_domains import DomainsCollector
+from edgetop.collectors.registry import CollectorSpec, Context
+from edgetop.config_schema import Config
+from edgetop.engine.reading import Status
+from edgetop.sources.fs import ProcFS, SysFS
+from edgetop.sources.libvirt_conn import LibvirtConnection
+from edgetop.ui.panes.domains import DomainsPane
+from edgetop.ui.screens.domain_detail import DomainDetailScreen
+from tests.ui.harness import PaneHarness
+
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "libvirt" / "node.xml"
+MARKUP_NAME = "[b]x[b] caméra Ω"
+ROUTER = "11111111-0000-4000-8000-000000000001"
+CAMERA = "11111111-0000-4000-8000-000000000002"
+
+
+def domains_spec() -> CollectorSpec:
+    ctx = Context(Config(), ProcFS("/proc"), SysFS("/sys"))
+    return next(s for s in mod.specs(ctx) if s.name == "domains")
+
+
+class App(PaneHarness):
+    """The harness plus what the real app provides to the detail screen."""
+
+    def __init__(self, read_only: bool = True) -> None:
+        super().__init__(DomainsPane)
+        self.read_only = read_only
+        self.requested: list[Any] = []
+
+    async def request_action(self, intent: Any) -> None:
+        self.requested.append(intent)
+
+
+def feed_two(app: App) -> None:
+    spec = domains_spec()
+    col = DomainsCollector(LibvirtConnection(f"test://{FIXTURE}"), ProcFS("/proc"))
+    app.feed(spec, col(), monotonic=100.0)
+    app.feed(spec, col(), monotonic=101.0)
+
+
+def cell_text(table: DataTable[Any], row: str, col: str) -> Any:
+    return table.get_cell(row, col)
+
+
+async def test_rows_keyed_by_uuid_names_literal() -> None:
+    app = App()
+    async with app.run_test(size=(80, 25)) as pilot:
+        feed_two(app)
+        await pilot.pause()
+        table = app.pane.table
+        assert table.row_count == 4
+        assert {str(k.value) for k in table.rows} >= {ROUTER, CAMERA}
+        name = cell_text(table, CAMERA, "name")
+        assert name.plain == MARKUP_NAME  # shown literally: brackets kept, no bold span from markup
+        assert not any("bold" in str(span.style) for span in name.spans)
+        banner = app.pane.query_one("#domains-banner", Static)
+        assert "4 domains, 2 running" in str(banner.render())
+        assert cell_text(table, ROUTER, "state").plain == "running"
+
+
+async def test_filter_and_sort() -> None:
+    app = App()
+    async with app.run_test(size=(120, 40)) as pilot:
+        feed_two(app)
+        await pilot.pause()
+        await pilot.press("slash")
+        await pilot.press(*"paus")
+        await pilot.pause()
+        table = app.pane.table
+        assert table.row_count == 1
+        await pilot.press("enter")  # leaves the filter box, keeps the filter
+        await pilot.press("escape")
+        await pilot.pause()
+        assert table.row_count == 4
+        app.pane.sort_by("name", reverse=False)
+        names = [table.get_row_at(i)[0].plain for i in range(table.row_count)]
+        assert names == sorted(names, key=str.lower)
+        app.pane.sort_by("vcpus")  # numbers: high first, unknown last
+        vcpus = [table.get_row_at(i)[2].plain for i in range(table.row_count)]
+        assert vcpus == ["2", "2", "1", "1"]
+        await pilot.press("S")
+        assert [table.get_row_at(i)[2].plain for i in range(table.row_count)] == ["1", "1", "2", "2"]
+
+
+async def test_disconnected_greys_last_values_with_banner() -> None:
+    app = App()
+    async with app.run_test(size=(80, 25)) as pilot:
+        feed_two(app)
+        reason = "disconnected: cannot reach libvirtd: socket gone (is libvirtd running?), retrying in 4s"
+        app.feed(domains_spec(), status=Status.UNAVAILABLE, reason=reason)
+        await pilot.pause()
+        banner = str(app.pane.query_one("#domains-banner", Static).render())
+        assert "disconnected: cannot reach libvirtd" in banner and "retrying in 4s" in banner
+        assert "greyed" in banner
+        table = app.pane.table
+        assert table.row_count == 4
+        assert cell_text(table, ROUTER, "name").style == "dim"
+
+
+async def test_enter_opens_detail_and_read_only_hides_pin() -> None:
+    app = App(read_only=True)
+    async with app.run_test(size=(80, 25)) as pilot:
+        feed_two(app)
+        await pilot.pause()
+        app.pane.table.focus()
+        app.pane.sort_by("name", reverse=False)
+        await pilot.pause()
+        app.pane.table.move_cursor(row=app.pane.table.get_row_index(CAMERA))
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DomainDetailScreen) and screen.uuid == CAMERA
+        fields = str(screen.query_one("#detail-fields", Static).render())
+        assert MARKUP_NAME in fields
+        assert "tap0003" in fields
+        assert screen.check_action("pin_vcpu", ()) is False
+        await pilot.press("p")
+        assert not screen.query_one("#detail-pin", Input).has_class("shown")
+        assert app.requested == []
+        await pilot.press("escape")
+        assert not isinstance(app.screen, DomainDetailScreen)
+
+
+@pytest.mark.parametrize("size", [(80, 25), (120, 40)])
+async def test_pin_vcpu_builds_intent(size: tuple[int, int]) -> None:
+    app = App(read_only=False)
+    async with app.run_test(size=size) as pilot:
+        feed_two(app)
+        await pilot.pause()
+        app.push_screen(DomainDetailScreen(app.store, ROUTER))
+        await pilot.pause()
+        screen = app.screen
+        table = screen.query_one("#detail-vcpus", DataTable)
+        assert table.row_count == 2
+        assert table.get_row("0")[2] == "2" and table.get_row("1")[2] == "3"  # affinity read back
+        table.focus()
+        table.move_cursor(row=1)
+        await pilot.press("p")
+        box = screen.query_one("#detail-pin", Input)
+        assert box.has_class("shown") and "vCPU 1" in box.placeholder
+        await pilot.press(*"0-1", "enter")
+        await pilot.pause()
+        assert app.requested == [PinVcpu(domain="router vnf", vcpu=1, cpus=frozenset({0, 1}))]
+        await pilot.press("p", *"x", "enter")
+        await pilot.pause()
+        assert len(app.requested) == 1  # a bad CPU list never reaches the runner
