@@ -9,6 +9,10 @@ from edgetop.errors import ParseError
 # include/linux/sched.h: set for kernel threads.
 PF_KTHREAD = 0x00200000
 
+# Kconfig caps NR_CPUS at 8192 (arch/x86/Kconfig, MAXSMP); a range beyond it is garbage, and
+# expanding "0-4000000000" would take minutes and gigabytes.
+MAX_CPUS = 8192
+
 
 @dataclass(frozen=True, slots=True)
 class PidStat:
@@ -77,9 +81,14 @@ def parse_cpu_list(text: str) -> frozenset[int]:
                 a, b = int(lo), int(hi)
                 if b < a:
                     raise ParseError(f"cpu list: descending range {part!r}")
+                if b >= MAX_CPUS:
+                    raise ParseError(f"cpu list: CPU number out of range in {part!r}")
                 cpus.update(range(a, b + 1))
             else:
-                cpus.add(int(lo))
+                cpu = int(lo)
+                if not 0 <= cpu < MAX_CPUS:
+                    raise ParseError(f"cpu list: CPU number out of range in {part!r}")
+                cpus.add(cpu)
         except ValueError as err:
             raise ParseError(f"cpu list: bad item {part!r}") from err
     return frozenset(cpus)
@@ -93,18 +102,31 @@ class PidStatus:
     cpus_allowed: frozenset[int] | None
 
 
+def _field(text: str, name: str) -> str | None:
+    """The value of ``Name:`` in a status file, found without splitting every line."""
+    at = text.find(f"\n{name}:")
+    if at < 0:
+        if not text.startswith(f"{name}:"):
+            return None
+        at = -1
+    start = at + len(name) + 2
+    end = text.find("\n", start)
+    return text[start:] if end < 0 else text[start:end]
+
+
 def parse_pid_status(text: str) -> PidStatus:
     """Parse the real uid and ``Cpus_allowed_list`` from ``/proc/<pid>/status``."""
     uid: int | None = None
     cpus: frozenset[int] | None = None
-    for line in text.splitlines():
-        if line.startswith("Uid:"):
-            parts = line.split()
-            if len(parts) > 1 and parts[1].isdigit():
-                uid = int(parts[1])
-        elif line.startswith("Cpus_allowed_list:"):
-            try:
-                cpus = parse_cpu_list(line.split(":", 1)[1])
-            except ParseError:
-                cpus = None
+    uid_field = _field(text, "Uid")
+    if uid_field is not None:
+        parts = uid_field.split()
+        if parts and parts[0].isdigit():
+            uid = int(parts[0])
+    cpus_field = _field(text, "Cpus_allowed_list")
+    if cpus_field is not None:
+        try:
+            cpus = parse_cpu_list(cpus_field)
+        except ParseError:
+            cpus = None
     return PidStatus(uid, cpus)

@@ -111,7 +111,8 @@ def parse_proc_stat(text: str, hz: int = USER_HZ) -> ProcStat:
             total = _counters("total", parts[1:], hz)
         elif key.startswith("cpu") and key[3:].isdigit():
             cores.append(_counters(key, parts[1:], hz))
-        elif key in ("ctxt", "procs_running", "procs_blocked") and len(parts) > 1 and parts[1].isdigit():
+        # isdecimal, not isdigit: "²" is a digit to isdigit() but int() refuses it.
+        elif key in ("ctxt", "procs_running", "procs_blocked") and len(parts) > 1 and parts[1].isdecimal():
             value = int(parts[1])
             if key == "ctxt":
                 ctxt = value
