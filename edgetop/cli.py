@@ -116,9 +116,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"edgetop: warning: {warning}", file=sys.stderr)
     if args.command == "check-config":
         return check_config(cfg)
+    ctx = _context(cfg, args.demo)
+    if args.command is None:
+        return run_tui(ctx, cfg)
     from edgetop.collectors.registry import all_specs
 
-    ctx = _context(cfg, args.demo)
     specs = all_specs(ctx)
     if args.command == "snapshot":
         from edgetop.export.snapshot import take_snapshot
@@ -143,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"edgetop: cannot listen on {args.listen}: {err.strerror}", file=sys.stderr)
             return 1
         return 0
-    return run_tui(ctx, specs, cfg)
+    return 0
 
 
 def check_config(cfg: Config) -> int:
@@ -156,8 +158,8 @@ def check_config(cfg: Config) -> int:
     return 0
 
 
-def run_tui(ctx: Any, specs: list[Any], cfg: Config) -> int:
-    """Start the Textual app."""
+def run_tui(ctx: Any, cfg: Config) -> int:
+    """Start the Textual app (it loads the collectors itself, the core ones first)."""
     from edgetop.theming import default_theme
     from edgetop.ui.fmt import console_mode
 
@@ -169,7 +171,7 @@ def run_tui(ctx: Any, specs: list[Any], cfg: Config) -> int:
     from edgetop.ui.app import EdgetopApp
 
     theme = cfg.theme if cfg.theme != "dark" else default_theme(cfg.kiosk, console)
-    app = EdgetopApp(ctx, specs, read_only=cfg.read_only, kiosk=cfg.kiosk, theme=theme)
+    app = EdgetopApp(ctx, None, read_only=cfg.read_only, kiosk=cfg.kiosk, theme=theme)
     app.run()
     return app.return_code or 0
 

@@ -129,10 +129,23 @@ MODULES: tuple[str, ...] = (
 PENDING: dict[str, tuple[str, Any]] = {}
 
 
-def all_specs(ctx: Context) -> list[CollectorSpec]:
-    """Build the spec list for this context from every registered module."""
+# The collectors the overview needs on the first frame; the TUI imports the rest after it.
+CORE_MODULES: tuple[str, ...] = (
+    "edgetop.collectors.host",
+    "edgetop.collectors.cpu",
+    "edgetop.collectors.memory",
+    "edgetop.collectors.processes",
+)
+
+
+def all_specs(
+    ctx: Context, modules: tuple[str, ...] | None = None, exclude: tuple[str, ...] = ()
+) -> list[CollectorSpec]:
+    """Build the spec list for this context from ``modules`` (default: every registered one)."""
     out: list[CollectorSpec] = []
-    for module_name in MODULES:
+    for module_name in modules if modules is not None else MODULES:
+        if module_name in exclude:
+            continue
         module = importlib.import_module(module_name)
         out.extend(module.specs(ctx))
     names = [s.name for s in out]

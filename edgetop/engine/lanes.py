@@ -105,16 +105,24 @@ class Engine:
         """Create runners for ``specs``; nothing runs yet."""
         self.ctx = ctx
         self.store = store or Store(ctx.config)
-        self.specs = specs
+        self.specs: list[CollectorSpec] = []
         self._executors: dict[str, ThreadPoolExecutor] = {}
         self.runners: list[SpecRunner] = []
+        self.add(specs)
+
+    def add(self, specs: list[CollectorSpec]) -> list[SpecRunner]:
+        """Add collectors (each lane gets its own threads) and return their new runners."""
+        new = []
         for spec in specs:
-            lane_specs = sum(1 for s in specs if s.lane == spec.lane)
             executor = self._executors.get(spec.lane)
             if executor is None:
-                executor = ThreadPoolExecutor(max_workers=lane_specs + 1, thread_name_prefix=f"lane-{spec.lane}")
+                # One thread per collector of the lane, so a hung call blocks only itself.
+                executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix=f"lane-{spec.lane}")
                 self._executors[spec.lane] = executor
-            self.runners.append(SpecRunner(spec, ctx, self.store, executor))
+            new.append(SpecRunner(spec, ctx=self.ctx, store=self.store, executor=executor))
+        self.specs.extend(specs)
+        self.runners.extend(new)
+        return new
 
     def lanes(self) -> dict[str, list[SpecRunner]]:
         """Runners by lane name."""

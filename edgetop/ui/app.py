@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
+from functools import partial
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -15,13 +17,13 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Static
 
 from edgetop.actions.intents import Intent
-from edgetop.collectors.registry import CollectorSpec, Context
-from edgetop.engine.lanes import Engine
+from edgetop.collectors.registry import CORE_MODULES, CollectorSpec, Context, all_specs
+from edgetop.engine.lanes import Engine, SpecRunner
 from edgetop.engine.store import Sample, Store
 from edgetop.ui.fmt import console_mode
 from edgetop.ui.gate import MutationGate
 from edgetop.ui.messages import SampleArrived
-from edgetop.ui.pane_list import pane_classes
+from edgetop.ui.pane_list import PANES
 from edgetop.ui.panes.base import Pane
 from edgetop.ui.widgets.header import HeaderBar
 from edgetop.ui.widgets.keybar import KeyBar
@@ -50,7 +52,7 @@ class EdgetopApp(MutationGate, App[None]):
     def __init__(
         self,
         ctx: Context,
-        specs: list[CollectorSpec],
+        specs: list[CollectorSpec] | None = None,
         *,
         read_only: bool = False,
         kiosk: bool = False,
@@ -63,7 +65,8 @@ class EdgetopApp(MutationGate, App[None]):
 
         Args:
             ctx: the collectors' context (config, roots, demo).
-            specs: the collectors to run.
+            specs: the collectors to run; None starts the core collectors at once and
+                imports the others in a thread after the first frame.
             read_only: hide and refuse every mutating action.
             kiosk: read-only, no quit keys, no command palette, panes cycle.
             theme: a registered theme name.
@@ -77,17 +80,19 @@ class EdgetopApp(MutationGate, App[None]):
             self.ENABLE_COMMAND_PALETTE = False
         super().__init__()
         self.ctx = ctx
-        self.specs = specs
         self.store = store or Store(ctx.config)
+        self._load_rest = specs is None
+        if specs is None:
+            specs = all_specs(ctx, CORE_MODULES)
+        self.specs = specs
         self.engine = Engine(ctx, specs, self.store) if start_engine else None
         self.runner = runner
         self.frozen = False
+        self._dirty = False
         self._theme_name = theme
-        self.panes: list[Pane] = []
-        self.pane_keys: dict[str, str] = {}
-        for cls, key in pane_classes():
-            self.panes.append(cls(self.store))
-            self.pane_keys[key] = cls.PANE_ID
+        self.pane_entries = PANES
+        self.pane_keys = {e.key: e.pane_id for e in PANES}
+        self.mounted_panes: dict[str, Pane] = {}
         if ctx.config.keymap:
             self.set_keymap(ctx.config.keymap)
         self.theme_problems = self._register_themes()
@@ -110,10 +115,13 @@ class EdgetopApp(MutationGate, App[None]):
         """Header, tab strip, the panes, the key bar, and the too-small notice."""
         self.header = HeaderBar(self.store, self.read_only, self.kiosk)
         yield self.header
-        self.tabstrip = TabStrip([(p.PANE_ID, k, p.TITLE) for k, p in zip(self.pane_keys, self.panes, strict=True)])
+        self.tabstrip = TabStrip([(e.pane_id, e.key, e.title) for e in self.pane_entries])
         yield self.tabstrip
-        with ContentSwitcher(initial=self.panes[0].PANE_ID if self.panes else None, id="panes"):
-            yield from self.panes
+        first = self.pane_entries[0]
+        overview = first.load()(self.store)
+        self.mounted_panes[first.pane_id] = overview
+        with ContentSwitcher(initial=first.pane_id, id="panes"):
+            yield overview
         yield Container(Static(id="too-small-text"), id="too-small")
         yield KeyBar(id="keybar")
 
@@ -128,9 +136,11 @@ class EdgetopApp(MutationGate, App[None]):
         for problem in self.theme_problems:
             self.notify(problem, severity="warning", timeout=8)
         if self.engine is not None:
-            for runner in self.engine.runners:
-                self.run_worker(runner.run_forever(self._on_sample), name=runner.spec.name,
-                                group=f"lane-{runner.spec.lane}", exit_on_error=False)
+            self._start_runners(self.engine.runners)
+            if self._load_rest:
+                self.run_worker(self._load_remaining_specs(), name="load-collectors", exit_on_error=False)
+        # Repaint at most once a second: faster gains nothing a person can read.
+        self.set_interval(max(self.ctx.config.interval, 1.0), self._tick)
         if self.kiosk:
             self.set_interval(self.ctx.config.kiosk_options.cycle_seconds, self._kiosk_cycle)
         self._check_size()
@@ -155,18 +165,48 @@ class EdgetopApp(MutationGate, App[None]):
                 Text(f"Enlarge the terminal to at least {MIN_WIDTH}x{MIN_HEIGHT} (now {w}x{h}).", style="bold")
             )
 
+    def _start_runners(self, runners: list[SpecRunner]) -> None:
+        for runner in runners:
+            self.run_worker(runner.run_forever(self._on_sample), name=runner.spec.name,
+                            group=f"lane-{runner.spec.lane}", exit_on_error=False)
+
+    async def _load_remaining_specs(self) -> None:
+        """Import the non-core collectors off the event loop, then start them."""
+        try:
+            specs = await asyncio.to_thread(all_specs, self.ctx, None, CORE_MODULES)
+        except Exception:
+            log.exception("loading collectors failed")
+            self.notify("some collectors could not be loaded (details in the log)", severity="error")
+            return
+        if self.engine is not None:
+            self.specs = [*self.specs, *specs]
+            self._start_runners(self.engine.add(specs))
+
     # ----------------------------------------------------------------- samples
     def _on_sample(self, sample: Sample) -> None:
         self.post_message(SampleArrived(sample))
 
     def on_sample_arrived(self, message: SampleArrived) -> None:
-        """Re-render the visible pane if it shows this collector (hidden panes do not render)."""
-        if self.frozen:
-            return
+        """Mark the visible pane dirty if it shows this collector (hidden panes do not render).
+
+        Rendering waits for the next tick: ten collectors finishing within one second
+        cost one repaint, not ten.
+        """
         name = message.sample.spec.name
         active = self.active_pane()
         if active is not None and (active.wants(name) or active.PANE_ID == "overview"):
-            self._safe_refresh(active)
+            self._dirty = True
+
+    def _tick(self) -> None:
+        """Once per interval: the header (clock, alerts) and the visible pane if it changed."""
+        if self.frozen:
+            return
+        if self._dirty:
+            self._dirty = False
+            pane = self.active_pane()
+            if pane is not None:
+                self._safe_refresh(pane)
+        self.header.redraw()
 
     def _safe_refresh(self, pane: Pane) -> None:
         try:
@@ -187,16 +227,23 @@ class EdgetopApp(MutationGate, App[None]):
     def active_pane(self) -> Pane | None:
         """The pane on screen."""
         switcher = self.query_one("#panes", ContentSwitcher)
-        for pane in self.panes:
-            if pane.PANE_ID == switcher.current:
-                return pane
-        return None
+        return self.mounted_panes.get(switcher.current or "")
 
-    def show_pane(self, pane_id: str) -> None:
-        """Switch to ``pane_id`` and render it from the latest samples."""
+    async def show_pane(self, pane_id: str) -> None:
+        """Switch to ``pane_id`` (importing and mounting it the first time) and render it."""
         switcher = self.query_one("#panes", ContentSwitcher)
         if switcher.current == pane_id:
             return
+        if pane_id not in self.mounted_panes:
+            entry = next(e for e in self.pane_entries if e.pane_id == pane_id)
+            try:
+                pane = entry.load()(self.store)
+            except Exception:
+                log.exception("pane %s could not be loaded", pane_id)
+                self.notify(f"{entry.title}: pane not available (details in the log)", severity="error")
+                return
+            self.mounted_panes[pane_id] = pane
+            await switcher.mount(pane)
         switcher.current = pane_id
         self.tabstrip.set_active(pane_id)
         pane = self.active_pane()
@@ -207,31 +254,31 @@ class EdgetopApp(MutationGate, App[None]):
                 focusable.first().focus()
         self.refresh_bindings()
 
-    def _step_pane(self, step: int) -> None:
-        ids = [p.PANE_ID for p in self.panes]
-        active = self.active_pane()
-        index = ids.index(active.PANE_ID) if active else 0
-        self.show_pane(ids[(index + step) % len(ids)])
+    async def _step_pane(self, step: int) -> None:
+        ids = [e.pane_id for e in self.pane_entries]
+        current = self.query_one("#panes", ContentSwitcher).current
+        index = ids.index(current) if current in ids else 0
+        await self.show_pane(ids[(index + step) % len(ids)])
 
-    def action_next_pane(self) -> None:
+    async def action_next_pane(self) -> None:
         """Show the next pane."""
-        self._step_pane(1)
+        await self._step_pane(1)
 
-    def action_previous_pane(self) -> None:
+    async def action_previous_pane(self) -> None:
         """Show the previous pane."""
-        self._step_pane(-1)
+        await self._step_pane(-1)
 
-    def action_show_pane_number(self, key: str) -> None:
+    async def action_show_pane_number(self, key: str) -> None:
         """Show the pane bound to number ``key``."""
         if key in self.pane_keys:
-            self.show_pane(self.pane_keys[key])
+            await self.show_pane(self.pane_keys[key])
 
-    def _kiosk_cycle(self) -> None:
+    async def _kiosk_cycle(self) -> None:
         """Kiosk: show the overview (alerts) while any alert is active, else cycle panes."""
         if self.store.alerts():
-            self.show_pane("overview")
+            await self.show_pane("overview")
         else:
-            self._step_pane(1)
+            await self._step_pane(1)
 
     # ----------------------------------------------------------------- actions
     def action_freeze(self) -> None:
@@ -286,10 +333,9 @@ class EdgetopApp(MutationGate, App[None]):
             if self.kiosk and command.title.lower().startswith("quit"):
                 continue
             yield command
-        for key, pane_id in self.pane_keys.items():
-            pane = next(p for p in self.panes if p.PANE_ID == pane_id)
-            yield SystemCommand(f"Show {pane.TITLE}", f"Switch to the {pane.TITLE} pane (key {key})",
-                                lambda pid=pane_id: self.show_pane(pid))
+        for entry in self.pane_entries:
+            yield SystemCommand(f"Show {entry.title}", f"Switch to the {entry.title} pane (key {entry.key})",
+                                partial(self.run_worker, partial(self.show_pane, entry.pane_id)))
 
     def _fatal_error(self) -> None:
         """Log an unexpected error instead of painting a traceback on the node's screen."""

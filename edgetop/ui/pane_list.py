@@ -1,37 +1,40 @@
-"""Which panes the app shows, in order, with their number keys."""
+"""Which panes the app shows, in order, with their number keys. Panes are imported when
+first shown, so start-up pays only for the overview."""
 
 from __future__ import annotations
 
 import importlib
-import logging
+from dataclasses import dataclass
 
 from edgetop.ui.panes.base import Pane
 
-log = logging.getLogger(__name__)
 
-# (module, class, number key). One line per pane.
-PANES: tuple[tuple[str, str, str], ...] = (
-    ("edgetop.ui.panes.overview", "OverviewPane", "1"),
-    ("edgetop.ui.panes.cpu", "CpuPane", "2"),
-    ("edgetop.ui.panes.memory", "MemoryPane", "3"),
-    ("edgetop.ui.panes.processes", "ProcessesPane", "4"),
-    ("edgetop.ui.panes.domains", "DomainsPane", "5"),
-    ("edgetop.ui.panes.sensors", "SensorsPane", "6"),
-    ("edgetop.ui.panes.network", "NetworkPane", "7"),
-    ("edgetop.ui.panes.snmp", "SnmpPane", "8"),
-    ("edgetop.ui.panes.time", "TimePane", "9"),
-    ("edgetop.ui.panes.services", "ServicesPane", "0"),
+@dataclass(frozen=True)
+class PaneEntry:
+    """One pane: where its class lives, its id, title and number key."""
+
+    module: str
+    class_name: str
+    pane_id: str
+    title: str
+    key: str
+
+    def load(self) -> type[Pane]:
+        """Import the pane class."""
+        cls: type[Pane] = getattr(importlib.import_module(self.module), self.class_name)
+        return cls
+
+
+# One line per pane.
+PANES: tuple[PaneEntry, ...] = (
+    PaneEntry("edgetop.ui.panes.overview", "OverviewPane", "overview", "Overview", "1"),
+    PaneEntry("edgetop.ui.panes.cpu", "CpuPane", "cpu", "CPU", "2"),
+    PaneEntry("edgetop.ui.panes.memory", "MemoryPane", "memory", "Memory", "3"),
+    PaneEntry("edgetop.ui.panes.processes", "ProcessesPane", "processes", "Processes", "4"),
+    PaneEntry("edgetop.ui.panes.domains", "DomainsPane", "domains", "Domains", "5"),
+    PaneEntry("edgetop.ui.panes.sensors", "SensorsPane", "sensors", "Sensors", "6"),
+    PaneEntry("edgetop.ui.panes.network", "NetworkPane", "network", "Network", "7"),
+    PaneEntry("edgetop.ui.panes.snmp", "SnmpPane", "snmp", "SNMP", "8"),
+    PaneEntry("edgetop.ui.panes.time", "TimePane", "time", "Time", "9"),
+    PaneEntry("edgetop.ui.panes.services", "ServicesPane", "services", "Services", "0"),
 )
-
-
-def pane_classes() -> list[tuple[type[Pane], str]]:
-    """Import every pane class; a pane that fails to import is logged and left out."""
-    out: list[tuple[type[Pane], str]] = []
-    for module_name, class_name, key in PANES:
-        try:
-            cls = getattr(importlib.import_module(module_name), class_name)
-        except (ImportError, AttributeError):
-            log.exception("pane %s.%s is not available", module_name, class_name)
-            continue
-        out.append((cls, key))
-    return out

@@ -43,7 +43,7 @@ async def test_pane_switching_keys(live_ctx: Context, foundation_specs: list[Col
         assert current(app) == "processes"
         await pilot.press("1")
         assert current(app) == "overview"
-        ids = [p.PANE_ID for p in app.panes]
+        ids = [e.pane_id for e in app.pane_entries]
         await pilot.press("shift+tab")
         assert current(app) == ids[-1]  # wraps around
 

@@ -30,9 +30,8 @@ class HeaderBar(Static):
         self.frozen = False
 
     def on_mount(self) -> None:
-        """Draw at once and keep the clock ticking."""
+        """Draw at once; the app's tick redraws it every second after that."""
         self.redraw()
-        self.set_interval(1.0, self.redraw)
 
     @staticmethod
     def _identity(host: HostInfo | None, detail: int) -> Text:
