@@ -1,0 +1,137 @@
+"""Pilot tests of the Network pane: narrow/wide tables, problems, bonds, tap owners, keyed updates."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from rich.text import Text
+
+from edgetop.collectors import network as network_mod
+from edgetop.collectors.network import NetworkReading
+from edgetop.collectors.registry import CollectorSpec, Context
+from edgetop.config_schema import Config
+from edgetop.engine.reading import Status
+from edgetop.sources.fs import ProcFS, SysFS
+from edgetop.ui.panes.network import NetworkPane, short_rate, short_speed
+from edgetop.ui.widgets.keyed_table import KeyedTable
+from tests.ui.harness import PaneHarness
+from tests.ui.harness import reading as make_reading
+
+
+def demo(tmp_path: Path) -> tuple[CollectorSpec, NetworkReading]:
+    ctx = Context(Config(), ProcFS(tmp_path), SysFS(tmp_path), demo=True)
+    (spec,) = network_mod.specs(ctx)
+    return spec, spec.build(ctx)()
+
+
+def cell(table: KeyedTable, row: str, column: str) -> str:
+    value = table.get_cell(row, column)
+    return value.plain if isinstance(value, Text) else str(value)
+
+
+def static_text(app: PaneHarness, selector: str) -> str:
+    return str(app.pane.query_one(selector).render())
+
+
+@dataclass(frozen=True)
+class DomainsView:
+    """Stands in for the libvirt collector's view: only the attribute the pane may use."""
+
+    tap_owners: dict[str, str]
+
+
+DOMAINS = CollectorSpec(name="domains", lane="libvirt", json_key="domains", pane="domains",
+                        build=lambda ctx: lambda: None)
+
+
+@pytest.mark.parametrize(("size", "wide"), [((80, 25), False), ((120, 40), True)])
+async def test_layout_problems_and_bonds(tmp_path: Path, size: tuple[int, int], wide: bool) -> None:
+    spec, reading = demo(tmp_path)
+    app = PaneHarness(NetworkPane)
+    async with app.run_test(size=size) as pilot:
+        app.feed(spec, reading)
+        await pilot.pause()
+        shown = app.pane.query_one("#net-table-wide" if wide else "#net-table-narrow", KeyedTable)
+        hidden = app.pane.query_one("#net-table-narrow" if wide else "#net-table-wide", KeyedTable)
+        assert shown.display and not hidden.display
+        keys = shown.row_keys_in_order()
+        assert keys[-1] == "lo" and set(keys) == {i.name for i in reading.interfaces}
+        assert (cell(shown, "vnet1", "mtu"), cell(shown, "br0", "mtu")) == ("1500", "9000")
+        assert cell(shown, "eno2", "state") == "nocarr"
+        assert cell(shown, "ens1f0", "speed") == "10G"
+        problems = static_text(app, "#net-problems")
+        assert "port vnet1 MTU 1500 differs from bridge br0 MTU 9000" in problems
+        assert "aggregator 2, not the active 1" in problems
+        bonds = static_text(app, "#net-bonds")
+        assert "bond0" in bonds and "802.3ad" in bonds and "partner 00:1c:73:aa:bb:cc" in bonds
+        assert "7 problems" in static_text(app, "#net-status")
+
+
+async def test_tap_owner_shown_literally_when_offered(tmp_path: Path) -> None:
+    spec, reading = demo(tmp_path)
+    app = PaneHarness(NetworkPane)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.feed(spec, reading)
+        await pilot.pause()
+        table = app.pane.query_one("#net-table-wide", KeyedTable)
+        assert cell(table, "vnet1", "name") == "vnet1"  # no domains collector: just the tap
+        app.store.update(DOMAINS, make_reading("domains", DomainsView({"vnet1": "[b]web01[/b]", "vnet0": "db"})))
+        app.feed(spec, reading)
+        await pilot.pause()
+        assert cell(table, "vnet1", "name") == "vnet1 ([b]web01[/b])"
+        assert cell(table, "vnet0", "name") == "vnet0 (db)"
+
+
+async def test_domains_view_without_owners_is_ignored(tmp_path: Path) -> None:
+    spec, reading = demo(tmp_path)
+    app = PaneHarness(NetworkPane)
+    async with app.run_test(size=(80, 25)) as pilot:
+        app.store.update(DOMAINS, make_reading("domains", object()))
+        app.feed(spec, reading)
+        await pilot.pause()
+        table = app.pane.query_one("#net-table-narrow", KeyedTable)
+        assert cell(table, "vnet1", "name") == "vnet1"
+
+
+async def test_rates_update_in_place_and_sort_on_request(tmp_path: Path) -> None:
+    spec, reading = demo(tmp_path)
+    app = PaneHarness(NetworkPane)
+    async with app.run_test(size=(80, 25)) as pilot:
+        app.feed(spec, reading, monotonic=100.0)
+        await pilot.pause()
+        table = app.pane.query_one("#net-table-narrow", KeyedTable)
+        assert cell(table, "vnet0", "rx") == "n/a"
+        busier = tuple(dataclasses.replace(i, rx_bytes_total=(i.rx_bytes_total or 0) + 2048 * 1024)
+                       if i.name == "vnet0" else i for i in reading.interfaces)
+        app.feed(spec, dataclasses.replace(reading, interfaces=busier), monotonic=102.0)
+        await pilot.pause()
+        assert cell(table, "vnet0", "rx") == "1.0M"
+        assert cell(table, "br0", "rx") == "0"
+        assert table.row_keys_in_order()[0] == "bond0"
+        await pilot.press("r")
+        await pilot.pause()
+        assert table.row_keys_in_order()[0] == "vnet0"
+
+
+async def test_unavailable_banner(tmp_path: Path) -> None:
+    spec, _ = demo(tmp_path)
+    app = PaneHarness(NetworkPane)
+    async with app.run_test(size=(80, 25)) as pilot:
+        app.feed(spec, status=Status.UNAVAILABLE, reason="no network interfaces under /x")
+        await pilot.pause()
+        assert "unavailable: no network interfaces under /x" in static_text(app, "#net-status")
+
+
+@pytest.mark.parametrize(("value", "text"), [(None, "n/a"), (0, "0"), (950, "950"), (2048, "2.0K"),
+                                             (150 * 1024, "150K"), (3 * 1024**3, "3.0G")])
+def test_short_rate(value: float | None, text: str) -> None:
+    assert short_rate(value) == text
+
+
+@pytest.mark.parametrize(("mbps", "text"), [(None, "n/a"), (100, "100M"), (1000, "1G"), (25000, "25G"),
+                                            (2500, "2.5G")])
+def test_short_speed(mbps: int | None, text: str) -> None:
+    assert short_speed(mbps) == text
