@@ -37,7 +37,9 @@ class Secret:
 
 
 def positive(value: Any) -> None:
-    """Reject zero and negative numbers."""
+    """Reject zero, negative and non-finite numbers (``.inf`` would make a lane sleep forever)."""
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError("must be a finite number")
     if value <= 0:
         raise ValueError("must be greater than 0")
 

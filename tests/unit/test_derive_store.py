@@ -9,8 +9,8 @@ import pytest
 
 from edgetop.collectors.cpu import derive_cpu
 from edgetop.collectors.memory import derive_memory
-from edgetop.collectors.processes import ProcessesRaw, ProcessRaw, derive_processes
 from edgetop.collectors.proc_stat import parse_proc_stat
+from edgetop.collectors.processes import ProcessesRaw, ProcessRaw, derive_processes
 from edgetop.collectors.registry import CollectorSpec
 from edgetop.config_schema import Config, Level, Thresholds
 from edgetop.engine.alerts import Alert, Severity, level_above, level_below
@@ -185,7 +185,8 @@ def test_store_alerts_sorted_critical_first_and_counted() -> None:
 
 
 @pytest.mark.parametrize(("value", "above", "below"), [
-    (None, None, None), (0.01, None, Severity.CRITICAL), (0.07, Severity.WARNING, Severity.WARNING), (0.04, None, Severity.CRITICAL),
+    (None, None, None), (0.01, None, Severity.CRITICAL), (0.07, Severity.WARNING, Severity.WARNING),
+    (0.04, None, Severity.CRITICAL),
     (0.10, Severity.WARNING, Severity.WARNING), (0.2, Severity.CRITICAL, None),
 ])
 def test_levels(value: float | None, above: Severity | None, below: Severity | None) -> None:
