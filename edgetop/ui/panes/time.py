@@ -65,9 +65,10 @@ def _state_style(row: TimeRow) -> str:
 
 
 def _cell(value: object, style: str = "") -> Text:
-    """Build a literal cell whose style is a span: KeyedTable compares cells with
-    ``Text.__eq__``, which looks at text and spans but not the base style, so a cell
-    that only turns dim would otherwise never be redrawn.
+    """Build a literal cell whose style is a span.
+
+    KeyedTable compares cells with ``Text.__eq__``, which looks at text and spans but
+    not the base style, so a cell that only turns dim would otherwise never be redrawn.
     """
     text = Text(no_wrap=True)
     text.append("" if value is None else str(value), style=style or None)
