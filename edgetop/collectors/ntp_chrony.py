@@ -221,7 +221,8 @@ def rows_from_chrony(out: ChronyOutput) -> TimeReport:
         rows.append(TimeRow(
             kind="chrony", key=f"chrony/{s.name}", role=PEER,
             meaning=f"chrony: system clock vs {s.mode} {s.name}",
-            offset_seconds=s.offset_seconds if s.reach else None, error_seconds=s.error_seconds,
+            offset_seconds=s.offset_seconds if s.reach else None,
+            error_seconds=s.error_seconds if s.reach else None,
             stratum=s.stratum if s.stratum > 0 else None, reference=s.name,
             reachable=s.reach != 0 and s.state != "unreachable", state=s.state, reach=s.reach,
         ))

@@ -114,7 +114,7 @@ def row_from_kernel(k: KernelClock) -> TimeRow:
         state = f"unsynchronised ({k.state})"
     return TimeRow(
         kind="kernel", key="kernel", role=CLOCK,
-        meaning="kernel: correction still to slew (not an offset vs any server)",
+        meaning="kernel: slew still pending (not vs a server)",
         offset_seconds=k.pending_offset_seconds, error_seconds=k.estimated_error_seconds,
         synchronized=k.synchronized, leap=k.leap, state=state,
     )

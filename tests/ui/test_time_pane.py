@@ -71,7 +71,7 @@ async def test_synchronised_rows_with_meaning(size: tuple[int, int]) -> None:
         assert "absent:ntpd" in keys and f"sntp/{MARKUP_SERVER}" in keys
         assert plain(table.get_cell("chrony", "meaning")) == "chrony: system clock vs reference"
         assert plain(table.get_cell("chrony", "offset")) == "-412µs"
-        assert plain(table.get_cell("absent:ntpd", "state")) == "unavailable: ntpq not installed"
+        assert plain(table.get_cell("absent:ntpd", "meaning")) == "ntpd: unavailable: ntpq not installed"
         meaning = table.get_cell(f"sntp/{MARKUP_SERVER}", "meaning")
         assert plain(meaning) == f"SNTP: this host vs {MARKUP_SERVER}"  # literal, not markup
         assert meaning.spans == []  # no markup was interpreted: no bold span from "[b]"
@@ -124,7 +124,7 @@ async def test_updates_in_place_sparkline_and_greyed() -> None:
         app.feed(s["ntp:chrony"], status=Status.UNAVAILABLE, reason="chronyd at x: 506 Cannot talk to daemon")
         await pilot.pause()
         table = app.pane.table
-        assert plain(table.get_cell("absent:chrony", "state")) == "unavailable: chronyd at x: 506 Cannot talk to daemon"
+        assert plain(table.get_cell("absent:chrony", "meaning")) == "chrony: unavailable: chronyd at x: 506 Cannot talk to daemon"
         greyed = table.get_cell("chrony", "meaning")
         assert [str(span.style) for span in greyed.spans] == ["dim"]  # last values, greyed
 

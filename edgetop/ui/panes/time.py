@@ -28,7 +28,8 @@ from edgetop.ui.panes.base import Pane
 from edgetop.ui.widgets.glyphs import sparkline
 from edgetop.ui.widgets.keyed_table import KeyedTable
 
-COLUMNS = (("meaning", "Offset of"), ("offset", "Offset"), ("error", "± Error"), ("stratum", "St"),
+# Numbers first: at 80 columns the long "whose offset" text must not push them off-screen.
+COLUMNS = (("offset", "Offset"), ("error", "± Error"), ("stratum", "St"), ("meaning", "Offset of"),
            ("state", "State"), ("reference", "Reference"))
 SEVERITY_STYLE = {Severity.WARNING: "bold yellow", Severity.CRITICAL: "bold red"}
 VERDICT_STYLE = {SYNCHRONISED: "bold green", UNSYNCHRONISED: "bold yellow", NO_SOURCE: "bold red", WAITING: "dim"}
@@ -87,10 +88,10 @@ def row_cells(row: TimeRow, config: Config, greyed: bool = False) -> tuple[Text,
     if row.reach is not None:
         state = f"{state} reach {row.reach:03o}"
     return (
-        _cell(row.meaning, dim or ("bold" if row.role == CLOCK else "")),
         _cell(seconds_text(row.offset_seconds), offset_style),
         _cell(seconds_text(row.error_seconds, signed=False), dim or "dim"),
         _cell(NA if row.stratum is None else str(row.stratum), dim),
+        _cell(row.meaning, dim or ("bold" if row.role == CLOCK else "")),
         _cell(state, dim or _state_style(row)),
         _cell(row.reference or "", dim),
     )
@@ -99,8 +100,8 @@ def row_cells(row: TimeRow, config: Config, greyed: bool = False) -> tuple[Text,
 def absent_cells(kind: str, sample: Sample) -> tuple[Text, ...]:
     """Return the cells of a kind whose collector is unavailable or failed."""
     style = "dim" if sample.reading.status is Status.UNAVAILABLE else "bold red"
-    words = f"{sample.reading.status}: {sample.reading.reason or NA}"
-    return (_cell(f"{kind}: no data", "dim"), _cell(NA, "dim"), _cell(""), _cell(""), _cell(words, style),
+    words = f"{kind}: {sample.reading.status}: {sample.reading.reason or NA}"
+    return (_cell(NA, "dim"), _cell(""), _cell(""), _cell(words, style), _cell(str(sample.reading.status), style),
             _cell(""))
 
 
