@@ -124,7 +124,8 @@ async def test_updates_in_place_sparkline_and_greyed() -> None:
         app.feed(s["ntp:chrony"], status=Status.UNAVAILABLE, reason="chronyd at x: 506 Cannot talk to daemon")
         await pilot.pause()
         table = app.pane.table
-        assert plain(table.get_cell("absent:chrony", "meaning")) == "chrony: unavailable: chronyd at x: 506 Cannot talk to daemon"
+        want = "chrony: unavailable: chronyd at x: 506 Cannot talk to daemon"
+        assert plain(table.get_cell("absent:chrony", "meaning")) == want
         greyed = table.get_cell("chrony", "meaning")
         assert [str(span.style) for span in greyed.spans] == ["dim"]  # last values, greyed
 
