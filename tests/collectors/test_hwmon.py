@@ -24,7 +24,7 @@ from edgetop.collectors.hwmon import (
     plausible,
 )
 from edgetop.collectors.registry import Context
-from edgetop.collectors.sensors import collect_sensors, sensors_alerts, sensors_json, sensors_metrics
+from edgetop.collectors.sensors import SensorsReading, collect_sensors, sensors_alerts, sensors_json, sensors_metrics
 from edgetop.config_schema import Config, Level, SensorOverride, SensorsConfig, Thresholds
 from edgetop.engine.alerts import Severity
 from edgetop.errors import ParseError, SourceUnavailable
@@ -239,6 +239,7 @@ def test_demo_spec_reads_bundled_tree(tmp_path: Path) -> None:
     (spec,) = sensors_mod.specs(ctx)
     assert (spec.name, spec.lane, spec.json_key, spec.pane) == ("sensors", "local", "sensors", "sensors")
     reading = spec.build(ctx)()
+    assert isinstance(reading, SensorsReading)
     assert any(s.label == "Core 1" for s in reading.sensors)
     live = Context(Config(), ProcFS(tmp_path), SysFS(tmp_path), demo=False)
     with pytest.raises(SourceUnavailable):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from edgetop.collectors import network as network_mod
-from edgetop.collectors.network import NetworkDeriver, collect_network, network_json, network_metrics
+from edgetop.collectors.network import NetworkDeriver, NetworkReading, collect_network, network_json, network_metrics
 from edgetop.collectors.registry import DEMO_DIR, Context
 from edgetop.collectors.sys_class_net import (
     classify,
@@ -145,6 +145,7 @@ def test_spec_and_demo(tmp_path: Path) -> None:
     assert (spec.name, spec.lane, spec.json_key, spec.pane) == ("network", "local", "network", "network")
     assert spec.empty_json() == {"interfaces": [], "bonds": [], "problems": []}
     reading = spec.build(ctx)()
+    assert isinstance(reading, NetworkReading)
     kinds = {p.kind for p in reading.problems}
     assert {"slave_down", "aggregator_mismatch", "mtu_mismatch", "carrier_down"} <= kinds
     with pytest.raises(SourceUnavailable):  # without --demo the (empty) host root is read, never the demo

@@ -24,7 +24,9 @@ from tests.ui.harness import reading as make_reading
 def demo(tmp_path: Path) -> tuple[CollectorSpec, NetworkReading]:
     ctx = Context(Config(), ProcFS(tmp_path), SysFS(tmp_path), demo=True)
     (spec,) = network_mod.specs(ctx)
-    return spec, spec.build(ctx)()
+    reading = spec.build(ctx)()
+    assert isinstance(reading, NetworkReading)
+    return spec, reading
 
 
 def cell(table: KeyedTable, row: str, column: str) -> str:

@@ -9,7 +9,7 @@ import pytest
 from rich.text import Text
 
 from edgetop.collectors import sensors as sensors_mod
-from edgetop.collectors.registry import Context
+from edgetop.collectors.registry import CollectorSpec, Context
 from edgetop.collectors.sensors import Sensor, SensorsReading
 from edgetop.config_schema import Config
 from edgetop.engine.reading import Status
@@ -19,10 +19,12 @@ from edgetop.ui.widgets.keyed_table import KeyedTable
 from tests.ui.harness import PaneHarness
 
 
-def demo_reading(tmp_path: Path) -> tuple[object, SensorsReading]:
+def demo_reading(tmp_path: Path) -> tuple[CollectorSpec, SensorsReading]:
     ctx = Context(Config(), ProcFS(tmp_path), SysFS(tmp_path), demo=True)
     (spec,) = sensors_mod.specs(ctx)
-    return spec, spec.build(ctx)()
+    reading = spec.build(ctx)()
+    assert isinstance(reading, SensorsReading)
+    return spec, reading
 
 
 def cell(table: KeyedTable, row: str, column: str) -> str:
@@ -36,7 +38,7 @@ async def test_rows_limits_and_notes(tmp_path: Path, size: tuple[int, int], monk
     spec, reading = demo_reading(tmp_path)
     app = PaneHarness(SensorsPane)
     async with app.run_test(size=size) as pilot:
-        app.feed(spec, reading)  # type: ignore[arg-type]
+        app.feed(spec, reading)
         await pilot.pause()
         table = app.pane.query_one("#sensors-table", KeyedTable)
         assert table.row_keys_in_order() == [s.id for s in reading.sensors]
@@ -56,13 +58,13 @@ async def test_updates_in_place_and_sorts_on_request(tmp_path: Path) -> None:
     spec, reading = demo_reading(tmp_path)
     app = PaneHarness(SensorsPane)
     async with app.run_test(size=(120, 40)) as pilot:
-        app.feed(spec, reading)  # type: ignore[arg-type]
+        app.feed(spec, reading)
         await pilot.pause()
         table = app.pane.query_one("#sensors-table", KeyedTable)
         core0 = next(s.id for s in reading.sensors if s.label == "Core 0")
         hotter = tuple(dataclasses.replace(s, celsius=99.0) if s.id == core0 else s
                        for s in reading.sensors if s.label != "Sensor 1")
-        app.feed(spec, SensorsReading(hotter))  # type: ignore[arg-type]
+        app.feed(spec, SensorsReading(hotter))
         await pilot.pause()
         assert cell(table, core0, "now") == "99.0°C"
         assert len(table.row_keys_in_order()) == len(reading.sensors) - 1
@@ -70,20 +72,20 @@ async def test_updates_in_place_and_sorts_on_request(tmp_path: Path) -> None:
         await pilot.press("t")
         await pilot.pause()
         assert table.row_keys_in_order()[0] == core0
-        assert app.pane.hottest_first
+        assert isinstance(app.pane, SensorsPane) and app.pane.hottest_first
 
 
 async def test_unavailable_banner_and_literal_names(tmp_path: Path) -> None:
     spec, _ = demo_reading(tmp_path)
     app = PaneHarness(SensorsPane)
     async with app.run_test(size=(80, 25)) as pilot:
-        app.feed(spec, status=Status.UNAVAILABLE, reason="no temperature sensors: [b]none[/b]")  # type: ignore[arg-type]
+        app.feed(spec, status=Status.UNAVAILABLE, reason="no temperature sensors: [b]none[/b]")
         await pilot.pause()
         status = app.pane.query_one("#sensors-status").render()
         assert "no temperature sensors: [b]none[/b]" in str(status)
         odd = Sensor(id="hwmon0/temp1", chip="[red]chip", device=None, label="[bold]x[/bold]", kind="temp",
                      source="hwmon", celsius=None, status="slow", reason="no answer within 0.5 s")
-        app.feed(spec, SensorsReading((odd,)))  # type: ignore[arg-type]
+        app.feed(spec, SensorsReading((odd,)))
         await pilot.pause()
         table = app.pane.query_one("#sensors-table", KeyedTable)
         assert cell(table, "hwmon0/temp1", "sensor") == "[bold]x[/bold]"
