@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from edgetop.collectors.meminfo import parse_meminfo
 from edgetop.collectors.proc_pid import PF_KTHREAD, parse_pid_stat, parse_pid_status
 from edgetop.collectors.proc_stat import USER_HZ
 from edgetop.collectors.registry import CollectorSpec, Context, Metric
@@ -25,7 +26,8 @@ PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 # Command lines and names come from any user: control characters (newlines, ESC) would
 # break the table or drive the terminal, so they are replaced before anything shows them.
-_CONTROL = dict.fromkeys([*range(0x20), 0x7F], "?")
+# C1 controls (U+0080-U+009F) too: U+009B is an 8-bit CSI that some terminals obey.
+_CONTROL = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0)], "?")
 
 
 def printable(text: str) -> str:
@@ -136,12 +138,11 @@ def collect_processes(fs: ProcFS) -> ProcessesRaw:
         raise SourceUnavailable(f"no processes visible under {fs.root}")
     procs = tuple(p for p in (read_process(fs, pid) for pid in pids) if p is not None)
     total = None
-    meminfo = fs.read_optional("meminfo")
-    if meminfo:
-        for line in meminfo.splitlines():
-            if line.startswith("MemTotal:"):
-                total = int(line.split()[1]) * 1024
-                break
+    try:
+        # a malformed meminfo must cost the memory share column, not the whole process list
+        total = parse_meminfo(fs.read_optional("meminfo") or "")["MemTotal"]
+    except ParseError:
+        total = None
     return ProcessesRaw(procs, total)
 
 
