@@ -30,7 +30,6 @@ bench: deps-test
 	$(PY) benchmarks/run.py
 
 screenshots: deps-test
-	$(PY) -m pytest -q tests/ui/test_screenshots.py --snapshot-update -p no:cacheprovider
 	$(PY) tools/screenshots.py
 
 deps:

@@ -40,7 +40,7 @@ def ensure_htop() -> list[str] | None:
 
 
 def edgetop_ready(screen: str) -> bool:
-    return "Sources (s for details)" in screen and "CPU " in screen
+    return "Sources: " in screen and "CPU " in screen
 
 
 def first_frame(tmux: Tmux, argv: list[str], ready, runs: int = 3) -> float:  # type: ignore[no-untyped-def]

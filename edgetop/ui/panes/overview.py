@@ -65,12 +65,19 @@ class OverviewPane(Pane):
             out.append("\n")
         if len(alerts) > 12:
             out.append(f"  ... {len(alerts) - 12} more (JSON snapshot has all)\n", style="dim")
-        out.append("\nSources (s for details)\n", style="bold")
-        for name, sample in sorted(self.store.samples().items()):
+        samples = sorted(self.store.samples().items())
+        ok = [name for name, sample in samples if sample.reading.status is Status.OK]
+        out.append(f"\nSources: {len(ok)} ok, {len(samples) - len(ok)} not (s for details)\n", style="bold")
+        if ok:
+            out.append("  ok ", style="green")
+            out.append_text(literal(", ".join(ok), "dim"))
+            out.append("\n")
+        for name, sample in samples:
             status = sample.reading.status
+            if status is Status.OK:
+                continue
             out.append(f"  {status.value:11}", style=_STATUS_STYLE[status])
-            out.append_text(literal(f" {name:16}"))
-            if sample.reading.reason:
-                out.append_text(literal(sample.reading.reason, "dim"))
+            out.append_text(literal(f" {name:16} "))
+            out.append_text(literal(sample.reading.reason or "", "dim"))
             out.append("\n")
         self.query_one("#overview-body", Static).update(out)

@@ -1,0 +1,58 @@
+"""Render screenshots/*.svg from the demo: every pane at 120x40, and the console look at 80x25.
+
+Usage: python tools/screenshots.py   (``make screenshots``)
+The demo adds bundled domains, sensors and bonds to this machine's live CPU, memory and
+processes, so the pictures show every pane with something in it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "screenshots"
+
+
+async def shoot(size: tuple[int, int], suffix: str, panes: list[str]) -> list[Path]:
+    from edgetop.collectors.registry import Context, all_specs
+    from edgetop.config import load_config
+    from edgetop.sources.fs import ProcFS, SysFS
+    from edgetop.ui.app import EdgetopApp
+
+    cfg = load_config(str(ROOT / "contrib" / "edgetop.demo.yaml")) if (ROOT / "contrib" / "edgetop.demo.yaml").exists() \
+        else load_config()
+    ctx = Context(config=cfg, procfs=ProcFS(), sysfs=SysFS(), demo=True)
+    app = EdgetopApp(ctx, all_specs(ctx), theme="edgetop-console" if "console" in suffix else "edgetop-dark")
+    written = []
+    async with app.run_test(size=size) as pilot:
+        await asyncio.sleep(3.5)  # two samples of every local collector: rates are real
+        for key in panes:
+            await pilot.press(key)
+            await asyncio.sleep(1.3)
+            pane = app.active_pane()
+            name = pane.PANE_ID if pane else key
+            path = OUT / f"{name}-{suffix}.svg"
+            app.save_screenshot(filename=path.name, path=str(OUT))
+            written.append(path)
+    return written
+
+
+def main() -> int:
+    OUT.mkdir(exist_ok=True)
+    sys.path.insert(0, str(ROOT))
+    files = asyncio.run(shoot((120, 40), "120x40", list("1234567890")))
+    os.environ["EDGETOP_ASCII"] = "1"  # the Linux console's glyph set
+    from edgetop.ui.console import apply_console_mode
+
+    apply_console_mode()
+    files += asyncio.run(shoot((80, 25), "console-80x25", ["1", "2", "4", "5"]))
+    for f in files:
+        print(f.relative_to(ROOT))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
