@@ -10,16 +10,8 @@ stopped by PID.
 
 from __future__ import annotations
 
-import os
-import pwd
-import shutil
-import signal
 import socket
-import subprocess
-import tempfile
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -31,107 +23,25 @@ from edgetop.config_schema import ChronyConfig
 from edgetop.errors import SourceUnavailable
 from edgetop.sources import chronyc
 from edgetop.sources.adjtimex import read_timex
+from tests.integration.chrony_fixture import Pair, free_port, start_pair, wait_until
 
 pytestmark = pytest.mark.daemon
 
-CHRONYD = "/usr/sbin/chronyd"
-
-
-def free_port(kind: int) -> int:
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def poll_until(what: str, fn: Callable[[], object], timeout: float = 30.0, every: float = 0.3) -> object:
-    """Call ``fn`` until it returns something truthy; fail with ``what`` after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    last: object = None
-    while time.monotonic() < deadline:
-        try:
-            last = fn()
-        except SourceUnavailable as err:
-            last = err
-        if last and not isinstance(last, Exception):
-            return last
-        time.sleep(every)
-    pytest.fail(f"timed out waiting for {what}; last: {last!r}")
-
-
-@dataclass
-class Daemon:
-    name: str
-    root: Path
-    proc: subprocess.Popen[bytes]
-
-    @property
-    def socket(self) -> str:
-        return str(self.root / "run" / "chronyd.sock")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-
-    def log(self) -> str:
-        return (self.root / "log").read_text(errors="replace")
-
-
-def _start(base: Path, name: str, conf_lines: list[str]) -> Daemon:
-    root = base / name
-    run = root / "run"
-    run.mkdir(parents=True)
-    chrony = pwd.getpwnam("_chrony")
-    # chronyd drops to _chrony and refuses a socket directory it does not own (0750).
-    os.chown(run, chrony.pw_uid, chrony.pw_gid)
-    run.chmod(0o750)
-    conf = root / "chrony.conf"
-    conf.write_text("\n".join([*conf_lines, f"bindcmdaddress {run}/chronyd.sock", f"pidfile {run}/chronyd.pid",
-                               f"driftfile {root}/drift", ""]))
-    with (root / "log").open("wb") as log:
-        proc = subprocess.Popen([CHRONYD, "-d", "-x", "-f", str(conf)], stdout=log, stderr=subprocess.STDOUT)
-    daemon = Daemon(name, root, proc)
-    poll_until(f"{name} command socket", lambda: Path(daemon.socket).exists() or proc.poll() is not None, 15)
-    assert proc.poll() is None, f"{name} exited: {daemon.log()}"
-    return daemon
-
-
-@dataclass
-class Pair:
-    server: Daemon
-    client: Daemon
-    ntp_port: int
-    client_cmd_port: int
+def poll_until(what: str, fn: Callable[[], object], timeout: float = 30.0) -> object:
+    """Poll ``fn`` until truthy; fail the test naming ``what``."""
+    try:
+        return wait_until(what, fn, timeout, every=0.3)
+    except TimeoutError as err:
+        pytest.fail(str(err))
 
 
 @pytest.fixture(scope="session")
 def chrony_pair() -> Iterator[Pair]:
-    assert shutil.which(CHRONYD), "chronyd is not installed (apt-get install chrony)"
-    # pytest's tmp dirs are 0700 root: chronyd, once it is _chrony, could not reach its socket.
-    base = Path(tempfile.mkdtemp(prefix="edgetop-chrony-"))
-    base.chmod(0o755)
-    ntp_port = free_port(socket.SOCK_DGRAM)
-    cmd_port = free_port(socket.SOCK_DGRAM)
-    server = _start(base, "server", [
-        f"port {ntp_port}", "bindaddress 127.0.0.1", "allow 127.0.0.1", "local stratum 8", "cmdport 0",
-    ])
-    client = None
+    pair = start_pair()
     try:
-        client = _start(base, "client", [
-            f"server 127.0.0.1 port {ntp_port} iburst minpoll 0 maxpoll 2", "port 0",
-            # A UDP command port too: the read-only view a non-root user gets.
-            f"cmdport {cmd_port}", "bindcmdaddress 127.0.0.1",
-        ])
-        yield Pair(server, client, ntp_port, cmd_port)
+        yield pair
     finally:
-        for d in (client, server):
-            if d is not None:
-                d.stop()
-        shutil.rmtree(base, ignore_errors=True)
+        pair.stop()
 
 
 def _synced(pair: Pair) -> TimeReport | None:
