@@ -7,6 +7,7 @@ Secrets are :class:`Secret` and are never printed (``repr`` is redacted).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -38,7 +39,7 @@ class Secret:
 
 def positive(value: Any) -> None:
     """Reject zero, negative and non-finite numbers (``.inf`` would make a lane sleep forever)."""
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         raise ValueError("must be a finite number")
     if value <= 0:
         raise ValueError("must be greater than 0")
@@ -160,20 +161,52 @@ class SnmpConfig:
     targets: tuple[SnmpTarget, ...] = ()
 
 
+def ntp_servers(value: Any) -> None:
+    """Reject SNTP server entries that are not ``host``, ``host:port`` or ``[v6]:port``, and repeats."""
+    seen: set[str] = set()
+    for entry in value:
+        text = str(entry).strip()
+        if not text or any(c.isspace() for c in text):
+            raise ValueError(f"{entry!r} is not a host or host:port")
+        host, port_text = text, ""
+        if text.startswith("["):
+            host, _, rest = text[1:].partition("]")
+            if rest and not rest.startswith(":"):
+                raise ValueError(f"{entry!r}: expected [address]:port")
+            port_text = rest[1:]
+        elif text.count(":") == 1:
+            host, _, port_text = text.partition(":")
+        if not host or (port_text and not (port_text.isdigit() and 0 < int(port_text) < 65536)):
+            raise ValueError(f"{entry!r}: bad host or port (1-65535)")
+        if text in seen:
+            raise ValueError(f"{entry!r} is listed twice")
+        seen.add(text)
+
+
+def ptp_domain(value: Any) -> None:
+    """Reject PTP domain numbers outside 0..255 (IEEE 1588 domainNumber is one octet)."""
+    if not 0 <= value <= 255:
+        raise ValueError("must be a PTP domain number 0-255")
+
+
 @dataclass(frozen=True)
 class ChronyConfig:
-    """Where chronyd's command interface is."""
+    """Where chronyd's command interface is: its Unix socket, or host/port (UDP, read-only)."""
 
     socket: str | None = None
     host: str | None = None
     port: int = field(default=323, metadata=_chk(port))
+
+    def __post_init__(self) -> None:
+        if self.socket and self.host:
+            raise ValueError("give ntp.chrony.socket or ntp.chrony.host, not both")
 
 
 @dataclass(frozen=True)
 class PtpConfig:
     """linuxptp management client settings."""
 
-    domain: int = 0
+    domain: int = field(default=0, metadata=_chk(ptp_domain))
     uds: str | None = None
 
 
@@ -183,7 +216,7 @@ class NtpConfig:
 
     interval: float = field(default=5.0, metadata=_chk(positive))
     chrony: ChronyConfig = ChronyConfig()
-    servers: tuple[str, ...] = ()
+    servers: tuple[str, ...] = field(default=(), metadata=_chk(ntp_servers))
     ptp: PtpConfig = PtpConfig()
     timeout: float = field(default=2.0, metadata=_chk(positive))
 
