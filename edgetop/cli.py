@@ -9,7 +9,6 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from edgetop import __version__
@@ -21,8 +20,11 @@ EXIT_CONFIG = 2
 
 
 def _add_common(parser: argparse.ArgumentParser, sub: bool) -> None:
-    """Options every command takes; on subcommands they default to SUPPRESS so that
-    ``edgetop --demo snapshot`` and ``edgetop snapshot --demo`` mean the same."""
+    """Add the options every command takes.
+
+    On subcommands they default to SUPPRESS so that ``edgetop --demo snapshot`` and
+    ``edgetop snapshot --demo`` mean the same.
+    """
     d: dict[str, Any] = {"default": argparse.SUPPRESS} if sub else {}
     flag: dict[str, Any] = {"default": argparse.SUPPRESS} if sub else {"default": None}
     g = parser.add_argument_group("common options")
@@ -84,7 +86,9 @@ def effective_config(args: argparse.Namespace) -> Config:
         cfg = dataclasses.replace(cfg, libvirt=dataclasses.replace(cfg.libvirt, uri=args.connect))
     if args.audit_log:
         cfg = dataclasses.replace(cfg, actions=dataclasses.replace(cfg.actions, audit_log=args.audit_log))
-    if cfg.interval <= 0:
+    # ``snapshot --interval 0`` is one immediate sample (rates unknown); a loop needs a real period.
+    snapshot_now = getattr(args, "command", None) == "snapshot" and cfg.interval == 0
+    if not cfg.interval > 0 and not snapshot_now:  # "not >" also catches NaN
         raise ConfigError("--interval: must be greater than 0")
     return cfg
 
