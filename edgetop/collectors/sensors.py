@@ -156,9 +156,9 @@ def combine(
     for z in zones:
         if z.zone in hwmon_devices or z.type in hwmon_chips:
             continue
-        high, crit, src = effective_thresholds(config, (z.type, z.zone, z.zone), z.high_celsius, z.critical_celsius)
+        high, crit, src = effective_thresholds(config, (z.type, z.zone.replace("thermal_", ""), z.zone), z.high_celsius, z.critical_celsius)
         out.append(Sensor(
-            id=z.zone, chip=z.type, device=z.zone, label=z.zone, kind="temp", source="thermal", celsius=z.celsius,
+            id=z.zone, chip=z.type, device=z.zone, label=z.zone.replace("thermal_", ""), kind="temp", source="thermal", celsius=z.celsius,
             high_celsius=high, critical_celsius=crit, chip_high_celsius=z.high_celsius,
             chip_critical_celsius=z.critical_celsius, thresholds_from=src, status=z.status, reason=z.reason,
         ))
@@ -184,7 +184,7 @@ def sensors_alerts(view: SensorsReading, config: Config) -> list[Alert]:
     """Temperature above its high/critical threshold, a chip alarm; never for unknown values."""
     out: list[Alert] = []
     for s in view.sensors:
-        subject = f"{s.device or s.chip}/{s.label}"
+        subject = f"{s.chip if s.source == 'thermal' else s.device or s.chip}/{s.label}"
         if s.kind == "fan":
             if s.alarm:
                 out.append(Alert(Severity.WARNING, "sensors", subject,

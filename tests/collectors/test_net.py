@@ -93,6 +93,27 @@ def test_vanished_interface(tmp_path: Path) -> None:
     assert read_interface(sysfs, "gone0") is None
 
 
+class VanishingFS(SysFS):
+    """A sysfs where ``eno1`` is unplugged (its directory removed) right after it was listed."""
+
+    def listdir(self, rel: str = "") -> list[str]:
+        names = super().listdir(rel)
+        if rel == "class/net/eno1":
+            import shutil
+            shutil.rmtree(self.path(rel))
+        return names
+
+
+def test_interface_vanishing_mid_read(tmp_path: Path) -> None:
+    root = materialise("sysfs_bridge_taps.txt", tmp_path)
+    got = {i.name: i for i in collect_interfaces(VanishingFS(root / "sys"))}
+    gone = got["eno1"]
+    assert gone.reason == "vanished while being read"
+    assert (gone.mtu, gone.carrier, gone.speed_mbps, gone.rx_bytes_total) == (None, None, None, None)
+    reading = collect_network(ProcFS(root / "proc"), SysFS(root / "sys"), Config())
+    assert "eno1" not in {i.name for i in reading.interfaces}
+
+
 def test_no_class_net_is_unavailable(tmp_path: Path) -> None:
     with pytest.raises(SourceUnavailable, match="no network interfaces"):
         collect_network(ProcFS(tmp_path), SysFS(tmp_path), Config())

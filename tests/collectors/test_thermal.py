@@ -40,7 +40,7 @@ def test_arm_board_sensors_and_alerts(tmp_path: Path) -> None:
     reading = collect_sensors(fs, Config())
     assert [s.source for s in reading.sensors] == ["thermal"] * 3
     alerts = sensors_alerts(reading, Config())
-    assert [(a.subject, a.severity) for a in alerts] == [("thermal_zone1/thermal_zone1", Severity.CRITICAL)]
+    assert [(a.subject, a.severity) for a in alerts] == [("gpu-thermal/zone1", Severity.CRITICAL)]
 
 
 def test_no_thermal_dir(tmp_path: Path) -> None:

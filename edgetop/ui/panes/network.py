@@ -136,7 +136,8 @@ class NetworkPane(Pane):
         wide = bool(self.query_one("#net-table-wide", KeyedTable).display)
         table = self.query_one("#net-table-wide" if wide else "#net-table-narrow", KeyedTable)
         rates = {i.name: view.rates.get(i.name, InterfaceRates()) for i in view.interfaces}
-        rows = {i.name: self._cells(i, rates[i.name], owners.get(i.name), wide) for i in view.interfaces}
+        stale = sample is not None and sample.view is None
+        rows = {i.name: self._cells(i, rates[i.name], owners.get(i.name), wide, stale) for i in view.interfaces}
         by_name = {i.name: i for i in view.interfaces}
         table.sort_reverse = False
         if self.busiest_first:
@@ -157,8 +158,8 @@ class NetworkPane(Pane):
         return {str(k): str(v) for k, v in owners.items()}
 
     @staticmethod
-    def _cells(i: NetInterface, r: InterfaceRates, owner: str | None, wide: bool) -> tuple[Any, ...]:
-        name = literal(i.name, "bold" if i.kind in ("bond", "bridge", "physical") else "")
+    def _cells(i: NetInterface, r: InterfaceRates, owner: str | None, wide: bool, stale: bool) -> tuple[Any, ...]:
+        name = literal(i.name, "dim" if stale else "bold" if i.kind in ("bond", "bridge", "physical") else "")
         if owner:
             name.append_text(literal(f" ({owner})", "cyan"))
         mtu = Text(NA if i.mtu is None else str(i.mtu))

@@ -16,7 +16,7 @@ from edgetop.ui.panes.base import Pane, status_text
 from edgetop.ui.widgets.glyphs import sparkline
 from edgetop.ui.widgets.keyed_table import KeyedTable
 
-_COLUMNS = (("chip", "CHIP"), ("sensor", "SENSOR"), ("now", "NOW"), ("high", "HIGH°C"), ("crit", "CRIT°C"),
+_COLUMNS = (("chip", "CHIP"), ("sensor", "SENSOR"), ("now", "NOW"), ("high", "HIGH"), ("crit", "CRIT"),
             ("bar", "LEVEL"), ("trend", "TREND"), ("note", "NOTE"))
 # Chips whose device name tells drives apart (nvme0, nvme1) better than the chip name.
 _DEVICE_NAMED = ("nvme", "drivetemp")
@@ -105,7 +105,7 @@ class SensorsPane(Pane):
             return
         stale = sample is not None and sample.view is None
         narrow = (self.size.width or 80) < 110
-        width = 6 if narrow else 20
+        width = 5 if narrow else 20
         self._sensors = {s.id: s for s in view.sensors}
         temps = [s for s in view.sensors if s.kind == "temp" and s.celsius is not None]
         hot = max(temps, key=lambda s: s.celsius or 0.0, default=None)
@@ -136,8 +136,8 @@ class SensorsPane(Pane):
         sev = severity(s)
         dim = "dim" if stale else ""
         if s.kind == "fan":
-            now = Text(NA if s.rpm is None else f"{s.rpm:.0f} rpm", style=dim or _STYLE[sev])
-            high = Text("" if s.min_rpm is None else f"min {s.min_rpm:.0f}", style="dim")
+            now = Text(NA if s.rpm is None else f"{s.rpm:.0f}rpm", style=dim or _STYLE[sev])
+            high = Text("")
             crit = Text("")
             bar, trend_values = Text(" " * width), self.store.history(f"sensors.{s.id}")
         else:
@@ -159,6 +159,8 @@ class SensorsPane(Pane):
             return note
         if s.alarm:
             note.append("ALARM ", style="bold red")
+        if s.kind == "fan" and s.min_rpm is not None:
+            note.append(f"min {s.min_rpm:.0f}rpm ", style="dim")
         if s.throttle_count_total:
             note.append(f"throttled {s.throttle_count_total}x ", style="yellow")
         elif s.throttle_count_total == 0:
