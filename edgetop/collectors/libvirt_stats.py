@@ -12,10 +12,11 @@ bytes. A value libvirt did not report stays None (never 0).
 
 from __future__ import annotations
 
+import functools
 import math
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from edgetop.errors import ParseError
@@ -178,7 +179,7 @@ def _num(value: Any) -> float | None:
 
 
 def _int(value: Any) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool):
+    if type(value) is int:  # the common case, first: this runs ~100 times per domain per tick
         return value
     v = _num(value)
     return None if v is None else int(v)
@@ -190,6 +191,8 @@ def _ns(value: Any) -> float | None:
 
 
 def _kib(value: Any) -> int | None:
+    if type(value) is int:
+        return value * KIB
     v = _int(value)
     return None if v is None else v * KIB
 
@@ -243,8 +246,12 @@ def parse_cpuset(text: str) -> tuple[int, ...]:
     return tuple(sorted(include - exclude))
 
 
-def cpumap_to_cpus(cpumap: Sequence[Any]) -> tuple[int, ...]:
-    """Turn libvirt's per-host-CPU booleans (``vcpus()``/``vcpuPinInfo()``) into CPU numbers."""
+@functools.lru_cache(maxsize=1024)
+def cpumap_to_cpus(cpumap: tuple[bool, ...]) -> tuple[int, ...]:
+    """Turn libvirt's per-host-CPU booleans (``vcpus()``/``vcpuPinInfo()``) into CPU numbers.
+
+    Cached: a node has few distinct maps (one per pinning), and this runs per vCPU per tick.
+    """
     return tuple(i for i, on in enumerate(cpumap) if on)
 
 
@@ -275,10 +282,19 @@ def parse_balloon(stats: Mapping[str, Any]) -> Balloon:
     )
 
 
+@functools.lru_cache(maxsize=4096)
+def _bare_balloon(current: int | None, maximum: int | None) -> Balloon:
+    # Immutable, so one object per (current, maximum) is shared across domains and ticks:
+    # building a 13-field frozen dataclass per domain per tick is a measurable cost at 1,000.
+    return Balloon(current_bytes=current, maximum_bytes=maximum, actual_bytes=current)
+
+
 def parse_memory_stats(mem: Mapping[str, Any], current_kib: Any, maximum_kib: Any) -> Balloon:
     """Build a :class:`Balloon` from ``virDomainMemoryStats`` plus ``info()``'s memory fields."""
-    last = _num(mem.get("last_update"))
+    if not mem:  # no guest balloon driver (or the test driver): only libvirt's own numbers
+        return _bare_balloon(_kib(current_kib), _kib(maximum_kib))
     current = _kib(current_kib)
+    last = _num(mem.get("last_update"))
     actual = _kib(mem.get("actual"))
     return Balloon(
         current_bytes=current,
@@ -409,29 +425,41 @@ def parse_domain_xml(text: str) -> DomainXml:
     return DomainXml(nics=nics, disks=tuple(disks), pins=tuple(pins))
 
 
-def parse_bulk_record(name: str, uuid: str, stats: Mapping[str, Any], domain_id: int | None = None) -> DomainStats:
-    """Turn one ``getAllDomainStats`` record into :class:`DomainStats` (groups it lacks stay empty)."""
+_NO_BALLOON = Balloon()
+
+
+def bulk_fields(name: str, uuid: str, stats: Mapping[str, Any], domain_id: int | None = None) -> dict[str, Any]:
+    """Turn one ``getAllDomainStats`` record into :class:`DomainStats` keyword arguments.
+
+    ``sources`` is a dict here (group → ``bulk``/``none``) so that fallbacks can fill
+    it in before the frozen dataclass is built once (see :func:`build_domain`).
+    """
     present = groups_present(stats)
     state = state_name(stats.get("state.state"))
-    return DomainStats(
-        name=name,
-        uuid=uuid,
-        state=state,
-        reason=reason_name(state, stats.get("state.reason")),
-        id=domain_id if domain_id is not None and domain_id >= 0 else None,
-        vcpus=_int(stats.get("vcpu.current")),
-        vcpus_max=_int(stats.get("vcpu.maximum")),
-        cpu_time_seconds_total=_ns(stats.get("cpu.time")),
-        cpu_user_seconds_total=_ns(stats.get("cpu.user")),
-        cpu_system_seconds_total=_ns(stats.get("cpu.system")),
-        balloon=parse_balloon(stats) if "balloon" in present else Balloon(),
-        vcpu_list=parse_vcpus(stats) if "vcpu" in present else (),
-        nics=parse_nics(stats),
-        disks=parse_disks(stats),
-        sources=tuple((g, "bulk" if g in present else "none") for g in GROUP_MARKERS),
-    )
+    return {
+        "name": name,
+        "uuid": uuid,
+        "state": state,
+        "reason": reason_name(state, stats.get("state.reason")),
+        "id": domain_id if domain_id is not None and domain_id >= 0 else None,
+        "vcpus": _int(stats.get("vcpu.current")),
+        "vcpus_max": _int(stats.get("vcpu.maximum")),
+        "cpu_time_seconds_total": _ns(stats.get("cpu.time")),
+        "cpu_user_seconds_total": _ns(stats.get("cpu.user")),
+        "cpu_system_seconds_total": _ns(stats.get("cpu.system")),
+        "balloon": parse_balloon(stats) if "balloon" in present else _NO_BALLOON,
+        "vcpu_list": parse_vcpus(stats) if "vcpu" in present else (),
+        "nics": parse_nics(stats) if "interface" in present else (),
+        "disks": parse_disks(stats) if "block" in present else (),
+        "sources": {g: "bulk" if g in present else "none" for g in GROUP_MARKERS},
+    }
 
 
-def with_source(dom: DomainStats, group: str, how: str) -> DomainStats:
-    """Return ``dom`` with the source of ``group`` set to ``how``."""
-    return replace(dom, sources=tuple((g, how if g == group else h) for g, h in dom.sources))
+def build_domain(fields: dict[str, Any]) -> DomainStats:
+    """Build the frozen :class:`DomainStats` from :func:`bulk_fields` output (possibly filled in)."""
+    return DomainStats(**{**fields, "sources": tuple(fields["sources"].items())})
+
+
+def parse_bulk_record(name: str, uuid: str, stats: Mapping[str, Any], domain_id: int | None = None) -> DomainStats:
+    """Turn one ``getAllDomainStats`` record into :class:`DomainStats` (groups it lacks stay empty)."""
+    return build_domain(bulk_fields(name, uuid, stats, domain_id))

@@ -111,8 +111,8 @@ def test_cpuset_never_crashes(text: str) -> None:
 
 
 def test_cpumap() -> None:
-    assert cpumap_to_cpus([False, True, False, True]) == (1, 3)
-    assert cpumap_to_cpus([]) == ()
+    assert cpumap_to_cpus((False, True, False, True)) == (1, 3)
+    assert cpumap_to_cpus(()) == ()
 
 
 def test_balloon_empty_and_zero_last_update() -> None:
