@@ -141,7 +141,8 @@ def run() -> list[dict[str, str]]:
         bulk = raws[-1].bulk_seconds
         return [
             {"benchmark": f"libvirt tick, {N} domains (bulk + fallbacks)", "edgetop": ms(tick), "peer": virsh,
-             "note": f"target < 50 ms; CPU {ms(tick_cpu)} (wall is noisy on a busy box); bulk call {ms(bulk)}, {calls} fallback calls (test driver); {virsh_note}"},
+             "note": f"target < 50 ms; CPU {ms(tick_cpu)}; bulk call {ms(bulk)}, {calls} fallback calls "
+                     f"(test driver); {virsh_note}"},
             {"benchmark": f"libvirt connect, {N}-domain test node", "edgetop": ms(open_s), "peer": "-",
              "note": "once per run; kept open"},
             {"benchmark": f"libvirt derive view, {N} domains", "edgetop": ms(derive_s), "peer": "-", "note": ""},
