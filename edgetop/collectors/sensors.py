@@ -207,7 +207,9 @@ def sensors_metrics(view: SensorsReading) -> list[Metric]:
     """Prometheus samples: temperatures, thresholds, fans, alarms, throttling, read status."""
     out: list[Metric] = []
     for s in view.sensors:
-        labels = (("chip", s.chip), ("device", s.device or ""), ("label", s.label), ("source", s.source))
+        # ``sensor`` (hwmonN/tempM) keeps two identical chips without a device link apart.
+        labels = (("chip", s.chip), ("device", s.device or ""), ("label", s.label), ("sensor", s.id),
+                  ("source", s.source))
         out.append(Metric("sensor_read_ok", 1.0 if s.status == "ok" else 0.0, labels,
                           help="1 when the sensor answered with a plausible value"))
         if s.kind == "fan":

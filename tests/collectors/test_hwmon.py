@@ -232,6 +232,23 @@ def test_json_and_metrics(tmp_path: Path) -> None:
     assert {"sensor_temperature_celsius", "sensor_temperature_high_celsius", "sensor_fan_rpm", "sensor_alarm",
             "sensor_thermal_throttle_total", "sensor_read_ok"} <= names
     assert not any(m.name.startswith("edgetop_") for m in sensors_metrics(reading))
+    series = [(m.name, m.labels) for m in sensors_metrics(reading)]
+    assert len(series) == len(set(series)), "duplicate Prometheus series"
+
+
+def test_thresholds_from_a_config_file(tmp_path: Path) -> None:
+    from edgetop.config import parse_config
+
+    config = parse_config(
+        "sensors:\n  read_timeout: 0.2\n  overrides:\n    - match: 'nvme*/Composite'\n      high: 30\n"
+        "thresholds:\n  temperature_celsius: {warn: 85, crit: 95}\n"
+    )
+    reading = collect_sensors(tree(tmp_path, "sysfs_intel_server"), config)
+    by_label = {s.label: s for s in reading.sensors}
+    assert by_label["Composite"].high_celsius == 30.0
+    assert (by_label["Core 1"].high_celsius, by_label["Core 1"].critical_celsius) == (85.0, 95.0)
+    assert {a.subject for a in sensors_alerts(reading, config)} == {"nvme0/Composite", "coretemp.0/Core 1",
+                                                                     "nct6775.656/fan2"}
 
 
 def test_demo_spec_reads_bundled_tree(tmp_path: Path) -> None:

@@ -51,6 +51,14 @@ def test_expected_speed(tmp_path: Path) -> None:
     assert not any(k == "speed_below_expected" and s in ("eno2", "vnet0", "vnet1") for k, _, s in got)
 
 
+def test_expected_speed_from_a_config_file(tmp_path: Path) -> None:
+    from edgetop.config import parse_config
+
+    config = parse_config("network:\n  expected_speed_mbps:\n    'vnet*': 25000\n  ignore: ['lo']\n")
+    got = problems(tmp_path, "sysfs_bridge_taps", config)
+    assert {s for k, _, s in got if k == "speed_below_expected"} == {"vnet0", "vnet1"}
+
+
 def _iface(name: str, **kw: object) -> NetInterface:
     base: dict[str, object] = dict(name=name, kind="physical", operstate=None, admin_up=None, carrier=None,
                                    speed_mbps=None, duplex=None, mtu=None, master=None, mac=None, ifindex=None,
