@@ -196,7 +196,8 @@ def _collectors(ctx: Context) -> dict[str, Callable[[], TimeReport]]:
     def sntp_collect() -> TimeReport:
         if not cfg.servers:
             raise SourceUnavailable("no servers in ntp.servers")
-        return ntp_sntp.collect_sntp(cfg.servers, timeout)
+        # One row per server: a repeated entry would give two rows with the same key.
+        return ntp_sntp.collect_sntp(tuple(dict.fromkeys(cfg.servers)), timeout)
 
     if ctx.demo:
         # The kernel stays live (it is always there); chrony replays a recording.

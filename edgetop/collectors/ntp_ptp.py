@@ -118,5 +118,6 @@ def collect_ptp(cfg: PtpConfig, timeout: float) -> TimeReport:
     out = run_tool(pmc_argv(cfg), timeout)
     status = parse_pmc(out.stdout)
     if status is None:
-        raise SourceUnavailable(f"ptp4l not running (no answer on {cfg.uds or '/var/run/ptp4l'})")
+        where = cfg.uds or "/var/run/ptp4l"
+        raise SourceUnavailable(f"ptp4l not running (no answer on {where} in domain {cfg.domain})")
     return TimeReport("ptp", (row_from_ptp(status, cfg.domain),))
