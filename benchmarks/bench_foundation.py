@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from tmuxrun import Tmux, cpu_seconds, rss_bytes  # noqa: E402
+from tmuxrun import Tmux, cpu_seconds, rss_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 EDGETOP = [sys.executable, "-m", "edgetop"]
@@ -27,7 +27,7 @@ def ensure_glances() -> list[str] | None:
     exe = GLANCES_VENV / "bin" / "glances"
     if not exe.exists():
         subprocess.run([sys.executable, "-m", "venv", str(GLANCES_VENV)], check=True)
-        result = subprocess.run([str(GLANCES_VENV / "bin" / "pip"), "install", "-q", "glances"], capture_output=True)
+        result = subprocess.run([str(GLANCES_VENV / "bin" / "pip"), "install", "-q", "glances"], capture_output=True, check=False)
         if result.returncode != 0:
             return None
     return [str(exe), "-t", "1"]
@@ -35,7 +35,7 @@ def ensure_glances() -> list[str] | None:
 
 def ensure_htop() -> list[str] | None:
     if shutil.which("htop") is None and os.geteuid() == 0:
-        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "htop"], capture_output=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "htop"], capture_output=True, check=False)
     return ["htop", "-d", "10"] if shutil.which("htop") else None
 
 
@@ -49,7 +49,7 @@ def first_frame(tmux: Tmux, argv: list[str], ready, runs: int = 3) -> float:  # 
         name = f"ff{i}-{Path(argv[0]).name}"
         tmux.start(name, argv, env={"TERM": "xterm-256color"})
         times.append(tmux.wait_for(name, ready, timeout=15))
-        subprocess.run(["tmux", "-L", tmux.socket, "kill-session", "-t", name], capture_output=True)
+        subprocess.run(["tmux", "-L", tmux.socket, "kill-session", "-t", name], capture_output=True, check=False)
         time.sleep(0.3)
     return statistics.median(times)
 
@@ -80,7 +80,8 @@ def run() -> list[dict[str, str]]:
         rss = {k: rss_bytes(p) / 2**20 for k, p in pids.items()}
         peers = ", ".join(f"{k} {used[k]:.2f} s / {rss[k]:.0f} MiB" for k in used if k != "edgetop")
         rows.append({"benchmark": "CPU s per minute, 1 s refresh, 120x40 (RSS)",
-                     "edgetop": f"{used['edgetop']:.2f} s / {rss['edgetop']:.0f} MiB", "peer": peers or "none installed",
+                     "edgetop": f"{used['edgetop']:.2f} s / {rss['edgetop']:.0f} MiB",
+                     "peer": peers or "none installed",
                      "note": f"same {seconds:.0f} s window, overview pane; must be below glances"})
     finally:
         tmux.close()
@@ -88,7 +89,7 @@ def run() -> list[dict[str, str]]:
     walls = []
     for _ in range(5):
         t0 = time.monotonic()
-        subprocess.run([*EDGETOP, "snapshot", "--interval", "0.1"], check=True, capture_output=True)
+        subprocess.run([*EDGETOP, "snapshot", "--interval", "0.1"], check=True, capture_output=True, check=False)
         walls.append(time.monotonic() - t0 - 0.1)
     rows.append({"benchmark": "snapshot wall time minus --interval", "edgetop": f"{statistics.median(walls):.2f} s",
                  "peer": "", "note": "target < 0.5 s + interval; median of 5, whole process"})
@@ -96,6 +97,6 @@ def run() -> list[dict[str, str]]:
 
 
 if __name__ == "__main__":
-    from run import table  # type: ignore[import-not-found]
+    from run import table
 
     print(table(run()))

@@ -45,7 +45,7 @@ class Tmux:
         raise TimeoutError(f"{name}: screen not ready after {timeout} s:\n{self.capture(name)}")
 
     def close(self) -> None:
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, check=False)
 
 
 def cpu_seconds(pid: int) -> float:

@@ -78,7 +78,7 @@ def parse_config(text: str, filename: str = "<config>", env: Mapping[str, str] |
         raise ConfigError(f"{where}: invalid YAML: {problem}") from None
     if node is None:
         return dataclasses.replace(Config(), source_file=filename)
-    cfg = builder.build(Config, node, "")
+    cfg: Config = builder.build(Config, node, "")
     warnings = list(builder.warnings)
     if builder.inline_secret and _readable_by_others(filename):
         warnings.append(f"{filename} holds a secret and is readable by other users (chmod 600 it)")
@@ -170,9 +170,9 @@ class _Builder:
         origin = typing.get_origin(hint)
         args = typing.get_args(hint)
         if origin in (typing.Union, types.UnionType):
-            if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null":
-                if type(None) in args:
-                    return None
+            if (isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
+                    and type(None) in args):
+                return None
             options = [a for a in args if a is not type(None)]
             if len(options) == 1:
                 return self.convert(options[0], node, path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 from pathlib import Path
 
 _configured: Path | None = None
@@ -22,13 +23,13 @@ def log_path() -> Path:
 
 def setup_logging(path: str | None = None, level: int = logging.INFO) -> Path:
     """Send log records to ``path`` (or the default); fall back to /tmp if unwritable."""
-    global _configured
+    global _configured  # noqa: PLW0603 - one process-wide log destination
     target = Path(path) if path else default_log_path()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         handler: logging.Handler = logging.FileHandler(target, encoding="utf-8")
     except OSError:
-        target = Path("/tmp") / f"edgetop-{os.getuid()}.log"
+        target = Path(tempfile.gettempdir()) / f"edgetop-{os.getuid()}.log"
         handler = logging.FileHandler(target, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()

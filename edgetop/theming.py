@@ -41,6 +41,7 @@ def parse_theme(text: str, origin: str) -> ThemeSpec:
 
     Raises:
         ValueError: with the file and key at fault.
+
     """
     try:
         data: Any = yaml.safe_load(text)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import sys
 from pathlib import Path
@@ -54,10 +53,11 @@ def scrub_status(text: str, name: str) -> str:
         if key not in STATUS_KEYS:
             continue
         if key == "Name":
-            line = f"Name:\t{name}"
+            out.append(f"Name:\t{name}")
         elif key in ("Uid", "Gid"):
-            line = _scrub_ids(line)
-        out.append(line)
+            out.append(_scrub_ids(line))
+        else:
+            out.append(line)
     return "\n".join(out) + "\n"
 
 
@@ -113,13 +113,13 @@ def capture(procfs: Path, sysfs: Path, dest: Path, pids: list[str], hostname: st
 
 
 def default_pids(procfs: Path) -> list[str]:
-    """pid 1, kthreadd (2), this process and a few more: a small, varied set."""
+    """Choose pid 1, kthreadd (2), this process and a few more: a small, varied set."""
     wanted = ["1", "2", str(os.getpid())]
     others = sorted((p.name for p in procfs.iterdir() if p.name.isdigit()), key=int)
     for pid in others:
         if len(wanted) >= 6:
             break
-        if pid not in wanted and re.fullmatch(r"\d+", pid):
+        if pid not in wanted:
             wanted.append(pid)
     return wanted
 

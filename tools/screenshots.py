@@ -17,13 +17,14 @@ OUT = ROOT / "screenshots"
 
 
 async def shoot(size: tuple[int, int], suffix: str, panes: list[str]) -> list[Path]:
+    """Start the demo at ``size``, visit ``panes`` by their keys, save one SVG each."""
     from edgetop.collectors.registry import Context, all_specs
     from edgetop.config import load_config
     from edgetop.sources.fs import ProcFS, SysFS
     from edgetop.ui.app import EdgetopApp
 
-    cfg = load_config(str(ROOT / "contrib" / "edgetop.demo.yaml")) if (ROOT / "contrib" / "edgetop.demo.yaml").exists() \
-        else load_config()
+    demo_config = ROOT / "contrib" / "edgetop.demo.yaml"
+    cfg = load_config(str(demo_config)) if demo_config.exists() else load_config()
     ctx = Context(config=cfg, procfs=ProcFS(), sysfs=SysFS(), demo=True)
     app = EdgetopApp(ctx, all_specs(ctx), theme="edgetop-console" if "console" in suffix else "edgetop-dark")
     written = []
@@ -41,6 +42,7 @@ async def shoot(size: tuple[int, int], suffix: str, panes: list[str]) -> list[Pa
 
 
 def main() -> int:
+    """Write every screenshot and list them."""
     OUT.mkdir(exist_ok=True)
     sys.path.insert(0, str(ROOT))
     files = asyncio.run(shoot((120, 40), "120x40", list("1234567890")))

@@ -33,6 +33,7 @@ def parse_loadavg(text: str) -> tuple[float, float, float, int, int]:
 
     Raises:
         ParseError: the text does not have that shape.
+
     """
     parts = text.split()
     if len(parts) < 4 or "/" not in parts[3]:
@@ -47,7 +48,7 @@ def parse_loadavg(text: str) -> tuple[float, float, float, int, int]:
 def parse_uptime(text: str) -> float:
     """Parse ``/proc/uptime`` (seconds since boot, idle seconds)."""
     try:
-        return float(text.split()[0])
+        return float(text.split(maxsplit=1)[0])
     except (IndexError, ValueError) as err:
         raise ParseError(f"uptime: unexpected {text!r}") from err
 

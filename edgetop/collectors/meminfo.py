@@ -13,6 +13,7 @@ def parse_meminfo(text: str) -> dict[str, int]:
 
     Raises:
         ParseError: no ``MemTotal`` line, or a line with a non-numeric value.
+
     """
     out: dict[str, int] = {}
     for line in text.splitlines():

@@ -92,8 +92,9 @@ def read_hugepages(fs: SysFS) -> tuple[HugePages, ...]:
         if not size.isdigit():
             continue
         base = f"kernel/mm/hugepages/{name}"
-        out.append(HugePages(int(size) * 1024, fs.read_int(f"{base}/nr_hugepages"), fs.read_int(f"{base}/free_hugepages"),
-                             fs.read_int(f"{base}/resv_hugepages"), fs.read_int(f"{base}/surplus_hugepages")))
+        out.append(HugePages(int(size) * 1024, fs.read_int(f"{base}/nr_hugepages"),
+                             fs.read_int(f"{base}/free_hugepages"), fs.read_int(f"{base}/resv_hugepages"),
+                             fs.read_int(f"{base}/surplus_hugepages")))
     return tuple(sorted(out, key=lambda h: h.page_size_bytes))
 
 

@@ -39,6 +39,7 @@ def parse_pressure(text: str) -> Pressure:
 
     Raises:
         ParseError: the text has no ``some`` line or a malformed field.
+
     """
     lines: dict[str, PressureLine] = {}
     for raw in text.splitlines():

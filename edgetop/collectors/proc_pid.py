@@ -39,6 +39,7 @@ def parse_pid_stat(text: str) -> PidStat:
 
     Raises:
         ParseError: the line is truncated or malformed.
+
     """
     open_at, close_at = text.find("("), text.rfind(")")
     if open_at < 0 or close_at < open_at:
@@ -70,6 +71,7 @@ def parse_cpu_list(text: str) -> frozenset[int]:
 
     Raises:
         ParseError: a malformed range.
+
     """
     cpus: set[int] = set()
     for part in text.strip().split(","):

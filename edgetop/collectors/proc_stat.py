@@ -98,6 +98,7 @@ def parse_proc_stat(text: str, hz: int = USER_HZ) -> ProcStat:
 
     Raises:
         ParseError: no aggregate ``cpu`` line, or a malformed CPU line.
+
     """
     total: CpuCounters | None = None
     cores: list[CpuCounters] = []

@@ -31,6 +31,7 @@ class Context:
         sysfs: the rooted /sys.
         demo: True with ``--demo``: bundled demo data stands in for what the host lacks.
         demo_dir: where the bundled demo data lives.
+
     """
 
     config: Config
@@ -93,6 +94,7 @@ class CollectorSpec:
         metrics: view -> Prometheus samples.
         history: view -> named series to keep in history rings (for sparklines).
         close: releases what ``build`` opened, given the collect callable.
+
     """
 
     name: str

@@ -24,6 +24,7 @@ class Alert:
         source: the collector that raised it (``cpu``, ``network``…).
         subject: what it is about (``cpu3``, ``bond0/eth1``, a domain name), literal text.
         message: one sentence a technician can act on.
+
     """
 
     severity: Severity

@@ -72,7 +72,7 @@ class SpecRunner:
         if self._collect is None:
             self._collect = await loop.run_in_executor(self.executor, self.spec.build, self.ctx)
         collect = self._collect
-        if inspect.iscoroutinefunction(collect) or inspect.iscoroutinefunction(getattr(collect, "__call__", None)):
+        if inspect.iscoroutinefunction(collect) or inspect.iscoroutinefunction(type(collect).__call__):
             return await asyncio.wait_for(collect(), self.timeout)
         future = loop.run_in_executor(self.executor, collect)
         try:

@@ -27,6 +27,7 @@ class Reading:
         duration_seconds: how long the collection took.
         timestamp: wall-clock time (epoch seconds) at the end of collection.
         monotonic: monotonic clock at the end of collection (for rates).
+
     """
 
     collector: str

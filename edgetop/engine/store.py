@@ -30,6 +30,7 @@ class Sample:
         last_view: the last good view (shown greyed while the source is down).
         last_ok_timestamp: wall time of the last good reading, or None.
         alerts: alerts raised by this view.
+
     """
 
     spec: CollectorSpec

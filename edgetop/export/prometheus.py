@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import socket
 import threading
 from collections.abc import Iterable
@@ -31,7 +32,7 @@ def escape_label(value: str) -> str:
 
 
 def _format_value(value: float) -> str:
-    if value != value:  # NaN
+    if math.isnan(value):
         return "NaN"
     if float(value).is_integer() and abs(value) < 1e15:
         return str(int(value))
@@ -94,7 +95,7 @@ def make_handler(store: Store) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        def log_message(self, format: str, *args: object) -> None:
             log.debug("%s %s", self.address_string(), format % args)
 
     return Handler

@@ -57,6 +57,7 @@ class RootedFS:
 
         Raises:
             SourceUnavailable: the file is missing, unreadable, or the driver refused.
+
         """
         p = self._prefix + rel.lstrip("/")
         # os.open/os.read: no buffered file object per read; the process collector reads

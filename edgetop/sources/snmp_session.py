@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 import time
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from pysnmp.carrier.asyncio.dgram.udp import UdpAsyncioTransport
+from pysnmp.entity import config
 from pysnmp.hlapi.v3arch.asyncio import (
     USM_AUTH_HMAC96_MD5,
     USM_AUTH_HMAC96_SHA,
@@ -64,6 +67,8 @@ PRIV_PROTOCOLS: dict[str, Any] = {
 }
 PROBE_OID = "1.3.6.1.2.1.1.3.0"  # sysUpTime.0: every agent has it
 RawValue = int | str | None
+MAX_VARBINDS = 240  # per GETBULK answer: ~10 KB, well inside a UDP datagram and agent limits
+FIRST_VARBINDS = 96  # the first GETBULK of a target, before its table sizes are known
 
 
 class SnmpFailure(Exception):
@@ -187,14 +192,14 @@ class EnginePool:
             if known.get(user, credentials) == credentials:
                 known[user] = credentials
                 return engine
-        engine = SnmpEngine()
+        engine = new_engine()
         self._engines.append((engine, {user: credentials}))
         return engine
 
     def probe_engine(self) -> SnmpEngine:
         """Return the engine that sends authNoPriv probes."""
         if self._probe is None:
-            self._probe = SnmpEngine()
+            self._probe = new_engine()
         return self._probe
 
     def close(self) -> None:
@@ -205,6 +210,54 @@ class EnginePool:
                 engine.close_dispatcher()
         self._engines.clear()
         self._probe = None
+
+
+RECEIVE_BUFFER_BYTES = 4 << 20
+_OBJECT_TYPES: dict[str, ObjectType] = {}
+
+
+def object_type(oid: str) -> ObjectType:
+    """Return a request varbind for ``oid``, reused across polls and targets.
+
+    pysnmp resolves every new ObjectType against its MIB view before sending (~0.5 ms per
+    varbind here); a resolved one is reused for free, and the profiles' OIDs are the same
+    for every target. Bounded, since continuation OIDs of long tables vary.
+    """
+    found = _OBJECT_TYPES.get(oid)
+    if found is None:
+        if len(_OBJECT_TYPES) > 4096:
+            _OBJECT_TYPES.clear()
+        found = _OBJECT_TYPES[oid] = ObjectType(ObjectIdentity(oid))
+    return found
+
+
+
+def new_engine() -> SnmpEngine:
+    """Make an engine whose UDP socket has a large receive buffer.
+
+    All targets share the engine's one socket, and a round's answers arrive together while
+    Python decrypts and decodes them one by one (a few ms each): with the kernel's default
+    buffer (rmem_default, 208 KiB) 50 GETBULK answers overflowed it here and were dropped
+    (``RcvbufErrors`` in /proc/net/snmp), which looks exactly like a dead agent. So the
+    socket is made by us, widened, and handed to pysnmp as the engine's UDP transport.
+    """
+    engine = SnmpEngine()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
+        if sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) < RECEIVE_BUFFER_BYTES:
+            # Capped by net.core.rmem_max; root may go past it (CAP_NET_ADMIN).
+            with contextlib.suppress(OSError, AttributeError):
+                force = getattr(socket, "SO_RCVBUFFORCE", 33)  # Linux value; absent from typeshed
+                sock.setsockopt(socket.SOL_SOCKET, force, RECEIVE_BUFFER_BYTES)
+        sock.bind(("0.0.0.0", 0))  # noqa: S104 - an ephemeral client port, like pysnmp's own
+        sock.setblocking(False)
+        transport = UdpAsyncioTransport().open_server_mode(sock=sock)
+    except Exception:
+        sock.close()
+        raise
+    config.add_transport(engine, UdpTransportTarget.TRANSPORT_DOMAIN, transport)
+    return engine
 
 
 _POOLS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, EnginePool] = weakref.WeakKeyDictionary()
@@ -229,6 +282,10 @@ class SnmpSession:
         self._transport: UdpTransportTarget | None = None
         self._pool: EnginePool | None = None
         self._was_up = False
+        # Rows the tables had at the last poll: a hint sizing the next GETBULK, not data.
+        # Decoding dominates a poll's cost (pyasn1, ~0.4 ms per varbind here), so asking
+        # for rows + 1 repetitions instead of a fixed guess saves most of the waste.
+        self._rows_hint = 0
 
     def _auth(self, with_priv: bool = True) -> UsmUserData | CommunityData:
         t = self.target
@@ -277,7 +334,7 @@ class SnmpSession:
         engine, auth, transport = self._engine(), self._auth(), await self._target()
         t0 = time.perf_counter()
         indication, status, _index, binds = await get_cmd(
-            engine, auth, transport, self._context(), *(ObjectType(ObjectIdentity(o)) for o in oid_list),
+            engine, auth, transport, self._context(), *(object_type(o) for o in oid_list),
             lookupMib=False,
         )
         latency = time.perf_counter() - t0
@@ -287,33 +344,63 @@ class SnmpSession:
         got = {str(name): plain_value(value) for name, value in binds}
         return {o: got.get(o) for o in oid_list}, latency
 
-    async def bulk_columns(self, columns: Iterable[str]) -> dict[str, dict[str, RawValue]]:
-        """Walk several table columns together with GETBULK until each leaves its subtree."""
+    async def bulk_columns(
+        self, columns: Iterable[str], scalars: Iterable[str] = ()
+    ) -> tuple[dict[str, RawValue], dict[str, dict[str, RawValue]], float]:
+        """Walk several table columns together with GETBULK until each leaves its subtree.
+
+        Scalar instances ending in ``.0`` ride along in the first request as non-repeaters:
+        GETNEXT of ``P`` is ``P.0`` when the agent has it (RFC 3416 4.2.3), so one message
+        per target does the work of a GET and a GETBULK (each message costs a few ms of
+        crypto and decoding here). Returns scalar values, columns, and the first round trip.
+        """
+        singles = list(scalars)
         pending = {c: c for c in columns}
         out: dict[str, dict[str, RawValue]] = {c: {} for c in pending}
+        values: dict[str, RawValue] = dict.fromkeys(singles)
+        latency = 0.0
         engine, auth, transport = self._engine(), self._auth(), await self._target()
-        for _round in range(1000):  # a bound against agents that never end a column
-            if not pending:
+        for request in range(1000):  # a bound against agents that never end a column
+            if not pending and (request or not singles):
                 break
             cols = list(pending)
-            reps = self.max_repetitions or max(2, 96 // len(cols))
+            heads = singles if request == 0 else []
+            reps = self.max_repetitions or self._repetitions(max(1, len(cols)), request)
+            t0 = time.perf_counter()
             indication, status, _index, binds = await bulk_cmd(
-                engine, auth, transport, self._context(), 0, reps,
-                *(ObjectType(ObjectIdentity(pending[c])) for c in cols), lookupMib=False,
+                engine, auth, transport, self._context(), len(heads), reps,
+                *(object_type(o.removesuffix(".0")) for o in heads), *(object_type(pending[c]) for c in cols),
+                lookupMib=False,
             )
+            if request == 0:
+                latency = time.perf_counter() - t0
             failure = classify(indication, status, self.target)
             if failure is not None:
                 raise failure
-            if not binds:
+            for oid, (name, value) in zip(heads, binds, strict=False):
+                values[oid] = plain_value(value) if str(name) == oid else None
+            rows = list(binds)[len(heads):]
+            if not rows:
                 break
-            _absorb(cols, binds, pending, out)
-        return out
+            if cols:
+                _absorb(cols, rows, pending, out)
+        self._rows_hint = max((len(r) for r in out.values()), default=0)
+        return values, out, latency
+
+    def _repetitions(self, width: int, request: int) -> int:
+        """Repetitions for a GETBULK of ``width`` columns: last poll's rows + 1, within a budget."""
+        budget = max(2, MAX_VARBINDS // width)
+        if request == 0:
+            if self._rows_hint:
+                return min(budget, self._rows_hint + 1)  # one row past the end shows every column ended
+            return min(budget, max(2, FIRST_VARBINDS // width))  # a first guess; later requests take more
+        return budget
 
     def _context(self) -> ContextData:
         return ContextData(contextName=self.target.context) if self.target.context else ContextData()
 
     async def poll(self, scalar_oids: Iterable[str], column_oids: Iterable[str], _retried: bool = False) -> PollData:
-        """GET the scalars and GETBULK the columns concurrently; explain a failure.
+        """GET the scalars and GETBULK the columns (one message when they can share); explain a failure.
 
         After a timeout of an authPriv target, one authNoPriv probe tells "host down or
         filtered" from "host answers, privacy key or protocol wrong": net-snmp drops a
@@ -321,11 +408,16 @@ class SnmpSession:
         """
         scalars, columns = list(scalar_oids), list(column_oids)
         if not scalars:
-            scalars = [PROBE_OID]  # the GET also measures latency and proves the agent answers
-        results = await asyncio.gather(
-            self.get(scalars), self.bulk_columns(columns) if columns else _empty_columns(),
-            return_exceptions=True,
-        )
+            scalars = [PROBE_OID]  # proves the agent answers and measures latency
+        if columns:
+            riding = [o for o in scalars if o.endswith(".0")]
+            others = [o for o in scalars if not o.endswith(".0")]
+            results: list[Any] = await asyncio.gather(
+                self.bulk_columns(columns, riding), self.get(others) if others else _nothing(),
+                return_exceptions=True,
+            )
+        else:
+            results = await asyncio.gather(self.get(scalars), return_exceptions=True)
         for result in results:
             if isinstance(result, SnmpFailure):
                 if result.kind == "timeout":
@@ -340,9 +432,13 @@ class SnmpSession:
                 raise result
             if isinstance(result, BaseException):
                 raise result
-        (values, latency), table = results  # type: ignore[misc]
         self._was_up = True
-        return PollData(values, table, latency)  # type: ignore[arg-type]
+        if columns:
+            (values, table, latency), (more, _) = results
+            values.update(more)
+            return PollData({o: values.get(o) for o in scalars}, table, latency)
+        values, latency = results[0]
+        return PollData(values, {}, latency)
 
     async def _after_timeout(self) -> None:
         """Forget what silence may have made stale: the address and the agent's engine ID.
@@ -365,7 +461,7 @@ class SnmpSession:
         except SnmpFailure as unresolved:
             return unresolved
         indication, status, _i, _b = await get_cmd(
-            engine, self._auth(with_priv=False), transport, ContextData(), ObjectType(ObjectIdentity(PROBE_OID)),
+            engine, self._auth(with_priv=False), transport, ContextData(), object_type(PROBE_OID),
             lookupMib=False,
         )
         failure = classify(indication, status, target)
@@ -406,8 +502,8 @@ def forget_engine_id(engine: SnmpEngine, address: Any) -> None:
         cache.pop(key, None)
 
 
-async def _empty_columns() -> dict[str, dict[str, RawValue]]:
-    return {}
+async def _nothing() -> tuple[dict[str, RawValue], float]:
+    return {}, 0.0
 
 
 def _absorb(cols: list[str], binds: Any, pending: dict[str, str], out: dict[str, dict[str, RawValue]]) -> None:

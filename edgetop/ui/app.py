@@ -73,12 +73,14 @@ class EdgetopApp(MutationGate, App[None]):
             start_engine: False in tests that feed the store by hand.
             store: an existing store (tests); a new one otherwise.
             runner: the action runner; None builds the default one lazily.
+
         """
         self.kiosk = kiosk
         self.read_only = read_only or kiosk
-        if kiosk:
-            self.ENABLE_COMMAND_PALETTE = False
         super().__init__()
+        if kiosk:
+            # Kiosk: no palette at all (an instance attribute, read when the app binds keys).
+            setattr(self, "ENABLE_COMMAND_PALETTE", False)  # noqa: B010
         self.ctx = ctx
         self.store = store or Store(ctx.config)
         self._load_rest = specs is None
@@ -105,7 +107,8 @@ class EdgetopApp(MutationGate, App[None]):
         specs, problems = load_themes()
         for spec in specs:
             try:
-                self.register_theme(Theme(name=spec.name, dark=spec.dark, variables=spec.variables, **spec.colors))
+                self.register_theme(Theme(spec.name, dark=spec.dark, variables=spec.variables,
+                                          **spec.colors))  # type: ignore[arg-type]
             except Exception as err:  # a bad colour in a user theme is reported, not fatal
                 problems.append(f"theme {spec.name}: {err}")
         return problems
@@ -131,8 +134,8 @@ class EdgetopApp(MutationGate, App[None]):
             if self._theme_name in self.available_themes:
                 self.theme = self._theme_name
             else:
-                self.notify(f"unknown theme {self._theme_name!r}; available: {', '.join(sorted(self.available_themes))}",
-                            severity="warning", timeout=8)
+                names = ", ".join(sorted(self.available_themes))
+                self.notify(f"unknown theme {self._theme_name!r}; available: {names}", severity="warning", timeout=8)
         for problem in self.theme_problems:
             self.notify(problem, severity="warning", timeout=8)
         if self.engine is not None:
@@ -246,13 +249,16 @@ class EdgetopApp(MutationGate, App[None]):
             await switcher.mount(pane)
         switcher.current = pane_id
         self.tabstrip.set_active(pane_id)
-        pane = self.active_pane()
-        if pane is not None:
-            self._safe_refresh(pane)
-            focusable = pane.query("DataTable")
+        shown = self.active_pane()
+        if shown is not None:
+            self._safe_refresh(shown)
+            focusable = shown.query("DataTable")
             if focusable and not self.kiosk:
                 focusable.first().focus()
         self.refresh_bindings()
+
+    def _show_pane_soon(self, pane_id: str) -> None:
+        self.run_worker(self.show_pane(pane_id), exclusive=False)
 
     async def _step_pane(self, step: int) -> None:
         ids = [e.pane_id for e in self.pane_entries]
@@ -309,7 +315,7 @@ class EdgetopApp(MutationGate, App[None]):
             self.notify("actions are not available in this build", severity="error")
             return
         if self.runner is None:
-            from edgetop.actions.runner import build_runner  # type: ignore[attr-defined]
+            from edgetop.actions.runner import build_runner
 
             self.runner = build_runner(self.ctx.config, read_only=self.read_only)
         await request_action(self, self.runner, intent)
@@ -335,7 +341,7 @@ class EdgetopApp(MutationGate, App[None]):
             yield command
         for entry in self.pane_entries:
             yield SystemCommand(f"Show {entry.title}", f"Switch to the {entry.title} pane (key {entry.key})",
-                                partial(self.run_worker, partial(self.show_pane, entry.pane_id)))
+                                partial(self._show_pane_soon, entry.pane_id))
 
     def _fatal_error(self) -> None:
         """Log an unexpected error instead of painting a traceback on the node's screen."""

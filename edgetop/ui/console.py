@@ -7,6 +7,9 @@ from rich.segment import Segment, Segments
 from rich.style import Style
 from textual.scrollbar import ScrollBar, ScrollBarRender
 
+_TRACK = Color.parse("#555555")
+_THUMB = Color.parse("bright_magenta")
+
 
 class AsciiScrollBarRender(ScrollBarRender):
     """A scrollbar drawn with whole cells only: '#' thumb on a '|' or '-' track."""
@@ -20,8 +23,8 @@ class AsciiScrollBarRender(ScrollBarRender):
         position: float = 0,
         thickness: int = 1,
         vertical: bool = True,
-        back_color: Color = Color.parse("#555555"),
-        bar_color: Color = Color.parse("bright_magenta"),
+        back_color: Color = _TRACK,
+        bar_color: Color = _THUMB,
     ) -> Segments:
         """Render the bar; the thumb is rounded to whole cells."""
         track_char = "|" if vertical else "-"

@@ -85,7 +85,7 @@ def cpu_list(cpus: tuple[int, ...] | list[int] | frozenset[int] | set[int] | Non
         return "-"
     parts: list[str] = []
     start = prev = ordered[0]
-    for c in ordered[1:] + [None]:  # type: ignore[list-item]
+    for c in [*ordered[1:], None]:
         if c is not None and c == prev + 1:
             prev = c
             continue

@@ -17,6 +17,4 @@ class MutationGate:
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Return False for a mutating action in read-only mode, True otherwise."""
         app: Any = getattr(self, "app", self)
-        if action in MUTATING_ACTIONS and getattr(app, "read_only", True):
-            return False
-        return True
+        return not (action in MUTATING_ACTIONS and getattr(app, "read_only", True))

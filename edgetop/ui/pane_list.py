@@ -1,5 +1,7 @@
-"""Which panes the app shows, in order, with their number keys. Panes are imported when
-first shown, so start-up pays only for the overview."""
+"""Which panes the app shows, in order, with their number keys.
+
+Panes are imported when first shown, so start-up pays only for the overview.
+"""
 
 from __future__ import annotations
 

@@ -89,6 +89,12 @@ class PrivateSnmpd:
         env.update(SNMP_PERSISTENT_DIR=str(self.state), SNMPCONFPATH=str(self.conf), MIBS="", MIBDIRS="")
         return env
 
+    def client_env(self) -> dict[str, str]:
+        """Environment for net-snmp client tools: their own persistent directory, no system config."""
+        env = self.env()
+        env["SNMP_PERSISTENT_DIR"] = str(self.directory / "client")
+        return env
+
     def write_config(self) -> None:
         """Write snmpd.conf: users, their access, overrides."""
         lines = [f"agentAddress udp:127.0.0.1:{self.port}", f"[snmp] persistentDir {self.state}"]
@@ -136,7 +142,7 @@ class PrivateSnmpd:
         argv = ["snmpget", "-v3", "-l", "authPriv", "-u", name, "-a", auth, "-A", akey, "-x",
                 _NETSNMP_PRIV[str(priv)], "-X", str(pkey), "-t", "0.3", "-r", "0", "-On",
                 f"127.0.0.1:{self.port}", "1.3.6.1.2.1.1.3.0"]
-        done = subprocess.run(argv, env=self.env(), capture_output=True, timeout=10, check=False)
+        done = subprocess.run(argv, env=self.client_env(), capture_output=True, timeout=10, check=False)
         return done.returncode == 0
 
     def stop(self) -> None:

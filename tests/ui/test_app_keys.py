@@ -33,19 +33,13 @@ async def test_pane_switching_keys(live_ctx: Context, foundation_specs: list[Col
     app = EdgetopApp(live_ctx, foundation_specs)
     async with app.run_test(size=(120, 40)) as pilot:
         assert current(app) == "overview"
-        await pilot.press("2")
-        assert current(app) == "cpu"
-        await pilot.press("tab")
-        assert current(app) == "memory"
-        await pilot.press("shift+tab")
-        assert current(app) == "cpu"
-        await pilot.press("4")
-        assert current(app) == "processes"
-        await pilot.press("1")
-        assert current(app) == "overview"
+        for keys, expected in (("2", "cpu"), ("tab", "memory"), ("shift+tab", "cpu"), ("4", "processes"),
+                               ("1", "overview")):
+            await pilot.press(keys)
+            await wait_for(lambda expected=expected: current(app) == expected)
         ids = [e.pane_id for e in app.pane_entries]
         await pilot.press("shift+tab")
-        assert current(app) == ids[-1]  # wraps around
+        await wait_for(lambda: current(app) == ids[-1])  # wraps around
 
 
 async def test_freeze_help_sources_quit(live_ctx: Context, foundation_specs: list[CollectorSpec]) -> None:
@@ -75,6 +69,7 @@ async def test_processes_sort_filter_kernel_threads(live_ctx: Context, foundatio
     app = EdgetopApp(live_ctx, foundation_specs)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("4")
+        await wait_for(lambda: bool(app.query(ProcessesPane)))
         pane = app.query_one(ProcessesPane)
         table = pane.query_one("#proc-table", KeyedTable)
         await wait_for(lambda: table.row_count > 0)
@@ -127,6 +122,7 @@ async def test_read_only_hides_and_refuses_pin(live_ctx: Context, foundation_spe
     app = EdgetopApp(live_ctx, foundation_specs, read_only=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("4")
+        await wait_for(lambda: bool(app.query(ProcessesPane)))
         pane = app.query_one(ProcessesPane)
         await wait_for(lambda: pane.query_one("#proc-table", KeyedTable).row_count > 0)
         assert pane.check_action("pin_process", ()) is False
@@ -157,6 +153,7 @@ async def test_names_render_literally(live_ctx: Context, foundation_specs: list[
         app = EdgetopApp(live_ctx, foundation_specs)
         async with app.run_test(size=(160, 40)) as pilot:
             await pilot.press("4")
+            await wait_for(lambda: bool(app.query(ProcessesPane)))
             table = app.query_one(ProcessesPane).query_one("#proc-table", KeyedTable)
             await wait_for(lambda: str(child.pid) in table.row_keys_in_order())
             cell = table.get_row(str(child.pid))[-1]

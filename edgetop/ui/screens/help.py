@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.table import Table
-from textual.screen import Screen
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 

@@ -16,7 +16,9 @@ _SPARK_UNICODE = " ▁▂▃▄▅▆▇█"
 _SPARK_ASCII = " .:-=+*#%@"
 
 
-def sparkline(values: Sequence[float | None], width: int, top: float | None = None, ascii_only: bool | None = None) -> str:
+def sparkline(
+    values: Sequence[float | None], width: int, top: float | None = None, ascii_only: bool | None = None
+) -> str:
     """Render the last ``width`` values as a sparkline; None is a gap.
 
     Args:
@@ -24,6 +26,7 @@ def sparkline(values: Sequence[float | None], width: int, top: float | None = No
         width: cells to fill (older values are dropped; short series are left-padded).
         top: the value of a full cell; defaults to the series maximum.
         ascii_only: force the console ramp; defaults to :func:`console_mode`.
+
     """
     ramp = _SPARK_ASCII if (console_mode() if ascii_only is None else ascii_only) else _SPARK_UNICODE
     tail = list(values)[-width:] if width > 0 else []
@@ -48,6 +51,7 @@ def bar(parts: Sequence[tuple[float | None, str]], width: int, ascii_only: bool 
         parts: segments in order; None ratios are skipped.
         width: total cells.
         ascii_only: force ``#``/``.``; defaults to :func:`console_mode`.
+
     """
     full, empty = ("#", ".") if (console_mode() if ascii_only is None else ascii_only) else ("█", "░")
     text = Text(no_wrap=True)

@@ -1,5 +1,8 @@
-"""The footer: the keys that apply now, ASCII only (Textual's Footer uses glyphs the
-Linux console font lacks). Hidden and disabled bindings (read-only) never appear."""
+"""The footer: the keys that apply now.
+
+ASCII only: Textual's Footer uses glyphs the Linux console font lacks. Hidden and
+disabled bindings (read-only) never appear.
+"""
 
 from __future__ import annotations
 

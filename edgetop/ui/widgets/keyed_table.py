@@ -6,7 +6,7 @@ touching only changed cells keeps a 1 s refresh cheap (dolphie does the same).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from textual._two_way_dict import TwoWayDict
@@ -31,19 +31,20 @@ class KeyedTable(DataTable[Any]):
         for key in self._column_keys:
             self.add_column(self._labels[key], key=key)
 
-    def sync(self, rows: Mapping[str, Sequence[Any]], sort_key: Callable[[str], Hashable] | None = None) -> None:
+    def sync(self, rows: Mapping[str, Sequence[Any]], sort_key: Callable[[str], Any] | None = None) -> None:
         """Make the table show exactly ``rows`` (row key → cells in column order).
 
         Args:
             rows: the wanted rows.
             sort_key: when given, rows are re-sorted by it (called with the row key).
+
         """
         for key in [k for k in self._cells if k not in rows]:
             self.remove_row(key)
             del self._cells[key]
         added = False
-        for key, cells in rows.items():
-            cells = tuple(cells)
+        for key, given in rows.items():
+            cells = tuple(given)
             old = self._cells.get(key)
             if old is None:
                 self.add_row(*cells, key=key)
