@@ -61,11 +61,11 @@ async def test_layout_problems_and_bonds(tmp_path: Path, size: tuple[int, int], 
         assert shown.display and not hidden.display
         keys = shown.row_keys_in_order()
         assert keys[-1] == "lo" and set(keys) == {i.name for i in reading.interfaces}
-        assert (cell(shown, "vnet1", "mtu"), cell(shown, "br0", "mtu")) == ("1500", "9000")
+        assert (cell(shown, "tap-db0", "mtu"), cell(shown, "br0", "mtu")) == ("1500", "9000")
         assert cell(shown, "eno2", "state") == "nocarr"
         assert cell(shown, "ens1f0", "speed") == "10G"
         problems = static_text(app, "#net-problems")
-        assert "port vnet1 MTU 1500 differs from bridge br0 MTU 9000" in problems
+        assert "port tap-db0 MTU 1500 differs from bridge br0 MTU 9000" in problems
         assert "aggregator 2, not the active 1" in problems
         bonds = static_text(app, "#net-bonds")
         assert "bond0" in bonds and "802.3ad" in bonds and "partner 00:1c:73:aa:bb:cc" in bonds
@@ -79,12 +79,12 @@ async def test_tap_owner_shown_literally_when_offered(tmp_path: Path) -> None:
         app.feed(spec, reading)
         await pilot.pause()
         table = app.pane.query_one("#net-table-wide", KeyedTable)
-        assert cell(table, "vnet1", "name") == "vnet1"  # no domains collector: just the tap
-        app.store.update(DOMAINS, make_reading("domains", DomainsView({"vnet1": "[b]web01[/b]", "vnet0": "db"})))
+        assert cell(table, "tap-db0", "name") == "tap-db0"  # no domains collector: just the tap
+        app.store.update(DOMAINS, make_reading("domains", DomainsView({"tap-db0": "[b]web01[/b]", "tap-vr-lan": "db"})))
         app.feed(spec, reading)
         await pilot.pause()
-        assert cell(table, "vnet1", "name") == "vnet1 ([b]web01[/b])"
-        assert cell(table, "vnet0", "name") == "vnet0 (db)"
+        assert cell(table, "tap-db0", "name") == "tap-db0 ([b]web01[/b])"
+        assert cell(table, "tap-vr-lan", "name") == "tap-vr-lan (db)"
 
 
 async def test_domains_view_without_owners_is_ignored(tmp_path: Path) -> None:
@@ -95,7 +95,7 @@ async def test_domains_view_without_owners_is_ignored(tmp_path: Path) -> None:
         app.feed(spec, reading)
         await pilot.pause()
         table = app.pane.query_one("#net-table-narrow", KeyedTable)
-        assert cell(table, "vnet1", "name") == "vnet1"
+        assert cell(table, "tap-db0", "name") == "tap-db0"
 
 
 async def test_rates_update_in_place_and_sort_on_request(tmp_path: Path) -> None:
@@ -105,17 +105,17 @@ async def test_rates_update_in_place_and_sort_on_request(tmp_path: Path) -> None
         app.feed(spec, reading, monotonic=100.0)
         await pilot.pause()
         table = app.pane.query_one("#net-table-narrow", KeyedTable)
-        assert cell(table, "vnet0", "rx") == "n/a"
+        assert cell(table, "tap-vr-lan", "rx") == "n/a"
         busier = tuple(dataclasses.replace(i, rx_bytes_total=(i.rx_bytes_total or 0) + 2048 * 1024)
-                       if i.name == "vnet0" else i for i in reading.interfaces)
+                       if i.name == "tap-vr-lan" else i for i in reading.interfaces)
         app.feed(spec, dataclasses.replace(reading, interfaces=busier), monotonic=102.0)
         await pilot.pause()
-        assert cell(table, "vnet0", "rx") == "1.0M"
+        assert cell(table, "tap-vr-lan", "rx") == "1.0M"
         assert cell(table, "br0", "rx") == "0"
         assert table.row_keys_in_order()[0] == "bond0"
         await pilot.press("r")
         await pilot.pause()
-        assert table.row_keys_in_order()[0] == "vnet0"
+        assert table.row_keys_in_order()[0] == "tap-vr-lan"
 
 
 async def test_unavailable_banner(tmp_path: Path) -> None:
