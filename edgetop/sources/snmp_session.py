@@ -412,7 +412,7 @@ class SnmpSession:
         if columns:
             riding = [o for o in scalars if o.endswith(".0")]
             others = [o for o in scalars if not o.endswith(".0")]
-            results: list[Any] = await asyncio.gather(
+            results: tuple[Any, ...] = await asyncio.gather(
                 self.bulk_columns(columns, riding), self.get(others) if others else _nothing(),
                 return_exceptions=True,
             )

@@ -113,12 +113,17 @@ async def test_same_user_with_two_key_sets_does_not_break_the_right_one(snmpd: P
     assert (first.status, second.error_kind, third.status) == ("up", "auth", "up")
 
 
-async def test_configured_oids_scale_and_alert(snmpd: PrivateSnmpd) -> None:
+# With a table profile the ".0" scalars ride in the GETBULK as non-repeaters; without, a GET.
+@pytest.mark.parametrize("profiles", [("system",), ("system", "if-mib")])
+async def test_configured_oids_scale_and_alert(snmpd: PrivateSnmpd, profiles: tuple[str, ...]) -> None:
     oid = SnmpOid(name="inlet_load", oid="1.3.6.1.4.1.8072.9999.1.0", unit="%", scale=0.5, warn=30.0, crit=60.0)
     missing = SnmpOid(name="absent", oid="1.3.6.1.4.1.8072.9999.2.0")
-    target = snmpd.target("u-sha256-aes128", profiles=("system",), oids=(oid, missing))
+    cell = SnmpOid(name="lo_mtu", oid="1.3.6.1.2.1.2.2.1.4.1")  # not ".0": always a GET
+    target = snmpd.target("u-sha256-aes128", profiles=profiles, oids=(oid, missing, cell))
     reading = await poll(target)
-    assert [(v.name, v.value) for v in reading.values] == [("inlet_load", 36.5), ("absent", None)]
+    assert [(v.name, v.value) for v in reading.values] == [("inlet_load", 36.5), ("absent", None),
+                                                            ("lo_mtu", 65536.0)]
+    assert reading.system is not None and reading.system.uptime_seconds is not None
     alerts = snmp.alerts(reading, Config(snmp=SnmpConfig(targets=(target,))))
     mine = [(a.severity, a.subject) for a in alerts if "inlet_load" in a.subject]
     assert mine == [("warning", f"{target.name}/inlet_load")]
