@@ -99,3 +99,21 @@ def test_vcpu_comm(text: str, vcpu: int | None) -> None:
 ])
 def test_qemu_uuid(cmdline: str, uuid: str | None) -> None:
     assert parse_qemu_uuid(cmdline) == uuid
+
+
+def test_collector_fills_delay_from_schedstat_only_where_libvirt_lacks_it(tmp_path: Path) -> None:
+    from edgetop.collectors.libvirt_domains import DomainsCollector
+    from edgetop.collectors.libvirt_stats import build_domain, bulk_fields
+    from edgetop.sources.libvirt_conn import LibvirtConnection
+
+    fs = make_proc(tmp_path, {**QEMU_TREE, "4242/task/4251/schedstat": "7 3000000000 1\n"})
+    record = {"state.state": 1, "vcpu.current": 2, "vcpu.maximum": 2, "vcpu.0.time": 10, "vcpu.0.delay": 5,
+              "vcpu.1.time": 20}  # an older libvirt: no delay for vCPU 1
+    fields = [bulk_fields("a b", UUID, record, 1), bulk_fields("off", "x", {"state.state": 5})]
+    DomainsCollector(LibvirtConnection("qemu:///system"), fs)._schedstat(fields)
+    dom = build_domain(fields[0])
+    assert dom.qemu_pid == 4242
+    assert [(v.delay_source, v.tid) for v in dom.vcpu_list] == [("libvirt", 4250), ("schedstat", 4251)]
+    assert dom.vcpu_list[0].delay_seconds_total == pytest.approx(5e-9)  # libvirt's own value is kept
+    assert dom.vcpu_list[1].delay_seconds_total == pytest.approx(3.0)
+    assert build_domain(fields[1]).qemu_pid is None
