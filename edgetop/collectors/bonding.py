@@ -29,6 +29,21 @@ MODE_NAMES = {
 }
 ZERO_MAC = "00:00:00:00:00:00"
 
+# LACP port state bits, IEEE 802.1AX-2014 §6.4.2.3 (drivers/net/bonding/bond_3ad.c AD_STATE_*):
+# one letter each, upper case when set, as a technician reads them off a switch.
+LACP_STATE_BITS = (
+    (0x01, "A", "LACP activity"), (0x02, "T", "short timeout"), (0x04, "G", "aggregatable"),
+    (0x08, "S", "in sync"), (0x10, "C", "collecting"), (0x20, "D", "distributing"),
+    (0x40, "F", "defaulted (no partner PDUs)"), (0x80, "E", "expired"),
+)
+
+
+def lacp_state_letters(bits: int | None) -> str:
+    """Spell LACP port state bits as letters (``AGSCD`` for 61); ``-`` for none, ``n/a`` unknown."""
+    if bits is None:
+        return "n/a"
+    return "".join(letter for mask, letter, _ in LACP_STATE_BITS if bits & mask) or "-"
+
 
 @dataclass(frozen=True, slots=True)
 class BondSlave:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edgetop.collectors.bonding import collect_bonds, parse_proc_bonding, parse_sysfs_word
+from edgetop.collectors.bonding import collect_bonds, lacp_state_letters, parse_proc_bonding, parse_sysfs_word
 from edgetop.errors import ParseError
 from edgetop.sources.fs import ProcFS, SysFS
 from tests.fixtures.tree import HERE, materialise
@@ -157,3 +157,9 @@ def test_vanished_and_garbled_bonds_are_notes(tmp_path: Path) -> None:
 
 def test_no_bonding_at_all(tmp_path: Path) -> None:
     assert collect_bonds(ProcFS(tmp_path), SysFS(tmp_path)) == ([], [])
+
+
+@pytest.mark.parametrize(("bits", "letters"), [(None, "n/a"), (0, "-"), (61, "AGSCD"), (63, "ATGSCD"), (1, "A"),
+                                               (69, "AGF"), (0xFF, "ATGSCDFE")])
+def test_lacp_state_letters(bits: int | None, letters: str) -> None:
+    assert lacp_state_letters(bits) == letters

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import filecmp
 import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from edgetop.collectors import network as network_mod
 from edgetop.collectors.network import NetworkDeriver, NetworkReading, collect_network, network_json, network_metrics
@@ -185,3 +188,12 @@ def test_demo_tree_matches_its_manifest(tmp_path: Path) -> None:
                     assert os.readlink(have) == os.readlink(want), have
                 else:
                     assert filecmp.cmp(want, have, shallow=False), f"{have} differs: run python -m tests.fixtures.tree"
+
+
+@given(st.text(max_size=30))
+def test_sysfs_net_parsers_on_any_text(text: str) -> None:
+    with contextlib.suppress(ParseError):
+        parse_flags(text)
+    speed = parse_speed(text)
+    assert speed is None or speed > 0
+    assert isinstance(parse_uevent(text), dict)

@@ -70,6 +70,8 @@ async def test_layout_problems_and_bonds(tmp_path: Path, size: tuple[int, int], 
         bonds = static_text(app, "#net-bonds")
         assert "bond0" in bonds and "802.3ad" in bonds and "partner 00:1c:73:aa:bb:cc" in bonds
         assert "7 problems" in static_text(app, "#net-status")
+        assert "bond0 2/3 up" in static_text(app, "#net-status")
+        assert "lacp ATGSCD/ATGSCD" in bonds and "lacp AGF/A" in bonds
 
 
 async def test_tap_owner_shown_literally_when_offered(tmp_path: Path) -> None:

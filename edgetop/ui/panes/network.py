@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from edgetop.collectors.bonding import Bond
+from edgetop.collectors.bonding import Bond, lacp_state_letters
 from edgetop.collectors.net_problems import Problem
 from edgetop.collectors.network import InterfaceRates, NetworkView
 from edgetop.collectors.sys_class_net import NetInterface
@@ -124,7 +124,11 @@ class NetworkPane(Pane):
         if banner is not None:
             status.append("  ")
         up = sum(1 for i in view.interfaces if i.operstate == "up")
-        status.append(f"{len(view.interfaces)} interfaces, {up} up, bonds: {len(view.bonds)}  ")
+        status.append(f"{len(view.interfaces)} interfaces, {up} up  ")
+        for b in view.bonds:  # the bond's health on the first line: details may be scrolled away
+            ups = sum(1 for s in b.slaves if s.mii_status == "up")
+            status.append_text(literal(b.name, "bold"))
+            status.append(f" {ups}/{len(b.slaves)} up  ", style="green" if ups == len(b.slaves) else "bold red")
         crit = sum(1 for p in view.problems if p.severity == "critical")
         if view.problems:
             status.append(f"{len(view.problems)} problems" + (f" ({crit} critical)" if crit else ""),
@@ -203,7 +207,11 @@ def problems_text(problems: tuple[Problem, ...], notes: tuple[str, ...] = ()) ->
 
 
 def bonds_text(bonds: tuple[Bond, ...]) -> Text:
-    """Bond details: mode and timers, 802.3ad aggregator and partner, one line per slave."""
+    """Bond details: mode and timers, 802.3ad aggregator and partner, one line per slave.
+
+    LACP port states are letters (actor/partner): A activity, T short timeout, G aggregatable,
+    S in sync, C collecting, D distributing, F defaulted, E expired.
+    """
     out = Text()
     for b in bonds:
         out.append_text(literal(b.name, "bold"))
@@ -236,7 +244,8 @@ def bonds_text(bonds: tuple[Bond, ...]) -> Text:
             if ad is not None:
                 out.append(f"  agg {_n(s.aggregator_id)}", style="yellow" if other_agg else "")
                 if s.actor_port_state is not None or s.partner_port_state is not None:
-                    out.append(f"  port state {_n(s.actor_port_state)}/{_n(s.partner_port_state)}")
+                    out.append(f"  lacp {lacp_state_letters(s.actor_port_state)}/"
+                               f"{lacp_state_letters(s.partner_port_state)}")
             if s.state:
                 out.append(f"  {s.state}", style="dim")
             out.append(f"  perm {s.perm_hwaddr or NA}  queue {_n(s.queue_id)}\n", style="dim")
