@@ -123,9 +123,13 @@ class EdgetopApp(MutationGate, App[None]):
         first = self.pane_entries[0]
         overview = first.load()(self.store)
         self.mounted_panes[first.pane_id] = overview
-        with ContentSwitcher(initial=first.pane_id, id="panes"):
+        # Kept as an attribute: App.query_one searches the *active* screen, which is a
+        # modal while help or a dialog is open, and samples keep arriving meanwhile.
+        self.switcher = ContentSwitcher(initial=first.pane_id, id="panes")
+        with self.switcher:
             yield overview
-        yield Container(Static(id="too-small-text"), id="too-small")
+        self.too_small_text = Static(id="too-small-text")
+        yield Container(self.too_small_text, id="too-small")
         yield KeyBar(id="keybar")
 
     def on_mount(self) -> None:
@@ -162,9 +166,9 @@ class EdgetopApp(MutationGate, App[None]):
         if w is None or h is None:
             w, h = self.size
         small = w < MIN_WIDTH or h < MIN_HEIGHT
-        self.screen.set_class(small, "-too-small")
+        self.switcher.screen.set_class(small, "-too-small")
         if small:
-            self.query_one("#too-small-text", Static).update(
+            self.too_small_text.update(
                 Text(f"Enlarge the terminal to at least {MIN_WIDTH}x{MIN_HEIGHT} (now {w}x{h}).", style="bold")
             )
 
@@ -229,12 +233,12 @@ class EdgetopApp(MutationGate, App[None]):
     # ----------------------------------------------------------------- panes
     def active_pane(self) -> Pane | None:
         """The pane on screen."""
-        switcher = self.query_one("#panes", ContentSwitcher)
+        switcher = self.switcher
         return self.mounted_panes.get(switcher.current or "")
 
     async def show_pane(self, pane_id: str) -> None:
         """Switch to ``pane_id`` (importing and mounting it the first time) and render it."""
-        switcher = self.query_one("#panes", ContentSwitcher)
+        switcher = self.switcher
         if switcher.current == pane_id:
             return
         if pane_id not in self.mounted_panes:
@@ -262,7 +266,7 @@ class EdgetopApp(MutationGate, App[None]):
 
     async def _step_pane(self, step: int) -> None:
         ids = [e.pane_id for e in self.pane_entries]
-        current = self.query_one("#panes", ContentSwitcher).current
+        current = self.switcher.current
         index = ids.index(current) if current in ids else 0
         await self.show_pane(ids[(index + step) % len(ids)])
 
