@@ -163,7 +163,9 @@ def test_serve_exposes_valid_metrics(tmp_path: Path) -> None:
                     content_type = resp.headers["Content-Type"]
             except OSError:
                 body = ""
-            if 'edgetop_collector_up{collector="cpu"} 1' in body and "edgetop_cpu_seconds_total{" in body:
+            wanted = ('edgetop_collector_up{collector="cpu"} 1', "edgetop_cpu_seconds_total{",
+                      'edgetop_collector_up{collector="domains"}')
+            if all(w in body for w in wanted):  # collectors report on their own schedules
                 break
             time.sleep(0.2)
         assert 'edgetop_collector_up{collector="cpu"} 1' in body, body[:2000]
