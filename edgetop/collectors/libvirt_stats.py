@@ -373,21 +373,23 @@ def parse_interface_stats(name: str, values: Sequence[Any]) -> NicStats:
     """Parse ``virDomainInterfaceStats``: (rx_bytes, rx_packets, rx_errs, rx_drop, tx_bytes, tx_packets, …)."""
     if len(values) < 8:
         raise ParseError(f"interfaceStats returned {len(values)} values, expected 8")
-    v = [_int(x) for x in values[:8]]
-    return NicStats(name=name, rx_bytes_total=v[0], rx_packets_total=v[1], rx_errors_total=v[2],
-                    rx_drops_total=v[3], tx_bytes_total=v[4], tx_packets_total=v[5], tx_errors_total=v[6],
-                    tx_drops_total=v[7])
+    v = [x if type(x) is int else _int(x) for x in values[:8]]
+    # Positional, in NicStats field order (rx/tx bytes, packets, errors, drops): runs per NIC per tick.
+    return NicStats(name, v[0], v[4], v[1], v[5], v[2], v[6], v[3], v[7])
 
 
 def parse_block_stats(name: str, path: str | None, values: Sequence[Any]) -> DiskStats:
     """Parse ``virDomainBlockStats``: (rd_req, rd_bytes, wr_req, wr_bytes, errs)."""
     if len(values) < 4:
         raise ParseError(f"blockStats returned {len(values)} values, expected 5")
-    v = [_int(x) for x in values[:4]]
     # The test driver and some drivers return -1 for "not supported".
-    v = [None if x is not None and x < 0 else x for x in v]
-    return DiskStats(name=name, path=path, read_requests_total=v[0], read_bytes_total=v[1],
-                     write_requests_total=v[2], write_bytes_total=v[3])
+    v = [x if type(x) is int and x >= 0 else _nonneg(x) for x in values[:4]]
+    return DiskStats(name, path, v[1], v[3], v[0], v[2])
+
+
+def _nonneg(x: Any) -> int | None:
+    v = _int(x)
+    return None if v is None or v < 0 else v
 
 
 def parse_domain_xml(text: str) -> DomainXml:
@@ -434,14 +436,20 @@ def bulk_fields(name: str, uuid: str, stats: Mapping[str, Any], domain_id: int |
     ``sources`` is a dict here (group → ``bulk``/``none``) so that fallbacks can fill
     it in before the frozen dataclass is built once (see :func:`build_domain`).
     """
-    present = groups_present(stats)
     state = state_name(stats.get("state.state"))
-    return {
+    base: dict[str, Any] = {
         "name": name,
         "uuid": uuid,
         "state": state,
         "reason": reason_name(state, stats.get("state.reason")),
         "id": domain_id if domain_id is not None and domain_id >= 0 else None,
+    }
+    if len(stats) <= 2:  # the state group alone (test driver, or a domain with nothing more)
+        base.update(_STATE_ONLY)
+        base["sources"] = dict(_STATE_ONLY_SOURCES if "state.state" in stats else _NO_SOURCES)
+        return base
+    present = groups_present(stats)
+    base.update({
         "vcpus": _int(stats.get("vcpu.current")),
         "vcpus_max": _int(stats.get("vcpu.maximum")),
         "cpu_time_seconds_total": _ns(stats.get("cpu.time")),
@@ -452,7 +460,16 @@ def bulk_fields(name: str, uuid: str, stats: Mapping[str, Any], domain_id: int |
         "nics": parse_nics(stats) if "interface" in present else (),
         "disks": parse_disks(stats) if "block" in present else (),
         "sources": {g: "bulk" if g in present else "none" for g in GROUP_MARKERS},
-    }
+    })
+    return base
+
+
+_STATE_ONLY: dict[str, Any] = {
+    "vcpus": None, "vcpus_max": None, "cpu_time_seconds_total": None, "cpu_user_seconds_total": None,
+    "cpu_system_seconds_total": None, "balloon": _NO_BALLOON, "vcpu_list": (), "nics": (), "disks": (),
+}
+_STATE_ONLY_SOURCES = {g: "bulk" if g == "state" else "none" for g in GROUP_MARKERS}
+_NO_SOURCES = dict.fromkeys(GROUP_MARKERS, "none")
 
 
 def build_domain(fields: dict[str, Any]) -> DomainStats:

@@ -178,11 +178,11 @@ class DemoCollector:
             return failed_reading(self.target, d["status"], d.get("error_kind", "timeout"), d.get("error", ""))
         now = time.time()
         columns = {oid: dict(rows) for oid, rows in d.get("columns", {}).items()}
-        for oid, rows in columns.items():
-            per_second = d.get("rates", {}).get(oid)
-            if per_second is not None:
-                for idx, value in rows.items():
-                    rows[idx] = int(value + per_second * now) % (1 << 63)
+        for oid, per_row in d.get("rates", {}).items():  # column OID -> row -> bytes per second
+            rows = columns.get(oid, {})
+            for idx, per_second in per_row.items():
+                if idx in rows:
+                    rows[idx] = int(rows[idx] + per_second * now) % (1 << 63)
         scalars = dict(d.get("scalars", {}))
         uptime_oid = "1.3.6.1.2.1.1.3.0"
         if isinstance(scalars.get(uptime_oid), int):

@@ -68,9 +68,18 @@ class SpecRunner:
             if not self._pending.done():
                 waited = time.monotonic() - self._pending_since
                 raise SourceUnavailable(f"previous collection still running after {waited:.0f} s")
-            self._pending = None
+            done, self._pending = self._pending, None
+            if self._collect is None and not done.cancelled() and done.exception() is None:
+                self._collect = done.result()  # a slow build finished: adopt what it opened
         if self._collect is None:
-            self._collect = await loop.run_in_executor(self.executor, self.spec.build, self.ctx)
+            # Building opens sources (a libvirt connection): bounded like a collection, so a
+            # hung connect reports "no answer within" instead of leaving the runner silent.
+            build = loop.run_in_executor(self.executor, self.spec.build, self.ctx)
+            try:
+                self._collect = await asyncio.wait_for(asyncio.shield(build), self.timeout)
+            except TimeoutError:
+                self._pending, self._pending_since = build, time.monotonic() - self.timeout
+                raise
         collect = self._collect
         if inspect.iscoroutinefunction(collect) or inspect.iscoroutinefunction(type(collect).__call__):
             return await asyncio.wait_for(collect(), self.timeout)

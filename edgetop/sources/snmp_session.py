@@ -136,7 +136,7 @@ def classify(indication: Any, status: Any, target: SnmpTarget) -> SnmpFailure | 
             return SnmpFailure("timeout", _timeout_words(target), False)
         if isinstance(indication, errind.WrongDigest | errind.AuthenticationFailure):
             return SnmpFailure(
-                "auth", f"wrong authentication key or protocol ({target.auth_protocol}) for user {user}"
+                "auth", f"wrong auth key or protocol ({target.auth_protocol}) for user {user}"
                 " (the agent reports a wrong digest)", True)
         if isinstance(indication, errind.UnknownUserName | errind.UnknownSecurityName):
             return SnmpFailure("user", f"the agent does not know user {user} (check createUser on the agent)", True)
@@ -170,12 +170,14 @@ def _level(target: SnmpTarget) -> str:
     return "authNoPriv" if target.auth_protocol else "noAuthNoPriv"
 
 
-def _timeout_words(target: SnmpTarget) -> str:
-    tries = target.retries + 1
-    base = f"no response in {target.timeout:g} s x{tries}"
+def _timeout_words(target: SnmpTarget, probed: bool = False) -> str:
+    """Say what silence means, verdict first (a narrow screen cuts the end)."""
+    tries = f"no answer in {target.timeout:g} s x{target.retries + 1}"
+    if probed:
+        tries += ", nor to an authNoPriv probe"
     if target.version == "2c":
-        return f"{base}: host down, udp/{target.port} filtered, no agent, or wrong community"
-    return f"{base}: host down, udp/{target.port} filtered, or no agent listening"
+        return f"host down, udp/{target.port} filtered, no agent or wrong community ({tries})"
+    return f"host down, udp/{target.port} filtered or no agent ({tries})"
 
 
 class EnginePool:
@@ -466,14 +468,13 @@ class SnmpSession:
         )
         failure = classify(indication, status, target)
         if failure is not None and failure.kind == "timeout":
-            return SnmpFailure(
-                "timeout", f"{_timeout_words(target)} (an authNoPriv probe got no answer either)", False)
+            return SnmpFailure("timeout", _timeout_words(target, probed=True), False)
         if failure is not None and failure.kind in ("auth", "user"):
             return failure
         # authorizationError (user is priv-only), unsupported level or even an answer: the host is up.
         return SnmpFailure(
-            "priv", f"host answers, but not to authPriv: privacy key or protocol ({target.priv_protocol}) wrong"
-            f" for user {target.user}", True)
+            "priv", f"privacy key or protocol ({target.priv_protocol}) wrong for user {target.user}: the host"
+            " answers authNoPriv, not authPriv", True)
 
     def close(self) -> None:
         """Forget this session; the last one on a loop closes its engines."""

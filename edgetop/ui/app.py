@@ -97,6 +97,10 @@ class EdgetopApp(MutationGate, App[None]):
         self.mounted_panes: dict[str, Pane] = {}
         if ctx.config.keymap:
             self.set_keymap(ctx.config.keymap)
+        chord = ctx.config.kiosk_options.exit_chord
+        if kiosk and chord:
+            # The only way out of a kiosk is a chord the site chose (none: never).
+            self.bind(chord, "kiosk_exit", description="Leave kiosk", show=False)
         self.theme_problems = self._register_themes()
 
     def _register_themes(self) -> list[str]:
@@ -330,6 +334,10 @@ class EdgetopApp(MutationGate, App[None]):
         if console_mode():
             display = display.replace("⏎", "enter").replace("⇥", "tab")
         return display
+
+    def action_kiosk_exit(self) -> None:
+        """Leave the kiosk (bound only to the configured exit chord)."""
+        self.exit()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide mutating actions in read-only mode, quit in kiosk mode."""

@@ -67,7 +67,7 @@ async def test_wrong_auth_key_is_named(snmpd: PrivateSnmpd) -> None:
     target = snmpd.target("u-sha512-aes256", auth_key=Secret("not-the-auth-key"))
     reading = await poll(target)
     assert (reading.status, reading.error_kind) == ("error", "auth")
-    assert "wrong authentication key or protocol (SHA-512)" in (reading.error or "")
+    assert "wrong auth key or protocol (SHA-512)" in (reading.error or "")
     assert_no_secret(reading, target)
 
 
@@ -81,7 +81,8 @@ async def test_wrong_priv_key_is_told_from_a_dead_host_by_the_probe(snmpd: Priva
     started = time.monotonic()
     reading = await poll(target)
     assert (reading.status, reading.error_kind) == ("error", "priv")
-    assert "host answers" in (reading.error or "") and "privacy key or protocol (AES-128)" in (reading.error or "")
+    assert (reading.error or "").startswith("privacy key or protocol (AES-128) wrong for user u-sha256-aes128")
+    assert "the host answers authNoPriv" in (reading.error or "")
     assert time.monotonic() - started < 6.0  # one timeout plus one quick probe
     assert_no_secret(reading, target)
 
@@ -146,7 +147,8 @@ async def test_stopped_agent_is_down_with_the_probe_saying_so(spare_agent: Priva
     spare_agent.stop()
     reading = await poll(target)
     assert (reading.status, reading.error_kind) == ("down", "timeout")
-    assert "host down" in (reading.error or "") and "probe got no answer" in (reading.error or "")
+    assert (reading.error or "").startswith("host down, udp/")
+    assert "nor to an authNoPriv probe" in (reading.error or "")
     assert snmp.metrics(reading)[0].value == 0.0
     assert snmp.alerts(reading, Config())[0].message.startswith("SNMP target down")
 

@@ -163,3 +163,34 @@ async def test_names_render_literally(live_ctx: Context, foundation_specs: list[
     finally:
         child.kill()
         child.wait()
+
+
+async def test_keymap_from_config_remaps_a_binding(live_ctx: Context,
+                                                   foundation_specs: list[CollectorSpec]) -> None:
+    import dataclasses
+
+    ctx = dataclasses.replace(live_ctx, config=dataclasses.replace(live_ctx.config, keymap={"sources": "f2"}))
+    app = EdgetopApp(ctx, foundation_specs)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("s")
+        await pilot.pause()
+        assert not isinstance(app.screen, SourcesScreen)
+        await pilot.press("f2")
+        await wait_for(lambda: isinstance(app.screen, SourcesScreen))
+
+
+async def test_kiosk_leaves_only_with_the_configured_chord(live_ctx: Context,
+                                                           foundation_specs: list[CollectorSpec]) -> None:
+    import dataclasses
+
+    from edgetop.config_schema import KioskConfig
+
+    cfg = dataclasses.replace(live_ctx.config, kiosk_options=KioskConfig(cycle_seconds=0.5, exit_chord="ctrl+x"))
+    app = EdgetopApp(dataclasses.replace(live_ctx, config=cfg), foundation_specs, kiosk=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: current(app) != "overview" or bool(app.store.alerts()))  # panes cycle
+        await pilot.press("q", "ctrl+q", "ctrl+c", "escape")
+        await pilot.pause()
+        assert not app._exit
+        await pilot.press("ctrl+x")
+        await wait_for(lambda: app._exit, timeout=5)

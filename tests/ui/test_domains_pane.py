@@ -156,3 +156,32 @@ async def test_pin_vcpu_builds_intent(size: tuple[int, int]) -> None:
         await pilot.press("p", *"x", "enter")
         await pilot.pause()
         assert len(app.requested) == 1  # a bad CPU list never reaches the runner
+
+
+def many(n: int, vcpus: int) -> Any:
+    from edgetop.collectors.libvirt_domains import DomainsRaw
+    from edgetop.collectors.libvirt_stats import DomainStats
+
+    doms = tuple(DomainStats(name=f"g{i:03d}", uuid=f"u{i:03d}", state="running", reason="booted", id=i + 1,
+                             vcpus=vcpus) for i in range(n))
+    return DomainsRaw(doms, None, 0.0)
+
+
+async def test_off_screen_rows_catch_up_on_scroll_and_sort() -> None:
+    app = App()
+    async with app.run_test(size=(80, 25)) as pilot:
+        spec = domains_spec()
+        app.feed(spec, many(300, 1))
+        await pilot.pause()
+        app.feed(spec, many(300, 2))  # every row changed
+        await pilot.pause()
+        table = app.pane.table
+        assert table.get_cell("u000", "vcpus").plain == "2"  # on screen: updated at once
+        assert table.get_cell("u299", "vcpus").plain == "1"  # far below: not formatted yet
+        table.move_cursor(row=299, animate=False)  # as the end key does
+        await pilot.pause()
+        assert table.scroll_y > 250
+        assert table.get_cell("u299", "vcpus").plain == "2"  # scrolled into view: caught up
+        assert table.get_cell("u150", "vcpus").plain == "1"
+        app.pane.sort_by("vcpus")
+        assert table.get_cell("u150", "vcpus").plain == "2"  # a sort uses current values everywhere

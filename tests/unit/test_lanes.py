@@ -171,3 +171,34 @@ def test_lanes_group_runners(ctx: Context) -> None:
         assert engine.runners[0].interval == 0.1 and engine.runners[0].timeout == 5.0
     finally:
         engine.close()
+
+
+async def test_hung_build_times_out_and_a_late_build_is_adopted(ctx: Context, release: threading.Event) -> None:
+    builds: list[int] = []
+
+    def build(c: Context) -> Any:
+        builds.append(1)
+        release.wait(30)  # a connect() that hangs
+        return lambda: "connected"
+
+    spec = CollectorSpec(name="virt", lane="libvirt", json_key="virt", pane="p", build=build)
+    engine = Engine(ctx, [spec])
+    runner = engine.runners[0]
+    runner.timeout = 0.3
+    try:
+        first = await asyncio.wait_for(runner.collect_once(), 10)
+        assert first.reading.status is Status.UNAVAILABLE and first.reading.reason == "no answer within 0.3 s"
+        second = await runner.collect_once()
+        assert (second.reading.reason or "").startswith("previous collection still running")
+        release.set()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            sample = await runner.collect_once()
+            if sample.reading.ok:
+                break
+            await asyncio.sleep(0.05)
+        assert sample.view == "connected"
+        assert len(builds) == 1  # the late build was used, not thrown away and redone
+    finally:
+        release.set()
+        engine.close()

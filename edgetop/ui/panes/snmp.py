@@ -18,6 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
 from edgetop.collectors.snmp import SnmpReading, oid_level
+from edgetop.collectors.snmp_profiles import Interface
 from edgetop.config_schema import Config
 from edgetop.engine.alerts import Severity, level_above, level_below
 from edgetop.engine.store import Sample
@@ -27,8 +28,10 @@ from edgetop.ui.widgets.keyed_table import KeyedTable
 
 SEVERITY_STYLE = {Severity.WARNING: "bold yellow", Severity.CRITICAL: "bold red"}
 STATUS_STYLE = {"up": "green", "down": "bold red", "error": "bold yellow"}
+# "Info" is the profiles' summary when a target answers and the error when it does not, so
+# that at 80 columns the reason for a down target is on screen.
 TARGET_COLUMNS = (("target", "Target"), ("host", "Host"), ("status", "Status"), ("latency", "Latency"),
-                  ("uptime", "Uptime"), ("last_ok", "Last OK"), ("summary", "Summary"), ("error", "Error"))
+                  ("uptime", "Uptime"), ("last_ok", "Last OK"), ("info", "Info"))
 VALUE_COLUMNS = (("kind", "Kind"), ("name", "Name"), ("value", "Value"), ("state", "State"))
 
 NO_TARGETS_HELP = """No SNMP targets are configured. Add one to the config file, e.g.:
@@ -86,22 +89,26 @@ def target_cells(sample: Sample, config: Config) -> tuple[Text, ...]:
     if view is None:
         reason = sample.reading.reason or "waiting for the first poll"
         return (literal(name), Text(NA), Text(str(sample.reading.status), style="bold red"), Text(NA),
-                Text(NA), Text(age(sample.last_ok_timestamp)), Text(""), literal(reason, "bold red"))
+                Text(NA), Text(NA), literal(reason, "bold red"))
     dim = "dim" if greyed else ""
     uptime = view.system.uptime_seconds if view.system is not None else None
     last_ok = view.last_up_timestamp
+    host = view.host if view.port == 161 else f"{view.host}:{view.port}"
+    info = literal(summary(view), dim) if view.status == "up" else literal(view.error or "", dim or "bold red")
     return (
-        literal(name, dim or "bold"), literal(f"{view.host}:{view.port}", dim),
+        literal(name, dim or "bold"), literal(host, dim),
         Text(view.status, style=dim or STATUS_STYLE.get(view.status, "")),
         latency_cell(view, config) if not greyed else Text(NA, style="dim"),
-        Text(duration(uptime), style=dim), Text(age(last_ok), style=dim),
-        literal(summary(view), dim), literal(view.error or "", dim or "bold red"),
+        Text(duration(uptime), style=dim), Text(age(last_ok), style=dim), info,
     )
 
 
 def value_rows(view: SnmpReading, config: Config) -> dict[str, tuple[Text, ...]]:
     """Return the rows of the values table for one target, keyed ``kind:name``."""
     rows: dict[str, tuple[Text, ...]] = {}
+    if view.status != "up":  # the whole reason, which the targets table may have to cut short
+        rows["status:error"] = (Text("error"), Text(view.error_kind or ""), literal(view.error or "", "bold red"),
+                                Text(view.status, style=STATUS_STYLE.get(view.status, "")))
     target = next((t for t in config.snmp.targets if t.name == view.name), None)
     levels = {o.name: oid_level(o) for o in (target.oids if target else ())}
     for v in view.values:
@@ -132,14 +139,29 @@ def value_rows(view: SnmpReading, config: Config) -> dict[str, tuple[Text, ...]]
     for i in view.interfaces:
         down_but_wanted = i.admin_status == "up" and i.oper_status != "up"
         state = f"{i.oper_status or NA}/{i.admin_status or NA}"
-        value = (f"MTU {NA if i.mtu is None else i.mtu}  {NA if i.speed_mbps is None else i.speed_mbps} Mb/s  "
-                 f"in {rate_bytes(i.in_bytes_per_second)} out {rate_bytes(i.out_bytes_per_second)}  "
-                 f"err {NA if i.in_errors_total is None else i.in_errors_total}/"
-                 f"{NA if i.out_errors_total is None else i.out_errors_total}")
-        rows[f"if:{i.index}"] = (Text("port"), literal(i.name), Text(value),
+        rows[f"if:{i.index}"] = (Text("port"), literal(i.name), port_value(i),
                                  Text(state, style="yellow" if down_but_wanted else ("green" if i.oper_status == "up"
                                                                                       else "dim")))
     return rows
+
+
+def speed(mbps: int | None) -> str:
+    """Format a link speed compactly: ``100M``, ``1G``, ``25G``."""
+    if mbps is None:
+        return NA
+    return f"{mbps // 1000}G" if mbps >= 1000 and mbps % 1000 == 0 else f"{mbps}M"
+
+
+def port_value(i: Interface) -> Text:
+    """One port's MTU, speed, rates and error counters in fixed widths (cells keep their width)."""
+    # The console font has the arrows (FIELD-NOTES); they save width at 80 columns.
+    out = Text(f"MTU {NA if i.mtu is None else i.mtu:>5} {speed(i.speed_mbps):>4} "
+               f"↓{rate_bytes(i.in_bytes_per_second):>10} ↑{rate_bytes(i.out_bytes_per_second):>10}",
+               no_wrap=True)
+    errors = (i.in_errors_total or 0) + (i.out_errors_total or 0)
+    if errors:
+        out.append(f" err {i.in_errors_total or 0}/{i.out_errors_total or 0}", style="bold yellow")
+    return out
 
 
 class SnmpPane(Pane):
