@@ -34,6 +34,8 @@ def escape_label(value: str) -> str:
 def _format_value(value: float) -> str:
     if math.isnan(value):
         return "NaN"
+    if math.isinf(value):  # the exposition format spells these +Inf/-Inf, not Python's inf
+        return "+Inf" if value > 0 else "-Inf"
     if float(value).is_integer() and abs(value) < 1e15:
         return str(int(value))
     return repr(float(value))

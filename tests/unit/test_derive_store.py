@@ -205,3 +205,23 @@ def test_cpu_steal_alert_uses_thresholds() -> None:
     assert [(a.severity, a.subject) for a in alerts] == [(Severity.CRITICAL, "steal")]
     quiet = Config(thresholds=Thresholds(cpu_steal_ratio=Level(None, None)))
     assert cpu_alerts(view, quiet) == []
+
+
+def test_prometheus_rendering_edges() -> None:
+    from edgetop.collectors.registry import Metric
+    from edgetop.export.prometheus import escape_label, render_metrics
+
+    text = render_metrics([
+        Metric("a_total", 3.0, (("name", 'vm "x"\\\n'),), "counter", "things"),
+        Metric("a_total", 2.5, (("name", "y"),), "counter"),
+        Metric("b", float("nan")), Metric("c", float("inf")), Metric("d", float("-inf")), Metric("e", 1e20),
+    ])
+    assert text.splitlines() == [
+        "# HELP edgetop_a_total things", "# TYPE edgetop_a_total counter",
+        'edgetop_a_total{name="vm \\"x\\"\\\\\\n"} 3', 'edgetop_a_total{name="y"} 2.5',
+        "# HELP edgetop_b b", "# TYPE edgetop_b gauge", "edgetop_b NaN",
+        "# HELP edgetop_c c", "# TYPE edgetop_c gauge", "edgetop_c +Inf",
+        "# HELP edgetop_d d", "# TYPE edgetop_d gauge", "edgetop_d -Inf",
+        "# HELP edgetop_e e", "# TYPE edgetop_e gauge", "edgetop_e 1e+20",
+    ]
+    assert escape_label("a\nb") == "a\\nb"
