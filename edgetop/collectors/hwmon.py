@@ -273,6 +273,11 @@ def collect_hwmon(fs: SysFS, reader: BoundedReader | None = None) -> list[HwmonS
             base = f"{base}/device"
             channels = parse_channels(fs.listdir(base))
         chip = fs.read_str(f"class/hwmon/{hwmon}/name") or fs.read_str(f"{base}/name") or hwmon
+        if chip == "drivetemp":
+            # drivetemp hangs off the SCSI device (0:0:0:0); its block device (sda) is the name
+            # a technician knows.
+            disks = fs.listdir(f"class/hwmon/{hwmon}/device/block")
+            device = disks[0] if disks else device
         for (kind, index), attrs in sorted(channels.items(), key=lambda kv: (kv[0][0] != "temp", kv[0][1])):
             plan[f"{hwmon}/{kind}{index}"] = (base, hwmon, chip, device, kind, index, attrs)
 

@@ -94,6 +94,9 @@ def test_amd_server_has_no_limits(tmp_path: Path) -> None:
     assert [got[x].value for x in ("Tctl", "Tccd1", "Tccd2")] == [48.25, 45.5, 44.75]
     assert got["Tctl"].max_value is None and got["Tctl"].crit_value is None
     assert got["Tctl"].device == "0000:00:18.3"
+    disk = got["temp1"]
+    assert (disk.chip, disk.device, disk.value) == ("drivetemp", "sda", 33.0)
+    assert (disk.max_value, disk.crit_value) == (60.0, 70.0)
 
 
 def test_throttle_counts(tmp_path: Path) -> None:

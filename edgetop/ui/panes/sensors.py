@@ -19,7 +19,7 @@ from edgetop.ui.widgets.keyed_table import KeyedTable
 _COLUMNS = (("chip", "CHIP"), ("sensor", "SENSOR"), ("now", "NOW"), ("high", "HIGH"), ("crit", "CRIT"),
             ("bar", "LEVEL"), ("trend", "TREND"), ("note", "NOTE"))
 # Chips whose device name tells drives apart (nvme0, nvme1) better than the chip name.
-_DEVICE_NAMED = ("nvme", "drivetemp")
+_DEVICE_NAMED = ("nvme", "drivetemp")  # nvme0, sda
 
 
 def severity(s: Sensor) -> str | None:
