@@ -62,24 +62,25 @@ async def test_rows_per_target_values_and_colours() -> None:
     s = specs()
     async with app.run_test(size=(120, 40)) as pilot:
         app.feed(s["snmp:tor[bold]sw"], switch_reading())
-        down = failed_reading(PDU, "down", "timeout", "no response in 1 s x2: host down", time.time() - 300)
+        down = failed_reading(PDU, "down", "timeout", "host down, udp/161 filtered or no agent", time.time() - 300)
         app.feed(s["snmp:pdu"], down)
         await pilot.pause()
         targets = app.pane.targets
         assert targets.row_count == 2
         row = [plain(c) for c in targets.get_row("snmp:tor[bold]sw")]
         assert row[0] == "tor[bold]sw"  # literal, not markup
-        assert row[2] == "up" and row[3] == "12 ms" and row[4] == "1h01m"
+        assert row[1] == "192.0.2.10" and row[2] == "up" and row[3] == "12 ms" and row[4] == "1h01m"
         assert "ports 1/2 up" in row[6] and "ON BATTERY" in row[6]
         pdu = targets.get_row("snmp:pdu")
         assert plain(pdu[2]) == "down" and pdu[2].style == "bold red"
-        assert plain(pdu[5]) == "5m00s" and "host down" in plain(pdu[7])
+        assert plain(pdu[5]) == "5m00s" and plain(pdu[6]).startswith("host down")  # Info: the error
         values = app.pane.values
         assert {"oid:inlet", "ups:battery", "ups:output", "if:1", "if:2"} <= set(values.row_keys_in_order())
         inlet = values.get_row("oid:inlet")
         assert plain(inlet[2]) == "35 C" and inlet[2].style == "bold yellow"  # warn 30, crit 40
         assert values.get_row("ups:battery")[3].style == "bold yellow"
         assert plain(values.get_row("if:1")[1]) == "[red]eth0"
+        assert plain(values.get_row("if:1")[2]) == "MTU  9000  10G ↓  1.2KiB/s ↑    900B/s"
         assert values.get_row("if:2")[3].style == "yellow"  # admin up, oper down
         # Secrets never reach the screen.
         screen_text = " ".join(plain(c) for k in targets.row_keys_in_order() for c in targets.get_row(k))
@@ -101,7 +102,9 @@ async def test_cells_update_in_place_and_highlight_switches_values() -> None:
         app.pane.targets.focus()
         await pilot.press("down")
         await pilot.pause()
-        assert app.pane.selected == "snmp:pdu" and app.pane.values.row_count == 0
+        assert app.pane.selected == "snmp:pdu"
+        assert app.pane.values.row_keys_in_order() == ["status:error"]  # the whole reason, uncut
+        assert "wrong authentication key" in plain(app.pane.values.get_row("status:error")[2])
 
 
 async def test_enter_opens_the_detail_screen_and_escape_returns() -> None:
@@ -130,7 +133,7 @@ async def test_failed_collection_shows_reason_and_console_mode(monkeypatch: pyte
         app.feed(s["snmp:pdu"], status=Status.UNAVAILABLE, reason="no answer within 20 s")
         await pilot.pause()
         row = app.pane.targets.get_row("snmp:pdu")
-        assert plain(row[2]) == "unavailable" and plain(row[7]) == "no answer within 20 s"
+        assert plain(row[2]) == "unavailable" and plain(row[6]) == "no answer within 20 s"
 
 
 async def test_demo_targets_render(tmp_path: Path) -> None:
