@@ -233,7 +233,7 @@ def specs(ctx: Context) -> list[CollectorSpec]:
             to_json=memory_json,
             alerts=memory_alerts,
             metrics=memory_metrics,
-            history=lambda v: {"used": None if v.used_bytes is None else v.used_bytes / v.total_bytes,
+            history=lambda v: {"used": share(v.used_bytes, v.total_bytes),  # MemTotal 0: unknown, not a failure
                                "swap_in": v.swap_in_pages_per_second},
         )
     ]

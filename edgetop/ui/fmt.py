@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import time
 
@@ -37,7 +38,7 @@ _UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
 
 def size(nbytes: float | None) -> str:
     """Format bytes in binary units (``1.5GiB``); unknown is ``n/a``."""
-    if nbytes is None:
+    if nbytes is None or not math.isfinite(nbytes):
         return NA
     value = float(nbytes)
     for unit in _UNITS:
@@ -54,7 +55,7 @@ def rate_bytes(per_second: float | None) -> str:
 
 def duration(seconds: float | None) -> str:
     """Format a duration compactly: ``3d04h``, ``5h12m``, ``4m05s``, ``12s``."""
-    if seconds is None:
+    if seconds is None or not math.isfinite(seconds):  # int(nan) raises: never on screen
         return NA
     s = int(seconds)
     days, rem = divmod(s, 86400)
@@ -71,7 +72,7 @@ def duration(seconds: float | None) -> str:
 
 def age(timestamp: float | None, now: float | None = None) -> str:
     """How long ago ``timestamp`` (epoch seconds) was."""
-    if timestamp is None:
+    if timestamp is None or not math.isfinite(timestamp):
         return NA
     return duration(max(0.0, (now if now is not None else time.time()) - timestamp))
 

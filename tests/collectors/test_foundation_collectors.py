@@ -344,3 +344,16 @@ def test_permission_denied_for_real(world_tree: Path) -> None:
     assert out["memory"] == ["unavailable", f"permission denied reading {proc}/meminfo"]
     assert out["cpu"] == ["unavailable", f"permission denied reading {proc}/stat"]
     assert out["processes"] == ["ok", [1, 1500, 2, 2000]]  # 812's stat is unreadable: skipped, not fatal
+
+
+def test_memtotal_zero_is_unknown_not_a_failure(tmp_path: Path) -> None:
+    from edgetop.engine.reading import Reading, Status
+    from edgetop.engine.store import Store
+
+    (tmp_path / "meminfo").write_text("MemTotal: 0 kB\nMemAvailable: 0 kB\n")
+    ctx = Context(config=Config(), procfs=ProcFS(tmp_path), sysfs=SysFS(tmp_path))
+    (spec,) = memory.specs(ctx)
+    raw = spec.build(ctx)()
+    sample = Store(Config()).update(spec, Reading("memory", Status.OK, raw, None, 0.0, 0.0, 1.0))
+    assert sample.reading.ok, sample.reading.reason
+    assert sample.view.available_ratio is None

@@ -104,3 +104,11 @@ def test_bar() -> None:
     assert bar([(0.9, "a"), (0.9, "b")], 10, ascii_only=True).plain == "##########"  # never overflows
     assert bar([], 3, ascii_only=False).plain == "░░░"
     assert len(bar([(1 / 3, "a")] * 3, 10, ascii_only=True).plain) == 10
+
+
+def test_non_finite_values_never_raise() -> None:
+    nan, inf = float("nan"), float("inf")
+    assert fmt.duration(nan) == "n/a" and fmt.duration(inf) == "n/a" and fmt.age(nan) == "n/a"
+    assert fmt.size(nan) == "n/a" and fmt.size(-inf) == "n/a"
+    assert bar([(nan, "a"), (inf, "b"), (0.5, "c")], 4, ascii_only=True).plain == "##.."
+    assert len(sparkline([nan, inf, 1.0], 3, ascii_only=True)) == 3

@@ -6,6 +6,7 @@ so in console mode sparklines use an ASCII ramp and bars use ``#`` and ``.``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from rich.text import Text
@@ -57,7 +58,7 @@ def bar(parts: Sequence[tuple[float | None, str]], width: int, ascii_only: bool 
     text = Text(no_wrap=True)
     used = 0
     for ratio, style in parts:
-        if ratio is None or ratio <= 0:
+        if ratio is None or not math.isfinite(ratio) or ratio <= 0:  # round(nan) raises
             continue
         cells = min(width - used, round(ratio * width))
         if cells > 0:
