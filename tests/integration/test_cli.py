@@ -74,8 +74,10 @@ def test_missing_explicit_config_and_env_config(tmp_path: Path) -> None:
     assert (result.returncode, result.stderr) == (2, f"edgetop: {tmp_path}/gone.yaml: no such config file\n")
 
 
-def test_bad_interval_flag(tmp_path: Path) -> None:
-    result = edgetop(tmp_path, "snapshot", "--interval", "-1")
+@pytest.mark.parametrize("args", [["snapshot", "--interval", "-1"], ["snapshot", "--interval", "nan"],
+                                  ["serve", "--interval", "0"], ["--interval", "0"]])
+def test_bad_interval_flag(tmp_path: Path, args: list[str]) -> None:
+    result = edgetop(tmp_path, *args)
     assert (result.returncode, result.stderr) == (2, "edgetop: --interval: must be greater than 0\n")
 
 
