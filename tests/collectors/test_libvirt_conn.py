@@ -101,3 +101,50 @@ def test_shared_connection_is_counted() -> None:
     assert a._conn is not None  # one holder left
     release(b)
     assert a._conn is None and uri not in libvirt_conn._shared
+
+
+def _connect_message(uri: str) -> str:
+    try:
+        LibvirtConnection(uri).get()
+    except SourceUnavailable as err:
+        return str(err)
+    return "connected"
+
+
+def test_permission_denied_on_a_real_socket_names_the_group() -> None:
+    import os
+    import shutil
+    import socket
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix="edgetop-perm-", dir="/tmp"))
+    try:
+        os.chmod(root, 0o755)  # noqa: S103 - the unprivileged child must reach the socket itself
+        path = root / "libvirt-sock"
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.bind(str(path))
+        sock.listen(1)
+        os.chmod(path, 0)
+        uri = f"qemu+unix:///system?socket={path}"
+        if os.geteuid() != 0:
+            message = _connect_message(uri)
+        else:  # root passes permission checks: ask from a child that dropped to nobody
+            read_fd, write_fd = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - runs in the child
+                try:
+                    os.setgroups([])
+                    os.setgid(65534)
+                    os.setuid(65534)
+                    os.write(write_fd, _connect_message(uri).encode())
+                finally:
+                    os._exit(0)
+            os.close(write_fd)
+            os.waitpid(pid, 0)
+            with os.fdopen(read_fd, "rb") as fh:
+                message = fh.read().decode()
+        sock.close()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    assert message.startswith(f"cannot connect to {uri}: permission denied on {path}: add the user to the 'libvirt'")
+    assert message.endswith("retrying in 1s")
