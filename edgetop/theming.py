@@ -57,12 +57,28 @@ def parse_theme(text: str, origin: str) -> ThemeSpec:
     variables = data.get("variables") or {}
     if not isinstance(variables, dict):
         raise ValueError(f"{origin}: 'variables' must be a mapping")
+    for key in _COLOR_KEYS:
+        if key in data:
+            _check_colour(origin, key, data[key])
     return ThemeSpec(
         name=data["name"],
         dark=bool(data.get("dark", True)),
         colors={k: str(data[k]) for k in _COLOR_KEYS if k in data},
         variables={str(k): str(v) for k, v in variables.items()},
     )
+
+
+def _check_colour(origin: str, key: str, value: Any) -> None:
+    """Reject a colour Textual cannot parse now, not when the theme is first painted (a crash).
+
+    Textual is imported here, lazily, so that this module still loads without it.
+    """
+    from textual.color import Color, ColorParseError
+
+    try:
+        Color.parse(str(value))
+    except ColorParseError:
+        raise ValueError(f"{origin}: {key}: not a colour: {value!r}") from None
 
 
 def load_themes() -> tuple[list[ThemeSpec], list[str]]:

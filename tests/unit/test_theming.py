@@ -39,10 +39,12 @@ def test_broken_user_theme_is_reported_not_fatal(xdg: Path) -> None:
     (xdg / "unknown-key.yaml").write_text("name: mine2\nprimary: '#fff'\nglow: 3\n")
     (xdg / "good.yaml").write_text("name: mine3\nprimary: '#123456'\n")
     (xdg / "unreadable.yaml").mkdir()  # a directory named like a theme: OSError on read
+    (xdg / "bad-colour.yaml").write_text("name: mine4\nprimary: notacolour\n")
     themes, problems = load_themes()
     names = {t.name for t in themes}
     assert NAMES | {"mine3"} == names
-    assert len(problems) == 3
+    assert len(problems) == 4
+    assert f"{xdg / 'bad-colour.yaml'}: primary: not a colour: 'notacolour'" in problems
     assert any(p.startswith(f"{xdg / 'broken.yaml'}: invalid YAML") for p in problems)
     assert f"{xdg / 'unknown-key.yaml'}: unknown key(s) glow" in problems
     assert theme_dirs()[-1] == xdg
@@ -61,3 +63,20 @@ def test_user_theme_overrides_a_shipped_one(xdg: Path) -> None:
 ])
 def test_default_theme(kiosk: bool, console: bool, name: str) -> None:
     assert default_theme(kiosk, console) == name
+
+
+async def test_app_starts_with_a_broken_user_theme_and_reports_it(xdg: Path, tmp_path: Path) -> None:
+    """Even when the broken theme is the one asked for: a warning and the default, not a crash."""
+    from edgetop.collectors.registry import Context
+    from edgetop.config_schema import Config
+    from edgetop.sources.fs import ProcFS, SysFS
+    from edgetop.ui.app import EdgetopApp
+
+    (xdg / "mine.yaml").write_text("name: mine\nprimary: notacolour\n")
+    ctx = Context(config=Config(), procfs=ProcFS(tmp_path), sysfs=SysFS(tmp_path))
+    app = EdgetopApp(ctx, [], read_only=True, kiosk=False, theme="mine")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.theme != "mine"
+        assert app.theme_problems == [f"{xdg / 'mine.yaml'}: primary: not a colour: 'notacolour'"]
+        assert app.is_running
