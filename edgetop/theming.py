@@ -44,7 +44,7 @@ def parse_theme(text: str, origin: str) -> ThemeSpec:
 
     """
     try:
-        data: Any = yaml.safe_load(text)
+        data: Any = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loader
     except yaml.YAMLError as err:
         raise ValueError(f"{origin}: invalid YAML: {err}") from None
     if not isinstance(data, dict) or not isinstance(data.get("name"), str):

@@ -91,6 +91,8 @@ class EdgetopApp(MutationGate, App[None]):
         self.runner = runner
         self.frozen = False
         self._dirty = False
+        self._early_paints = 3
+        self._early_paint_pending = False
         self._theme_name = theme
         self.pane_entries = PANES
         self.pane_keys = {e.key: e.pane_id for e in PANES}
@@ -207,6 +209,16 @@ class EdgetopApp(MutationGate, App[None]):
         active = self.active_pane()
         if active is not None and (active.wants(name) or active.PANE_ID == "overview"):
             self._dirty = True
+            # Right after start-up, paint the first samples at once instead of at the
+            # next tick: a technician should see numbers within a second of typing edgetop.
+            if self._early_paints and not self._early_paint_pending:
+                self._early_paints -= 1
+                self._early_paint_pending = True
+                self.set_timer(0.03, self._early_tick)
+
+    def _early_tick(self) -> None:
+        self._early_paint_pending = False
+        self._tick()
 
     def _tick(self) -> None:
         """Once per interval: the header (clock, alerts) and the visible pane if it changed."""
