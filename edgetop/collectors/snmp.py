@@ -9,6 +9,7 @@ only a bug gives a failed reading.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Mapping
@@ -138,13 +139,20 @@ class SnmpCollector:
         # Like the session, a fact about the source rather than data: when it last answered,
         # which a down reading must still show (the store's last-ok time counts down polls).
         self.last_up: float | None = None
+        # The engine gives a collection max(5 s, 2 x interval) (engine/lanes.py) and then
+        # reports it unavailable, without a view, so without the "target down" alert; a poll
+        # that runs long (timeout x tries, then the probe) is cut just before and named here.
+        self.budget = max(5.0, 2 * target.interval) - 0.25
 
     async def collect(self) -> SnmpReading:
         """Poll once; a failure becomes a reading that says what went wrong."""
         from edgetop.sources.snmp_session import SnmpFailure
 
         try:
-            data = await self.session.poll(self.scalar_oids, self.column_oids)
+            data = await asyncio.wait_for(self.session.poll(self.scalar_oids, self.column_oids), self.budget)
+        except TimeoutError:
+            return failed_reading(self.target, "down", "timeout", f"no complete answer within {self.budget:g} s"
+                                  " (lower timeout or retries, or raise interval)", self.last_up)
         except SnmpFailure as failure:
             return failed_reading(self.target, "error" if failure.reachable else "down", failure.kind,
                                   _scrub(failure.message, self.target), self.last_up)

@@ -185,6 +185,16 @@ async def test_agent_reset_with_a_new_engine_id_recovers_at_once(spare_agent: Pr
         collector.close()
 
 
+async def test_a_poll_longer_than_the_engine_allows_is_named_not_dropped() -> None:
+    slow = SnmpTarget(name="slow", host="127.0.0.1", port=free_udp_port(), user="u", auth_protocol="SHA",
+                      auth_key=Secret("k" * 10), timeout=4.0, retries=1, interval=2.0)
+    started = time.monotonic()
+    reading = await poll(slow)
+    assert (reading.status, reading.error_kind) == ("down", "timeout")
+    assert "no complete answer within 4.75 s" in (reading.error or "")
+    assert time.monotonic() - started < 5.5
+
+
 async def test_a_dead_target_does_not_delay_a_live_one(snmpd: PrivateSnmpd) -> None:
     dead = snmpd.target("u-sha256-aes128", name="dead", port=free_udp_port(), timeout=2.0)
     live = snmpd.target("u-sha256-aes128", name="live")
