@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from rich.text import Text
 from textual.widgets import Static
@@ -28,6 +29,8 @@ class HeaderBar(Static):
         self.read_only = read_only
         self.kiosk = kiosk
         self.frozen = False
+        # The wall clock; tests pin it so screenshots are reproducible.
+        self.clock: Callable[[], float] = time.time
 
     def on_mount(self) -> None:
         """Draw at once; the app's tick redraws it every second after that."""
@@ -56,7 +59,8 @@ class HeaderBar(Static):
         width = max(20, self.size.width or 80)
         sample = self.store.get("host")
         host: HostInfo | None = sample.last_view if sample else None
-        clock = time.strftime("%Y-%m-%d %H:%M:%S") if width >= 100 else time.strftime("%H:%M:%S")
+        now = time.localtime(self.clock())
+        clock = time.strftime("%Y-%m-%d %H:%M:%S", now) if width >= 100 else time.strftime("%H:%M:%S", now)
         line1 = Text(no_wrap=True, overflow="ellipsis")
         # Drop detail until it fits beside the clock: kernel first, then the 5/15-minute loads.
         for detail in (2, 1, 0):
