@@ -185,3 +185,29 @@ async def test_off_screen_rows_catch_up_on_scroll_and_sort() -> None:
         assert table.get_cell("u150", "vcpus").plain == "1"
         app.pane.sort_by("vcpus")
         assert table.get_cell("u150", "vcpus").plain == "2"  # a sort uses current values everywhere
+
+
+async def test_pin_on_local_qemu_uses_the_cpu_picker() -> None:
+    from edgetop.collectors.libvirt_domains import DomainsRaw
+    from edgetop.collectors.libvirt_stats import DomainStats, VcpuStats
+    from edgetop.collectors.topology import read_topology
+    from edgetop.sources.fs import SysFS
+    from edgetop.sources.libvirt_conn import Hypervisor
+    from edgetop.ui.screens.cpu_picker import CpuPickerScreen
+
+    hyp = Hypervisor("QEMU", "7.2.0", "qemu:///system", None, "9.0.0", 2)
+    dom = DomainStats(name="vm one", uuid="u1", state="running", reason="booted", id=1, vcpus=1,
+                      vcpu_list=(VcpuStats(id=0, cpu=0, affinity=(0,)),))
+    app = App(read_only=False)
+    async with app.run_test(size=(80, 25)) as pilot:
+        app.feed(domains_spec(), DomainsRaw((dom,), hyp, 0.0))
+        app.push_screen(DomainDetailScreen(app.store, "u1"))
+        await pilot.pause()
+        app.screen.query_one("#detail-vcpus", DataTable).focus()
+        await pilot.press("p")
+        await pilot.pause()
+        assert isinstance(app.screen, CpuPickerScreen)
+        await pilot.press("a", "enter")
+        await pilot.pause()
+        online = read_topology(SysFS()).online
+        assert app.requested == [PinVcpu(domain="vm one", vcpu=0, cpus=frozenset(online))]

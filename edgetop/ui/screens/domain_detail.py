@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
 from edgetop.actions.intents import PinVcpu
+from edgetop.collectors.libvirt_domains import is_local
 from edgetop.collectors.libvirt_stats import parse_cpuset
 from edgetop.collectors.libvirt_view import DomainView
 from edgetop.engine.store import Store
@@ -162,19 +163,48 @@ class DomainDetailScreen(MutationGate, Screen[None]):
         self.app.pop_screen()
 
     def action_pin_vcpu(self) -> None:
-        """Ask which host CPUs the selected vCPU may run on."""
+        """Ask which host CPUs the selected vCPU may run on.
+
+        On a local QEMU hypervisor the shared CPU picker shows this host's topology and
+        the guests' vCPUs on each CPU. For a remote hypervisor (or the test driver) this
+        host's topology says nothing, so a CPU list is typed instead.
+        """
         table = self.query_one("#detail-vcpus", DataTable)
         if table.row_count == 0:
             self.notify("no vCPUs to pin (is the domain running?)", severity="warning")
             return
         row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
         self.pin_target = int(str(row_key.value))
+        dom, _ = find_domain(self.store, self.uuid)
+        if dom is not None and self._local_qemu():
+            from edgetop.ui.screens.cpu_picker import pick_cpus
+
+            vcpu = next((v for v in dom.stats.vcpu_list if v.id == self.pin_target), None)
+            current = frozenset(vcpu.affinity or ()) if vcpu is not None else frozenset()
+            name, target = dom.stats.name, self.pin_target
+            self.pin_target = None
+
+            async def pick_and_pin() -> None:
+                cpus = await pick_cpus(self.app, f"{name} vCPU {target}", current, self.store)
+                if cpus:
+                    await self.app.request_action(PinVcpu(domain=name, vcpu=target, cpus=cpus))  # type: ignore[attr-defined]
+
+            # A worker, so this screen keeps processing messages while the picker and the
+            # confirmation are up.
+            self.run_worker(pick_and_pin(), group="pin_vcpu", exclusive=True, exit_on_error=False)
+            return
         box = self.query_one("#detail-pin", Input)
         box.placeholder = f"host CPUs for vCPU {self.pin_target} (e.g. 2-3,6), enter to apply, escape to cancel"
         box.value = ""
         box.disabled = False
         box.add_class("shown")
         box.focus()
+
+    def _local_qemu(self) -> bool:
+        sample = self.store.get("domains")
+        view = sample.last_view if sample is not None else None
+        hyp = view.hypervisor if view is not None else None
+        return hyp is not None and hyp.name == "QEMU" and is_local(hyp.uri)
 
     def build_intent(self, text: str) -> PinVcpu:
         """Turn the typed CPU list into an intent.
@@ -192,7 +222,7 @@ class DomainDetailScreen(MutationGate, Screen[None]):
         return PinVcpu(domain=dom.stats.name, vcpu=self.pin_target, cpus=frozenset(cpus))
 
     @on(Input.Submitted, "#detail-pin")
-    async def _pin_submitted(self, event: Input.Submitted) -> None:
+    def _pin_submitted(self, event: Input.Submitted) -> None:
         try:
             intent = self.build_intent(event.value)
         except ParseError as err:
@@ -202,4 +232,5 @@ class DomainDetailScreen(MutationGate, Screen[None]):
         event.input.disabled = True
         self.pin_target = None
         self.query_one("#detail-vcpus", DataTable).focus()
-        await self.app.request_action(intent)  # type: ignore[attr-defined]
+        self.run_worker(self.app.request_action(intent),  # type: ignore[attr-defined]
+                        group="pin_vcpu", exclusive=True, exit_on_error=False)
