@@ -53,11 +53,15 @@ def build_snapshot(store: Store, specs: list[CollectorSpec]) -> dict[str, Any]:
 
 
 async def take_snapshot(ctx: Context, specs: list[CollectorSpec], interval: float) -> dict[str, Any]:
-    """Collect twice, ``interval`` seconds apart, so rates cover that interval."""
+    """Collect twice, at least ``interval`` seconds apart, so rates cover that interval.
+
+    The wait starts with the first round rather than after it: each collector's rate is
+    computed over its own two timestamps, so a slow first round only shortens the idle
+    wait instead of adding to the wall time.
+    """
     engine = Engine(ctx, specs)
     try:
-        await engine.collect_round()
-        await asyncio.sleep(interval)
+        await asyncio.gather(engine.collect_round(), asyncio.sleep(interval))
         await engine.collect_round()
         return build_snapshot(engine.store, specs)
     finally:
