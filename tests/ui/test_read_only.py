@@ -168,14 +168,14 @@ class Explorer:
         """Back on the base screen, ``pane_id`` shown, its table focused (cheap when already so)."""
         base = self.app.screen_stack[0]
         pane = self.app.active_pane()
-        if self.app.screen is base and pane is not None and pane.PANE_ID == pane_id:
+        if self.app.screen is base and pane is not None and pane_id == pane.PANE_ID:
             tables = pane.query(DataTable)
             if not tables or self.app.focused is tables.first():
                 return
         await self.back_to(base)
         await self.app.show_pane(pane_id)
         pane = self.app.active_pane()
-        assert pane is not None and pane.PANE_ID == pane_id, f"pane {pane_id} did not load"
+        assert pane is not None and pane_id == pane.PANE_ID, f"pane {pane_id} did not load"
         tables = pane.query(DataTable)
         if tables:
             tables.first().focus()  # even in kiosk, to reach the pane's own bindings
