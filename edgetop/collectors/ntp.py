@@ -27,6 +27,7 @@ SYNCHRONISED = "synchronised"
 UNSYNCHRONISED = "unsynchronised"
 NO_SOURCE = "no time source"
 WAITING = "waiting for sources"
+SYNC_HELP = "1 when the source says the clock is synchronised (kind=all: edgetop's verdict)"
 
 # Kinds whose clock row is compared with the offset threshold: each is a daemon's
 # estimate of the system clock's error. The kernel's row is a pending correction, and
@@ -148,7 +149,7 @@ def row_metrics(view: TimeReport) -> list[Metric]:
                               help="This clock minus the source's reference (positive: ahead)"))
         if row.synchronized is not None:
             out.append(Metric("ntp_synchronized", 1.0 if row.synchronized else 0.0, labels,
-                              help="1 when the source says the clock is synchronised"))
+                              help=SYNC_HELP))
         if row.stratum is not None:
             out.append(Metric("ntp_stratum", float(row.stratum), labels, help="Stratum reported by the source"))
     return out
@@ -180,7 +181,7 @@ def verdict_metrics(view: Verdict) -> list[Metric]:
     if view.synchronized is None:
         return []
     return [Metric("ntp_synchronized", 1.0 if view.synchronized else 0.0, (("kind", "all"), ("source", "verdict")),
-                   help="1 when the clock is synchronised")]
+                   help=SYNC_HELP)]
 
 
 def _demo_unavailable(kind: str) -> Callable[[], TimeReport]:
