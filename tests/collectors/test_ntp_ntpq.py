@@ -88,3 +88,37 @@ def test_absent_binary_is_unavailable() -> None:
     assert shutil.which("ntpq") is None, "ntpq is installed here: this test documents the chrony host"
     with pytest.raises(SourceUnavailable, match="ntpq not installed"):
         collect_ntpq(1.0)
+
+
+def _stub(tmp_path: Path, name: str, body: str) -> Path:
+    """A recording stub executable first on PATH (ntpq cannot be installed beside chrony)."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir(exist_ok=True)
+    exe = bindir / name
+    exe.write_text(f"#!/bin/sh\nprintf '%s\\n' \"$*\" >> {tmp_path}/argv.log\n{body}\n")
+    exe.chmod(0o755)
+    return bindir
+
+
+def test_stub_ntpq_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rv, peers = FIX / "ntpsec-1.2" / "rv.txt", FIX / "ntpsec-1.2" / "peers.txt"
+    bindir = _stub(tmp_path, "ntpq", f'case "$*" in *rv*) cat {rv};; *) cat {peers};; esac')
+    monkeypatch.setenv("PATH", f"{bindir}:/usr/bin:/bin")
+    report = collect_ntpq(5.0)
+    assert report.rows[0].stratum == 2 and [r.key for r in report.rows[1:]] == ["ntpd/10.0.0.1", "ntpd/10.0.0.2",
+                                                                                 "ntpd/10.0.0.9"]
+    assert (tmp_path / "argv.log").read_text().splitlines() == ["-n -c rv", "-pn"]
+
+
+def test_stub_ntpq_daemon_down(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bindir = _stub(tmp_path, "ntpq", 'echo "ntpq: read: Connection refused" >&2; exit 1')
+    monkeypatch.setenv("PATH", f"{bindir}:/usr/bin:/bin")
+    with pytest.raises(SourceUnavailable, match="ntpd not answering: ntpq: read: Connection refused"):
+        collect_ntpq(5.0)
+
+
+def test_stub_ntpq_hangs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bindir = _stub(tmp_path, "ntpq", "exec sleep 30")
+    monkeypatch.setenv("PATH", f"{bindir}:/usr/bin:/bin")
+    with pytest.raises(SourceUnavailable, match=r"ntpq gave no answer within 0\.5 s"):
+        collect_ntpq(0.5)

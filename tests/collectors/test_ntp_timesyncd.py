@@ -69,3 +69,17 @@ def test_no_systemd_here_is_unavailable() -> None:
     # timedatectl is installed but PID 1 is not systemd: the real tool fails, the source says why.
     with pytest.raises(SourceUnavailable, match="timedatectl"):
         collect_timesyncd(3.0)
+
+
+def test_stub_timedatectl_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A recording stub first on PATH stands in for systemd, which cannot run here.
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    exe = bindir / "timedatectl"
+    exe.write_text(f'#!/bin/sh\necho "$@" >> {tmp_path}/argv.log\ncase "$1" in show) cat {FIX}/show-252.txt;; '
+                   f"timesync-status) cat {FIX}/timesync-status-252.txt;; esac\n")
+    exe.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bindir}:/usr/bin:/bin")
+    row = collect_timesyncd(5.0).rows[0]
+    assert row.synchronized is True and row.offset_seconds == pytest.approx(0.001072)
+    assert (tmp_path / "argv.log").read_text().splitlines() == ["show", "timesync-status"]
