@@ -9,6 +9,8 @@ resolver cannot stall the lane.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 from edgetop.config_schema import ChronyConfig
@@ -17,6 +19,8 @@ from edgetop.sources.ntp_exec import first_line, run_tool
 
 # The read-only commands the collector needs; all are monitoring commands, allowed over UDP.
 READ_COMMANDS = ("tracking", "sources", "sourcestats")
+# chronyd's compiled-in socket (chrony.conf(5) bindcmdaddress), the first place chronyc tries.
+DEFAULT_SOCKET = "/run/chrony/chronyd.sock"
 
 
 def chronyc_argv(cfg: ChronyConfig, commands: tuple[str, ...] = READ_COMMANDS) -> list[str]:
@@ -53,8 +57,24 @@ def query(cfg: ChronyConfig, timeout: float, commands: tuple[str, ...] = READ_CO
     out = run_tool(chronyc_argv(cfg, commands), timeout)
     if out.returncode != 0 and not out.stdout.strip():
         why = first_line(out.stdout) or first_line(out.stderr) or f"chronyc exited with {out.returncode}"
-        raise SourceUnavailable(f"chronyd at {where(cfg)}: {why}")
+        raise SourceUnavailable(f"chronyd at {where(cfg)}: {why}{socket_hint(cfg)}")
     return out.stdout
+
+
+def socket_hint(cfg: ChronyConfig, access: Callable[[str, int], bool] = os.access) -> str:
+    """Say how to get in when the command socket exists but this user may not use it.
+
+    chronyd keeps its socket in a 0750 directory of ``_chrony``: other users get only
+    "Could not open connection to daemon", the same words as for no daemon at all.
+    """
+    if cfg.host:
+        return ""
+    path = cfg.socket or DEFAULT_SOCKET
+    parent = os.path.dirname(path) or "."
+    if access(parent, os.F_OK) and not (access(parent, os.X_OK) and access(path, os.W_OK)):
+        return (" (no permission on the command socket: run as root or in group _chrony, or set"
+                " ntp.chrony.host: 127.0.0.1 for chronyd's read-only UDP port)")
+    return ""
 
 
 def replay(demo_dir: Path) -> str:

@@ -10,7 +10,9 @@ stopped by PID.
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -77,6 +79,30 @@ def test_udp_command_port_read_only_view(chrony_pair: Pair) -> None:
     assert "501 Not authorised" in text
     row = report_from_text(text, chronyc.where(cfg)).rows[0]
     assert row.state is not None and "501 Not authorised" in row.state
+
+
+def test_non_root_user_reads_the_udp_view(chrony_pair: Pair) -> None:
+    poll_until("the client to synchronise", lambda: _synced(chrony_pair))
+    cfg = ChronyConfig(host="127.0.0.1", port=chrony_pair.client_cmd_port)
+    # The venv's Python lives under /root (0700) here, so run chronyc itself as nobody with
+    # edgetop's argv and parse what it printed.
+    udp = subprocess.run(["runuser", "-u", "nobody", "--", *chronyc.chronyc_argv(cfg)], capture_output=True,
+                         text=True, timeout=10, check=False)
+    report = report_from_text(udp.stdout, chronyc.where(cfg))
+    assert report.rows[0].synchronized is True and report.rows[0].stratum == 9 and len(report.rows) == 2
+    sock = subprocess.run(["runuser", "-u", "nobody", "--", *chronyc.chronyc_argv(ChronyConfig(
+        socket=chrony_pair.client.socket))], capture_output=True, text=True, timeout=10, check=False)
+    assert sock.returncode != 0 and "Could not open connection to daemon" in sock.stderr
+
+
+def test_socket_hint() -> None:
+    def no_entry(path: str, mode: int) -> bool:  # the view of a user outside _chrony
+        return mode == os.F_OK
+
+    assert "ntp.chrony.host" in chronyc.socket_hint(ChronyConfig(socket="/run/chrony/chronyd.sock"), no_entry)
+    assert chronyc.socket_hint(ChronyConfig(socket="/run/chrony/chronyd.sock"), lambda p, m: True) == ""
+    assert chronyc.socket_hint(ChronyConfig(host="127.0.0.1"), no_entry) == ""
+    assert chronyc.socket_hint(ChronyConfig(socket="/nonexistent/x.sock"), lambda p, m: False) == ""
 
 
 def test_server_is_free_running_local_stratum(chrony_pair: Pair) -> None:
