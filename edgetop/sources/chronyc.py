@@ -71,7 +71,9 @@ def socket_hint(cfg: ChronyConfig, access: Callable[[str, int], bool] = os.acces
         return ""
     path = cfg.socket or DEFAULT_SOCKET
     parent = os.path.dirname(path) or "."
-    if access(parent, os.F_OK) and not (access(parent, os.X_OK) and access(path, os.W_OK)):
+    denied = access(parent, os.F_OK) and (
+        not access(parent, os.X_OK) or (access(path, os.F_OK) and not access(path, os.W_OK)))
+    if denied:
         return (" (no permission on the command socket: run as root or in group _chrony, or set"
                 " ntp.chrony.host: 127.0.0.1 for chronyd's read-only UDP port)")
     return ""

@@ -103,6 +103,9 @@ def test_socket_hint() -> None:
     assert chronyc.socket_hint(ChronyConfig(socket="/run/chrony/chronyd.sock"), lambda p, m: True) == ""
     assert chronyc.socket_hint(ChronyConfig(host="127.0.0.1"), no_entry) == ""
     assert chronyc.socket_hint(ChronyConfig(socket="/nonexistent/x.sock"), lambda p, m: False) == ""
+    # Directory there, daemon not running (no socket): nothing to do with permissions.
+    assert chronyc.socket_hint(ChronyConfig(socket="/run/chrony/chronyd.sock"),
+                               lambda p, m: p != "/run/chrony/chronyd.sock") == ""
 
 
 def test_server_is_free_running_local_stratum(chrony_pair: Pair) -> None:
