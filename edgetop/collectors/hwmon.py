@@ -137,9 +137,12 @@ class BoundedReader:
 
     A hwmon driver may block in a bus transaction; the thread it blocks stays parked
     (daemon: it never holds up exit), the reading is reported as slow, and the same
-    key is not submitted again until the parked read returns, so a hung sensor costs
-    one thread, not one per tick.
+    key is not submitted again until the parked read returns, so a hung chip costs
+    one thread, not one per tick. A new thread replaces each parked one (up to
+    :attr:`MAX_THREADS`), so hung chips do not starve the healthy ones.
     """
+
+    MAX_THREADS = 32
 
     def __init__(self, timeout_seconds: float, workers: int = 4) -> None:
         """Create the reader; threads start on first use."""
@@ -161,8 +164,9 @@ class BoundedReader:
                 future.set_exception(err)
 
     def _start(self) -> None:
+        parked = sum(1 for future, _ in self._pending.values() if not future.done())
         with self._lock:
-            while len(self._threads) < self._workers:
+            while len(self._threads) < min(self.MAX_THREADS, self._workers + parked):
                 t = threading.Thread(target=self._worker, name="hwmon-read", daemon=True)
                 t.start()
                 self._threads.append(t)
@@ -250,19 +254,25 @@ def read_channel(fs: SysFS, plan: ChannelPlan) -> HwmonSensor:
     )
 
 
-def collect_hwmon(fs: SysFS, reader: BoundedReader | None = None) -> list[HwmonSensor]:
-    """Read every temperature and fan channel of every hwmon chip.
+def read_chip(fs: SysFS, channels: list[ChannelPlan], sink: list[HwmonSensor]) -> list[HwmonSensor]:
+    """Read a chip's channels one after the other into ``sink`` (the blocking part).
 
-    Args:
-        fs: the rooted /sys.
-        reader: runs each channel's reads with a time limit; None reads directly
-            (tests, benchmarks).
-
-    Returns:
-        Channels in chip order; one that failed or hung is present with its status.
-
+    One chip is one job: its channels share a bus (SMBus, IPMI, an NVMe admin queue), so
+    when one read hangs the next would too, and a stuck chip parks one thread. ``sink``
+    fills as channels are read, so a hang keeps the channels read before it.
     """
-    plan: dict[str, ChannelPlan] = {}
+    for plan in channels:
+        try:
+            sink.append(read_channel(fs, plan))
+        except SourceUnavailable as err:
+            _base, hwmon, chip, device, kind, index, _attrs = plan
+            sink.append(HwmonSensor(hwmon, chip, device, kind, index, f"{kind}{index}", None,
+                                    status="error", reason=str(err)))
+    return sink
+
+
+def _discover(fs: SysFS) -> dict[str, list[ChannelPlan]]:
+    chips: dict[str, list[ChannelPlan]] = {}
     for hwmon in fs.listdir("class/hwmon"):
         base = f"class/hwmon/{hwmon}"
         link = fs.readlink(f"{base}/device")
@@ -278,32 +288,47 @@ def collect_hwmon(fs: SysFS, reader: BoundedReader | None = None) -> list[HwmonS
             # a technician knows.
             disks = fs.listdir(f"class/hwmon/{hwmon}/device/block")
             device = disks[0] if disks else device
-        for (kind, index), attrs in sorted(channels.items(), key=lambda kv: (kv[0][0] != "temp", kv[0][1])):
-            plan[f"{hwmon}/{kind}{index}"] = (base, hwmon, chip, device, kind, index, attrs)
+        ordered = sorted(channels.items(), key=lambda kv: (kv[0][0] != "temp", kv[0][1]))
+        chips[hwmon] = [(base, hwmon, chip, device, kind, index, attrs) for (kind, index), attrs in ordered]
+    return chips
 
-    def job(args: ChannelPlan) -> Callable[[], HwmonSensor]:
-        return lambda: read_channel(fs, args)
 
-    jobs = {key: job(args) for key, args in plan.items()}
-    results: dict[str, HwmonSensor | SourceUnavailable]
+def collect_hwmon(fs: SysFS, reader: BoundedReader | None = None) -> list[HwmonSensor]:
+    """Read every temperature and fan channel of every hwmon chip.
+
+    Args:
+        fs: the rooted /sys.
+        reader: runs each chip's reads with a time limit; None reads directly
+            (tests, benchmarks).
+
+    Returns:
+        Channels in chip order; one that failed or hung is present with its status.
+
+    """
+    chips = _discover(fs)
+    sinks: dict[str, list[HwmonSensor]] = {hwmon: [] for hwmon in chips}
+
+    def job(hwmon: str) -> Callable[[], list[HwmonSensor]]:
+        return lambda: read_chip(fs, chips[hwmon], sinks[hwmon])
+
+    failures: dict[str, SourceUnavailable] = {}
     if reader is None:
-        results = {}
-        for key, fn in jobs.items():
-            try:
-                results[key] = fn()
-            except SourceUnavailable as err:
-                results[key] = err
+        for hwmon in chips:
+            job(hwmon)()
     else:
-        results = reader.run(jobs)
+        for hwmon, res in reader.run({hwmon: job(hwmon) for hwmon in chips}).items():
+            if isinstance(res, SourceUnavailable):
+                failures[hwmon] = res
     out: list[HwmonSensor] = []
-    for key, (_base, hwmon, chip, device, kind, index, _attrs) in plan.items():
-        res = results[key]
-        if isinstance(res, HwmonSensor):
-            out.append(res)
-            continue
-        slow = "no answer" in str(res) or "has not returned" in str(res)
-        out.append(HwmonSensor(hwmon, chip, device, kind, index, f"{kind}{index}", None,
-                               status="slow" if slow else "error", reason=str(res)))
+    for hwmon, channels in chips.items():
+        done = list(sinks[hwmon])[: len(channels)]  # a snapshot: a parked read may still add
+        out.extend(done)
+        for _base, _hw, chip, device, kind, index, _attrs in channels[len(done):]:
+            reason = str(failures.get(hwmon, "not read"))
+            if done and hwmon in failures:
+                reason += f" (stuck after {done[-1].label})"
+            out.append(HwmonSensor(hwmon, chip, device, kind, index, f"{kind}{index}", None,
+                                   status="slow", reason=reason))
     return out
 
 

@@ -108,38 +108,49 @@ def test_throttle_counts(tmp_path: Path) -> None:
 
 def test_bad_sensors_are_marked_not_fatal(tmp_path: Path) -> None:
     fs = tree(tmp_path, "sysfs_bad_sensors")
-    fifo = fs.path("class/hwmon/hwmon0/temp1_input")
-    reader = BoundedReader(timeout_seconds=0.3)
+    fifos = [fs.path("class/hwmon/hwmon1/temp2_input"), fs.path("class/hwmon/hwmon2/temp1_input")]
+    reader = BoundedReader(timeout_seconds=0.3, workers=1)
     try:
         t0 = time.monotonic()
-        got = {f"{s.kind}{s.index}": s for s in collect_hwmon(fs, reader)}
-        assert time.monotonic() - t0 < 3.0, "a hung sensor stalled the collection"
-        assert got["temp1"].status == "slow" and got["temp1"].value is None
-        assert "0.3 s" in (got["temp1"].reason or "")
-        assert got["temp2"].status == "error" and "EIO" in (got["temp2"].reason or "")
-        assert got["temp3"].status == "error"
-        assert got["temp4"].status == "implausible" and got["temp4"].value is None
-        assert got["temp5"].status == "implausible" and got["temp5"].max_value is None
-        assert got["temp6"].status == "ok" and got["temp6"].value == 40.0 and got["temp6"].max_value == 127.0
-        assert got["temp7"].status == "error"
-        assert got["temp8"].status == "error"
-        assert got["fan1"].status == "implausible"
-        # The hung read is not started again while it is parked.
-        threads_before = threading.active_count()
-        again = {f"{s.kind}{s.index}": s for s in collect_hwmon(fs, reader)}
-        assert again["temp1"].status == "slow" and "has not returned" in (again["temp1"].reason or "")
-        assert threading.active_count() == threads_before
+        got = {f"{s.hwmon}/{s.kind}{s.index}": s for s in collect_hwmon(fs, reader)}
+        assert time.monotonic() - t0 < 3.0, "a hung chip stalled the collection"
+        assert got["hwmon0/temp2"].status == "error" and "EIO" in (got["hwmon0/temp2"].reason or "")
+        assert got["hwmon0/temp3"].status == "error"
+        assert got["hwmon0/temp4"].status == "implausible" and got["hwmon0/temp4"].value is None
+        assert got["hwmon0/temp5"].status == "implausible" and got["hwmon0/temp5"].max_value is None
+        assert got["hwmon0/temp6"].status == "ok" and got["hwmon0/temp6"].value == 40.0
+        assert got["hwmon0/temp6"].max_value == 127.0
+        assert got["hwmon0/temp7"].status == "error"
+        assert got["hwmon0/temp8"].status == "error"
+        assert got["hwmon0/fan1"].status == "implausible"
+        # The stuck chip keeps what it read before the hang; the rest is slow, saying where it stuck.
+        assert got["hwmon1/temp1"].status == "ok" and got["hwmon1/temp1"].value == 35.0
+        assert got["hwmon1/temp2"].status == "slow" and "0.3 s" in (got["hwmon1/temp2"].reason or "")
+        assert "stuck after Board" in (got["hwmon1/temp2"].reason or "")
+        assert got["hwmon1/temp3"].status == "slow"
+        assert got["hwmon2/temp1"].status == "slow"
+        # Next tick: hung chips are not read again while parked, and the healthy chip gets a
+        # fresh thread even though the two hung chips hold threads (one worker configured).
+        again = {f"{s.hwmon}/{s.kind}{s.index}": s for s in collect_hwmon(fs, reader)}
+        assert "has not returned" in (again["hwmon1/temp1"].reason or "")
+        assert "has not returned" in (again["hwmon2/temp1"].reason or "")
+        assert again["hwmon0/temp6"].status == "ok"
+        threads = threading.active_count()
+        collect_hwmon(fs, reader)
+        assert threading.active_count() == threads, "a parked chip must not cost a thread per tick"
     finally:
-        release(fifo)
-    # Once the parked read has returned, the channel is read afresh (and parks again: no writer).
+        for fifo in fifos:
+            release(fifo)
+    # Once the parked reads return, the chips are read afresh (and park again: no writer).
     deadline = time.monotonic() + 10
     while True:
-        third = {f"{s.kind}{s.index}": s for s in collect_hwmon(fs, reader)}
-        if "has not returned" not in (third["temp1"].reason or "") or time.monotonic() > deadline:
+        third = {f"{s.hwmon}/{s.kind}{s.index}": s for s in collect_hwmon(fs, reader)}
+        if "has not returned" not in (third["hwmon2/temp1"].reason or "") or time.monotonic() > deadline:
             break
         time.sleep(0.05)
-    assert third["temp1"].status == "slow" and "no answer" in (third["temp1"].reason or "")
-    release(fifo)
+    assert third["hwmon2/temp1"].status == "slow" and "no answer" in (third["hwmon2/temp1"].reason or "")
+    for fifo in fifos:
+        release(fifo)
 
 
 def release(fifo: Path, timeout: float = 5.0) -> None:
