@@ -18,8 +18,8 @@ import re
 from dataclasses import dataclass
 
 from edgetop.actions.intents import Intent, PinProcess, PinVcpu, RestartService
+from edgetop.collectors.topology import ascii_digits, read_topology
 from edgetop.collectors.topology import format_cpu_list as cpu_list
-from edgetop.collectors.topology import read_topology
 from edgetop.config_schema import Config
 from edgetop.errors import ActionDenied, ParseError
 from edgetop.sources.fs import ProcFS, SysFS
@@ -121,7 +121,7 @@ def parse_status_uids(status_text: str) -> tuple[int, int]:
     for line in status_text.splitlines():
         if line.startswith("Uid:"):
             parts = line.split()[1:]
-            if len(parts) < 2 or not all(p.isdigit() for p in parts[:2]):
+            if len(parts) < 2 or not all(ascii_digits(p) for p in parts[:2]):
                 raise ParseError(f"bad Uid line: {line!r}")
             return int(parts[0]), int(parts[1])
     raise ParseError("no Uid line in status")
@@ -136,7 +136,7 @@ def parse_stat_flags(stat_text: str) -> int:
     """
     _, sep, rest = stat_text.rpartition(")")
     fields = rest.split()
-    if not sep or len(fields) < 7 or not fields[6].isdigit():
+    if not sep or len(fields) < 7 or not ascii_digits(fields[6]):
         raise ParseError("not a /proc/<pid>/stat line")
     return int(fields[6])
 

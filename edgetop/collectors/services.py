@@ -16,6 +16,7 @@ from typing import Any
 
 from edgetop.actions.policy import normalize_unit, validate_unit_name
 from edgetop.collectors.registry import CollectorSpec, Context, Metric
+from edgetop.collectors.topology import ascii_digits
 from edgetop.config_schema import Config
 from edgetop.engine.alerts import Alert, Severity
 from edgetop.errors import ActionDenied, ParseError, SourceUnavailable
@@ -88,7 +89,7 @@ def parse_show_blocks(text: str) -> list[dict[str, str]]:
 
 
 def _int(value: str | None, *, zero_is_none: bool = False) -> int | None:
-    if value is None or not value.strip().isdigit():
+    if value is None or not ascii_digits(value.strip()):
         return None
     n = int(value)
     if n == _UINT64_MAX or (zero_is_none and n == 0):
@@ -105,7 +106,7 @@ def service_from_show(name: str, props: dict[str, str], boot_time_seconds: float
     """
     since: float | None = None
     stamp = props.get("ActiveEnterTimestamp", "")
-    if stamp.startswith("@") and stamp[1:].replace(".", "", 1).isdigit():
+    if stamp.startswith("@") and ascii_digits(stamp[1:].replace(".", "", 1)):
         since = float(stamp[1:]) or None
     else:
         mono = _int(props.get("ActiveEnterTimestampMonotonic"), zero_is_none=True)
@@ -161,7 +162,7 @@ def read_boot_time(procfs: ProcFS) -> float | None:
     for line in text.splitlines():
         if line.startswith("btime "):
             value = line.split()[1]
-            return float(value) if value.isdigit() else None
+            return float(value) if ascii_digits(value) else None
     return None
 
 

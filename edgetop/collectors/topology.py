@@ -25,6 +25,11 @@ _NODE_DIR = re.compile(r"node(\d+)")
 MAX_CPUS = 65536
 
 
+def ascii_digits(text: str) -> bool:
+    """Tell whether ``text`` is ASCII digits only (``str.isdigit`` also accepts ``¹`` and ``٣``)."""
+    return text.isascii() and text.isdigit()
+
+
 def parse_cpu_list(text: str) -> frozenset[int]:
     """Parse the kernel's cpu list syntax (``0-3,8,10-11``; empty means no CPU).
 
@@ -39,7 +44,7 @@ def parse_cpu_list(text: str) -> frozenset[int]:
     for raw in text.split(","):
         part = raw.strip()
         lo_s, sep, hi_s = part.partition("-")
-        if not lo_s.isdigit() or (sep and not hi_s.isdigit()):
+        if not ascii_digits(lo_s) or (sep and not ascii_digits(hi_s)):
             raise ParseError(f"not a cpu list: {text!r}")
         lo = int(lo_s)
         hi = int(hi_s) if sep else lo

@@ -63,7 +63,7 @@ def test_stat_flags(text: str, flags: int) -> None:
     assert parse_stat_flags(text) == flags
 
 
-@pytest.mark.parametrize("text", ["", "1 (x)", "garbage", "1 (x) S 0 1 1 0 -1 notanumber"])
+@pytest.mark.parametrize("text", ["", "1 (x)", "garbage", "1 (x) S 0 1 1 0 -1 notanumber", "1 (x) S 0 1 1 0 -1 ²"])
 def test_stat_flags_malformed(text: str) -> None:
     with pytest.raises(ParseError):
         parse_stat_flags(text)

@@ -21,7 +21,7 @@ def test_parse_cpu_list(text: str, cpus: set[int]) -> None:
     assert parse_cpu_list(text) == cpus
 
 
-@pytest.mark.parametrize("text", ["a", "1-", "-1", "3-1", "0,,1", "0-99999999", "1 2"])
+@pytest.mark.parametrize("text", ["a", "1-", "-1", "3-1", "0,,1", "0-99999999", "1 2", "¹", "0-٣"])
 def test_parse_cpu_list_malformed(text: str) -> None:
     with pytest.raises(ParseError):
         parse_cpu_list(text)

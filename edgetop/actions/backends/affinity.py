@@ -24,7 +24,7 @@ MAX_PASSES = 5
 
 def task_ids(procfs: ProcFS, pid: int) -> list[int]:
     """List the thread ids of ``pid`` (empty when it has exited)."""
-    return sorted(int(t) for t in procfs.listdir(f"{pid}/task") if t.isdigit())
+    return sorted(int(t) for t in procfs.listdir(f"{pid}/task") if t.isascii() and t.isdigit())
 
 
 class AffinityBackend:
