@@ -215,8 +215,6 @@ def to_json(v: DomainsView) -> list[dict[str, Any]]:
 
 def hypervisor_json(h: Hypervisor) -> dict[str, Any]:
     """Return the ``hypervisor`` spec's part of the ``host`` section."""
-    # The hypervisor's hostname is left out: the host section already names this node, and
-    # the test driver (--demo) reports the machine's own name, which would make demo output vary.
     return {"hypervisor": {"name": h.name, "version": h.version, "uri": h.uri, "library_version": h.library_version}}
 
 

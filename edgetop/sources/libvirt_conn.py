@@ -98,7 +98,6 @@ class Hypervisor:
     name: str | None
     version: str | None
     uri: str
-    hostname: str | None
     library_version: str | None
     host_cpus: int | None
 
@@ -179,12 +178,13 @@ class LibvirtConnection:
             except Exception:  # each field is optional: a driver may not implement it
                 return None
 
+        # Not conn.getHostname(): libvirtd resolves the canonical name through DNS, which
+        # on an edge node without DNS stalled the first tick for 5 s (seen in the KVM test).
         info = attempt(conn.getInfo)
         return Hypervisor(
             name=attempt(conn.getType),
             version=_version(attempt(conn.getVersion)),
             uri=attempt(conn.getURI) or self.uri,
-            hostname=attempt(conn.getHostname),
             library_version=_version(attempt(conn.getLibVersion)),
             host_cpus=info[2] if isinstance(info, list | tuple) and len(info) > 2 else None,
         )

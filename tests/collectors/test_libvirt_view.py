@@ -11,7 +11,7 @@ from edgetop.config_schema import Config
 from edgetop.engine.alerts import Severity
 from edgetop.sources.libvirt_conn import Hypervisor
 
-HYP = Hypervisor("QEMU", "7.2.0", "qemu:///system", "edge1", "9.0.0", 4)
+HYP = Hypervisor("QEMU", "7.2.0", "qemu:///system", "9.0.0", 4)
 GIB = 1024**3
 
 

@@ -195,7 +195,7 @@ async def test_pin_on_local_qemu_uses_the_cpu_picker() -> None:
     from edgetop.sources.libvirt_conn import Hypervisor
     from edgetop.ui.screens.cpu_picker import CpuPickerScreen
 
-    hyp = Hypervisor("QEMU", "7.2.0", "qemu:///system", None, "9.0.0", 2)
+    hyp = Hypervisor("QEMU", "7.2.0", "qemu:///system", "9.0.0", 2)
     dom = DomainStats(name="vm one", uuid="u1", state="running", reason="booted", id=1, vcpus=1,
                       vcpu_list=(VcpuStats(id=0, cpu=0, affinity=(0,)),))
     app = App(read_only=False)
