@@ -1,5 +1,8 @@
 """systemd-timesyncd: ``timedatectl show`` (NTPSynchronized) and ``timedatectl timesync-status``.
 
+The row exists only while timesyncd answers ``timesync-status``: ``NTPSynchronized`` alone
+is the kernel's STA_UNSYNC as timedated reads it, whichever daemon set it.
+
 ``show-timesync`` prints the last NTP packet's timestamps only to the second, so the
 offset comes from ``timesync-status``, which timesyncd computes as RFC 4330's θ
 (server minus this host) and prints with a sign in systemd's timespan units (``-1.072ms``,
@@ -142,5 +145,9 @@ def collect_timesyncd(timeout: float) -> TimeReport:
         raise SourceUnavailable(f"timedatectl cannot reach systemd: {why}")
     values = parse_show(show.stdout)
     status = run_tool(["timedatectl", "timesync-status"], timeout)
-    parsed = parse_timesync_status(status.stdout) if status.returncode == 0 else None
-    return TimeReport("timesyncd", (row_from_timesyncd(values, parsed),))
+    if status.returncode != 0:
+        # timedated's NTPSynchronized is the kernel's flag, set by whichever daemon runs
+        # (chronyd too): without timesyncd answering it says nothing about timesyncd.
+        why = first_line(status.stderr) or f"timedatectl exited with {status.returncode}"
+        raise SourceUnavailable(f"systemd-timesyncd not running ({why})")
+    return TimeReport("timesyncd", (row_from_timesyncd(values, parse_timesync_status(status.stdout)),))

@@ -83,3 +83,16 @@ def test_stub_timedatectl_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyP
     row = collect_timesyncd(5.0).rows[0]
     assert row.synchronized is True and row.offset_seconds == pytest.approx(0.001072)
     assert (tmp_path / "argv.log").read_text().splitlines() == ["show", "timesync-status"]
+
+
+def test_stub_timesyncd_not_running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # systemd present, chronyd running, timesyncd not: NTPSynchronized=yes is chrony's doing.
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    exe = bindir / "timedatectl"
+    exe.write_text(f'#!/bin/sh\ncase "$1" in show) cat {FIX}/show-252.txt;; timesync-status) '
+                   'echo "Failed to query server: Could not activate remote peer." >&2; exit 1;; esac\n')
+    exe.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bindir}:/usr/bin:/bin")
+    with pytest.raises(SourceUnavailable, match=r"systemd-timesyncd not running \(Failed to query server"):
+        collect_timesyncd(5.0)
