@@ -6,8 +6,10 @@ import argparse
 import asyncio
 import dataclasses
 import json
+import logging
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -122,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return check_config(cfg)
     ctx = _context(cfg, args.demo)
     if args.command is None:
-        return run_tui(ctx, cfg)
+        return leave(run_tui(ctx, cfg))
     from edgetop.collectors.registry import all_specs
 
     specs = all_specs(ctx)
@@ -132,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         data = asyncio.run(take_snapshot(ctx, specs, cfg.interval))
         json.dump(data, sys.stdout, indent=2, sort_keys=False, default=str)
         sys.stdout.write("\n")
-        return 0
+        return leave(0)
     if args.command == "serve":
         from edgetop.export.prometheus import parse_listen, serve
 
@@ -144,12 +146,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             asyncio.run(serve(ctx, specs, args.listen))
         except KeyboardInterrupt:
-            return 0
+            return leave(0)
         except OSError as err:
             print(f"edgetop: cannot listen on {args.listen}: {err.strerror}", file=sys.stderr)
-            return 1
-        return 0
+            return leave(1)
+        return leave(0)
     return 0
+
+
+def leave(code: int) -> int:
+    """Return ``code``, or end the process now if a lane thread is stuck in a driver call.
+
+    Thread pools are joined at interpreter exit, so one call hung in a driver (a libvirtd
+    that accepted the connection and never answered) would keep ``edgetop snapshot``
+    running forever after it printed its answer.
+    """
+    stuck = [t for t in threading.enumerate() if t.name.startswith("lane-") and t.is_alive()]
+    if stuck:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        logging.shutdown()
+        os._exit(code)
+    return code
 
 
 def check_config(cfg: Config) -> int:

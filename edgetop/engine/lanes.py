@@ -99,6 +99,12 @@ class SpecRunner:
 
     def close(self) -> None:
         """Release what the collector opened."""
+        if self._pending is not None and not self._pending.done():
+            # A call is still hung inside the source (a libvirtd that accepted and never
+            # answered): closing it from here would block the loop behind that call.
+            log.warning("not closing %s: a call to it has not returned", self.spec.name)
+            self._collect = None
+            return
         if self._collect is not None and self.spec.close is not None:
             try:
                 self.spec.close(self._collect)

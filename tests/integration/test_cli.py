@@ -207,3 +207,28 @@ def test_serve_bad_listen(tmp_path: Path) -> None:
     assert (result.returncode, result.stderr) == (2, "edgetop: --listen 'nowhere': expected ADDR:PORT\n")
 
 
+
+
+def test_snapshot_with_a_hung_hypervisor_answers_and_exits(tmp_path: Path) -> None:
+    """A libvirtd that accepts and never answers costs the libvirt lane, not the snapshot.
+
+    The socket is a real listening Unix socket owned by this test: libvirt's connect()
+    succeeds and its first RPC waits forever, exactly like a wedged daemon.
+    """
+    (tmp_path / "c.yaml").write_text(QUIET)
+    path = tmp_path / "libvirt-sock"
+    with socket.socket(socket.AF_UNIX) as wedged:
+        wedged.bind(str(path))
+        wedged.listen(8)
+        t0 = time.monotonic()
+        result = edgetop(tmp_path, "snapshot", "--config", "c.yaml", "--interval", "0.1",
+                         "--connect", f"qemu+unix:///system?socket={path}", timeout=60)
+        elapsed = time.monotonic() - t0
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    domains = data["sources"]["domains"]
+    assert domains["status"] == "unavailable"
+    assert domains["reason"].startswith(("no answer within 5 s", "previous collection still running after"))
+    for name in ("host", "cpu", "memory", "processes"):
+        assert data["sources"][name]["status"] == "ok"
+    assert elapsed < 30, f"took {elapsed:.1f} s: the hung call kept the process alive"

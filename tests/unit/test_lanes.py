@@ -202,3 +202,34 @@ async def test_hung_build_times_out_and_a_late_build_is_adopted(ctx: Context, re
     finally:
         release.set()
         engine.close()
+
+
+async def test_close_does_not_block_behind_a_hung_call(ctx: Context, release: threading.Event) -> None:
+    closed: list[Any] = []
+    lock = threading.Lock()
+
+    def hung() -> None:
+        with lock:  # like a connection object holding its lock during a wedged RPC
+            release.wait(30)
+
+    def close(collect: Any) -> None:
+        with lock:
+            closed.append(collect)
+
+    spec = CollectorSpec(name="virt", lane="libvirt", json_key="virt", pane="p", build=lambda c: hung, close=close)
+    engine = Engine(ctx, [spec, _spec("ok", lambda: 1)])
+    engine.runners[0].timeout = 0.2
+    await engine.collect_round()
+    t0 = time.monotonic()
+    engine.close()
+    assert time.monotonic() - t0 < 1.0 and closed == []
+    release.set()
+
+
+async def test_close_releases_sources_normally(ctx: Context) -> None:
+    closed: list[Any] = []
+    spec = CollectorSpec(name="c", lane="local", json_key="c", pane="p", build=lambda c: int, close=closed.append)
+    engine = Engine(ctx, [spec])
+    await engine.collect_round()
+    engine.close()
+    assert closed == [int]
