@@ -19,6 +19,7 @@ from typing import Any
 
 from edgetop.collectors.registry import CollectorSpec, Context, Metric
 from edgetop.collectors.snmp_profiles import (
+    PROFILES,
     Interface,
     RawValue,
     Sensor,
@@ -55,6 +56,7 @@ class SnmpReading:
         error: why it is not up, in words; never holds a secret.
         error_kind: a short code (timeout, auth, priv, user, access, level, dns…).
         last_up_timestamp: wall time of the last poll that answered (None: never yet).
+        notes: what an answering agent did not have (a profile with no data at all).
 
     """
 
@@ -72,6 +74,7 @@ class SnmpReading:
     sensors: tuple[Sensor, ...] = ()
     values: tuple[SnmpValue, ...] = ()
     last_up_timestamp: float | None = None
+    notes: tuple[str, ...] = ()
 
 
 def parse_value(raw: RawValue, scale: float) -> float | str | None:
@@ -98,6 +101,10 @@ def build_reading(target: SnmpTarget, scalars: Mapping[str, RawValue], columns: 
     by_name = {n: scalars.get(oid) for n, oid in scalar_names.items()}
     table = {n: dict(columns.get(oid, {})) for n, oid in column_names.items()}
     values = tuple(SnmpValue(o.name, o.oid, parse_value(scalars.get(o.oid), o.scale), o.unit) for o in target.oids)
+    notes = tuple(
+        f"no {p} data: the agent does not implement it, or it is outside user {target.user or '(v2c)'}'s view"
+        for p in target.profiles if not _profile_answered(p, scalars, columns)
+    )
     return SnmpReading(
         name=target.name, host=target.host, port=target.port, status="up", error=None, error_kind=None,
         latency_seconds=latency_seconds, profiles=target.profiles,
@@ -105,8 +112,17 @@ def build_reading(target: SnmpTarget, scalars: Mapping[str, RawValue], columns: 
         interfaces=parse_interfaces(table) if "if-mib" in target.profiles else (),
         ups=parse_ups(by_name, table) if "ups-mib" in target.profiles else None,
         sensors=parse_sensors(table) if "entity-sensor" in target.profiles else (),
-        values=values,
+        values=values, notes=notes,
     )
+
+
+def _profile_answered(
+    name: str, scalars: Mapping[str, RawValue], columns: Mapping[str, Mapping[str, RawValue]]
+) -> bool:
+    """Tell whether the agent returned anything at all for profile ``name``."""
+    profile = PROFILES[name]
+    return (any(scalars.get(oid) is not None for oid in profile.scalars.values())
+            or any(columns.get(oid) for oid in profile.columns.values()))
 
 
 def failed_reading(target: SnmpTarget, status: str, kind: str, message: str,
@@ -227,7 +243,7 @@ def to_json(view: SnmpReading) -> list[dict[str, Any]]:
     return [{
         "name": view.name, "host": view.host, "port": view.port, "status": view.status, "error": view.error,
         "error_kind": view.error_kind, "latency_seconds": view.latency_seconds, "profiles": list(view.profiles),
-        "last_up_timestamp": view.last_up_timestamp,
+        "last_up_timestamp": view.last_up_timestamp, "notes": list(view.notes),
         "system": None if view.system is None else {
             "descr": view.system.descr, "name": view.system.name, "uptime_seconds": view.system.uptime_seconds},
         "values": [{"name": v.name, "oid": v.oid, "value": v.value, "unit": v.unit} for v in view.values],

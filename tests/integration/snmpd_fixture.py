@@ -33,6 +33,7 @@ USERS: tuple[tuple[str, str, str, str | None, str | None], ...] = (
     ("u-sha224-aes192", "SHA-224", "auth-key-224", "AES-192", "priv-key-192"),
     ("u-sha384-aes128", "SHA-384", "auth-key-384", "AES-128", "priv-key-384"),
 )
+COMMUNITY = "edgetop-ro-community"
 # net-snmp spells AES-128 as "AES".
 _NETSNMP_PRIV = {"AES-128": "AES", "AES-192": "AES-192", "AES-256": "AES-256", "DES": "DES"}
 
@@ -105,6 +106,12 @@ class PrivateSnmpd:
             else:
                 lines.append(f'createUser {name} {auth} "{akey}"')
                 lines.append(f"rouser -s usm {name} auth")
+        # Access cases: a priv-only user (polled without privacy: authorizationError), a user
+        # whose view is the system group only, and a v2c community.
+        lines += ['createUser u-needs-priv SHA-256 "auth-key-np" AES "priv-key-np"', "rouser -s usm u-needs-priv priv",
+                  'createUser u-system-view SHA-256 "auth-key-sv" AES "priv-key-sv"',
+                  "rouser -s usm u-system-view priv .1.3.6.1.2.1.1",
+                  f"rocommunity {COMMUNITY} 127.0.0.1"]
         lines.extend(f"override {oid} {kind} {value}" for oid, kind, value in OVERRIDES)
         (self.conf / "snmpd.conf").write_text("\n".join(lines) + "\n", encoding="utf-8")
 

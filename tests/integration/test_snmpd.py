@@ -17,7 +17,7 @@ from edgetop.collectors.snmp import SnmpCollector, SnmpReading
 from edgetop.config_schema import Config, Secret, SnmpConfig, SnmpOid, SnmpTarget
 from edgetop.engine.lanes import Engine
 from edgetop.sources.fs import ProcFS, SysFS
-from tests.integration.snmpd_fixture import USERS, PrivateSnmpd, free_udp_port, snmpd
+from tests.integration.snmpd_fixture import COMMUNITY, USERS, PrivateSnmpd, free_udp_port, snmpd
 
 pytestmark = pytest.mark.daemon
 __all__ = ["snmpd"]  # the session fixture, imported so pytest sees it
@@ -100,6 +100,36 @@ async def test_unknown_user_is_named(snmpd: PrivateSnmpd) -> None:
 async def test_priv_requested_from_an_auth_only_user_is_named(snmpd: PrivateSnmpd) -> None:
     reading = await poll(snmpd.target("u-sha-authnopriv", priv_protocol="AES-128", priv_key=Secret("whatever-key")))
     assert reading.status == "error" and reading.error_kind in ("level", "priv")
+
+
+async def test_priv_only_user_polled_without_privacy_is_not_authorised(snmpd: PrivateSnmpd) -> None:
+    target = SnmpTarget(name="np", host="127.0.0.1", port=snmpd.port, user="u-needs-priv", auth_protocol="SHA-256",
+                        auth_key=Secret("auth-key-np"), timeout=1.0, retries=0)
+    reading = await poll(target)
+    assert (reading.status, reading.error_kind) == ("error", "access")
+    assert "not authorised" in (reading.error or "")
+
+
+async def test_a_profile_outside_the_users_view_is_noted(snmpd: PrivateSnmpd) -> None:
+    target = SnmpTarget(name="sv", host="127.0.0.1", port=snmpd.port, user="u-system-view", auth_protocol="SHA-256",
+                        auth_key=Secret("auth-key-sv"), priv_protocol="AES-128", priv_key=Secret("priv-key-sv"),
+                        timeout=1.0, retries=0, profiles=("system", "if-mib"))
+    reading = await poll(target)
+    assert reading.status == "up" and reading.system is not None and reading.interfaces == ()
+    assert reading.notes == ("no if-mib data: the agent does not implement it, or it is outside user"
+                             " u-system-view's view",)
+
+
+async def test_v2c_community_and_a_wrong_one(snmpd: PrivateSnmpd) -> None:
+    good = SnmpTarget(name="v2", host="127.0.0.1", port=snmpd.port, version="2c", community=Secret(COMMUNITY),
+                      timeout=1.0, retries=0, profiles=("system", "if-mib"))
+    reading = await poll(good)
+    assert reading.status == "up" and any(i.name == "lo" for i in reading.interfaces)
+    bad = SnmpTarget(name="v2bad", host="127.0.0.1", port=snmpd.port, version="2c", community=Secret("not-it"),
+                     timeout=0.5, retries=0)
+    reading = await poll(bad)
+    assert (reading.status, reading.error_kind) == ("down", "timeout")
+    assert "wrong community" in (reading.error or "") and "not-it" not in (reading.error or "")
 
 
 async def test_same_user_with_two_key_sets_does_not_break_the_right_one(snmpd: PrivateSnmpd) -> None:

@@ -109,6 +109,8 @@ def value_rows(view: SnmpReading, config: Config) -> dict[str, tuple[Text, ...]]
     if view.status != "up":  # the whole reason, which the targets table may have to cut short
         rows["status:error"] = (Text("error"), Text(view.error_kind or ""), literal(view.error or "", "bold red"),
                                 Text(view.status, style=STATUS_STYLE.get(view.status, "")))
+    for n, note in enumerate(view.notes):
+        rows[f"note:{n}"] = (Text("note"), Text(""), literal(note, "yellow"), Text(""))
     target = next((t for t in config.snmp.targets if t.name == view.name), None)
     levels = {o.name: oid_level(o) for o in (target.oids if target else ())}
     for v in view.values:
