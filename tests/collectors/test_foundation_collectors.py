@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -357,3 +358,66 @@ def test_memtotal_zero_is_unknown_not_a_failure(tmp_path: Path) -> None:
     sample = Store(Config()).update(spec, Reading("memory", Status.OK, raw, None, 0.0, 0.0, 1.0))
     assert sample.reading.ok, sample.reading.reason
     assert sample.view.available_ratio is None
+
+
+HIDEPID_CHILD = """
+import json, os, subprocess, sys
+tree, mnt = sys.argv[1], sys.argv[2]
+# Inside a private mount namespace: a fresh procfs instance with hidepid=2 (proc(5)),
+# invisible to the rest of the machine and gone when this process exits.
+subprocess.run(["mount", "-t", "proc", "-o", "hidepid=2", "proc", mnt], check=True, timeout=30)
+os.setgroups([]); os.setgid(65534); os.setuid(65534)
+sys.path.insert(0, tree)
+from edgetop.collectors import processes
+from edgetop.errors import SourceUnavailable
+from edgetop.sources.fs import ProcFS
+fs = ProcFS(mnt)
+raw = processes.collect_processes(fs)
+view = processes.derive_processes(None, raw, 0.0)
+try:
+    fs.read_text("1/stat")
+    hidden = "readable"
+except SourceUnavailable as err:
+    hidden = str(err)
+print(json.dumps({"me": os.getpid(), "pids": [p.pid for p in raw.processes],
+                  "users": sorted({r.user for r in view.processes}), "pid1": hidden}))
+"""
+
+
+def test_real_hidepid_mount_shows_only_own_processes(world_tree: Path, tmp_path: Path) -> None:
+    """procfs mounted with hidepid=2 in a private mount namespace, read as uid 65534."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a private procfs needs root (CI runs as root)")
+    unshare = shutil.which("unshare")
+    assert unshare, "unshare (util-linux) is required"
+    mnt = Path(tempfile.mkdtemp(prefix="edgetop-hidepid-"))
+    try:
+        mnt.chmod(0o755)
+        result = subprocess.run([unshare, "--mount", "--propagation", "private", "--", _python_for_nobody(), "-c",
+                                 HIDEPID_CHILD, str(world_tree), str(mnt)],
+                                capture_output=True, text=True, timeout=60, check=False)
+    finally:
+        mnt.rmdir()
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["me"] in out["pids"] and 1 not in out["pids"]
+    assert out["users"] == ["nobody"]
+    assert out["pid1"] == f"{mnt}/1/stat does not exist"
+
+
+def test_processes_vanishing_while_listed_on_the_real_proc() -> None:
+    """Children exit between listdir and read: they are skipped, never an error."""
+    stop = time.monotonic() + 1.0
+    children: list[subprocess.Popen[bytes]] = []
+    rounds = 0
+    try:
+        while time.monotonic() < stop:
+            children = [c for c in children if c.poll() is None]
+            children += [subprocess.Popen(["true"]) for _ in range(8)]
+            raw = processes.collect_processes(ProcFS("/proc"))
+            assert any(p.pid == os.getpid() for p in raw.processes)
+            rounds += 1
+    finally:
+        for c in children:
+            c.wait(timeout=10)
+    assert rounds >= 3
