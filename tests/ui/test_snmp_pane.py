@@ -51,10 +51,11 @@ def plain(cell: object) -> str:
 
 async def test_no_targets_says_how_to_add_one() -> None:
     app = PaneHarness(SnmpPane, Config())
-    async with app.run_test(size=(80, 25)):
-        banner = app.pane.banner(app.pane.samples())
-        assert banner.plain == NO_TARGETS_HELP and "auth_key_file" in banner.plain
-        assert app.pane.targets.row_count == 0
+    async with app.run_test(size=(80, 25)) as pilot:
+        await pilot.pause()
+        shown = app.pane.query_one("#snmp-banner").render()
+        assert str(shown) == NO_TARGETS_HELP and "auth_key_file" in str(shown)
+        assert app.pane.targets.row_count == 0 and not app.pane.targets.display
 
 
 async def test_rows_per_target_values_and_colours() -> None:

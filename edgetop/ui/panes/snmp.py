@@ -193,8 +193,8 @@ class SnmpPane(Pane):
         yield KeyedTable(VALUE_COLUMNS, id="snmp-values", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        """Render whatever the store already holds."""
-        self.refresh_view()
+        """Render whatever the store already holds, once mounted (is_mounted is not yet True here)."""
+        self.call_after_refresh(self.refresh_view)
 
     @property
     def targets(self) -> KeyedTable:
@@ -225,6 +225,7 @@ class SnmpPane(Pane):
         config = self.store.config
         self.query_one("#snmp-banner", Static).update(self.banner(samples))
         with self.app.batch_update():
+            self.targets.display = self.values.display = bool(samples)
             self.targets.sync({s.spec.name: target_cells(s, config) for s in samples})
             names = [s.spec.name for s in samples]
             if self.selected not in names:
