@@ -139,3 +139,28 @@ def test_short_rate(value: float | None, text: str) -> None:
                                             (2500, "2.5G")])
 def test_short_speed(mbps: int | None, text: str) -> None:
     assert short_speed(mbps) == text
+
+
+@pytest.mark.parametrize(("size", "ascii_only"), [((120, 40), False), ((80, 25), True)])
+def test_snapshot(snap_compare, size: tuple[int, int], ascii_only: bool,  # type: ignore[no-untyped-def]
+                  tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SVG of the demo network with traffic on the bond and a tap, and the taps' domains."""
+    if ascii_only:
+        monkeypatch.setenv("EDGETOP_ASCII", "1")
+    spec, reading = demo(tmp_path)
+    app = PaneHarness(NetworkPane)
+    traffic = {"bond0": 125_000_000, "ens1f0": 125_000_000, "br0": 3_000_000, "tap-vr-lan": 2_500_000}
+
+    async def before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await pilot.pause()
+        app.store.update(DOMAINS, make_reading("domains", DomainsView({"tap-db0": "db-postgres",
+                                                                        "tap-vr-lan": "vrouter-vnf"})))
+        app.feed(spec, reading, monotonic=1000.0)
+        busier = tuple(dataclasses.replace(i, rx_bytes_total=(i.rx_bytes_total or 0) + traffic.get(i.name, 0),
+                                           tx_bytes_total=(i.tx_bytes_total or 0) + traffic.get(i.name, 0) // 3,
+                                           rx_packets_total=(i.rx_packets_total or 0) + traffic.get(i.name, 0) // 1500)
+                       for i in reading.interfaces)
+        app.feed(spec, dataclasses.replace(reading, interfaces=busier), monotonic=1001.0)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=before)

@@ -102,3 +102,23 @@ def test_threshold_bar_marks() -> None:
     assert threshold_bar(s, 10, ascii_only=False).plain == "█████░░|░|"
     unknown = dataclasses.replace(s, celsius=None)
     assert threshold_bar(unknown, 10, ascii_only=True).plain == " " * 10
+
+
+@pytest.mark.parametrize(("size", "ascii_only"), [((120, 40), False), ((80, 25), True)])
+def test_snapshot(snap_compare, size: tuple[int, int], ascii_only: bool,  # type: ignore[no-untyped-def]
+                  tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SVG of the demo sensors after three samples (deterministic: the demo tree never changes)."""
+    if ascii_only:
+        monkeypatch.setenv("EDGETOP_ASCII", "1")
+    spec, reading = demo_reading(tmp_path)
+    app = PaneHarness(SensorsPane)
+
+    async def before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await pilot.pause()  # laid out first: the pane picks bar widths from its size
+        for step, celsius in enumerate((84.0, 85.5, 86.0)):  # Core 1 warming up: a rising trend
+            warm = tuple(dataclasses.replace(s, celsius=celsius) if s.label == "Core 1" else s
+                         for s in reading.sensors)
+            app.feed(spec, SensorsReading(warm), monotonic=1000.0 + step)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=before)

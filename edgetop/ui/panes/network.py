@@ -20,9 +20,13 @@ from edgetop.ui.widgets.keyed_table import KeyedTable
 
 _NARROW = (("name", "NAME"), ("kind", "KIND"), ("state", "STATE"), ("speed", "SPEED"), ("mtu", "MTU"),
            ("master", "MASTER"), ("rx", "RX/s"), ("tx", "TX/s"), ("err", "ERR"))
+# The MAC goes last: when a long domain name widens the table, it is what scrolls off.
 _WIDE = (("name", "NAME"), ("kind", "KIND"), ("state", "STATE"), ("speed", "SPEED"), ("duplex", "DUPLEX"),
-         ("mtu", "MTU"), ("master", "MASTER"), ("mac", "MAC"), ("rx", "RX/s"), ("tx", "TX/s"), ("rxp", "RXpk/s"),
-         ("txp", "TXpk/s"), ("err", "ERR"), ("drop", "DROP"), ("chg", "CHG"))
+         ("mtu", "MTU"), ("master", "MASTER"), ("rx", "RX/s"), ("tx", "TX/s"), ("rxp", "RXpk/s"),
+         ("txp", "TXpk/s"), ("err", "ERR"), ("drop", "DROP"), ("chg", "CHG"), ("mac", "MAC"))
+# 80 columns: shorter kind words and domain names cut to fit.
+_SHORT_KIND = {"physical": "phys", "loopback": "loop", "wireless": "wifi", "virtual": "virt", "bridge": "bridge"}
+NARROW_OWNER_CHARS = 8
 WIDE_FROM_COLUMNS = 120
 
 
@@ -54,7 +58,8 @@ def state_text(i: NetInterface) -> Text:
     if i.carrier is False:
         return Text("nocarr", style="bold red" if i.kind in ("physical", "bond") else "yellow")
     op = i.operstate or NA
-    return Text("lldown" if op == "lowerlayerdown" else op, style="green" if op == "up" else "yellow")
+    word = {"lowerlayerdown": "lldown", "unknown": "unkn", "notpresent": "absent"}.get(op, op)
+    return Text(word, style="green" if op == "up" else "yellow")
 
 
 def _sum(*values: int | None) -> int | None:
@@ -165,11 +170,14 @@ class NetworkPane(Pane):
     def _cells(i: NetInterface, r: InterfaceRates, owner: str | None, wide: bool, stale: bool) -> tuple[Any, ...]:
         name = literal(i.name, "dim" if stale else "bold" if i.kind in ("bond", "bridge", "physical") else "")
         if owner:
+            if not wide and len(owner) > NARROW_OWNER_CHARS:
+                owner = owner[: NARROW_OWNER_CHARS - 1] + "…"
             name.append_text(literal(f" ({owner})", "cyan"))
         mtu = Text(NA if i.mtu is None else str(i.mtu))
         errors = _sum(i.rx_errors_total, i.tx_errors_total)
         drops = _sum(i.rx_dropped_total, i.tx_dropped_total)
-        kind = Text(i.kind, style="dim" if i.kind in ("loopback", "virtual") else "")
+        kind = Text(i.kind if wide else _SHORT_KIND.get(i.kind, i.kind),
+                    style="dim" if i.kind in ("loopback", "virtual") else "")
         master = literal(i.master or "-")
         if not wide:
             err = _sum(errors, drops)
@@ -177,11 +185,11 @@ class NetworkPane(Pane):
                     short_rate(r.rx_bytes_per_second), short_rate(r.tx_bytes_per_second),
                     Text(NA if err is None else str(err), style="yellow" if err else ""))
         return (name, kind, state_text(i), short_speed(i.speed_mbps), i.duplex or NA, mtu, master,
-                literal(i.mac or NA), short_rate(r.rx_bytes_per_second), short_rate(r.tx_bytes_per_second),
+                short_rate(r.rx_bytes_per_second), short_rate(r.tx_bytes_per_second),
                 short_rate(r.rx_packets_per_second), short_rate(r.tx_packets_per_second),
                 Text(NA if errors is None else str(errors), style="yellow" if errors else ""),
                 Text(NA if drops is None else str(drops), style="yellow" if drops else ""),
-                NA if i.carrier_changes_total is None else str(i.carrier_changes_total))
+                NA if i.carrier_changes_total is None else str(i.carrier_changes_total), literal(i.mac or NA))
 
     def action_sort_traffic(self) -> None:
         """Toggle busiest-first order."""

@@ -85,11 +85,20 @@ class SensorsPane(Pane):
         super().__init__(*args, **kwargs)
         self.hottest_first = False
         self._sensors: dict[str, Sensor] = {}
+        self._narrow = True
 
     def compose(self) -> ComposeResult:
         """Lay out a status line above the table."""
         yield Static(id="sensors-status")
         yield KeyedTable(_COLUMNS, id="sensors-table", cursor_type="row")
+
+    def on_resize(self) -> None:
+        """Redraw bars and trends at the width that now fits."""
+        if self._narrow != self._is_narrow():
+            self.refresh_view()
+
+    def _is_narrow(self) -> bool:
+        return (self.size.width or 80) < 110
 
     def refresh_view(self) -> None:
         """Render the latest sensors reading."""
@@ -104,8 +113,8 @@ class SensorsPane(Pane):
             status.update(line)
             return
         stale = sample is not None and sample.view is None
-        narrow = (self.size.width or 80) < 110
-        width = 5 if narrow else 20
+        self._narrow = self._is_narrow()
+        width = 5 if self._narrow else 20
         self._sensors = {s.id: s for s in view.sensors}
         temps = [s for s in view.sensors if s.kind == "temp" and s.celsius is not None]
         hot = max(temps, key=lambda s: s.celsius or 0.0, default=None)
