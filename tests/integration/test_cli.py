@@ -232,3 +232,14 @@ def test_snapshot_with_a_hung_hypervisor_answers_and_exits(tmp_path: Path) -> No
     for name in ("host", "cpu", "memory", "processes"):
         assert data["sources"][name]["status"] == "ok"
     assert elapsed < 30, f"took {elapsed:.1f} s: the hung call kept the process alive"
+
+
+def test_check_config_lookup_from_xdg_and_defaults(tmp_path: Path) -> None:
+    result = edgetop(tmp_path, "check-config")
+    assert result.returncode == 0 and result.stdout.startswith("# effective configuration from (no config file: "
+                                                               "defaults)\ninterval: 1.0\n")
+    xdg = tmp_path / "xdg" / "edgetop" / "config.yaml"
+    xdg.parent.mkdir(parents=True)
+    xdg.write_text("interval: 4\n")
+    result = edgetop(tmp_path, "check-config")
+    assert result.returncode == 0 and result.stdout.startswith(f"# effective configuration from {xdg}\ninterval: 4.0\n")
