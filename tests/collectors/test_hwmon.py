@@ -109,11 +109,11 @@ def test_throttle_counts(tmp_path: Path) -> None:
 def test_bad_sensors_are_marked_not_fatal(tmp_path: Path) -> None:
     fs = tree(tmp_path, "sysfs_bad_sensors")
     fifos = [fs.path("class/hwmon/hwmon1/temp2_input"), fs.path("class/hwmon/hwmon2/temp1_input")]
-    reader = BoundedReader(timeout_seconds=0.3, workers=1)
+    reader = BoundedReader(timeout_seconds=1.0, workers=1)  # generous: a loaded CI box must not fail the healthy chip
     try:
         t0 = time.monotonic()
         got = {f"{s.hwmon}/{s.kind}{s.index}": s for s in collect_hwmon(fs, reader)}
-        assert time.monotonic() - t0 < 3.0, "a hung chip stalled the collection"
+        assert time.monotonic() - t0 < 5.0, "a hung chip stalled the collection"
         assert got["hwmon0/temp2"].status == "error" and "EIO" in (got["hwmon0/temp2"].reason or "")
         assert got["hwmon0/temp3"].status == "error"
         assert got["hwmon0/temp4"].status == "implausible" and got["hwmon0/temp4"].value is None
@@ -125,7 +125,7 @@ def test_bad_sensors_are_marked_not_fatal(tmp_path: Path) -> None:
         assert got["hwmon0/fan1"].status == "implausible"
         # The stuck chip keeps what it read before the hang; the rest is slow, saying where it stuck.
         assert got["hwmon1/temp1"].status == "ok" and got["hwmon1/temp1"].value == 35.0
-        assert got["hwmon1/temp2"].status == "slow" and "0.3 s" in (got["hwmon1/temp2"].reason or "")
+        assert got["hwmon1/temp2"].status == "slow" and "1 s" in (got["hwmon1/temp2"].reason or "")
         assert "stuck after Board" in (got["hwmon1/temp2"].reason or "")
         assert got["hwmon1/temp3"].status == "slow"
         assert got["hwmon2/temp1"].status == "slow"
