@@ -117,7 +117,9 @@ def derive_cpu(prev: CpuRaw | None, cur: CpuRaw, elapsed: float) -> CpuView:
     """Ratios over the last interval; on the first sample, averages since boot."""
     prev_cores = {c.name: c for c in prev.stat.cores} if prev else {}
     extras = {s.name: s for s in cur.sysfs}
-    cores = tuple(ratios(prev_cores.get(c.name) if prev else None, c, extras.get(c.name)) for c in cur.stat.cores)
+    # A CPU that came online during the interval has no previous sample: comparing it with
+    # itself gives unknown ratios, where "since boot" would present an old average as now.
+    cores = tuple(ratios(prev_cores.get(c.name, c) if prev else None, c, extras.get(c.name)) for c in cur.stat.cores)
     total = ratios(prev.stat.total if prev else None, cur.stat.total)
     return CpuView(total, cores, cur.pressure, prev is None, cur)
 

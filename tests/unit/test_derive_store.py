@@ -225,3 +225,14 @@ def test_prometheus_rendering_edges() -> None:
         "# HELP edgetop_e e", "# TYPE edgetop_e gauge", "edgetop_e 1e+20",
     ]
     assert escape_label("a\nb") == "a\\nb"
+
+
+def test_cpu_plugged_in_during_the_interval_is_unknown_not_since_boot() -> None:
+    from edgetop.collectors.cpu import CpuRaw
+
+    before = parse_proc_stat("cpu  100 0 100 800\ncpu0 100 0 100 800\n")
+    after = parse_proc_stat("cpu  200 0 110 890 0 0 0 0\ncpu0 150 0 105 845\ncpu1 50 0 5 45\n")
+    view = derive_cpu(CpuRaw(before, (), None), CpuRaw(after, (), None), 1.0)
+    cpu0, cpu1 = view.cores
+    assert cpu0.user_ratio == pytest.approx(0.5)
+    assert cpu1.user_ratio is None and cpu1.idle_ratio is None and cpu1.guest_ratio is None
