@@ -216,6 +216,10 @@ def rows_from_chrony(out: ChronyOutput) -> TimeReport:
         error_seconds=t.root_dispersion_seconds + t.root_delay_seconds / 2,
         synchronized=synchronized(t), stratum=t.stratum if t.stratum > 0 else None,
         reference=reference, leap=t.leap, state=state, delay_seconds=t.root_delay_seconds,
+        details=(("last_offset_seconds", t.last_offset_seconds), ("rms_offset_seconds", t.rms_offset_seconds),
+                 ("frequency_ppm", t.frequency_ppm), ("residual_frequency_ppm", t.residual_frequency_ppm),
+                 ("skew_ppm", t.skew_ppm), ("root_dispersion_seconds", t.root_dispersion_seconds),
+                 ("update_interval_seconds", t.update_interval_seconds), ("ref_time_unix", t.ref_time_seconds)),
     )]
     for s in out.sources:
         rows.append(TimeRow(
@@ -225,6 +229,9 @@ def rows_from_chrony(out: ChronyOutput) -> TimeReport:
             error_seconds=s.error_seconds if s.reach else None,
             stratum=s.stratum if s.stratum > 0 else None, reference=s.name,
             reachable=s.reach != 0 and s.state != "unreachable", state=s.state, reach=s.reach,
+            details=(("poll_seconds", 2.0 ** s.poll_log2), ("last_rx_seconds", s.last_rx_seconds),
+                     ("measured_offset_seconds", s.measured_offset_seconds if s.reach else None),
+                     ("std_dev_seconds", s.std_dev_seconds)),
         ))
     return TimeReport("chrony", tuple(rows))
 

@@ -115,8 +115,14 @@ def row_from_kernel(k: KernelClock) -> TimeRow:
     return TimeRow(
         kind="kernel", key="kernel", role=CLOCK,
         meaning="kernel: slew still pending (not vs a server)",
-        offset_seconds=k.pending_offset_seconds, error_seconds=k.estimated_error_seconds,
+        # Unsynchronised, nothing steers the clock: a zero "pending correction" would read
+        # as "no offset", which nobody measured.
+        offset_seconds=k.pending_offset_seconds if k.synchronized else None,
+        error_seconds=k.estimated_error_seconds,
         synchronized=k.synchronized, leap=k.leap, state=state,
+        details=(("clock_state", k.state), ("status_flags", " ".join(k.flags) or "none"),
+                 ("frequency_ppm", k.frequency_ppm), ("maximum_error_seconds", k.maximum_error_seconds),
+                 ("tai_offset_seconds", k.tai_offset_seconds)),
     )
 
 

@@ -150,6 +150,7 @@ def rows_from_ntpq(system: NtpSystem, peers: tuple[NtpPeer, ...]) -> TimeReport:
         synchronized=synced, stratum=system.stratum if synced else None, reference=system.refid,
         leap=system.leap, state="synchronised" if synced else "not synchronised",
         delay_seconds=system.root_delay_seconds,
+        details=(("root_dispersion_seconds", system.root_dispersion_seconds), ("version", system.version)),
     )]
     for p in peers:
         if p.kind == "p":  # a pool entry: a placeholder that spawns real associations
@@ -159,6 +160,7 @@ def rows_from_ntpq(system: NtpSystem, peers: tuple[NtpPeer, ...]) -> TimeReport:
             offset_seconds=p.offset_seconds if p.reach else None, error_seconds=p.jitter_seconds,
             stratum=p.stratum if p.stratum < 16 else None, reference=p.refid,
             reachable=p.reach != 0, state=p.tally, reach=p.reach, delay_seconds=p.delay_seconds,
+            details=(("poll_seconds", p.poll_seconds), ("jitter_seconds", p.jitter_seconds), ("type", p.kind)),
         ))
     return TimeReport("ntpd", tuple(rows))
 

@@ -97,6 +97,7 @@ def row_from_ptp(st: PtpStatus, domain: int) -> TimeRow:
         kind="ptp", key="ptp", role=CLOCK, meaning=f"PTP domain {domain}: local PTP clock vs grandmaster",
         offset_seconds=st.master_offset_seconds, synchronized=synced, reference=st.gm_identity,
         state=(st.port_state or "slave").lower(), delay_seconds=st.mean_path_delay_seconds,
+        details=(("grandmaster_present", st.gm_present), ("port_state", st.port_state)),
     )
 
 

@@ -124,6 +124,8 @@ def row_from_exchange(ex: Exchange) -> TimeRow:
         error_seconds=delay / 2 + reply.root_dispersion_seconds + reply.root_delay_seconds / 2,
         stratum=reply.stratum if reply.stratum < 16 else None, reference=reply.refid, leap=reply.leap,
         reachable=True, state="server not synchronised" if unsynced else "answered", delay_seconds=delay,
+        details=(("root_delay_seconds", reply.root_delay_seconds),
+                 ("root_dispersion_seconds", reply.root_dispersion_seconds), ("version", reply.version)),
     )
 
 

@@ -129,6 +129,8 @@ def row_from_timesyncd(show: dict[str, str], status: TimesyncStatus | None) -> T
         synchronized=synced, stratum=None if status is None else status.stratum,
         reference=None if status is None else status.server, leap=None if status is None else status.leap,
         state=state, delay_seconds=None if status is None else status.delay_seconds,
+        details=() if status is None else (("jitter_seconds", status.jitter_seconds),
+                                           ("packet_count", status.packet_count)),
     )
 
 

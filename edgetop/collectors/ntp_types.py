@@ -47,6 +47,8 @@ class TimeRow:
             ``kiss-of-death RATE``, ``not installed``…
         reach: the 8-bit reach register (chrony, ntpd), None elsewhere.
         delay_seconds: round-trip delay to the server (peers) or root delay (clocks).
+        details: further values of this source, unit-suffixed names
+            (``rms_offset_seconds``, ``frequency_ppm``, ``poll_seconds``…), in display order.
 
     """
 
@@ -64,6 +66,7 @@ class TimeRow:
     state: str | None = None
     reach: int | None = None
     delay_seconds: float | None = None
+    details: tuple[tuple[str, float | int | str | bool | None], ...] = ()
 
     def to_json(self) -> dict[str, object]:
         """Return the JSON form (DESIGN §8 ``ntp.sources[]``, extended)."""
@@ -82,6 +85,7 @@ class TimeRow:
             "state": self.state,
             "reach": self.reach,
             "delay_seconds": self.delay_seconds,
+            "details": dict(self.details),
         }
 
 

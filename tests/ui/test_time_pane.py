@@ -160,3 +160,20 @@ def test_seconds_text(value: float | None, signed: bool, text: str, monkeypatch:
     monkeypatch.delenv("EDGETOP_ASCII", raising=False)
     monkeypatch.setenv("TERM", "xterm-256color")
     assert seconds_text(value, signed) == text
+
+
+async def test_detail_of_highlighted_row() -> None:
+    app = PaneHarness(TimePane)
+    async with app.run_test(size=(120, 40)) as pilot:
+        feed_all(app)
+        await pilot.pause()
+        app.pane.table.focus()
+        app.pane.table.move_cursor(row=app.pane.table.get_row_index("chrony"))
+        await pilot.pause()
+        assert app.pane.highlighted == "chrony"
+        detail = str(app.pane.query_one("#time-detail").render())
+        assert "rms offset" in detail and "frequency -11.274 ppm" in detail and "update interval" in detail
+        app.pane.table.move_cursor(row=app.pane.table.get_row_index("chrony/10.20.0.6"))
+        await pilot.pause()
+        detail = str(app.pane.query_one("#time-detail").render())
+        assert "poll 64s" in detail and "last rx 40s" in detail and "std dev 2.00ms" in detail

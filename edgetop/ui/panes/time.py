@@ -13,9 +13,10 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
 
 from edgetop.collectors.ntp import NO_SOURCE, SYNCHRONISED, UNSYNCHRONISED, WAITING, Verdict, decide
 from edgetop.collectors.ntp_types import CLOCK, KINDS, TimeReport, TimeRow
@@ -105,6 +106,29 @@ def absent_cells(kind: str, sample: Sample) -> tuple[Text, ...]:
             _cell(""))
 
 
+def detail_text(row: TimeRow | None) -> Text:
+    """Return the highlighted row's further values (``rms offset 241ns  frequency -0.007 ppm …``)."""
+    if row is None:
+        return Text("")
+    text = Text(no_wrap=False)
+    text.append(row.meaning, style="bold")
+    for name, value in row.details:
+        if name.endswith("_unix") or value is None:
+            continue
+        label = name.removesuffix("_seconds").removesuffix("_ppm").replace("_", " ")
+        if name.endswith("_seconds") and isinstance(value, (int, float)) and not isinstance(value, bool):
+            # Intervals (poll, last rx, update interval) read better as plain seconds.
+            offset = name.endswith("offset_seconds")
+            shown = f"{value:g}s" if value >= 1 and not offset else seconds_text(float(value), signed=offset)
+        elif name.endswith("_ppm") and isinstance(value, (int, float)):
+            shown = f"{value:+.3f} ppm"
+        else:
+            shown = str(value)
+        text.append(f"  {label} ", style="dim")
+        text.append(shown)  # literal: versions and flags come from outside
+    return text
+
+
 class TimePane(Pane):
     """NTP/PTP sources: the verdict, each offset with its meaning, and a sparkline."""
 
@@ -118,18 +142,22 @@ class TimePane(Pane):
     TimePane #time-verdict { height: auto; }
     TimePane #time-spark { height: auto; }
     TimePane #time-sources { height: 1fr; }
+    TimePane #time-detail { height: auto; max-height: 3; }
     """
 
     def __init__(self, store: Any) -> None:
         """Create the pane over ``store``."""
         super().__init__(store)
         self.sort_by_offset = False
+        self.highlighted: str | None = None
+        self._shown: dict[str, TimeRow] = {}
 
     def compose(self) -> ComposeResult:
         """Verdict, sparkline, sources table."""
         yield Static(id="time-verdict")
         yield Static(id="time-spark")
         yield KeyedTable(COLUMNS, id="time-sources", cursor_type="row", zebra_stripes=True)
+        yield Static(id="time-detail")
 
     def on_mount(self) -> None:
         """Render whatever the store already holds."""
@@ -231,6 +259,17 @@ class TimePane(Pane):
                 self.table.sync(rows, sort_key=lambda key: (-offsets.get(key, -1.0), position[key]))
             else:
                 self.table.sync(rows, sort_key=position.__getitem__)
+            self._shown = {r.key: r for rep, _, _ in reports.values() if rep is not None for r in rep.rows}
+            self._update_detail()
+
+    def _update_detail(self) -> None:
+        self.query_one("#time-detail", Static).update(detail_text(self._shown.get(self.highlighted or "")))
+
+    @on(DataTable.RowHighlighted, "#time-sources")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        key = event.row_key.value
+        self.highlighted = None if key is None else str(key)
+        self._update_detail()
 
     def action_sort_offset(self) -> None:
         """Toggle sorting rows by offset magnitude, largest first."""
