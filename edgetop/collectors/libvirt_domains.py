@@ -237,7 +237,7 @@ class HypervisorCollector:
     def __call__(self) -> Hypervisor:
         """Return the hypervisor (connecting if needed); a liveness check catches a drop."""
         self.conn.call(lambda c: c.getLibVersion())
-        hyp = self.conn.hypervisor
+        hyp = self.conn.fill_version()
         if hyp is None:  # pragma: no cover - set by every successful connect
             raise RuntimeError("connected without a description")
         return hyp

@@ -14,6 +14,7 @@ libvirt connections are thread-safe, so the lane's threads may use it concurrent
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import re
 import threading
@@ -183,11 +184,27 @@ class LibvirtConnection:
         info = attempt(conn.getInfo)
         return Hypervisor(
             name=attempt(conn.getType),
-            version=_version(attempt(conn.getVersion)),
+            version=None,  # filled by fill_version(): the QEMU driver's first answer can take seconds
             uri=attempt(conn.getURI) or self.uri,
             library_version=_version(attempt(conn.getLibVersion)),
             host_cpus=info[2] if isinstance(info, list | tuple) and len(info) > 2 else None,
         )
+
+    def fill_version(self) -> Hypervisor | None:
+        """Ask the hypervisor's version once per connection and record it.
+
+        Kept out of :meth:`get`: on a freshly started QEMU driver ``getVersion`` probes
+        the emulator's capabilities (4.5 s in the KVM test), and the domains collector,
+        which does not need it, must not wait for that. The hypervisor spec calls this.
+        """
+        hyp = self.hypervisor
+        if hyp is None or hyp.version is not None:
+            return hyp
+        number = self.call(lambda c: c.getVersion())
+        with self._lock:
+            if self.hypervisor is hyp:  # not reconnected meanwhile
+                self.hypervisor = dataclasses.replace(hyp, version=_version(number) or "unknown")
+            return self.hypervisor
 
     def lost(self, err: BaseException) -> SourceUnavailable:
         """Record that the connection dropped; return the error to raise."""
