@@ -57,3 +57,12 @@ def test_this_host() -> None:
     assert row.kind == "kernel" and row.role == "clock" and row.synchronized == (not raw.status & STA_UNSYNC
                                                                                 and raw.state != 5)
     assert "not vs a server" in row.meaning
+
+
+def test_row_offset_only_while_synchronised() -> None:
+    from edgetop.collectors.ntp_kernel import row_from_kernel
+
+    assert row_from_kernel(decode_timex(tx(offset=250))).offset_seconds == pytest.approx(-250e-6)
+    unsynced = row_from_kernel(decode_timex(tx(status=STA_UNSYNC, offset=250)))
+    assert unsynced.offset_seconds is None and unsynced.synchronized is False
+    assert dict(unsynced.details)["status_flags"] == "UNSYNC"
