@@ -117,6 +117,11 @@ def test_demo_uri_and_config_uri(tmp_path: Path) -> None:
     demo = connection_uri(Context(cfg, ProcFS(tmp_path), SysFS(tmp_path), demo=True))
     assert demo.startswith("test:///") and demo.endswith("edgetop/demo/libvirt/node.xml")
     assert Path(demo[len("test://"):]).is_file()
+    real = mod._build_domains(Context(cfg, ProcFS(tmp_path), SysFS(tmp_path)))
+    try:
+        assert real.demo is None  # the demo variation never touches a real hypervisor's numbers
+    finally:
+        mod._close(real)
 
 
 @pytest.mark.parametrize(("uri", "local"), [
