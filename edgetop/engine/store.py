@@ -59,6 +59,7 @@ class Store:
         view: Any = None
         alerts: tuple[Alert, ...] = ()
         reading_out = reading
+        series: dict[str, float | None] = {}
         if reading.ok:
             prev_raw = self._previous_raw.get(spec.name)
             elapsed = reading.monotonic - prev_raw[1] if prev_raw else 0.0
@@ -75,6 +76,12 @@ class Store:
             for key, value in series.items():
                 ring = self._history.setdefault(f"{spec.name}.{key}", deque(maxlen=self.history_length))
                 ring.append(value)
+        # No value this tick (source down, derive failed, a core or domain gone): a gap, so
+        # that a sparkline keeps time instead of showing old values as the latest ones.
+        prefix = f"{spec.name}."
+        for key, ring in self._history.items():
+            if key.startswith(prefix) and key[len(prefix):] not in series:
+                ring.append(None)
         last_view = view if view is not None else (previous.last_view if previous else None)
         last_ok = reading.timestamp if view is not None else (previous.last_ok_timestamp if previous else None)
         sample = Sample(spec, reading_out, view, last_view, last_ok, alerts)

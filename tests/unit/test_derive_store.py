@@ -236,3 +236,16 @@ def test_cpu_plugged_in_during_the_interval_is_unknown_not_since_boot() -> None:
     cpu0, cpu1 = view.cores
     assert cpu0.user_ratio == pytest.approx(0.5)
     assert cpu1.user_ratio is None and cpu1.idle_ratio is None and cpu1.guest_ratio is None
+
+
+def test_history_has_gaps_while_the_source_is_down_or_a_series_is_gone() -> None:
+    store = Store(Config())
+    spec = _spec(history=lambda v: {"a": float(v)} | ({"b": 1.0} if v < 2 else {}))
+    store.update(spec, _reading("c", 1, 1.0))
+    store.update(spec, _reading("c", None, 2.0, Status.UNAVAILABLE, "down"))
+    store.update(spec, _reading("c", 3, 3.0))
+    assert store.history("c.a") == [1.0, None, 3.0]
+    assert store.history("c.b") == [1.0, None, None]  # series b disappeared (a core went offline)
+    other = _spec(name="cc", history=lambda v: {"a": 9.0})  # a name sharing the prefix "c" is not touched
+    store.update(other, _reading("cc", 1, 4.0))
+    assert store.history("c.a") == [1.0, None, 3.0]
