@@ -16,6 +16,7 @@ import os
 import selectors
 import socket
 import struct
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -97,6 +98,33 @@ def _describe(err: OSError) -> str:
     return f"unreachable: {err.strerror or err}"
 
 
+def resolve_all(servers: tuple[str, ...], timeout: float) -> list[Any]:
+    """Resolve every server at once, each in a daemon thread, waiting at most ``timeout``.
+
+    getaddrinfo has no timeout of its own and a node without DNS can stall it for
+    seconds per name; a daemon thread left behind by a hung lookup never blocks exit.
+    Returns, per server, a getaddrinfo tuple or the reason in words.
+    """
+    results: list[Any] = ["name lookup did not finish"] * len(servers)
+
+    def lookup(i: int, server: str) -> None:
+        try:
+            host, port = split_server(server)
+            results[i] = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
+        except (OSError, ConfigError, UnicodeError) as err:
+            results[i] = f"cannot resolve ({err})"
+
+    threads = [threading.Thread(target=lookup, args=(i, s), daemon=True, name=f"sntp-dns-{i}")
+               for i, s in enumerate(servers)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + timeout
+    for t in threads:
+        t.join(max(0.0, deadline - time.monotonic()))
+    return [f"name lookup took longer than {timeout:g} s" if t.is_alive() else r
+            for r, t in zip(results, threads, strict=True)]
+
+
 def query_all(servers: tuple[str, ...], timeout: float) -> list[Exchange]:
     """Ask every server once, concurrently; return one exchange per server, in order.
 
@@ -110,15 +138,12 @@ def query_all(servers: tuple[str, ...], timeout: float) -> list[Exchange]:
         # Resolve every name first, so that a slow resolver does not sit between one
         # server's request and the moment we start listening for its reply.
         targets: dict[int, tuple[Any, int]] = {}
-        for i, server in enumerate(servers):
+        for i, (server, found) in enumerate(zip(servers, resolve_all(servers, timeout), strict=True)):
             nonce = int.from_bytes(os.urandom(8), "big") or 1
-            try:
-                host, port = split_server(server)
-                info = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
-            except (OSError, ConfigError, UnicodeError) as err:
-                out[i] = Exchange(server, nonce, time.time(), error=f"unreachable: cannot resolve ({err})")
+            if isinstance(found, str):
+                out[i] = Exchange(server, nonce, time.time(), error=f"unreachable: {found}")
                 continue
-            targets[i] = (info, nonce)
+            targets[i] = (found, nonce)
         for i, (info, nonce) in targets.items():
             family, kind, proto, _, addr = info
             sock = socket.socket(family, kind, proto)

@@ -179,3 +179,22 @@ def test_loopback_kiss_garbage_silence_refusal(udp_server: Callable[[Answer], in
 def test_unresolvable_name_is_a_row() -> None:
     row = collect_sntp(("no-such-host.invalid",), timeout=0.5).rows[0]
     assert row.reachable is False and row.state is not None and row.state.startswith("unreachable: cannot resolve")
+
+
+def test_slow_name_lookup_does_not_hold_the_round(udp_server: Callable[[Answer], int],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # A resolver that hangs (a node whose DNS server is gone) is the one thing faked here.
+    good = udp_server(lambda req: reply(_origin(req), stratum=2))
+    real = socket.getaddrinfo
+
+    def slow(host: str, *args: object, **kwargs: object) -> object:
+        if host == "slow.example":
+            time.sleep(3)
+        return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("edgetop.sources.sntp.socket.getaddrinfo", slow)
+    t0 = time.monotonic()
+    rows = collect_sntp(("slow.example", f"127.0.0.1:{good}"), timeout=0.5).rows
+    assert time.monotonic() - t0 < 2.0
+    assert rows[0].state == "unreachable: name lookup took longer than 0.5 s"
+    assert rows[1].state == "answered"
