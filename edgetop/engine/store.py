@@ -79,9 +79,14 @@ class Store:
         # No value this tick (source down, derive failed, a core or domain gone): a gap, so
         # that a sparkline keeps time instead of showing old values as the latest ones.
         prefix = f"{spec.name}."
+        empty = []
         for key, ring in self._history.items():
             if key.startswith(prefix) and key[len(prefix):] not in series:
                 ring.append(None)
+                if ring.count(None) == len(ring):
+                    empty.append(key)  # nothing left to draw: forget a series that is gone
+        for key in empty:
+            del self._history[key]
         last_view = view if view is not None else (previous.last_view if previous else None)
         last_ok = reading.timestamp if view is not None else (previous.last_ok_timestamp if previous else None)
         sample = Sample(spec, reading_out, view, last_view, last_ok, alerts)

@@ -249,3 +249,11 @@ def test_history_has_gaps_while_the_source_is_down_or_a_series_is_gone() -> None
     other = _spec(name="cc", history=lambda v: {"a": 9.0})  # a name sharing the prefix "c" is not touched
     store.update(other, _reading("cc", 1, 4.0))
     assert store.history("c.a") == [1.0, None, 3.0]
+
+
+def test_a_series_gone_for_a_whole_ring_is_forgotten() -> None:
+    store = Store(Config(), history_length=3)
+    spec = _spec(history=lambda v: {"gone": 1.0} if v == 0 else {"kept": 2.0})
+    for i in range(5):
+        store.update(spec, _reading("c", i, float(i)))
+    assert store.history("c.gone") == [] and store.history("c.kept") == [2.0, 2.0, 2.0]
