@@ -158,11 +158,15 @@ class _Builder:
             if ref not in self.env:
                 raise self.fail(node, path, f"environment variable {ref} is not set")
             return Secret(self.env[ref])
+        secret_path = Path(ref)
+        if not secret_path.is_absolute() and Path(self.filename).is_file():
+            # relative to the config file, not to wherever edgetop was started from
+            secret_path = Path(self.filename).parent / secret_path
         try:
-            value = Path(ref).read_text(encoding="utf-8").strip()
+            value = secret_path.read_text(encoding="utf-8").strip()
         except OSError as err:
             raise self.fail(node, path, f"cannot read {ref}: {err.strerror}") from None
-        if _readable_by_others(ref):
+        if _readable_by_others(str(secret_path)):
             self.warnings.append(f"{ref} ({path}) holds a secret and is readable by other users (chmod 600 it)")
         return Secret(value)
 

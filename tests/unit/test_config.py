@@ -178,3 +178,16 @@ def test_config_is_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         Config().interval = 5  # type: ignore[misc]
     assert os.environ.get("EDGETOP_TEST_UNSET_VARIABLE") is None  # the corpus relies on it
+
+
+def test_relative_secret_file_is_relative_to_the_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    etc = tmp_path / "etc"
+    etc.mkdir()
+    (etc / "community").write_text("rel-s3cr3t\n")
+    (etc / "community").chmod(0o600)
+    config = etc / "config.yaml"
+    config.write_text(V2C.format(line="community_file: community"))
+    config.chmod(0o600)
+    monkeypatch.chdir(tmp_path)  # not the config's directory
+    cfg = load_config(str(config), env={})
+    assert cfg.snmp.targets[0].community == Secret("rel-s3cr3t") and cfg.warnings == ()
