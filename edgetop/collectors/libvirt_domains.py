@@ -25,16 +25,14 @@ from edgetop.collectors.libvirt_stats import (
     ACTIVE_STATES,
     GROUP_BITS,
     DomainStats,
-    DomainXml,
     VcpuStats,
     build_domain,
     bulk_fields,
-    cpumap_to_cpus,
     parse_block_stats,
-    parse_domain_xml,
     parse_interface_stats,
     parse_memory_stats,
 )
+from edgetop.collectors.libvirt_xml import DomainXml, cpumap_to_cpus, parse_domain_xml
 from edgetop.collectors.registry import CollectorSpec, Context
 from edgetop.collectors.vcpu_schedstat import find_qemu_pids, read_vcpu_threads
 from edgetop.errors import ParseError

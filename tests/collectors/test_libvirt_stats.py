@@ -11,15 +11,11 @@ from hypothesis import strategies as st
 
 from edgetop.collectors.libvirt_stats import (
     Balloon,
-    DomainXml,
-    cpumap_to_cpus,
     groups_present,
     parse_balloon,
     parse_block_stats,
     parse_bulk_record,
-    parse_cpuset,
     parse_disks,
-    parse_domain_xml,
     parse_interface_stats,
     parse_memory_stats,
     parse_nics,
@@ -27,6 +23,7 @@ from edgetop.collectors.libvirt_stats import (
     reason_name,
     state_name,
 )
+from edgetop.collectors.libvirt_xml import DomainXml, cpumap_to_cpus, parse_cpuset, parse_domain_xml
 from edgetop.errors import ParseError
 
 # A record as the QEMU driver returns it (recorded from the private libvirtd in

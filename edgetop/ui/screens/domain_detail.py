@@ -19,8 +19,8 @@ from textual.widgets import DataTable, Input, Static
 
 from edgetop.actions.intents import PinVcpu
 from edgetop.collectors.libvirt_domains import is_local
-from edgetop.collectors.libvirt_stats import parse_cpuset
 from edgetop.collectors.libvirt_view import DomainView
+from edgetop.collectors.libvirt_xml import parse_cpuset
 from edgetop.engine.store import Store
 from edgetop.errors import ParseError
 from edgetop.ui.fmt import NA, age, cpu_list, literal, num, pct, rate_bytes, size
