@@ -1,10 +1,10 @@
-"""Pure parsers for libvirt's bulk domain statistics and domain XML.
+"""Pure parsers for libvirt's bulk domain statistics and the per-domain fallback results.
 
 ``virConnectGetAllDomainStats`` returns, per domain, a flat dict of typed parameters
 (``state.state``, ``cpu.time``, ``balloon.rss``, ``vcpu.0.delay`` …; see libvirt's
 ``virConnectGetAllDomainStats`` documentation for the field list). These functions turn
 such a dict, or the results of the per-domain fallback calls, into frozen dataclasses
-with unit-suffixed names. Nothing here talks to libvirt.
+with unit-suffixed names (domain XML: :mod:`libvirt_xml`). Nothing here talks to libvirt.
 
 Units: libvirt reports CPU times in nanoseconds, memory in KiB; we store seconds and
 bytes. A value libvirt did not report stays None (never 0).
