@@ -9,6 +9,7 @@ outputs; ``--demo`` parses a bundled recording.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ PROPERTIES = (
     "MainPID", "NRestarts", "MemoryCurrent", "Description",
 )
 COMMAND_TIMEOUT_SECONDS = 4.0
+DEMO_UPTIME_SECONDS = 3 * 86400.0
 # systemd prints UINT64_MAX ("infinity") for a memory counter it does not track.
 _UINT64_MAX = 2**64 - 1
 
@@ -232,7 +234,9 @@ def collect_services(ctx: Context, root: Path = Path("/")) -> ServicesReading:
     if ctx.demo:
         recorded = parse_show_blocks((ctx.demo_dir / "services" / "systemctl-show.txt").read_text())
         by_id = {b.get("Id", ""): b for b in recorded}
-        states = [service_from_show(n, by_id.get(normalize_unit(n), {"LoadState": "not-found"}), None)
+        # The recording holds monotonic entry times; a boot three days ago makes the ages plausible.
+        boot = time.time() - DEMO_UPTIME_SECONDS
+        states = [service_from_show(n, by_id.get(normalize_unit(n), {"LoadState": "not-found"}), boot)
                   for n in valid]
         return ServicesReading(SYSTEMD, tuple(states + invalid))
     manager = detect_manager(root)

@@ -13,6 +13,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from textual._context import active_message_pump
+from textual.worker import NoActiveWorker, get_current_worker
+
 from edgetop.actions.intents import Intent, PinProcess, PinVcpu, RestartService
 from edgetop.collectors.topology import format_cpu_list
 from edgetop.engine.store import Store
@@ -33,8 +36,42 @@ def title_of(intent: Intent) -> str:
     return "Run this action?"  # pragma: no cover
 
 
+def on_app_loop(app: Any) -> bool:
+    """Tell whether we run in the app's own message loop, outside any worker.
+
+    Textual dispatches every key binding from that loop (``App.run_action`` awaits the
+    action there), so awaiting a dialog's answer in it would stop the keys the dialog
+    needs: the dialog would never close.
+    """
+    try:
+        get_current_worker()
+        return False
+    except NoActiveWorker:
+        pass
+    try:
+        return active_message_pump.get() is app
+    except LookupError:
+        return False
+
+
+def app_runner(app: Any) -> Any:
+    """The app's runner, built from its config the first time (``app.runner`` stays None until then)."""
+    if getattr(app, "runner", None) is None:
+        from edgetop.actions.runner import build_runner
+
+        app.runner = build_runner(app.ctx.config, read_only=bool(getattr(app, "read_only", True)))
+    return app.runner
+
+
 async def request_action(app: Any, runner: Any, intent: Intent) -> None:
-    """Check, confirm, run and report one intent; every outcome ends in a notification."""
+    """Check, confirm, run and report one intent; every outcome ends in a notification.
+
+    Awaited from an action method (the app's loop) it moves itself into a worker and
+    returns at once; anywhere else it returns when the action is over.
+    """
+    if on_app_loop(app):
+        app.run_worker(request_action(app, runner, intent), group="actions", exit_on_error=False)
+        return
     if getattr(app, _BUSY_ATTR, False):
         app.notify("another action is still running", severity="warning")
         return
@@ -69,7 +106,10 @@ async def request_action(app: Any, runner: Any, intent: Intent) -> None:
 
 async def request_pin_process(app: Any, runner: Any, pid: int, title: str, current: frozenset[int], *,
                               store: Store | None) -> None:
-    """Handle the ``a`` key on a process: privilege and target checks first, then the picker, then the action."""
+    """Handle the ``a`` key on a process: privilege and target checks first, then the picker, then the action.
+
+    Run it in a worker (see :func:`start_pin_process`): the picker's answer is awaited.
+    """
     from edgetop.ui.screens.cpu_picker import pick_cpus
 
     reason = runner.refusal(PinProcess(pid, current), with_cpus=False)
@@ -79,3 +119,9 @@ async def request_pin_process(app: Any, runner: Any, pid: int, title: str, curre
     cpus = await pick_cpus(app, title, current, store)
     if cpus is not None:
         await request_action(app, runner, PinProcess(pid, cpus))
+
+
+def start_pin_process(app: Any, pid: int, title: str, current: frozenset[int], store: Store | None) -> None:
+    """Start :func:`request_pin_process` in a worker; call it from a plain (sync) action method."""
+    app.run_worker(request_pin_process(app, app_runner(app), pid, title, current, store=store),
+                   group="actions", exit_on_error=False)

@@ -7,7 +7,9 @@ process for pinning; the runner, policy, audit and backends are the production o
 from __future__ import annotations
 
 import asyncio
+import html
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -20,7 +22,7 @@ from textual.widgets import DataTable
 
 from edgetop.actions.audit import AuditLog
 from edgetop.actions.backends.host import HostBackend
-from edgetop.actions.intents import Intent
+from edgetop.actions.intents import Intent, RestartService
 from edgetop.actions.policy import Credentials
 from edgetop.actions.runner import Runner
 from edgetop.collectors import services
@@ -59,6 +61,12 @@ async def wait_for(predicate: Callable[[], bool], timeout: float = 15.0) -> None
     while not predicate():
         assert loop.time() < deadline, "condition not met in time"
         await asyncio.sleep(0.05)
+
+
+def screen_text(app: Any) -> str:
+    """The characters on screen (from the SVG export: text nodes, entities decoded)."""
+    svg = app.export_screenshot()
+    return html.unescape(re.sub(r"<[^>]+>", "", svg.split("</style>")[-1]))
 
 
 def messages(app: Any) -> list[str]:
@@ -147,6 +155,8 @@ async def test_pin_flow_picker_confirm_real_child(stub: Stub, tmp_path: Path) ->
             picker = app.screen
             assert isinstance(picker, CpuPickerScreen)
             assert picker.selected == set(online)
+            await wait_for(lambda: picker.query_one("#picker-table", DataTable).row_count == len(online))
+            await pilot.pause()
             await pilot.press("space")  # untick the first CPU
             assert picker.selected == set(online[1:])
             await pilot.press("enter")
@@ -169,11 +179,41 @@ async def test_picker_ascii_and_cancel(tmp_path: Path, monkeypatch: pytest.Monke
         worker = app.run_worker(pick_cpus(app, "pick", frozenset({0}), app.store))
         await wait_for(lambda: isinstance(app.screen, CpuPickerScreen))
         table = app.screen.query_one("#picker-table", DataTable)
-        assert table.get_cell("0", "SEL") == "[x]"
+        await wait_for(lambda: table.row_count > 0)  # filled in on_mount
+        await pilot.pause()
+        assert str(table.get_cell("0", "SEL")) == "[x]"
         cells = [str(c) for r in range(table.row_count) for c in table.get_row_at(r)]
         assert all(c.isascii() for c in cells)  # readable with the console font
+        shown = screen_text(app)
+        assert "[x]" in shown  # rendered, not swallowed as a markup tag
+        assert not set("▔▁▐▌") & set(shown)  # no glyphs the console font lacks in our dialog
         await pilot.press("a")
         assert app.screen.selected == read_topology(SysFS()).online  # type: ignore[attr-defined]
         await pilot.press("escape")
         await worker.wait()
         assert worker.result is None
+
+
+class LoopHarness(ActionHarness):
+    """Actions awaited in the app's own loop, as a plain ``async def action_*`` does."""
+
+    BINDINGS = [("x", "restart_in_loop", "x"), ("z", "pick_in_loop", "z")]  # noqa: RUF012
+
+    async def action_restart_in_loop(self) -> None:
+        await action_glue.request_action(self, self.runner, RestartService("snmpd"))
+
+    async def action_pick_in_loop(self) -> None:
+        self.picked = await pick_cpus(self, "pick", frozenset({0}), self.store)
+
+
+async def test_awaiting_in_the_app_loop_neither_hangs_nor_blocks(stub: Stub, tmp_path: Path) -> None:  # noqa: F811
+    app = LoopHarness(make_runner(stub, tmp_path))
+    async with app.run_test(size=(80, 25)) as pilot:
+        await pilot.press("x")  # moves itself into a worker: the dialog still gets its keys
+        await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(lambda: any("main PID 4242" in m for m in messages(app)))
+        await pilot.press("z")  # cannot return a value from there: refuses instead of hanging
+        await wait_for(lambda: any("must run in a worker" in m for m in messages(app)))
+        assert app.picked is None
+        assert not isinstance(app.screen, CpuPickerScreen)

@@ -26,8 +26,9 @@ class ConfirmScreen(ModalScreen[bool]):
     #confirm-body { width: 76; max-width: 100%; height: auto; border: round $warning; background: $surface;
                     padding: 0 1; }
     #confirm-command { margin: 1 0; padding: 0 1; background: $boost; }
-    #confirm-buttons { height: auto; align: center middle; }
-    #confirm-buttons Button { margin: 0 2; }
+    #confirm-buttons { height: auto; align: center middle; margin-bottom: 1; }
+    /* Borderless buttons: the default "tall" border draws with glyphs the console font lacks. */
+    #confirm-buttons Button { margin: 0 2; border: none; height: 1; min-width: 14; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Run", id="confirm_yes"),

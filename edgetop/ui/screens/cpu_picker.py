@@ -11,6 +11,7 @@ every online CPU, ``enter`` applies, ``escape`` cancels.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -23,6 +24,8 @@ from textual.widgets import Button, DataTable, Static
 from edgetop.collectors.topology import CpuTopology, format_cpu_list, read_topology
 from edgetop.engine.store import Store
 from edgetop.sources.fs import SysFS
+
+log = logging.getLogger(__name__)
 
 _COLUMNS = ("SEL", "CPU", "NODE", "PKG", "CORE", "SMT", "NOTES")
 
@@ -69,8 +72,9 @@ class CpuPickerScreen(ModalScreen[frozenset[int] | None]):
     #picker-body { width: 78; max-width: 100%; height: auto; max-height: 100%; border: round $accent;
                    background: $surface; padding: 0 1; }
     #picker-table { height: auto; max-height: 14; }
-    #picker-buttons { height: auto; align: center middle; }
-    #picker-buttons Button { margin: 0 2; }
+    #picker-buttons { height: auto; align: center middle; margin-top: 1; }
+    /* Borderless buttons: the default "tall" border draws with glyphs the console font lacks. */
+    #picker-buttons Button { margin: 0 2; border: none; height: 1; min-width: 16; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle_cpu", "Toggle", id="picker_toggle", key_display="spc"),
@@ -119,7 +123,8 @@ class CpuPickerScreen(ModalScreen[frozenset[int] | None]):
         if info.isolated:
             notes.append("isolated")
         notes.extend(self.guests.get(cpu, []))
-        mark = "[x]" if cpu in self.selected else ("   " if not info.online else "[ ]")
+        # Text, not str: a str cell is parsed as markup, and "[x]" would vanish as a tag.
+        mark = Text("[x]" if cpu in self.selected else ("   " if not info.online else "[ ]"))
         return (mark, str(cpu), _fmt(info.node), _fmt(info.package), _fmt(info.core),
                 format_cpu_list(info.siblings), Text(", ".join(notes), no_wrap=True))
 
@@ -194,9 +199,18 @@ class CpuPickerScreen(ModalScreen[frozenset[int] | None]):
 async def pick_cpus(app: App[Any], title: str, current: frozenset[int], store: Store | None) -> frozenset[int] | None:
     """Show the picker over ``app`` and return the chosen CPUs, or None when cancelled.
 
-    Safe to await from a message handler: the answer comes through a future the
-    screen resolves itself, not through the caller's message queue.
+    Await it in a worker (``run_worker``/``@work``) or a widget's message handler: the
+    answer comes through a future the screen resolves itself. Awaited in the app's own
+    loop (a plain ``async def action_*``) it would block the keys the picker needs, so
+    it refuses there with a notification and returns None.
     """
+    from edgetop.ui.action_glue import on_app_loop
+
+    if on_app_loop(app):
+        # Awaiting here would block the key dispatch the picker needs: refuse loudly, never hang.
+        log.error("pick_cpus awaited in the app's message loop; call it from a worker")
+        app.notify("internal error: the CPU picker must run in a worker (see the log)", severity="error")
+        return None
     ctx = getattr(app, "ctx", None)
     sysfs = getattr(ctx, "sysfs", None) or SysFS()
     topology = read_topology(sysfs)
