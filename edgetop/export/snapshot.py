@@ -41,9 +41,16 @@ def build_snapshot(store: Store, specs: list[CollectorSpec]) -> dict[str, Any]:
     for key, (status, reason) in PENDING.items():
         sources.setdefault(key, {"status": status, "reason": reason, "duration_seconds": None})
     out: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "timestamp": time.time()}
+    empties = {}
+    for spec in specs:
+        empties.setdefault(spec.json_key, spec.empty_json)
     for key, empty in SECTIONS.items():
         merged = merge_sections(parts.get(key, []))
-        out[key] = merged if merged is not None else (list(empty) if isinstance(empty, list) else dict(empty))
+        if merged is None:
+            # The collector's own empty shape ({"interfaces": [], ...}) keeps the contract's
+            # keys present for scripts; sections without a collector get a plain empty value.
+            merged = empties[key]() if key in empties else (list(empty) if isinstance(empty, list) else dict(empty))
+        out[key] = merged
     for key, values in parts.items():  # sections a newer collector adds
         if key not in out:
             out[key] = merge_sections(values)
