@@ -21,7 +21,7 @@ from edgetop.collectors.registry import CollectorSpec, Context, Metric
 from edgetop.config_schema import Config
 from edgetop.engine.alerts import Alert, Severity, level_above
 from edgetop.errors import SourceUnavailable
-from edgetop.sources import chronyc
+from edgetop.sources import chronyc, sntp
 
 SYNCHRONISED = "synchronised"
 UNSYNCHRONISED = "unsynchronised"
@@ -58,9 +58,14 @@ class Verdict:
 class Board:
     """The latest outcome of each kind, posted by its collect call (a source, not data)."""
 
-    def __init__(self, kinds: tuple[str, ...]) -> None:
-        """Expect reports from ``kinds``."""
+    def __init__(self, kinds: tuple[str, ...], every_round: tuple[str, ...] | None = None) -> None:
+        """Expect reports from ``kinds``; wait each round only for ``every_round`` (default: all).
+
+        A kind polled less often (SNTP, at most every 16 s) is waited for until its first
+        report only, so that a one-shot snapshot still sees it.
+        """
         self.kinds = kinds
+        self.every_round = kinds if every_round is None else every_round
         self._cond = threading.Condition()
         self._latest: dict[str, tuple[TimeReport | None, str | None]] = {}
         self._generation: dict[str, int] = dict.fromkeys(kinds, 0)
@@ -77,7 +82,8 @@ class Board:
         """Wait up to ``wait_seconds`` for every kind to post since the last take; return all."""
         deadline = time.monotonic() + wait_seconds
         with self._cond:
-            while any(self._generation[k] == self._seen[k] for k in self.kinds):
+            while any(self._generation[k] == self._seen[k] and (k in self.every_round or self._generation[k] == 0)
+                      for k in self.kinds):
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
@@ -194,11 +200,13 @@ def _collectors(ctx: Context) -> dict[str, Callable[[], TimeReport]]:
     cfg = ctx.config.ntp
     timeout = cfg.timeout
 
+    schedule = sntp.Schedule()
+
     def sntp_collect() -> TimeReport:
         if not cfg.servers:
             raise SourceUnavailable("no servers in ntp.servers")
         # One row per server: a repeated entry would give two rows with the same key.
-        return ntp_sntp.collect_sntp(tuple(dict.fromkeys(cfg.servers)), timeout)
+        return ntp_sntp.collect_sntp(tuple(dict.fromkeys(cfg.servers)), timeout, schedule)
 
     if ctx.demo:
         # The kernel stays live (it is always there); chrony replays a recording.
@@ -242,14 +250,15 @@ def _builder(fn: Callable[[], object]) -> Callable[[Context], Callable[[], objec
 def specs(ctx: Context) -> list[CollectorSpec]:
     """One spec per time-source kind, then the verdict."""
     cfg = ctx.config.ntp
-    board = Board(KINDS)
+    sntp_slower = max(cfg.interval, sntp.MIN_INTERVAL_SECONDS) > cfg.interval
+    board = Board(KINDS, tuple(k for k in KINDS if k != "sntp") if sntp_slower else None)
     fns = _collectors(ctx)
     out = [
         CollectorSpec(
             name=f"ntp:{kind}", lane="ntp", json_key="ntp", pane="time",
             build=_builder(_posting(board, kind, fns[kind])),
-            interval=cfg.interval, to_json=_to_json, empty_json=_empty,
-            alerts=row_alerts, metrics=row_metrics, history=row_history,
+            interval=max(cfg.interval, sntp.MIN_INTERVAL_SECONDS) if kind == "sntp" else cfg.interval,
+            to_json=_to_json, empty_json=_empty, alerts=row_alerts, metrics=row_metrics, history=row_history,
         )
         for kind in KINDS
     ]

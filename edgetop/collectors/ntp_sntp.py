@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import struct
+import time
 from dataclasses import dataclass
 
 from edgetop.collectors.ntp_types import LEAP_BY_CODE, PEER, TimeReport, TimeRow
@@ -135,6 +136,23 @@ def _with(row: TimeRow, **changes: object) -> TimeRow:
     return TimeRow(**fields)  # type: ignore[arg-type,unused-ignore]
 
 
-def collect_sntp(servers: tuple[str, ...], timeout: float) -> TimeReport:
-    """Query every configured server at once and report one row each."""
-    return TimeReport("sntp", tuple(row_from_exchange(ex) for ex in sntp.query_all(servers, timeout)))
+def collect_sntp(servers: tuple[str, ...], timeout: float, schedule: sntp.Schedule | None = None) -> TimeReport:
+    """Query every configured server that is due, at once, and report one row each.
+
+    With a ``schedule`` a server is asked at most every 16 s, less often after a RATE
+    kiss-of-death and never again after DENY or RSTR; its row then says so.
+    """
+    now = time.monotonic()
+    due = schedule.due(servers, now) if schedule is not None else servers
+    answered = {ex.server: row_from_exchange(ex) for ex in sntp.query_all(due, timeout)}
+    rows = []
+    for server in servers:
+        row = answered.get(server)
+        if row is None:
+            row = TimeRow(kind="sntp", key=f"sntp/{server}", role=PEER, meaning=f"SNTP: this host vs {server}",
+                          state=schedule.why_not(server, now) if schedule is not None else "not asked")
+        elif schedule is not None:
+            kiss = row.state.removeprefix("kiss-of-death ") if row.state and row.state.startswith("kiss-") else None
+            schedule.asked(server, now, kiss)
+        rows.append(row)
+    return TimeReport("sntp", tuple(rows))

@@ -186,3 +186,50 @@ def query_all(servers: tuple[str, ...], timeout: float) -> list[Exchange]:
     finally:
         sel.close()
     return [out[i] for i in range(len(servers))]
+
+
+# RFC 4330 §10: "A client MUST NOT under any conditions use a poll interval less than
+# 15 seconds." RATE doubles a server's interval up to MAX_INTERVAL_SECONDS.
+MIN_INTERVAL_SECONDS = 16.0
+MAX_INTERVAL_SECONDS = 1024.0
+
+
+class Schedule:
+    """When each server may be asked again, honouring kiss-of-death codes (RFC 4330 §8).
+
+    A source-side politeness record, not data: DENY and RSTR mean "stop asking" (the
+    server is left alone until edgetop restarts); RATE means "ask less often".
+    """
+
+    def __init__(self) -> None:
+        """Start with every server due now."""
+        self._lock = threading.Lock()
+        self._next: dict[str, float] = {}
+        self._interval: dict[str, float] = {}
+        self._stopped: dict[str, str] = {}
+
+    def due(self, servers: tuple[str, ...], now: float) -> tuple[str, ...]:
+        """Return the servers that may be asked at ``now`` (monotonic seconds)."""
+        with self._lock:
+            return tuple(s for s in servers if s not in self._stopped and self._next.get(s, 0.0) <= now)
+
+    def why_not(self, server: str, now: float) -> str:
+        """Say why ``server`` is not asked this round."""
+        with self._lock:
+            if server in self._stopped:
+                return f"not asked again: server sent kiss-of-death {self._stopped[server]}"
+            wait = self._next.get(server, now) - now
+            return f"not asked for {wait:.0f} s more (polite interval)"
+
+    def asked(self, server: str, now: float, kiss_code: str | None) -> None:
+        """Record an exchange with ``server`` and what it said about our rate."""
+        with self._lock:
+            interval = self._interval.get(server, MIN_INTERVAL_SECONDS)
+            if kiss_code in ("DENY", "RSTR"):
+                self._stopped[server] = kiss_code
+            elif kiss_code == "RATE":
+                interval = min(MAX_INTERVAL_SECONDS, interval * 2)
+            self._interval[server] = interval
+            # A little under the interval, so that a lane ticking every interval is not
+            # pushed to two intervals by scheduling jitter.
+            self._next[server] = now + interval - 1.0

@@ -198,3 +198,32 @@ def test_slow_name_lookup_does_not_hold_the_round(udp_server: Callable[[Answer],
     assert time.monotonic() - t0 < 2.0
     assert rows[0].state == "unreachable: name lookup took longer than 0.5 s"
     assert rows[1].state == "answered"
+
+
+def test_schedule_honours_kiss_of_death(udp_server: Callable[[Answer], int]) -> None:
+    from edgetop.sources.sntp import Schedule
+
+    seen: dict[str, int] = {"deny": 0, "rate": 0, "good": 0}
+
+    def counting(name: str, answer: Answer) -> Answer:
+        def wrapped(req: bytes) -> bytes | None:
+            seen[name] += 1
+            return answer(req)
+        return wrapped
+
+    deny = udp_server(counting("deny", lambda req: reply(_origin(req), stratum=0, refid=b"DENY")))
+    rate = udp_server(counting("rate", lambda req: reply(_origin(req), stratum=0, refid=b"RATE")))
+    good = udp_server(counting("good", lambda req: reply(_origin(req), stratum=2)))
+    servers = tuple(f"127.0.0.1:{p}" for p in (deny, rate, good))
+    schedule = Schedule()
+    first = collect_sntp(servers, 1.0, schedule).rows
+    assert [r.state for r in first] == ["kiss-of-death DENY", "kiss-of-death RATE", "answered"]
+    again = collect_sntp(servers, 1.0, schedule).rows
+    assert again[0].state == "not asked again: server sent kiss-of-death DENY"
+    assert again[1].state is not None and again[1].state.startswith("not asked for 3")  # RATE: 32 s, not 16
+    assert again[2].state is not None and again[2].state.startswith("not asked for 1")  # the 16 s minimum
+    assert again[2].key == first[2].key and again[2].offset_seconds is None
+    time.sleep(0.2)
+    assert seen == {"deny": 1, "rate": 1, "good": 1}  # nobody was asked twice
+    assert schedule.due(servers, time.monotonic() + 20) == (servers[2],)
+    assert schedule.due(servers, time.monotonic() + 40) == servers[1:]

@@ -171,3 +171,19 @@ def test_slow_source_does_not_delay_others(tmp_path: Path) -> None:
     finally:
         gate.set()
         engine.close()
+
+
+def test_board_waits_for_slow_kinds_only_once() -> None:
+    board = ntp.Board(("a", "s"), every_round=("a",))
+    board.post("a", None, "x")
+    threading.Timer(0.2, board.post, ("s", None, "y")).start()
+    assert set(board.take(5.0)) == {"a", "s"}  # the first take waits for "s" too
+    board.post("a", None, "x")
+    t0 = time.monotonic()
+    board.take(5.0)  # "s" has reported before: not waited for again
+    assert time.monotonic() - t0 < 1.0
+
+
+def test_sntp_spec_interval_is_polite(tmp_path: Path) -> None:
+    intervals = {s.name: s.interval for s in ntp.specs(_ctx(tmp_path))}
+    assert intervals["ntp:sntp"] == 16.0 and intervals["ntp:chrony"] == 1.0
