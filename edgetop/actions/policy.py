@@ -37,6 +37,7 @@ _UNIT_CHARS = re.compile(r"[A-Za-z0-9:_.\-@\\]+")
 # A domain name as libvirt accepts it (no '/'); we also refuse control characters.
 _DOMAIN_BAD = re.compile(r"[/\x00-\x1f\x7f]")
 
+READ_ONLY_REASON = "edgetop is read-only (--read-only or --kiosk): no action can run"
 CAP_SYS_NICE = 23  # include/uapi/linux/capability.h
 PF_KTHREAD = 0x00200000  # include/linux/sched.h: "I am a kernel thread"
 
@@ -169,10 +170,12 @@ class Policy:
     """Decides whether an intent may run; every refusal is an ActionDenied saying why."""
 
     def __init__(self, config: Config, *, read_only: bool, procfs: ProcFS, sysfs: SysFS,
-                 credentials: Credentials | None = None, libvirt_uri: str | None = None) -> None:
-        """Create the policy for one session."""
+                 credentials: Credentials | None = None, libvirt_uri: str | None = None,
+                 read_only_reason: str | None = None) -> None:
+        """Create the policy for one session; ``read_only_reason`` replaces the default refusal text."""
         self.config = config
         self.read_only = read_only
+        self.read_only_reason = read_only_reason or READ_ONLY_REASON
         self.procfs = procfs
         self.sysfs = sysfs
         self.credentials = credentials or current_credentials()
@@ -186,7 +189,7 @@ class Policy:
 
         """
         if self.read_only:
-            raise ActionDenied("edgetop is read-only (--read-only or --kiosk): no action can run")
+            raise ActionDenied(self.read_only_reason)
         if isinstance(intent, RestartService):
             self._check_restart(intent)
         elif isinstance(intent, PinProcess):

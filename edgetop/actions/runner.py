@@ -40,7 +40,7 @@ class Runner:
     def __init__(self, config: Config, *, read_only: bool, procfs: ProcFS | None = None,
                  sysfs: SysFS | None = None, backend: Backend | None = None, audit: AuditLog | None = None,
                  audit_log: str | None = None, credentials: Credentials | None = None,
-                 libvirt_uri: str | None = None) -> None:
+                 libvirt_uri: str | None = None, read_only_reason: str | None = None) -> None:
         """Create the session's runner.
 
         Args:
@@ -53,6 +53,7 @@ class Runner:
             audit_log: ``--audit-log`` from the command line.
             credentials: who we run as (tests inject an unprivileged user).
             libvirt_uri: the hypervisor URI (``--connect``), else ``config.libvirt.uri``.
+            read_only_reason: why this session is read-only, when not for --read-only/--kiosk.
 
         """
         self.read_only = read_only
@@ -60,7 +61,7 @@ class Runner:
         self.sysfs = sysfs or SysFS(config.sysfs)
         uri = libvirt_uri or config.libvirt.uri
         self.policy = Policy(config, read_only=read_only, procfs=self.procfs, sysfs=self.sysfs,
-                             credentials=credentials, libvirt_uri=uri)
+                             credentials=credentials, libvirt_uri=uri, read_only_reason=read_only_reason)
         self.backend: Backend
         if read_only:
             self.backend = DenyBackend()
@@ -132,6 +133,15 @@ class Runner:
             log.exception("audit log write failed after the action ran")
 
 
-def build_runner(config: Config, *, read_only: bool) -> Runner:
-    """Build the session's runner from the effective config (``--audit-log`` is already merged into it)."""
-    return Runner(config, read_only=read_only)
+def build_runner(config: Config, *, read_only: bool, demo: bool = False) -> Runner:
+    """Build the session's runner from the effective config (``--audit-log`` is already merged into it).
+
+    Demo data and fixture trees make the session read-only: what is on screen is not this
+    host, so a restart or a pid picked there would hit an unrelated real service or process.
+    """
+    reason = None
+    if demo:
+        reason = "demo mode (--demo): what is shown is not all this host's, so no action can run"
+    elif Path(config.procfs) != Path("/proc") or Path(config.sysfs) != Path("/sys"):
+        reason = "edgetop reads a fixture tree (--procfs/--sysfs): actions on the real host are disabled"
+    return Runner(config, read_only=read_only or reason is not None, read_only_reason=reason)

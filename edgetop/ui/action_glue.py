@@ -59,7 +59,8 @@ def app_runner(app: Any) -> Any:
     if getattr(app, "runner", None) is None:
         from edgetop.actions.runner import build_runner
 
-        app.runner = build_runner(app.ctx.config, read_only=bool(getattr(app, "read_only", True)))
+        app.runner = build_runner(app.ctx.config, read_only=bool(getattr(app, "read_only", True)),
+                                  demo=bool(getattr(app.ctx, "demo", False)))
     return app.runner
 
 

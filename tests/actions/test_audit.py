@@ -15,7 +15,7 @@ from edgetop.actions.backends.base import ActionResult
 from edgetop.actions.backends.deny import DenyBackend
 from edgetop.actions.intents import Intent, PinProcess, PinVcpu, RestartService
 from edgetop.actions.policy import Credentials
-from edgetop.actions.runner import Runner, audit_path
+from edgetop.actions.runner import Runner, audit_path, build_runner
 from edgetop.config_schema import ActionsConfig, Config
 from edgetop.errors import ActionDenied, ActionFailed
 
@@ -175,3 +175,16 @@ def test_read_only_runner_never_reaches_a_backend(tmp_path: Path, intent: Intent
     assert "nothing" in runner.describe(intent)
     assert backend.calls == []
     assert not (tmp_path / "audit.log").exists()
+
+
+@pytest.mark.parametrize(("kwargs", "config", "why"), [
+    ({"demo": True}, Config(), "demo mode"),
+    ({}, replace(Config(), procfs="/tmp/fixture/proc"), "fixture tree"),
+    ({}, replace(Config(), sysfs="/tmp/fixture/sys"), "fixture tree"),
+])
+def test_demo_and_fixture_roots_make_the_runner_read_only(kwargs: dict[str, bool], config: Config, why: str) -> None:
+    runner = build_runner(config, read_only=False, **kwargs)
+    assert isinstance(runner.backend, DenyBackend)
+    reason = runner.refusal(RestartService("snmpd"))
+    assert reason is not None and why in reason
+    assert not isinstance(build_runner(Config(), read_only=False).backend, DenyBackend)
