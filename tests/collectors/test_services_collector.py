@@ -160,3 +160,12 @@ def test_systemctl_failure_is_unavailable(stub: Stub, tmp_path: Path) -> None:  
     (stub.bin_dir / "systemctl").write_text("#!/bin/sh\necho 'Failed to connect to bus' >&2\nexit 1\n")
     with pytest.raises(SourceUnavailable, match="systemctl show failed: Failed to connect to bus"):
         collect_services(ctx(tmp_path, ("snmpd",)), root=stub.root)
+
+
+def test_openrc_through_stub_rc_service(stub: Stub, tmp_path: Path) -> None:  # noqa: F811
+    root = tmp_path / "openrc"
+    (root / "run/openrc").mkdir(parents=True)
+    reading = collect_services(ctx(tmp_path, ("chronyd", "sshd.service")), root=root)
+    assert reading.manager == "openrc"
+    assert stub.calls() == [["rc-service", "chronyd", "status"], ["rc-service", "sshd", "status"]]
+    assert [(s.active_state, s.sub_state) for s in reading.services] == [("active", "running")] * 2
