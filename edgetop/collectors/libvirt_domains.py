@@ -84,6 +84,7 @@ class DomainsCollector:
         # Device names per domain, keyed by (uuid, domain id): a restarted domain gets a
         # new id, so its XML is read again. Source metadata, not data.
         self._xml: dict[str, tuple[int | None, DomainXml]] = {}
+        self._events_seen = 0
 
     def __call__(self) -> DomainsRaw:
         """Collect once (runs in the libvirt lane's thread)."""
@@ -105,6 +106,9 @@ class DomainsCollector:
 
     def _collect(self, conn: Any) -> DomainsRaw:
         lv = self.conn.libvirt
+        if self.conn.lifecycle_events != self._events_seen:  # defined, undefined, started …
+            self._events_seen = self.conn.lifecycle_events
+            self._xml.clear()
         t0 = time.perf_counter()
         records = self._bulk(conn)
         bulk_seconds = time.perf_counter() - t0

@@ -55,6 +55,41 @@ def load_libvirt() -> ModuleType:
         return _module["libvirt"]
 
 
+def start_event_loop() -> bool:
+    """Run libvirt's default event loop in a daemon thread (once per process).
+
+    With an event loop registered before a connection opens, libvirt sends keepalives
+    on remote connections (a dead link is noticed in ~30 s instead of hanging until TCP
+    gives up), reports a closed connection through the close callback at once, and
+    delivers domain lifecycle events. ``libvirtaio`` would need the app's asyncio loop,
+    which the collectors (in the libvirt lane's threads) do not own; this thread fits
+    the lane model. Returns False when the implementation cannot be registered.
+    """
+    lv = load_libvirt()
+    with _module_lock:
+        if "events" not in _module:
+            try:
+                lv.virEventRegisterDefaultImpl()
+            except Exception:  # another implementation (libvirtaio) may own the loop already
+                return False
+            threading.Thread(target=_run_events, args=(lv,), name="libvirt-events", daemon=True).start()
+            _module["events"] = lv
+        return True
+
+
+def _run_events(lv: ModuleType) -> None:
+    while True:
+        try:
+            lv.virEventRunDefaultImpl()
+        except Exception:  # never spin on a broken loop
+            time.sleep(1.0)
+
+
+# virConnectCloseReason (libvirt-host.h); CLIENT is our own close(), not news.
+_CLOSE_REASONS = {0: "connection error", 1: "end of file: libvirtd went away", 2: "keepalive timeout"}
+_CLOSE_CLIENT = 3
+
+
 # libvirt error codes (virterror.h) that mean "the connection is gone".
 _ERR_INTERNAL, _ERR_NO_CONNECT, _ERR_SYSTEM, _ERR_RPC, _ERR_AUTH_FAILED = 1, 5, 38, 39, 45
 _ERR_NO_DOMAIN = 42
@@ -127,6 +162,9 @@ class LibvirtConnection:
         self._next_attempt = 0.0
         self.hypervisor: Hypervisor | None = None
         self.connects = 0
+        self.lifecycle_events = 0
+        """Domain lifecycle events seen (started, stopped, paused, defined …): a change counter."""
+        self._closed_reason: str | None = None  # set by libvirt's close callback (event thread)
 
     @property
     def libvirt(self) -> ModuleType:
@@ -152,6 +190,10 @@ class LibvirtConnection:
 
         """
         lv = load_libvirt()
+        closed = self._closed_reason
+        if closed is not None and self._conn is not None:
+            raise self.lost(ConnectionError(closed))
+        events = start_event_loop()
         with self._lock:
             if self._conn is not None:
                 return self._conn
@@ -167,10 +209,27 @@ class LibvirtConnection:
                 raise self._waiting()
             self._conn = conn
             self._ever_connected = True
-            self._reason, self._backoff = None, 0.0
+            self._reason, self._backoff, self._closed_reason = None, 0.0, None
             self.connects += 1
             self.hypervisor = self._describe(conn)
+            if events:
+                self._subscribe(lv, conn)
             return conn
+
+    def _subscribe(self, lv: ModuleType, conn: Any) -> None:
+        """Ask for the close callback and lifecycle events (each optional per driver)."""
+        with contextlib.suppress(lv.libvirtError):
+            conn.registerCloseCallback(self._on_close, None)
+        with contextlib.suppress(lv.libvirtError):
+            conn.domainEventRegisterAny(None, lv.VIR_DOMAIN_EVENT_ID_LIFECYCLE, self._on_lifecycle, None)
+
+    def _on_close(self, _conn: Any, reason: int, _opaque: Any) -> None:
+        # Runs in the event thread, possibly inside our own close(): take no lock here.
+        if reason != _CLOSE_CLIENT:
+            self._closed_reason = _CLOSE_REASONS.get(reason, f"closed (reason {reason})")
+
+    def _on_lifecycle(self, _conn: Any, _dom: Any, _event: int, _detail: int, _opaque: Any) -> None:
+        self.lifecycle_events += 1
 
     def _describe(self, conn: Any) -> Hypervisor:
         def attempt(fn: Callable[[], Any]) -> Any:
@@ -213,8 +272,7 @@ class LibvirtConnection:
             self._backoff = 0.0
             self._schedule_retry(describe_error(err, self.uri))
             if old is not None:
-                with contextlib.suppress(Exception):  # closing a dead connection may fail too
-                    old.close()
+                _quietly_close(old)
             return self._waiting()
 
     def call(self, fn: Callable[[Any], Any]) -> Any:
@@ -233,8 +291,15 @@ class LibvirtConnection:
         with self._lock:
             conn, self._conn = self._conn, None
         if conn is not None:
-            with contextlib.suppress(Exception):  # the daemon may already be gone
-                conn.close()
+            _quietly_close(conn)
+
+
+def _quietly_close(conn: Any) -> None:
+    """Close a connection that may already be dead; closing must never raise."""
+    with contextlib.suppress(Exception):
+        conn.unregisterCloseCallback()
+    with contextlib.suppress(Exception):  # the daemon may already be gone
+        conn.close()
 
 
 _shared: dict[str, tuple[LibvirtConnection, int]] = {}

@@ -148,3 +148,32 @@ def test_permission_denied_on_a_real_socket_names_the_group() -> None:
         shutil.rmtree(root, ignore_errors=True)
     assert message.startswith(f"cannot connect to {uri}: permission denied on {path}: add the user to the 'libvirt'")
     assert message.endswith("retrying in 1s")
+
+
+def test_lifecycle_events_arrive_through_the_event_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    conn = LibvirtConnection(f"test://{FIXTURE}")
+    lv = conn.libvirt
+    # The test driver keeps state per connection: open it read-write to change a domain.
+    monkeypatch.setattr(lv, "openReadOnly", lv.open)
+    c = conn.get()
+    assert libvirt_conn.start_event_loop() is True
+    c.lookupByName("router vnf").suspend()
+    deadline = time.monotonic() + 10
+    while conn.lifecycle_events == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert conn.lifecycle_events >= 1
+
+
+def test_close_callback_marks_the_connection_lost() -> None:
+    clock = Clock()
+    conn = LibvirtConnection(f"test://{FIXTURE}", clock=clock)
+    conn.get()
+    conn._on_close(None, 3, None)  # our own close: not news
+    assert conn.get() is not None
+    conn._on_close(None, 1, None)  # what libvirt's event thread calls when libvirtd goes away
+    with pytest.raises(SourceUnavailable, match=r"^disconnected: end of file: libvirtd went away, retrying in 1s$"):
+        conn.get()
+    clock.now += 1
+    assert conn.get() is not None and conn.connects == 2

@@ -231,9 +231,11 @@ def test_daemon_restart_disconnects_then_recovers(hypervisor: tuple[PrivateLibvi
     collector = DomainsCollector(conn, ProcFS("/proc"))
     collect(collector)
     daemon.stop("libvirtd")
+    # libvirt's close callback (event thread) notices the daemon going away by itself.
+    poll("the close callback", lambda: conn._closed_reason is not None, timeout=10)
     with pytest.raises(SourceUnavailable) as err:
         collector()
-    assert str(err.value).startswith("disconnected: ")
+    assert str(err.value).startswith("disconnected: end of file: libvirtd went away")
     assert "retrying in" in str(err.value)
     with pytest.raises(SourceUnavailable, match=r"^disconnected: cannot reach libvirtd: .*is libvirtd running\?"):
         time.sleep(0.6)
