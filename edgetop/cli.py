@@ -132,8 +132,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from edgetop.export.snapshot import take_snapshot
 
         data = asyncio.run(take_snapshot(ctx, specs, cfg.interval))
-        json.dump(data, sys.stdout, indent=2, sort_keys=False, default=str)
-        sys.stdout.write("\n")
+        try:
+            json.dump(data, sys.stdout, indent=2, sort_keys=False, default=str)
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # the reader went away (``edgetop snapshot | head``): not worth a traceback.
+            # Point stdout at /dev/null so the interpreter's final flush cannot fail again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return leave(1)
         return leave(0)
     if args.command == "serve":
         from edgetop.export.prometheus import parse_listen, serve

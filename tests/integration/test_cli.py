@@ -243,3 +243,18 @@ def test_check_config_lookup_from_xdg_and_defaults(tmp_path: Path) -> None:
     xdg.write_text("interval: 4\n")
     result = edgetop(tmp_path, "check-config")
     assert result.returncode == 0 and result.stdout.startswith(f"# effective configuration from {xdg}\ninterval: 4.0\n")
+
+
+def test_snapshot_into_a_closed_pipe_has_no_traceback(tmp_path: Path) -> None:
+    """``edgetop snapshot | head -c 10``: the reader leaves early; no traceback on stderr."""
+    (tmp_path / "c.yaml").write_text(QUIET)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody will ever read: the first write fails with EPIPE
+    try:
+        proc = subprocess.run([sys.executable, "-m", "edgetop", "snapshot", "--config", "c.yaml", "--interval", "0"],
+                              stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=60, env=_env(tmp_path),
+                              cwd=tmp_path, check=False)
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in proc.stderr and "BrokenPipeError" not in proc.stderr, proc.stderr
+    assert proc.returncode == 1
