@@ -131,7 +131,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "snapshot":
         from edgetop.export.snapshot import take_snapshot
 
-        data = asyncio.run(take_snapshot(ctx, specs, cfg.interval))
+        try:
+            data = asyncio.run(take_snapshot(ctx, specs, cfg.interval))
+        except KeyboardInterrupt:  # Ctrl-C during --interval: stop quietly, as a shell expects
+            return leave(130)
         try:
             json.dump(data, sys.stdout, indent=2, sort_keys=False, default=str)
             sys.stdout.write("\n")

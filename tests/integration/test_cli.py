@@ -258,3 +258,19 @@ def test_snapshot_into_a_closed_pipe_has_no_traceback(tmp_path: Path) -> None:
         os.close(write_end)
     assert "Traceback" not in proc.stderr and "BrokenPipeError" not in proc.stderr, proc.stderr
     assert proc.returncode == 1
+
+
+def test_ctrl_c_during_snapshot_interval_is_quiet(tmp_path: Path) -> None:
+    (tmp_path / "c.yaml").write_text(QUIET)
+    proc = subprocess.Popen([sys.executable, "-m", "edgetop", "snapshot", "--config", "c.yaml", "--interval", "30"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(tmp_path), cwd=tmp_path)
+    try:
+        time.sleep(2.0)  # inside the 30 s interval (imports and the first round take well under that)
+        os.kill(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+    assert "Traceback" not in err, err
+    assert proc.returncode == 130 and out == ""
