@@ -106,6 +106,16 @@ def resolve_all(servers: tuple[str, ...], timeout: float) -> list[Any]:
     Returns, per server, a getaddrinfo tuple or the reason in words.
     """
     results: list[Any] = ["name lookup did not finish"] * len(servers)
+    names: list[int] = []
+    for i, server in enumerate(servers):
+        # Addresses (the usual case on an edge LAN) need no resolver and no thread.
+        try:
+            host, port = split_server(server)
+            results[i] = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM, flags=socket.AI_NUMERICHOST)[0]
+        except ConfigError as err:
+            results[i] = f"cannot resolve ({err})"
+        except (OSError, UnicodeError):
+            names.append(i)
 
     def lookup(i: int, server: str) -> None:
         try:
@@ -114,15 +124,15 @@ def resolve_all(servers: tuple[str, ...], timeout: float) -> list[Any]:
         except (OSError, ConfigError, UnicodeError) as err:
             results[i] = f"cannot resolve ({err})"
 
-    threads = [threading.Thread(target=lookup, args=(i, s), daemon=True, name=f"sntp-dns-{i}")
-               for i, s in enumerate(servers)]
-    for t in threads:
+    threads = {i: threading.Thread(target=lookup, args=(i, servers[i]), daemon=True, name=f"sntp-dns-{i}")
+               for i in names}
+    for t in threads.values():
         t.start()
     deadline = time.monotonic() + timeout
-    for t in threads:
+    for t in threads.values():
         t.join(max(0.0, deadline - time.monotonic()))
-    return [f"name lookup took longer than {timeout:g} s" if t.is_alive() else r
-            for r, t in zip(results, threads, strict=True)]
+    return [f"name lookup took longer than {timeout:g} s" if i in threads and threads[i].is_alive() else r
+            for i, r in enumerate(results)]
 
 
 def query_all(servers: tuple[str, ...], timeout: float) -> list[Exchange]:
