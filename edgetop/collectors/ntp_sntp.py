@@ -136,6 +136,18 @@ def _with(row: TimeRow, **changes: object) -> TimeRow:
     return TimeRow(**fields)  # type: ignore[arg-type,unused-ignore]
 
 
+def _skipped(server: str, now: float, schedule: sntp.Schedule | None) -> TimeRow:
+    """The row of a server not asked this round: its last answer with its age, or why not."""
+    last = schedule.last(server) if schedule is not None else None
+    if last is not None and isinstance(last[1], TimeRow) and not (last[1].state or "").startswith("kiss-of-death"):
+        # Between polite polls (a snapshot's second round, a faster lane) the last
+        # answer stands, with its age.
+        at, row = last
+        return _with(row, state=f"{row.state} ({now - at:.0f} s ago)")
+    return TimeRow(kind="sntp", key=f"sntp/{server}", role=PEER, meaning=f"SNTP: this host vs {server}",
+                   state=schedule.why_not(server, now) if schedule is not None else "not asked")
+
+
 def collect_sntp(servers: tuple[str, ...], timeout: float, schedule: sntp.Schedule | None = None) -> TimeReport:
     """Query every configured server that is due, at once, and report one row each.
 
@@ -149,10 +161,9 @@ def collect_sntp(servers: tuple[str, ...], timeout: float, schedule: sntp.Schedu
     for server in servers:
         row = answered.get(server)
         if row is None:
-            row = TimeRow(kind="sntp", key=f"sntp/{server}", role=PEER, meaning=f"SNTP: this host vs {server}",
-                          state=schedule.why_not(server, now) if schedule is not None else "not asked")
+            row = _skipped(server, now, schedule)
         elif schedule is not None:
             kiss = row.state.removeprefix("kiss-of-death ") if row.state and row.state.startswith("kiss-") else None
-            schedule.asked(server, now, kiss)
+            schedule.asked(server, now, kiss, row)
         rows.append(row)
     return TimeReport("sntp", tuple(rows))

@@ -217,6 +217,7 @@ class Schedule:
         self._next: dict[str, float] = {}
         self._interval: dict[str, float] = {}
         self._stopped: dict[str, str] = {}
+        self._last: dict[str, tuple[float, Any]] = {}
 
     def due(self, servers: tuple[str, ...], now: float) -> tuple[str, ...]:
         """Return the servers that may be asked at ``now`` (monotonic seconds)."""
@@ -231,9 +232,15 @@ class Schedule:
             wait = self._next.get(server, now) - now
             return f"not asked for {wait:.0f} s more (polite interval)"
 
-    def asked(self, server: str, now: float, kiss_code: str | None) -> None:
-        """Record an exchange with ``server`` and what it said about our rate."""
+    def last(self, server: str) -> tuple[float, Any] | None:
+        """Return (monotonic time, result) of the last exchange with ``server``, if any."""
         with self._lock:
+            return self._last.get(server)
+
+    def asked(self, server: str, now: float, kiss_code: str | None, result: Any = None) -> None:
+        """Record an exchange with ``server``, its result, and what it said about our rate."""
+        with self._lock:
+            self._last[server] = (now, result)
             interval = self._interval.get(server, MIN_INTERVAL_SECONDS)
             if kiss_code in ("DENY", "RSTR"):
                 self._stopped[server] = kiss_code
