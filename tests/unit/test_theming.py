@@ -74,7 +74,7 @@ async def test_app_starts_with_a_broken_user_theme_and_reports_it(xdg: Path, tmp
 
     (xdg / "mine.yaml").write_text("name: mine\nprimary: notacolour\n")
     ctx = Context(config=Config(), procfs=ProcFS(tmp_path), sysfs=SysFS(tmp_path))
-    app = EdgetopApp(ctx, [], read_only=True, kiosk=False, theme="mine")
+    app = EdgetopApp(ctx, [], read_only=True, kiosk=False, theme="mine", start_engine=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert app.theme != "mine"
