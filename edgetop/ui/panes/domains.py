@@ -144,7 +144,7 @@ class DomainsPane(Pane):
 
     def compose(self) -> ComposeResult:
         """Banner, filter input, table."""
-        yield Static(id="domains-banner")
+        yield Static(id="domains-banner", classes="banner")
         # Disabled while hidden, so it never takes the focus from the table.
         yield Input(placeholder="filter by name or state", id="domains-filter", disabled=True)
         table = DomainsTable(id="domains-table", cursor_type="row", zebra_stripes=True)
@@ -155,6 +155,8 @@ class DomainsPane(Pane):
     def on_mount(self) -> None:
         """Render whatever the store already holds."""
         self.table.on_scrolled = self._catch_up
+        # A disconnect reason ends with "retrying in Ns": wrap rather than cut it off.
+        self.query_one("#domains-banner", Static).styles.text_wrap = "wrap"
         self.refresh_view()
 
     @property
