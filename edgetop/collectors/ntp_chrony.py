@@ -211,7 +211,8 @@ def rows_from_chrony(out: ChronyOutput) -> TimeReport:
         state = f"{state}; chronyd said {out.errors[0]}"
     rows = [TimeRow(
         kind="chrony", key="chrony", role=CLOCK, meaning="chrony: system clock vs reference",
-        offset_seconds=t.system_offset_seconds if t.stratum > 0 else None,
+        # Free-running on "local stratum" there is no reference to be off from.
+        offset_seconds=t.system_offset_seconds if t.stratum > 0 and t.refid != LOCAL_REFID else None,
         # chrony's own bound on the clock error: root dispersion + half the root delay.
         error_seconds=t.root_dispersion_seconds + t.root_delay_seconds / 2,
         synchronized=synchronized(t), stratum=t.stratum if t.stratum > 0 else None,

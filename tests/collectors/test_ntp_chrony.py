@@ -41,8 +41,9 @@ def test_tracking_sign_matches_human_output() -> None:
 def test_local_stratum_server_is_free_running() -> None:
     clock = report_from_text((FIX / "chrony-4.3" / "server-local.csv").read_text(), "x").rows[0]
     assert clock.synchronized is False and clock.state == "free-running" and clock.stratum == 8
-    assert clock.offset_seconds == 0.0
-    assert str(clock.offset_seconds) == "0.0"  # not -0.0
+    assert clock.offset_seconds is None  # no outside reference: unknown, not 0
+    parsed = parse_chronyc((FIX / "chrony-4.3" / "server-local.csv").read_text())
+    assert parsed.tracking is not None and str(parsed.tracking.system_offset_seconds) == "0.0"  # not -0.0
 
 
 def test_unsynced_daemon() -> None:
