@@ -27,7 +27,8 @@ def ensure_glances() -> list[str] | None:
     exe = GLANCES_VENV / "bin" / "glances"
     if not exe.exists():
         subprocess.run([sys.executable, "-m", "venv", str(GLANCES_VENV)], check=True)
-        result = subprocess.run([str(GLANCES_VENV / "bin" / "pip"), "install", "-q", "glances"], capture_output=True, check=False)
+        result = subprocess.run([str(GLANCES_VENV / "bin" / "pip"), "install", "-q", "glances"],
+                                capture_output=True, check=False)
         if result.returncode != 0:
             return None
     return [str(exe), "-t", "1"]
@@ -35,7 +36,8 @@ def ensure_glances() -> list[str] | None:
 
 def ensure_htop() -> list[str] | None:
     if shutil.which("htop") is None and os.geteuid() == 0:
-        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "htop"], capture_output=True, check=False)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "htop"],
+                       capture_output=True, check=False)
     return ["htop", "-d", "10"] if shutil.which("htop") else None
 
 

@@ -2,8 +2,8 @@
 
 Read through ProcFS rather than psutil so that a fixture tree can stand in, and
 because ``Cpus_allowed_list`` in status gives the affinity without a syscall per pid.
-Processes that vanish between listing and reading are skipped; hidepid makes others'
-processes invisible, which the view reports.
+Processes that vanish between listing and reading are skipped. With hidepid, other
+users' processes are simply not listed: the kernel gives no count of what it hides.
 """
 
 from __future__ import annotations

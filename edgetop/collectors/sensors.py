@@ -156,9 +156,10 @@ def combine(
     for z in zones:
         if z.zone in hwmon_devices or z.type in hwmon_chips:
             continue
-        high, crit, src = effective_thresholds(config, (z.type, z.zone.replace("thermal_", ""), z.zone), z.high_celsius, z.critical_celsius)
+        label = z.zone.replace("thermal_", "")
+        high, crit, src = effective_thresholds(config, (z.type, label, z.zone), z.high_celsius, z.critical_celsius)
         out.append(Sensor(
-            id=z.zone, chip=z.type, device=z.zone, label=z.zone.replace("thermal_", ""), kind="temp", source="thermal", celsius=z.celsius,
+            id=z.zone, chip=z.type, device=z.zone, label=label, kind="temp", source="thermal", celsius=z.celsius,
             high_celsius=high, critical_celsius=crit, chip_high_celsius=z.high_celsius,
             chip_critical_celsius=z.critical_celsius, thresholds_from=src, status=z.status, reason=z.reason,
         ))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from typing import Any
 
 from edgetop.collectors.registry import PENDING, CollectorSpec, Context
@@ -41,7 +42,7 @@ def build_snapshot(store: Store, specs: list[CollectorSpec]) -> dict[str, Any]:
     for key, (status, reason) in PENDING.items():
         sources.setdefault(key, {"status": status, "reason": reason, "duration_seconds": None})
     out: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "timestamp": time.time()}
-    empties = {}
+    empties: dict[str, Callable[[], Any]] = {}
     for spec in specs:
         empties.setdefault(spec.json_key, spec.empty_json)
     for key, empty in SECTIONS.items():
