@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 APT_RUN := libvirt-dev pkg-config gcc python3-venv
 # Real daemons and tools the test suite drives (DESIGN §9 level 4).
 APT_TEST := snmpd snmp chrony libvirt-daemon libvirt-clients libvirt-daemon-driver-qemu \
-            qemu-system-x86 qemu-utils iproute2 tmux linuxptp
+            qemu-system-x86 qemu-utils iproute2 tmux linuxptp python3 util-linux
 
 .PHONY: run test demo bench screenshots deps deps-test lint typecheck clean
 
