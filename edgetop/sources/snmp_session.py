@@ -407,9 +407,15 @@ class SnmpSession:
         key presses) waiting ~300 ms here; one send per iteration lets them interleave.
         """
         pool = pool_for_running_loop()
-        async with pool.send_turn:
-            task = asyncio.ensure_future(request)
-            await asyncio.sleep(0)  # the task runs to its first await: the request is on the wire
+        task: asyncio.Future[Any] | None = None
+        try:
+            async with pool.send_turn:
+                task = asyncio.ensure_future(request)
+                await asyncio.sleep(0)  # the task runs to its first await: the request is on the wire
+        except BaseException:
+            if task is None:
+                request.close()  # cancelled while waiting for its turn: never sent, never awaited
+            raise
         return await task
 
     def _context(self) -> ContextData:

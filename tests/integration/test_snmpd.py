@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import shutil
 import time
@@ -271,3 +272,44 @@ async def test_engine_rounds_give_rates_json_and_metrics(snmpd: PrivateSnmpd) ->
     for spec_sample, target in ((switch, live), (pdu, dead)):
         text = json.dumps(spec_sample.spec.to_json(spec_sample.view)) + repr(spec_sample.alerts)
         assert not any(s in text for s in secrets_of(target))
+
+
+async def test_the_pane_answers_keys_while_20_targets_poll(snmpd: PrivateSnmpd) -> None:
+    from textual import events
+
+    from edgetop.ui.panes.snmp import SnmpPane
+    from tests.ui.harness import PaneHarness
+
+    targets = tuple(snmpd.target("u-sha256-aes128", name=f"t{i:02d}", interval=2.0, profiles=("system", "if-mib"))
+                    for i in range(20))
+    config = Config(snmp=SnmpConfig(targets=targets))
+    ctx = Context(config=config, procfs=ProcFS("/proc"), sysfs=SysFS("/sys"))
+    app = PaneHarness(SnmpPane, config)
+    async with app.run_test(size=(80, 25)):
+        engine = Engine(ctx, snmp.specs(ctx), store=app.store)
+        runner = asyncio.create_task(engine.run_forever(lambda sample: app.pane.refresh_view()))
+        try:
+            deadline = time.monotonic() + 20
+            while app.pane.targets.row_count < 20 and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+            assert app.pane.targets.row_count == 20
+            app.pane.targets.focus()
+            waits = []
+            for expected in range(1, 11):
+                # Post the key as the terminal driver would and time until the cursor moved
+                # (pilot.press also waits for the app to go idle, which polling never lets it).
+                t0 = time.monotonic()
+                app.post_message(events.Key("down", None))
+                while app.pane.targets.cursor_row != expected and time.monotonic() - t0 < 5:
+                    await asyncio.sleep(0.005)
+                waits.append(time.monotonic() - t0)
+                assert app.pane.targets.cursor_row == expected
+                await asyncio.sleep(0.1)
+            assert app.pane.selected == "snmp:t10"
+            print("key waits ms", [round(w * 1000) for w in waits])
+            assert max(waits) < 1.0, waits  # generous: a loaded 2-core machine
+        finally:
+            runner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await runner
+            engine.close()
