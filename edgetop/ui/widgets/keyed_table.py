@@ -6,12 +6,21 @@ touching only changed cells keeps a 1 s refresh cheap (dolphie does the same).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
+from rich.text import Text
 from textual._two_way_dict import TwoWayDict
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
+
+
+def _identity(cell: Any) -> Hashable:
+    """What makes a cell look different: ``Text.__eq__`` ignores the base style, so a cell
+    that only turned red would compare equal and never be redrawn."""
+    if isinstance(cell, Text):
+        return (cell.plain, str(cell.style), tuple(cell.spans))
+    return cell  # type: ignore[no-any-return]
 
 
 class KeyedTable(DataTable[Any]):
@@ -22,7 +31,7 @@ class KeyedTable(DataTable[Any]):
         super().__init__(**kwargs)
         self._column_keys = [key for key, _ in columns]
         self._labels = dict(columns)
-        self._cells: dict[str, tuple[Any, ...]] = {}
+        self._cells: dict[str, tuple[Hashable, ...]] = {}
         self.sort_column: str | None = None
         self.sort_reverse = False
 
@@ -45,15 +54,16 @@ class KeyedTable(DataTable[Any]):
         added = False
         for key, given in rows.items():
             cells = tuple(given)
+            seen = tuple(_identity(c) for c in cells)
             old = self._cells.get(key)
             if old is None:
                 self.add_row(*cells, key=key)
                 added = True
-            elif old != cells:
-                for column, (before, after) in enumerate(zip(old, cells, strict=True)):
+            elif old != seen:
+                for column, (before, after) in enumerate(zip(old, seen, strict=True)):
                     if before != after:
-                        self.update_cell(key, self._column_keys[column], after)
-            self._cells[key] = cells
+                        self.update_cell(key, self._column_keys[column], cells[column])
+            self._cells[key] = seen
         if sort_key is not None:
             self.order_by(sorted(rows, key=sort_key, reverse=self.sort_reverse))
         elif added:
