@@ -16,8 +16,11 @@ from textual.widgets.data_table import RowKey
 
 
 def _identity(cell: Any) -> Hashable:
-    """What makes a cell look different: ``Text.__eq__`` ignores the base style, so a cell
-    that only turned red would compare equal and never be redrawn."""
+    """Return what makes a cell look different.
+
+    ``Text.__eq__`` ignores the base style, so a cell that only turned red would
+    compare equal and never be redrawn.
+    """
     if isinstance(cell, Text):
         return (cell.plain, str(cell.style), tuple(cell.spans))
     return cell  # type: ignore[no-any-return]
