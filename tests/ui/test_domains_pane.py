@@ -90,8 +90,13 @@ async def test_filter_and_sort() -> None:
         app.pane.sort_by("vcpus")  # numbers: high first, unknown last
         vcpus = [table.get_row_at(i)[2].plain for i in range(table.row_count)]
         assert vcpus == ["2", "2", "1", "1"]
-        await pilot.press("S")
+        table.focus()
+        await pilot.press("I")
         assert [table.get_row_at(i)[2].plain for i in range(table.row_count)] == ["1", "1", "2", "2"]
+        await pilot.press("N")
+        assert table.get_row_at(0)[0].plain == "[b]x[b] caméra Ω"
+        await pilot.press("greater_than_sign")
+        assert app.pane.sort_column == "state"
 
 
 async def test_disconnected_greys_last_values_with_banner() -> None:

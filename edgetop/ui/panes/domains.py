@@ -2,8 +2,9 @@
 
 Columns: name, state, vCPUs, CPU (of the domain's vCPUs), steal (vCPU delay), balloon
 squeeze and usable share, balloon actual, host share, RSS, disk and NIC rates, QEMU pid.
-``s`` cycles the sort column (or click a header), ``S`` reverses, ``/`` filters by name
-or state, ``enter`` opens the domain's detail screen. When libvirt is unreachable, the
+``>``/``<`` step the sort column (or click a header), ``I`` inverts, ``P`` ``T`` ``M`` ``N``
+sort by CPU, steal, balloon squeeze, name; ``/`` filters by name or state, ``enter``
+opens the domain's detail screen. When libvirt is unreachable, the
 last values stay on screen greyed under a banner that says why and when it retries.
 """
 
@@ -119,9 +120,16 @@ class DomainsPane(Pane):
     TITLE: ClassVar[str] = "Domains"
     COLLECTORS: ClassVar[tuple[str, ...]] = ("domains", "hypervisor")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s", "sort_next", "Sort", id="domains.sort"),
-        Binding("S", "sort_reverse", "Reverse", id="domains.sort_reverse"),
-        Binding("slash", "filter", "Filter", id="domains.filter"),
+        # The same sort keys as the processes pane (htop's): > < I, and P M N T directly.
+        Binding("greater_than_sign", "sort_next", "Sort>", id="domains.sort_next", key_display=">"),
+        Binding("less_than_sign", "sort_previous", "Sort<", id="domains.sort_previous", key_display="<",
+                show=False),
+        Binding("I", "sort_reverse", "Invert", id="domains.sort_invert"),
+        Binding("P", "sort_by('cpu')", "CPU", id="domains.sort_cpu", show=False),
+        Binding("T", "sort_by('steal')", "Steal", id="domains.sort_steal", show=False),
+        Binding("M", "sort_by('squeeze')", "Squeeze", id="domains.sort_squeeze", show=False),
+        Binding("N", "sort_by('name')", "Name", id="domains.sort_name", show=False),
+        Binding("slash", "filter", "Filter", id="domains.filter", key_display="/"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="domains.clear_filter"),
     ]
     DEFAULT_CSS = """
@@ -287,9 +295,22 @@ class DomainsPane(Pane):
 
     def action_sort_next(self) -> None:
         """Sort by the next column."""
+        self._step_sort(1)
+
+    def action_sort_previous(self) -> None:
+        """Sort by the previous column."""
+        self._step_sort(-1)
+
+    def _step_sort(self, step: int) -> None:
         keys = [c.key for c in COLUMNS]
-        nxt = keys[(keys.index(self.sort_column) + 1) % len(keys)] if self.sort_column in keys else keys[0]
-        self.sort_by(nxt)
+        if self.sort_column in keys:
+            self.sort_by(keys[(keys.index(self.sort_column) + step) % len(keys)])
+        else:
+            self.sort_by(keys[0] if step > 0 else keys[-1])
+
+    def action_sort_by(self, column: str) -> None:
+        """Sort by ``column`` (a column key)."""
+        self.sort_by(column)
 
     def action_sort_reverse(self) -> None:
         """Reverse the current sort."""
