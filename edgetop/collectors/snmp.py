@@ -295,7 +295,8 @@ def alerts(view: SnmpReading, config: Config) -> list[Alert]:
             sev = Severity.CRITICAL if ups.battery_status == "depleted" else Severity.WARNING
             out.append(Alert(sev, src, f"{subject}/battery", f"UPS battery {ups.battery_status}"))
         if ups.output_source == "battery":
-            mins = f", {ups.minutes_remaining} min left" if ups.minutes_remaining is not None else ""
+            left = ups.runtime_remaining_seconds
+            mins = f", {left // 60} min left" if left is not None else ""
             out.append(Alert(Severity.WARNING, src, f"{subject}/output", f"UPS on battery{mins}"))
     for sensor in view.sensors:
         if sensor.status == "nonoperational":
@@ -320,7 +321,8 @@ def numeric_values(view: SnmpReading) -> list[tuple[str, float]]:
     if view.system is not None and view.system.uptime_seconds is not None:
         out.append(("sys_uptime_seconds", view.system.uptime_seconds))
     if view.ups is not None:
-        for field in ("seconds_on_battery", "minutes_remaining", "charge_ratio", "battery_volts", "battery_celsius"):
+        for field in ("on_battery_seconds", "runtime_remaining_seconds", "charge_ratio", "battery_volts",
+                      "battery_celsius"):
             number = getattr(view.ups, field)
             if number is not None:
                 out.append((f"ups.{field}", float(number)))

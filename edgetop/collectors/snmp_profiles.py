@@ -210,8 +210,8 @@ class Interface:
     oper_status: str | None
     mtu: int | None
     speed_mbps: int | None
-    in_octets_total: int | None
-    out_octets_total: int | None
+    in_bytes_total: int | None
+    out_bytes_total: int | None
     in_errors_total: int | None
     out_errors_total: int | None
     in_discards_total: int | None
@@ -226,8 +226,8 @@ class UpsStatus:
 
     battery_status: str | None
     output_source: str | None
-    seconds_on_battery: int | None
-    minutes_remaining: int | None
+    on_battery_seconds: int | None
+    runtime_remaining_seconds: int | None
     charge_ratio: float | None
     battery_volts: float | None
     battery_celsius: float | None
@@ -286,7 +286,7 @@ def parse_interfaces(columns: Columns) -> tuple[Interface, ...]:
             mtu=as_int(col("ifMtu")),
             # ifHighSpeed 0 means "unknown or below 1 Mb/s" (loopback, virtual): unknown.
             speed_mbps=speed if speed else None,
-            in_octets_total=as_int(col("ifHCInOctets")), out_octets_total=as_int(col("ifHCOutOctets")),
+            in_bytes_total=as_int(col("ifHCInOctets")), out_bytes_total=as_int(col("ifHCOutOctets")),
             in_errors_total=as_int(col("ifInErrors")), out_errors_total=as_int(col("ifOutErrors")),
             in_discards_total=as_int(col("ifInDiscards")), out_discards_total=as_int(col("ifOutDiscards")),
         ))
@@ -304,10 +304,11 @@ def parse_ups(scalars: Scalars, columns: Columns) -> UpsStatus | None:
         return tuple(scaled(cells[i], scale) for i in sorted(cells, key=_index_key))
 
     minutes, seconds = as_int(scalars.get("upsEstimatedMinutesRemaining")), as_int(scalars.get("upsSecondsOnBattery"))
+    # RFC 1628 gives minutes; seconds here, like every duration edgetop reports.
     return UpsStatus(
         battery_status=enum_name(scalars.get("upsBatteryStatus"), BATTERY_STATUS),
         output_source=enum_name(scalars.get("upsOutputSource"), OUTPUT_SOURCE),
-        seconds_on_battery=seconds, minutes_remaining=minutes,
+        on_battery_seconds=seconds, runtime_remaining_seconds=None if minutes is None else minutes * 60,
         charge_ratio=percent_to_ratio(scalars.get("upsEstimatedChargeRemaining")),
         battery_volts=scaled(scalars.get("upsBatteryVoltage"), 0.1),  # 0.1 Volt DC units
         battery_celsius=scaled(scalars.get("upsBatteryTemperature")),
@@ -348,7 +349,7 @@ def with_rates(
             continue
         out.append(dataclasses.replace(
             iface,
-            in_bytes_per_second=counter_rate(old.in_octets_total, iface.in_octets_total, elapsed_seconds),
-            out_bytes_per_second=counter_rate(old.out_octets_total, iface.out_octets_total, elapsed_seconds),
+            in_bytes_per_second=counter_rate(old.in_bytes_total, iface.in_bytes_total, elapsed_seconds),
+            out_bytes_per_second=counter_rate(old.out_bytes_total, iface.out_bytes_total, elapsed_seconds),
         ))
     return tuple(out)

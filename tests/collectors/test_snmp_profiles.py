@@ -117,7 +117,7 @@ def test_parse_interfaces_joins_iftable_and_ifxtable_by_index() -> None:
     assert [r.index for r in rows] == ["1", "2", "10"]  # numeric order, not string order
     lo, eth0, gi = rows
     assert (lo.name, lo.speed_mbps, lo.oper_status) == ("lo", None, "up")  # ifHighSpeed 0 = unknown
-    assert (eth0.name, eth0.mtu, eth0.speed_mbps, eth0.oper_status, eth0.in_octets_total, eth0.out_octets_total,
+    assert (eth0.name, eth0.mtu, eth0.speed_mbps, eth0.oper_status, eth0.in_bytes_total, eth0.out_bytes_total,
             eth0.in_errors_total) == ("eth0", 9000, 10000, "down", 5, None, 3)
     assert (gi.name, gi.descr, gi.oper_status, gi.admin_status, gi.mtu) == (
         "Gi1/0/10", "Ethernet 10", "lowerLayerDown", "down", None)
@@ -134,8 +134,8 @@ def test_parse_ups() -> None:
         {"upsOutputPercentLoad": {"2": 50, "1": 40}, "upsOutputVoltage": {"1": 229}, "upsInputVoltage": {}},
     )
     assert ups is not None
-    assert (ups.battery_status, ups.output_source, ups.charge_ratio, ups.minutes_remaining) == (
-        "depleted", "battery", 0.09, 2)
+    assert (ups.battery_status, ups.output_source, ups.charge_ratio, ups.runtime_remaining_seconds) == (
+        "depleted", "battery", 0.09, 120)
     assert ups.battery_volts == pytest.approx(24.1) and ups.battery_celsius == 31
     assert ups.output_load_ratios == (0.4, 0.5) and ups.output_volts == (229.0,) and ups.input_volts == ()
 

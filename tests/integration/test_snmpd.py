@@ -53,7 +53,7 @@ async def test_every_protocol_pair_polls_all_profiles(snmpd: PrivateSnmpd, user:
     assert reading.system is not None and reading.system.uptime_seconds is not None
     assert reading.system.name  # the machine's host name
     lo = next(i for i in reading.interfaces if i.name == "lo")
-    assert lo.oper_status == "up" and lo.mtu == 65536 and lo.in_octets_total is not None
+    assert lo.oper_status == "up" and lo.mtu == 65536 and lo.in_bytes_total is not None
     # The overrides in snmpd.conf stand in for a UPS and an RFC 3433 sensor.
     assert reading.ups is not None
     assert (reading.ups.battery_status, reading.ups.output_source) == ("low", "battery")

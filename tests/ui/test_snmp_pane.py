@@ -32,7 +32,7 @@ SETTLE = SnmpPane.MIN_RENDER_SECONDS + 0.1  # the pane renders at most this ofte
 def switch_reading(latency: float = 0.012, inlet: float = 35.0) -> SnmpReading:
     eth = Interface("1", "[red]eth0", "eth0", "up", "up", 9000, 10000, 1000, 2000, 0, 0, 0, 0, 1250.0, 900.0)
     eth1 = Interface("2", "eth1", "eth1", "up", "down", 1500, None, 0, 0, 0, 0, 0, 0)
-    ups = UpsStatus("low", "battery", 120, 12, 0.35, 26.2, None, (0.0,), (230.0,), (0.41,))
+    ups = UpsStatus("low", "battery", 120, 720, 0.35, 26.2, None, (0.0,), (230.0,), (0.41,))
     return SnmpReading(
         name=SWITCH.name, host=SWITCH.host, port=161, status="up", error=None, error_kind=None,
         latency_seconds=latency, profiles=SWITCH.profiles, system=SystemInfo("Demo [b]switch", "sw1", 3700.0),

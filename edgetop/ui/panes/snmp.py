@@ -128,7 +128,7 @@ def value_rows(view: SnmpReading, config: Config) -> dict[str, tuple[Text, ...]]
         u = view.ups
         bat_style = {"low": "bold yellow", "depleted": "bold red"}.get(u.battery_status or "", "")
         rows["ups:battery"] = (Text("UPS"), Text("battery"), Text(f"{pct(u.charge_ratio, 0)}  {num(u.battery_volts)} V"
-                               f"  {NA if u.minutes_remaining is None else u.minutes_remaining} min"),
+                               f"  {duration(u.runtime_remaining_seconds)} left"),
                                Text(u.battery_status or NA, style=bat_style))
         out_style = "bold yellow" if u.output_source == "battery" else ""
         loads = " ".join(pct(r, 0) for r in u.output_load_ratios) or NA
