@@ -1,11 +1,7 @@
-"""SNMP sessions (v3 USM or v2c) on one shared pysnmp engine per event loop.
+"""SNMP sessions (v3 USM or v2c) with pysnmp 7.1's asyncio API (``pysnmp.hlapi.v3arch.asyncio``).
 
-pysnmp 7.1's asyncio API (``pysnmp.hlapi.v3arch.asyncio``) ties an engine's transport
-dispatcher to the loop it first ran on, so engines are kept per loop. One engine is shared
-by every target (FIELD-NOTES: an engine per target is much slower, each one localising its
-keys again); a second engine is used only when two targets name the same USM user with
-different keys (pysnmp keys its user table by name), and a third for authNoPriv probes so
-a probe never replaces the real user entry of a running poll.
+A session polls one target: GET of scalars and a several-column GETBULK, on the engine
+its event loop shares with every other target (:mod:`edgetop.sources.snmp_engines`).
 
 Failures are :class:`SnmpFailure` with words a technician can act on. Secrets never
 appear in them: messages are built from our own words, the user name and the protocols.
@@ -14,16 +10,11 @@ appear in them: messages are built from our own words, the user name and the pro
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
 import time
-import weakref
 from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from pysnmp.carrier.asyncio.dgram.udp import UdpAsyncioTransport
-from pysnmp.entity import config
 from pysnmp.hlapi.v3arch.asyncio import (
     USM_AUTH_HMAC96_MD5,
     USM_AUTH_HMAC96_SHA,
@@ -42,18 +33,25 @@ from pysnmp.hlapi.v3arch.asyncio import (
     EndOfMibView,
     NoSuchInstance,
     NoSuchObject,
-    ObjectIdentity,
-    ObjectType,
     SnmpEngine,
     UdpTransportTarget,
     UsmUserData,
     bulk_cmd,
     get_cmd,
 )
-from pysnmp.proto import errind
 from pysnmp.proto.rfc1902 import Integer, IpAddress, ObjectIdentifier, OctetString
 
 from edgetop.config_schema import SnmpTarget
+from edgetop.sources.snmp_engines import (
+    EnginePool,
+    forget_engine_id,
+    object_type,
+    pool_for_running_loop,
+    release_pool,
+)
+from edgetop.sources.snmp_failures import SnmpFailure, classify, timeout_words
+
+__all__ = ["PollData", "SnmpFailure", "SnmpSession", "classify", "plain_value"]
 
 # Config names -> pysnmp protocol ids. AES-192/256 use the Reeder key extension, which is
 # what net-snmp and most vendors implement (pysnmp's "Blumenthal" variants are the RFC draft).
@@ -69,23 +67,6 @@ PROBE_OID = "1.3.6.1.2.1.1.3.0"  # sysUpTime.0: every agent has it
 RawValue = int | str | None
 MAX_VARBINDS = 240  # per GETBULK answer: ~10 KB, well inside a UDP datagram and agent limits
 FIRST_VARBINDS = 96  # the first GETBULK of a target, before its table sizes are known
-
-
-class SnmpFailure(Exception):
-    """A poll that did not succeed, explained.
-
-    Attributes:
-        kind: a short code (``timeout``, ``auth``, ``priv``, ``user``, ``access``, ``dns``…).
-        message: one sentence a technician can act on; never holds a secret.
-        reachable: True when the agent answered (a config problem), False when it did not.
-
-    """
-
-    def __init__(self, kind: str, message: str, reachable: bool) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
-        self.reachable = reachable
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,153 +107,6 @@ def plain_value(value: Any) -> RawValue:
         except (TypeError, ValueError):
             return None
     return str(value)
-
-
-def classify(indication: Any, status: Any, target: SnmpTarget) -> SnmpFailure | None:
-    """Turn pysnmp's errorIndication / errorStatus into words; None when there is no error."""
-    user = target.user or "?"
-    if indication:
-        if isinstance(indication, errind.RequestTimedOut):
-            return SnmpFailure("timeout", _timeout_words(target), False)
-        if isinstance(indication, errind.WrongDigest | errind.AuthenticationFailure):
-            return SnmpFailure(
-                "auth", f"wrong auth key or protocol ({target.auth_protocol}) for user {user}"
-                " (the agent reports a wrong digest)", True)
-        if isinstance(indication, errind.UnknownUserName | errind.UnknownSecurityName):
-            return SnmpFailure("user", f"the agent does not know user {user} (check createUser on the agent)", True)
-        if isinstance(indication, errind.UnsupportedSecurityLevel):
-            return SnmpFailure(
-                "level", f"user {user} exists but not with this security level ({_level(target)}); check the"
-                " agent's auth/priv settings for the user", True)
-        if isinstance(indication, errind.DecryptionError):
-            return SnmpFailure("priv", f"cannot decrypt the answer: privacy key or protocol ({target.priv_protocol})"
-                               f" wrong for user {user}", True)
-        if isinstance(indication, errind.EncryptionError):
-            return SnmpFailure("priv", "privacy is not available: install the Python 'cryptography' package", False)
-        if isinstance(indication, errind.NotInTimeWindow):
-            return SnmpFailure("time", "the agent's boot counter or clock moved (restarted?); edgetop resyncs on the"
-                               " next poll", True)
-        if isinstance(indication, errind.UnknownEngineID):
-            return SnmpFailure("engine", "engine ID discovery failed (the agent changed its engine ID?)", True)
-        return SnmpFailure("error", f"SNMP error: {type(indication).__name__}", True)
-    if status and str(status) != "noError":
-        name = status.prettyPrint() if hasattr(status, "prettyPrint") else str(status)
-        if name in ("authorizationError", "noAccess"):
-            return SnmpFailure("access", f"user {user} is not authorised for this request (check the agent's"
-                               " rouser/access and view for the user)", True)
-        return SnmpFailure("error", f"the agent refused the request: {name}", True)
-    return None
-
-
-def _level(target: SnmpTarget) -> str:
-    if target.priv_protocol:
-        return "authPriv"
-    return "authNoPriv" if target.auth_protocol else "noAuthNoPriv"
-
-
-def _timeout_words(target: SnmpTarget, probed: bool = False) -> str:
-    """Say what silence means, verdict first (a narrow screen cuts the end)."""
-    tries = f"no answer in {target.timeout:g} s x{target.retries + 1}"
-    if probed:
-        tries += ", nor to an authNoPriv probe"
-    if target.version == "2c":
-        return f"host down, udp/{target.port} filtered, no agent or wrong community ({tries})"
-    return f"host down, udp/{target.port} filtered or no agent ({tries})"
-
-
-class EnginePool:
-    """The engines of one event loop: a shared one, extras for clashing users, one for probes."""
-
-    def __init__(self) -> None:
-        self._engines: list[tuple[SnmpEngine, dict[str, tuple[Any, ...]]]] = []
-        self._probe: SnmpEngine | None = None
-        self.users = 0
-        self.send_turn = asyncio.Lock()
-
-    def engine_for(self, user: str, credentials: tuple[Any, ...]) -> SnmpEngine:
-        """Return the shared engine, unless it already holds ``user`` with other credentials."""
-        for engine, known in self._engines:
-            if known.get(user, credentials) == credentials:
-                known[user] = credentials
-                return engine
-        engine = new_engine()
-        self._engines.append((engine, {user: credentials}))
-        return engine
-
-    def probe_engine(self) -> SnmpEngine:
-        """Return the engine that sends authNoPriv probes."""
-        if self._probe is None:
-            self._probe = new_engine()
-        return self._probe
-
-    def close(self) -> None:
-        """Close every engine's transport dispatcher."""
-        engines = [e for e, _ in self._engines] + ([self._probe] if self._probe else [])
-        for engine in engines:
-            with contextlib.suppress(Exception):  # closing must not raise into shutdown
-                engine.close_dispatcher()
-        self._engines.clear()
-        self._probe = None
-
-
-RECEIVE_BUFFER_BYTES = 4 << 20
-_OBJECT_TYPES: dict[str, ObjectType] = {}
-
-
-def object_type(oid: str) -> ObjectType:
-    """Return a request varbind for ``oid``, reused across polls and targets.
-
-    pysnmp resolves every new ObjectType against its MIB view before sending (~0.5 ms per
-    varbind here); a resolved one is reused for free, and the profiles' OIDs are the same
-    for every target. Bounded, since continuation OIDs of long tables vary.
-    """
-    found = _OBJECT_TYPES.get(oid)
-    if found is None:
-        if len(_OBJECT_TYPES) > 4096:
-            _OBJECT_TYPES.clear()
-        found = _OBJECT_TYPES[oid] = ObjectType(ObjectIdentity(oid))
-    return found
-
-
-
-def new_engine() -> SnmpEngine:
-    """Make an engine whose UDP socket has a large receive buffer.
-
-    All targets share the engine's one socket, and a round's answers arrive together while
-    Python decrypts and decodes them one by one (a few ms each): with the kernel's default
-    buffer (rmem_default, 208 KiB) 50 GETBULK answers overflowed it here and were dropped
-    (``RcvbufErrors`` in /proc/net/snmp), which looks exactly like a dead agent. So the
-    socket is made by us, widened, and handed to pysnmp as the engine's UDP transport.
-    """
-    engine = SnmpEngine()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
-        if sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) < RECEIVE_BUFFER_BYTES:
-            # Capped by net.core.rmem_max; root may go past it (CAP_NET_ADMIN).
-            with contextlib.suppress(OSError, AttributeError):
-                force = getattr(socket, "SO_RCVBUFFORCE", 33)  # Linux value; absent from typeshed
-                sock.setsockopt(socket.SOL_SOCKET, force, RECEIVE_BUFFER_BYTES)
-        sock.bind(("0.0.0.0", 0))  # noqa: S104 - an ephemeral client port, like pysnmp's own
-        sock.setblocking(False)
-        transport = UdpAsyncioTransport().open_server_mode(sock=sock)
-    except Exception:
-        sock.close()
-        raise
-    config.add_transport(engine, UdpTransportTarget.TRANSPORT_DOMAIN, transport)
-    return engine
-
-
-_POOLS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, EnginePool] = weakref.WeakKeyDictionary()
-
-
-def pool_for_running_loop() -> EnginePool:
-    """Return the engine pool of the running loop, created on first use."""
-    loop = asyncio.get_running_loop()
-    pool = _POOLS.get(loop)
-    if pool is None:
-        pool = _POOLS[loop] = EnginePool()
-    return pool
 
 
 class SnmpSession:
@@ -488,7 +322,7 @@ class SnmpSession:
         ))
         failure = classify(indication, status, target)
         if failure is not None and failure.kind == "timeout":
-            return SnmpFailure("timeout", _timeout_words(target, probed=True), False)
+            return SnmpFailure("timeout", timeout_words(target, probed=True), False)
         if failure is not None and failure.kind in ("auth", "user"):
             return failure
         # authorizationError (user is priv-only), unsupported level or even an answer: the host is up.
@@ -502,25 +336,7 @@ class SnmpSession:
         if pool is not None:
             pool.users -= 1
             if pool.users <= 0:
-                pool.close()
-                for loop, known in list(_POOLS.items()):
-                    if known is pool:
-                        _POOLS.pop(loop, None)
-
-
-def forget_engine_id(engine: SnmpEngine, address: Any) -> None:
-    """Drop pysnmp's cached engine ID of the peer at ``address`` so the next request rediscovers it.
-
-    The cache is private to pysnmp's SNMPv3 message processing model (RFC 3412); if its
-    shape changes this does nothing and pysnmp's own 300 s expiry still applies.
-    """
-    model = engine.message_processing_subsystems.get(3)
-    cache = getattr(model, "_SnmpV3MessageProcessingModel__engineIdCache", None)
-    if not isinstance(cache, dict):
-        return
-    peer = tuple(address)[:2]
-    for key in [k for k in cache if isinstance(k, tuple) and len(k) == 2 and tuple(k[1])[:2] == peer]:
-        cache.pop(key, None)
+                release_pool(pool)
 
 
 async def _nothing() -> tuple[dict[str, RawValue], float]:

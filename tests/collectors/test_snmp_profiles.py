@@ -235,3 +235,25 @@ def test_sensor_nonoperational_alert_and_unknown_values_stay_unknown() -> None:
     assert view.sensors[0].value is None
     assert alerts_for(view, t) == [(Severity.WARNING, "ups/sensor4", "sensor nonoperational")]
     assert SnmpValue("x", "1.0", None, None).value is None
+
+
+@pytest.mark.parametrize(("indication", "status", "kind", "words"), [
+    ("requestTimedOut", None, "timeout", "host down, udp/161 filtered or no agent (no answer in 1 s x2)"),
+    ("wrongDigest", None, "auth", "wrong auth key or protocol (SHA) for user mon"),
+    ("unknownUserName", None, "user", "the agent does not know user mon"),
+    ("unsupportedSecurityLevel", None, "level", "not with this security level (authNoPriv)"),
+    ("decryptionError", None, "priv", "privacy key or protocol (None) wrong"),
+    ("notInTimeWindow", None, "time", "restarted?"),
+    ("oidNotIncreasing", None, "error", "SNMP error: OidNotIncreasing"),
+    (None, "authorizationError", "access", "user mon is not authorised"),
+    (None, "tooBig", "error", "the agent refused the request: tooBig"),
+])
+def test_classify_names_failures(indication: str | None, status: str | None, kind: str, words: str) -> None:
+    from pysnmp.proto import errind
+
+    from edgetop.sources.snmp_failures import classify
+
+    failure = classify(getattr(errind, indication) if indication else None, status, target())
+    assert failure is not None and failure.kind == kind and words in failure.message
+    assert "s3cret" not in failure.message
+    assert classify(None, None, target()) is None and classify(None, "noError", target()) is None
