@@ -216,3 +216,72 @@ async def test_pin_on_local_qemu_uses_the_cpu_picker() -> None:
         await pilot.pause()
         online = read_topology(SysFS()).online
         assert app.requested == [PinVcpu(domain="vm one", vcpu=0, cpus=frozenset(online))]
+
+
+def edge_node(tick: int) -> Any:
+    """Two deterministic ticks of a small edge node (hand-built, no clock involved)."""
+    from edgetop.collectors.libvirt_domains import DomainsRaw
+    from edgetop.collectors.libvirt_stats import Balloon, DiskStats, DomainStats, NicStats, VcpuStats
+    from edgetop.sources.libvirt_conn import Hypervisor
+
+    gib = 1024**3
+    hyp = Hypervisor("QEMU", "7.2.0", "qemu:///system", "9.0.0", 8)
+
+    def dom(i: int, name: str, state: str, cpu: float, steal: float, squeeze: float, usable: float) -> DomainStats:
+        active = state != "shutoff"
+        vcpus = tuple(VcpuStats(id=v, cpu=2 + v, affinity=(2 + v,), time_seconds_total=100 + tick * cpu,
+                                wait_seconds_total=50.0 + tick * 0.1, delay_seconds_total=5 + tick * steal,
+                                delay_source="libvirt") for v in range(2)) if active else ()
+        maximum = 4 * gib
+        actual = int(maximum * (1 - squeeze))
+        balloon = Balloon(current_bytes=actual, maximum_bytes=maximum, actual_bytes=actual,
+                          available_bytes=actual, usable_bytes=int(actual * usable), unused_bytes=int(actual * usable / 2),
+                          rss_bytes=int(actual * 0.9)) if active else Balloon(current_bytes=maximum, maximum_bytes=maximum)
+        return DomainStats(
+            name=name, uuid=f"00000000-0000-4000-8000-{i:012d}", state=state, reason="booted" if active else "shutdown",
+            id=i if active else None, vcpus=2, cpu_time_seconds_total=200 + tick * 2 * cpu if active else None,
+            balloon=balloon, vcpu_list=vcpus, qemu_pid=4000 + i if active else None,
+            nics=(NicStats(f"tap{i}", rx_bytes_total=tick * 3_000_000 * i, tx_bytes_total=tick * 1_000_000),)
+            if active else (),
+            disks=(DiskStats("vda", "/img/x.qcow2", read_bytes_total=tick * 500_000, write_bytes_total=tick * 9000),)
+            if active else ())
+
+    return DomainsRaw((
+        dom(1, "vrouter-vnf", "running", 0.62, 0.004, 0.0, 0.6),
+        dom(2, "db-postgres", "running", 0.31, 0.03, 0.48, 0.04),
+        dom(3, "ci-runner", "running", 0.95, 0.19, 0.3, 0.2),
+        dom(4, "[b]x[b] caméra Ω", "paused", 0.0, 0.0, 0.0, 0.5),
+        dom(5, "backup target", "shutoff", 0.0, 0.0, 0.0, 0.0),
+    ), hyp, 0.001)
+
+
+@pytest.mark.parametrize(("size", "ascii_only"), [((120, 40), False), ((80, 25), True)])
+def test_snapshot(snap_compare, size: tuple[int, int], ascii_only: bool,  # type: ignore[no-untyped-def]
+                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """SVG of the pane: steal and balloon pressure coloured by the default thresholds, names literal."""
+    if ascii_only:
+        monkeypatch.setenv("EDGETOP_ASCII", "1")
+    app = App()
+
+    async def before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await pilot.pause()
+        app.feed(domains_spec(), edge_node(1), monotonic=1000.0)
+        app.feed(domains_spec(), edge_node(2), monotonic=1001.0)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=before)
+
+
+def test_detail_snapshot(snap_compare, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """SVG of the detail screen of a guest suffering steal, on the Linux console glyph set."""
+    monkeypatch.setenv("EDGETOP_ASCII", "1")
+    app = App(read_only=False)
+
+    async def before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await pilot.pause()
+        for tick in range(1, 8):
+            app.feed(domains_spec(), edge_node(tick), monotonic=1000.0 + tick)
+        app.push_screen(DomainDetailScreen(app.store, "00000000-0000-4000-8000-000000000003"))
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 25), run_before=before)

@@ -28,6 +28,7 @@ from edgetop.ui.gate import MutationGate
 from edgetop.ui.widgets.glyphs import sparkline
 
 SPARK_WIDTH = 12
+DELAY_SPARK_TOP = 0.25
 VCPU_COLUMNS = (("id", "vCPU"), ("cpu", "pCPU"), ("affinity", "Affinity"), ("time", "Run%"), ("wait", "Wait%"),
                 ("steal", "Steal%"), ("wait_spark", "Wait"), ("steal_spark", "Delay"), ("source", "Delay from"),
                 ("tid", "TID"))
@@ -62,7 +63,8 @@ def detail_text(d: DomainView) -> Text:
                f"unused {size(b.unused_bytes)} ({pct(d.unused_ratio)})  disk caches {size(b.disk_caches_bytes)}\n")
     out.append(f"host    rss {size(b.rss_bytes)}  swap in {size(b.swap_in_bytes_total)}  "
                f"out {size(b.swap_out_bytes_total)}  faults major {_int(b.major_faults_total)} "
-               f"minor {_int(b.minor_faults_total)}  updated {age(b.last_update_timestamp)} ago\n")
+               f"minor {_int(b.minor_faults_total)}  updated "
+               f"{'n/a' if b.last_update_timestamp is None else age(b.last_update_timestamp) + ' ago'}\n")
     for dev, raw in zip(d.disks, s.disks, strict=True):
         out.append("disk ")
         out.append(literal(dev.name, "bold"))
@@ -79,6 +81,12 @@ def detail_text(d: DomainView) -> Text:
         out.append("\n")
         out.append(literal(s.error, "yellow"))
     return out
+
+
+def _delay_spark(values: list[float | None]) -> str:
+    # Scaled to at least 25 % steal: a steady 0.4 % must not draw as full bars.
+    top = max([DELAY_SPARK_TOP, *(v for v in values if v is not None)])
+    return sparkline(values, SPARK_WIDTH, top=top)
 
 
 def _int(v: int | None) -> str:
@@ -141,7 +149,7 @@ class DomainDetailScreen(MutationGate, Screen[None]):
                 row = (str(v.stats.id), NA if v.stats.cpu is None else str(v.stats.cpu), cpu_list(v.stats.affinity),
                        pct(v.time_ratio), pct(v.wait_ratio), pct(v.steal_ratio),
                        sparkline(self.store.history(f"{hist}.wait"), SPARK_WIDTH, top=1.0),
-                       sparkline(self.store.history(f"{hist}.delay"), SPARK_WIDTH),
+                       _delay_spark(self.store.history(f"{hist}.delay")),
                        v.stats.delay_source or NA, NA if v.stats.tid is None else str(v.stats.tid))
                 if key not in present:
                     table.add_row(*row, key=key)
