@@ -18,7 +18,7 @@ from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.sources.libvirt_conn import LibvirtConnection
 from edgetop.ui.panes.domains import DomainsPane
 from edgetop.ui.screens.domain_detail import DomainDetailScreen
-from tests.ui.harness import PaneHarness
+from tests.ui.harness import PaneHarness, reading
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "libvirt" / "node.xml"
 MARKUP_NAME = "[b]x[b] caméra Ω"
@@ -234,9 +234,11 @@ def edge_node(tick: int) -> Any:
                                 delay_source="libvirt") for v in range(2)) if active else ()
         maximum = 4 * gib
         actual = int(maximum * (1 - squeeze))
-        balloon = Balloon(current_bytes=actual, maximum_bytes=maximum, actual_bytes=actual,
-                          available_bytes=actual, usable_bytes=int(actual * usable), unused_bytes=int(actual * usable / 2),
-                          rss_bytes=int(actual * 0.9)) if active else Balloon(current_bytes=maximum, maximum_bytes=maximum)
+        balloon = Balloon(current_bytes=maximum, maximum_bytes=maximum)
+        if active:
+            balloon = Balloon(current_bytes=actual, maximum_bytes=maximum, actual_bytes=actual,
+                              available_bytes=actual, usable_bytes=int(actual * usable),
+                              unused_bytes=int(actual * usable / 2), rss_bytes=int(actual * 0.9))
         return DomainStats(
             name=name, uuid=f"00000000-0000-4000-8000-{i:012d}", state=state, reason="booted" if active else "shutdown",
             id=i if active else None, vcpus=2, cpu_time_seconds_total=200 + tick * 2 * cpu if active else None,
@@ -285,3 +287,15 @@ def test_detail_snapshot(snap_compare, monkeypatch: pytest.MonkeyPatch) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 25), run_before=before)
+
+
+async def test_banner_shows_host_steal_next_to_guests() -> None:
+    from types import SimpleNamespace
+
+    cpu_spec = CollectorSpec(name="cpu", lane="local", json_key="cpu", pane="cpu", build=lambda ctx: lambda: None)
+    app = App()
+    async with app.run_test(size=(80, 25)) as pilot:
+        app.store.update(cpu_spec, reading("cpu", SimpleNamespace(total=SimpleNamespace(steal_ratio=0.042))))
+        feed_two(app)
+        await pilot.pause()
+        assert "host steal 4.2%" in str(app.pane.query_one("#domains-banner", Static).render())

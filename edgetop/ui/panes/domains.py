@@ -193,6 +193,11 @@ class DomainsPane(Pane):
             out.append(literal(hyp.uri, "dim"))
         running = sum(1 for d in view.domains if d.stats.state == "running")
         out.append(f"  {len(view.domains)} domains, {running} running")
+        # This node's own steal (it may itself be a guest) next to its guests' steal.
+        cpu = self.store.get("cpu")
+        host_steal = getattr(getattr(getattr(cpu, "view", None), "total", None), "steal_ratio", None)
+        if host_steal is not None:
+            out.append(f"  host steal {pct(host_steal)}")
         if self.filter_text:
             out.append("  filter: ")
             out.append(literal(self.filter_text, "bold"))
