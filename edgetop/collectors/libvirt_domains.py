@@ -16,6 +16,7 @@ The derived view, JSON, alerts and metrics live in :mod:`libvirt_view`.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -85,6 +86,14 @@ class DomainsCollector:
         # new id, so its XML is read again. Source metadata, not data.
         self._xml: dict[str, tuple[int | None, DomainXml]] = {}
         self._events_seen = 0
+
+    def subscribe(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` (from libvirt's event thread) when a domain starts, stops or pauses.
+
+        For the engine: a lane that subscribes can collect at once instead of waiting
+        for the next interval (use ``loop.call_soon_threadsafe`` inside the callback).
+        """
+        self.conn.listeners.append(callback)
 
     def __call__(self) -> DomainsRaw:
         """Collect once (runs in the libvirt lane's thread)."""

@@ -164,6 +164,8 @@ class LibvirtConnection:
         self.connects = 0
         self.lifecycle_events = 0
         """Domain lifecycle events seen (started, stopped, paused, defined …): a change counter."""
+        self.listeners: list[Callable[[], None]] = []
+        """Called (in libvirt's event thread) after each lifecycle event: a hook to collect early."""
         self._closed_reason: str | None = None  # set by libvirt's close callback (event thread)
 
     @property
@@ -230,6 +232,9 @@ class LibvirtConnection:
 
     def _on_lifecycle(self, _conn: Any, _dom: Any, _event: int, _detail: int, _opaque: Any) -> None:
         self.lifecycle_events += 1
+        for listener in list(self.listeners):
+            with contextlib.suppress(Exception):  # a listener's bug must not stop libvirt's event loop
+                listener()
 
     def _describe(self, conn: Any) -> Hypervisor:
         def attempt(fn: Callable[[], Any]) -> Any:

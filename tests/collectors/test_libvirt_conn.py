@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from edgetop.collectors.libvirt_domains import DomainsCollector
 from edgetop.errors import SourceUnavailable
 from edgetop.sources import libvirt_conn
+from edgetop.sources.fs import ProcFS
 from edgetop.sources.libvirt_conn import INSTALL_HINT, LibvirtConnection, acquire, describe_error, release
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "libvirt" / "node.xml"
@@ -159,11 +161,14 @@ def test_lifecycle_events_arrive_through_the_event_thread(monkeypatch: pytest.Mo
     monkeypatch.setattr(lv, "openReadOnly", lv.open)
     c = conn.get()
     assert libvirt_conn.start_event_loop() is True
+    woken: list[bool] = []
+    DomainsCollector(conn, ProcFS("/proc")).subscribe(lambda: woken.append(True))
+    conn.listeners.append(lambda: 1 / 0)  # a broken listener must not stop the others
     c.lookupByName("router vnf").suspend()
     deadline = time.monotonic() + 10
-    while conn.lifecycle_events == 0 and time.monotonic() < deadline:
+    while not woken and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert conn.lifecycle_events >= 1
+    assert conn.lifecycle_events >= 1 and woken
 
 
 def test_close_callback_marks_the_connection_lost() -> None:
