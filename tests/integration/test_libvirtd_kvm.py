@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid as uuid_mod
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -152,7 +153,9 @@ def hypervisor() -> Iterator[tuple[PrivateLibvirtd, list[str]]]:
             make_image(image)
             if daemon.as_root:
                 os.chown(image, NOBODY, NOBODY)
-            uuid = f"0e1d9e70-0000-4000-8000-{i + 1:012d}"
+            # Random per run: teardown kills leftover QEMUs by UUID, and another run of this
+            # test (a colleague's, CI) on the same machine must never match.
+            uuid = str(uuid_mod.uuid4())
             rw.createXML(GUEST_XML.format(name=name, uuid=uuid, vcpus=vcpus, image=image), 0)
             uuids.append(uuid)
         rw.close()
