@@ -34,6 +34,7 @@ from pysnmp.hlapi.v3arch.asyncio import (
     NoSuchInstance,
     NoSuchObject,
     SnmpEngine,
+    Udp6TransportTarget,
     UdpTransportTarget,
     UsmUserData,
     bulk_cmd,
@@ -161,7 +162,9 @@ class SnmpSession:
     async def _resolve(self, retries: int) -> UdpTransportTarget:
         t = self.target
         try:
-            return await UdpTransportTarget.create((t.host, t.port), timeout=t.timeout, retries=retries)
+            # An IPv6 literal needs pysnmp's UDP/IPv6 transport domain; names resolve over IPv4.
+            kind = Udp6TransportTarget if ":" in t.host else UdpTransportTarget
+            return await kind.create((t.host.strip("[]"), t.port), timeout=t.timeout, retries=retries)
         except Exception as err:  # pysnmp wraps resolver errors in its own PySnmpError
             raise SnmpFailure("dns", f"cannot resolve host {t.host} ({type(err).__name__})", False) from None
 

@@ -98,7 +98,7 @@ class PrivateSnmpd:
 
     def write_config(self) -> None:
         """Write snmpd.conf: users, their access, overrides."""
-        lines = [f"agentAddress udp:127.0.0.1:{self.port}", f"[snmp] persistentDir {self.state}"]
+        lines = [f"agentAddress udp:127.0.0.1:{self.port},udp6:[::1]:{self.port}", f"[snmp] persistentDir {self.state}"]
         for name, auth, akey, priv, pkey in self.users():
             if priv:
                 lines.append(f'createUser {name} {auth} "{akey}" {_NETSNMP_PRIV[priv]} "{pkey}"')

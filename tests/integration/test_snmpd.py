@@ -64,6 +64,18 @@ async def test_every_protocol_pair_polls_all_profiles(snmpd: PrivateSnmpd, user:
     assert_no_secret(reading, target)
 
 
+async def test_an_ipv6_literal_host(snmpd: PrivateSnmpd) -> None:
+    reading = await poll(snmpd.target("u-sha256-aes128", host="::1", profiles=("system", "if-mib")))
+    assert reading.status == "up", reading.error
+    assert any(i.name == "lo" for i in reading.interfaces)
+
+
+async def test_an_unresolvable_host_is_named(snmpd: PrivateSnmpd) -> None:
+    reading = await poll(snmpd.target("u-sha256-aes128", host="no-such-host.invalid"))
+    assert (reading.status, reading.error_kind) == ("down", "dns")
+    assert "cannot resolve host no-such-host.invalid" in (reading.error or "")
+
+
 async def test_wrong_auth_key_is_named(snmpd: PrivateSnmpd) -> None:
     target = snmpd.target("u-sha512-aes256", auth_key=Secret("not-the-auth-key"))
     reading = await poll(target)
