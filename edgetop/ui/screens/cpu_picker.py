@@ -107,6 +107,10 @@ class CpuPickerScreen(ModalScreen[frozenset[int] | None]):
     def on_mount(self) -> None:
         """Fill the table, one row per logical CPU (NUMA node, package, core order)."""
         table = self.query_one("#picker-table", DataTable)
+        # Inline, because the app's stylesheet (which outranks DEFAULT_CSS) makes every
+        # DataTable 1fr tall; a picker for 2 CPUs should not fill the screen.
+        table.styles.height = "auto"
+        table.styles.max_height = 14
         for col in _COLUMNS:
             table.add_column(col, key=col)
         order = sorted(self.topology.cpus, key=lambda c: (c.node or 0, c.package or 0, c.core or 0, c.cpu))
