@@ -124,9 +124,20 @@ class DomainsCollector:
         out: list[dict[str, Any]] = []
         vanished: list[str] = []
         calls = 0
-        for dom, stats in records:
-            name = dom.name()
-            fields = bulk_fields(name, dom.UUIDString(), stats, dom.ID())
+        parsed = [(dom, stats, bulk_fields(dom.name(), dom.UUIDString(), stats, dom.ID())) for dom, stats in records]
+        # Groups the driver answered for some running domain. If it left one out for
+        # another running domain, that domain was busy (NOWAIT skipped its monitor job):
+        # asking it per domain would block on the same job, so that group is "skipped"
+        # for it this tick. Only groups the driver never answers are fetched per domain.
+        answered = {g for _d, _s, f in parsed if f["state"] in ACTIVE_STATES
+                    for g, how in f["sources"].items() if how == "bulk"}
+        for dom, stats, fields in parsed:
+            name = fields["name"]
+            if fields["state"] in ACTIVE_STATES:
+                src = fields["sources"]
+                for group in answered:
+                    if src[group] == "none":
+                        src[group] = "skipped"
             try:
                 calls += self._fill(dom, fields)
             except lv.libvirtError as err:
@@ -135,8 +146,10 @@ class DomainsCollector:
                 if err.get_error_code() == _ERR_NO_DOMAIN:
                     vanished.append(name)  # destroyed or undefined mid-tick: gone from the table
                     continue
-                fields = bulk_fields(name, dom.UUIDString(), stats, dom.ID())
-                fields["error"] = str(err)
+                clean = bulk_fields(name, dom.UUIDString(), stats, dom.ID())
+                clean["error"] = str(err)
+                out.append(clean)
+                continue
             out.append(fields)
         hyp = self.conn.hypervisor
         if hyp is not None and hyp.name == "QEMU" and is_local(self.conn.uri):

@@ -198,3 +198,42 @@ def test_raw_is_frozen() -> None:
     raw = collector()()
     with pytest.raises(dataclasses.FrozenInstanceError):
         raw.domains[0].name = "x"  # type: ignore[misc]
+
+
+class BusyConnection:
+    """The test driver, but answering like QEMU with NOWAIT: full groups for one running
+    domain, only ``state`` for another that is busy with a monitor job."""
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+
+    def getAllDomainStats(self, stats: int, flags: int) -> Any:
+        out = []
+        for dom, plain in self._conn.getAllDomainStats(stats, flags):
+            record = plain
+            if dom.name() == "router vnf":
+                record = {**plain, "cpu.time": 5_000_000_000, "balloon.current": 1024, "balloon.maximum": 2048,
+                          "vcpu.current": 2, "vcpu.maximum": 2, "vcpu.0.time": 1, "vcpu.1.time": 2,
+                          "net.count": 0, "block.count": 0}
+            out.append((dom, record))
+        return out
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+
+def test_busy_domain_is_skipped_not_queried() -> None:
+    col = collector()
+    col.conn.get()
+    col.conn._conn = BusyConnection(load_libvirt().openReadOnly(URI))
+    raw = col()
+    doms = by_name(raw)
+    assert dict(doms["router vnf"].sources) == dict.fromkeys(
+        ("state", "cpu-total", "balloon", "vcpu", "interface", "block"), "bulk")
+    busy = doms[MARKUP_NAME]
+    assert dict(busy.sources) == {"state": "bulk", "cpu-total": "skipped", "balloon": "skipped",
+                                  "vcpu": "skipped", "interface": "skipped", "block": "skipped"}
+    assert busy.cpu_time_seconds_total is None and busy.balloon.current_bytes is None  # unknown, never 0
+    assert [v.affinity for v in busy.vcpu_list] == [(0, 1, 2, 3)]  # vcpus() needs no monitor job
+    # The shut-off domain is not busy: its memory still comes from info().
+    assert dict(doms["[red]off guest"].sources)["balloon"] == "fallback"
