@@ -39,12 +39,24 @@ from edgetop.errors import ParseError
 
 @dataclass(frozen=True, slots=True)
 class SnmpValue:
-    """One configured OID: ``value`` is a number (times its scale), text, or None."""
+    """One configured OID: ``value`` is a number (times its scale), text, or None.
+
+    Its warn/crit levels travel with it, as a sensor's limits do (DESIGN §8 sensors[]).
+    """
 
     name: str
     oid: str
     value: float | str | None
     unit: str | None
+    warn: float | None = None
+    crit: float | None = None
+
+    def severity(self) -> Severity | None:
+        """Return the value's severity against its levels; crit below warn means lower is worse."""
+        if not isinstance(self.value, float):
+            return None
+        lower_is_worse = self.warn is not None and self.crit is not None and self.crit < self.warn
+        return (level_below if lower_is_worse else level_above)(self.value, Level(self.warn, self.crit))
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +112,8 @@ def build_reading(target: SnmpTarget, scalars: Mapping[str, RawValue], columns: 
     scalar_names, column_names = profile_oids(target.profiles)
     by_name = {n: scalars.get(oid) for n, oid in scalar_names.items()}
     table = {n: dict(columns.get(oid, {})) for n, oid in column_names.items()}
-    values = tuple(SnmpValue(o.name, o.oid, parse_value(scalars.get(o.oid), o.scale), o.unit) for o in target.oids)
+    values = tuple(SnmpValue(o.name, o.oid, parse_value(scalars.get(o.oid), o.scale), o.unit, o.warn, o.crit)
+                   for o in target.oids)
     notes = tuple(
         f"no {p} data: the agent does not implement it, or it is outside user {target.user or '(v2c)'}'s view"
         for p in target.profiles if not _profile_answered(p, scalars, columns)
@@ -246,7 +259,8 @@ def to_json(view: SnmpReading) -> list[dict[str, Any]]:
         "last_up_timestamp": view.last_up_timestamp, "notes": list(view.notes),
         "system": None if view.system is None else {
             "descr": view.system.descr, "name": view.system.name, "uptime_seconds": view.system.uptime_seconds},
-        "values": [{"name": v.name, "oid": v.oid, "value": v.value, "unit": v.unit} for v in view.values],
+        "values": [{"name": v.name, "oid": v.oid, "value": v.value, "unit": v.unit, "warn": v.warn, "crit": v.crit}
+                   for v in view.values],
         "interfaces": [_plain(i) for i in view.interfaces],
         "ups": None if view.ups is None else _plain(view.ups),
         "sensors": [_plain(s) for s in view.sensors],
@@ -256,16 +270,6 @@ def to_json(view: SnmpReading) -> list[dict[str, Any]]:
 def _plain(obj: Any) -> dict[str, Any]:
     return {name: (list(v) if isinstance(v, tuple) else v)
             for name in obj.__slots__ for v in [getattr(obj, name)]}
-
-
-def _target_config(config: Config, name: str) -> SnmpTarget | None:
-    return next((t for t in config.snmp.targets if t.name == name), None)
-
-
-def oid_level(oid: SnmpOid) -> tuple[Level, bool]:
-    """Return the warn/crit level of a configured OID and whether lower is worse (crit below warn)."""
-    lower_is_worse = oid.warn is not None and oid.crit is not None and oid.crit < oid.warn
-    return Level(oid.warn, oid.crit), lower_is_worse
 
 
 def alerts(view: SnmpReading, config: Config) -> list[Alert]:
@@ -279,13 +283,8 @@ def alerts(view: SnmpReading, config: Config) -> list[Alert]:
     sev = level_above(view.latency_seconds, config.thresholds.snmp_latency_seconds)
     if sev is not None:
         out.append(Alert(sev, src, subject, f"SNMP answers slowly: {view.latency_seconds:.2f} s"))
-    target = _target_config(config, view.name)
-    levels = {o.name: oid_level(o) for o in (target.oids if target else ())}
     for value in view.values:
-        if not isinstance(value, SnmpValue) or not isinstance(value.value, float) or value.name not in levels:
-            continue
-        level, lower = levels[value.name]
-        sev = (level_below if lower else level_above)(value.value, level)
+        sev = value.severity()
         if sev is not None:
             unit = f" {value.unit}" if value.unit else ""
             out.append(Alert(sev, src, f"{subject}/{value.name}", f"{value.name} is {value.value:g}{unit}"))

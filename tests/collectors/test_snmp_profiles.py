@@ -189,7 +189,7 @@ def test_build_reading_derive_json_metrics() -> None:
     assert snmp.derive(None, second, 2.0).interfaces[0].in_bytes_per_second is None
     doc = snmp.to_json(view)
     assert len(doc) == 1 and doc[0]["values"] == [{"name": "temp", "oid": "1.3.6.1.4.1.9.1.0", "value": 21.5,
-                                                   "unit": None}]
+                                                   "unit": None, "warn": None, "crit": None}]
     assert doc[0]["interfaces"][0]["in_bytes_per_second"] == 1000.0
     json.dumps(doc)  # plain data only
     metrics = {(m.name, dict(m.labels).get("name")): m.value for m in snmp.metrics(view)}
@@ -234,7 +234,10 @@ def test_sensor_nonoperational_alert_and_unknown_values_stay_unknown() -> None:
     view = build_reading(t, {}, {f"{SENSOR}.1": {"4": 8}, f"{SENSOR}.5": {"4": 3}}, 0.01)
     assert view.sensors[0].value is None
     assert alerts_for(view, t) == [(Severity.WARNING, "ups/sensor4", "sensor nonoperational")]
-    assert SnmpValue("x", "1.0", None, None).value is None
+    assert SnmpValue("x", "1.0", None, None, 1.0, 2.0).severity() is None
+    assert SnmpValue("x", "1.0", "text", None, 1.0, 2.0).severity() is None
+    assert SnmpValue("x", "1.0", 1.5, None, 1.0, 2.0).severity() == Severity.WARNING
+    assert SnmpValue("x", "1.0", 15.0, None, 50.0, 20.0).severity() == Severity.CRITICAL  # lower is worse
 
 
 @pytest.mark.parametrize(("indication", "status", "kind", "words"), [

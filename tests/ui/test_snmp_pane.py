@@ -37,7 +37,7 @@ def switch_reading(latency: float = 0.012, inlet: float = 35.0) -> SnmpReading:
         name=SWITCH.name, host=SWITCH.host, port=161, status="up", error=None, error_kind=None,
         latency_seconds=latency, profiles=SWITCH.profiles, system=SystemInfo("Demo [b]switch", "sw1", 3700.0),
         interfaces=(eth, eth1), ups=ups, sensors=(Sensor("7", "inlet", "celsius", 41.5, "°C", "ok"),),
-        values=(SnmpValue("inlet", "1.3.6.1.4.1.1.0", inlet, "C"),), last_up_timestamp=time.time(),
+        values=(SnmpValue("inlet", "1.3.6.1.4.1.1.0", inlet, "C", 30.0, 40.0),), last_up_timestamp=time.time(),
     )
 
 

@@ -18,10 +18,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
-from edgetop.collectors.snmp import SnmpReading, oid_level
+from edgetop.collectors.snmp import SnmpReading
 from edgetop.collectors.snmp_profiles import Interface
 from edgetop.config_schema import Config
-from edgetop.engine.alerts import Severity, level_above, level_below
+from edgetop.engine.alerts import Severity, level_above
 from edgetop.engine.store import Sample
 from edgetop.ui.fmt import NA, age, duration, literal, num, pct, rate_bytes
 from edgetop.ui.panes.base import Pane
@@ -112,14 +112,9 @@ def value_rows(view: SnmpReading, config: Config) -> dict[str, tuple[Text, ...]]
                                 Text(view.status, style=STATUS_STYLE.get(view.status, "")))
     for n, note in enumerate(view.notes):
         rows[f"note:{n}"] = (Text("note"), Text(""), literal(note, "yellow"), Text(""))
-    target = next((t for t in config.snmp.targets if t.name == view.name), None)
-    levels = {o.name: oid_level(o) for o in (target.oids if target else ())}
     for v in view.values:
-        style = ""
-        if isinstance(v.value, float) and v.name in levels:
-            level, lower = levels[v.name]
-            sev = (level_below if lower else level_above)(v.value, level)
-            style = SEVERITY_STYLE.get(sev, "") if sev else ""
+        sev = v.severity()
+        style = SEVERITY_STYLE.get(sev, "") if sev else ""
         shown = NA if v.value is None else (f"{v.value:g}" if isinstance(v.value, float) else v.value)
         unit = f" {v.unit}" if v.unit and v.value is not None else ""
         rows[f"oid:{v.name}"] = (Text("OID"), literal(v.name), literal(f"{shown}{unit}", style),
