@@ -199,8 +199,8 @@ class DomainsCollector:
             affinity = cpumap_to_cpus(tuple(maps[i])) if i < len(maps) else None
             cpu = pcpu if pcpu >= 0 else None
             if v is None:  # the driver has no vcpu group (test driver): vcpus() is all we know
-                merged.append(VcpuStats(id=num, state=state, cpu=cpu, affinity=affinity,
-                                        time_seconds_total=cpu_ns * 1e-9))
+                # Positional (id, state, cpu, affinity, time): this runs per vCPU per tick.
+                merged.append(VcpuStats(num, state, cpu, affinity, cpu_ns * 1e-9))
                 continue
             merged.append(VcpuStats(
                 id=num, state=v.state if v.state is not None else state, cpu=cpu, affinity=affinity,
@@ -208,8 +208,9 @@ class DomainsCollector:
                 wait_seconds_total=v.wait_seconds_total, delay_seconds_total=v.delay_seconds_total,
                 delay_source=v.delay_source,
             ))
-        merged.extend(bulk.values())
-        merged.sort(key=lambda v: v.id)
+        if bulk:  # vCPUs the bulk stats list but vcpus() does not (offline ones)
+            merged.extend(bulk.values())
+            merged.sort(key=lambda v: v.id)
         if f["sources"]["vcpu"] == "none":
             f["sources"]["vcpu"] = "fallback"
         f["vcpu_list"] = tuple(merged)

@@ -388,8 +388,9 @@ _NO_SOURCES = dict.fromkeys(GROUP_MARKERS, "none")
 
 
 def build_domain(fields: dict[str, Any]) -> DomainStats:
-    """Build the frozen :class:`DomainStats` from :func:`bulk_fields` output (possibly filled in)."""
-    return DomainStats(**{**fields, "sources": tuple(fields["sources"].items())})
+    """Build the frozen :class:`DomainStats` from :func:`bulk_fields` output; consumes ``fields``."""
+    fields["sources"] = tuple(fields["sources"].items())  # the dict is not used after this
+    return DomainStats(**fields)
 
 
 def parse_bulk_record(name: str, uuid: str, stats: Mapping[str, Any], domain_id: int | None = None) -> DomainStats:
