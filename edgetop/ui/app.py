@@ -329,16 +329,11 @@ class EdgetopApp(MutationGate, App[None]):
 
     async def request_action(self, intent: Intent) -> None:
         """Run a mutating action through the one runner (policy, confirm, audit, backend)."""
-        try:
-            from edgetop.ui.action_glue import request_action
-        except ImportError:
-            self.notify("actions are not available in this build", severity="error")
-            return
-        if self.runner is None:
-            from edgetop.actions.runner import build_runner
+        from edgetop.ui.action_glue import app_runner, request_action
 
-            self.runner = build_runner(self.ctx.config, read_only=self.read_only)
-        await request_action(self, self.runner, intent)
+        # The runner is read-only with --read-only/--kiosk and also with --demo or fixture
+        # roots: a pid or unit shown from demo data must never reach a real one.
+        await request_action(self, app_runner(self), intent)
 
     def get_key_display(self, binding: Binding) -> str:
         """Key names the Linux console font can draw (it has arrows but no return symbol)."""

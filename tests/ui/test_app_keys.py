@@ -194,3 +194,47 @@ async def test_kiosk_leaves_only_with_the_configured_chord(live_ctx: Context,
         assert not app._exit
         await pilot.press("ctrl+x")
         await wait_for(lambda: app._exit, timeout=5)
+
+
+async def test_a_on_a_process_pins_it_through_picker_and_confirm(live_ctx: Context,
+                                                                 foundation_specs: list[CollectorSpec],
+                                                                 tmp_path) -> None:
+    """The whole path from the processes pane: key, picker, confirm, runner, real affinity."""
+    import dataclasses
+    import os
+    import subprocess
+    import sys
+
+    from edgetop.config_schema import ActionsConfig
+    from edgetop.ui.screens.confirm import ConfirmScreen
+    from edgetop.ui.screens.cpu_picker import CpuPickerScreen
+
+    online = sorted(os.sched_getaffinity(0))
+    if len(online) < 2:
+        raise AssertionError("this test needs two CPUs to leave one out")
+    audit = tmp_path / "audit.log"
+    cfg = dataclasses.replace(live_ctx.config, actions=ActionsConfig(audit_log=str(audit)))
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        app = EdgetopApp(dataclasses.replace(live_ctx, config=cfg), foundation_specs)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("4")
+            await wait_for(lambda: bool(app.query(ProcessesPane)))
+            pane = app.query_one(ProcessesPane)
+            table = pane.query_one("#proc-table", KeyedTable)
+            await wait_for(lambda: str(child.pid) in table.row_keys_in_order())
+            await pilot.press("slash", *str(child.pid), "enter")  # filter down to the child
+            await wait_for(lambda: table.row_keys_in_order() == [str(child.pid)])
+            await pilot.press("a")
+            await wait_for(lambda: isinstance(app.screen, CpuPickerScreen))
+            await pilot.pause()
+            await pilot.press("space")  # untick the first CPU
+            await pilot.press("enter")
+            await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
+            await pilot.press("y")
+            await wait_for(lambda: os.sched_getaffinity(child.pid) == set(online[1:]))
+        lines = audit.read_text().splitlines()
+        assert len(lines) == 2 and str(child.pid) in lines[0]
+    finally:
+        child.kill()
+        child.wait()

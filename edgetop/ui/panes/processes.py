@@ -11,7 +11,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Input, Static
 
-from edgetop.actions.intents import PinProcess
 from edgetop.collectors.processes import ProcessesView, ProcessRow
 from edgetop.ui.fmt import NA, cpu_list, literal, size
 from edgetop.ui.gate import MutationGate
@@ -189,18 +188,18 @@ class ProcessesPane(MutationGate, Pane):
         self.show_kernel_threads = not self.show_kernel_threads
         self.refresh_view()
 
-    async def action_pin_process(self) -> None:
-        """Pick CPUs for the selected process and ask the runner to pin it."""
+    def action_pin_process(self) -> None:
+        """Pick CPUs for the selected process and ask the runner to pin every thread of it.
+
+        A plain method that starts a worker: actions run on the app's message loop, and a
+        picker awaited there would never receive its own keys. The glue checks privileges
+        before the picker opens, so a refusal comes at once, not after choosing CPUs.
+        """
         row = self.selected_row()
         if row is None:
             self.app.notify("no process selected", severity="warning")
             return
-        try:
-            from edgetop.ui.screens.cpu_picker import pick_cpus
-        except ImportError:
-            self.app.notify("CPU picker not available in this build", severity="error")
-            return
-        cpus = await pick_cpus(self.app, f"CPU affinity of {row.pid} {row.command[:40]}",
-                               frozenset(row.affinity or ()), self.store)
-        if cpus is not None:
-            await self.app.request_action(PinProcess(row.pid, cpus))  # type: ignore[attr-defined]
+        from edgetop.ui.action_glue import start_pin_process
+
+        start_pin_process(self.app, row.pid, f"CPU affinity of {row.pid} {row.command[:40]}",
+                          frozenset(row.affinity or ()), self.store)
