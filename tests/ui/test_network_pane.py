@@ -115,7 +115,7 @@ async def test_rates_update_in_place_and_sort_on_request(tmp_path: Path) -> None
         assert cell(table, "tap-vr-lan", "rx") == "1.0M"
         assert cell(table, "br0", "rx") == "0"
         assert table.row_keys_in_order()[0] == "bond0"
-        await pilot.press("r")
+        await pilot.press("b")
         await pilot.pause()
         assert table.row_keys_in_order()[0] == "tap-vr-lan"
 

@@ -74,7 +74,7 @@ class NetworkPane(Pane):
     TITLE = "Network"
     COLLECTORS = ("network",)
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "sort_traffic", "Busiest", id="network_sort_traffic"),
+        Binding("b", "sort_traffic", "Busiest", id="network_sort_traffic"),
     ]
     DEFAULT_CSS = """
     NetworkPane #net-status { height: auto; }
