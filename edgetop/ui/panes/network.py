@@ -84,7 +84,7 @@ class NetworkPane(Pane):
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        """Start in name order; ``r`` sorts busiest first."""
+        """Start in name order; ``b`` sorts busiest first."""
         super().__init__(*args, **kwargs)
         self.busiest_first = False
 
