@@ -154,6 +154,9 @@ class DomainsCollector:
         hyp = self.conn.hypervisor
         if hyp is not None and hyp.name == "QEMU" and is_local(self.conn.uri):
             self._schedstat(out)
+        seen = {f["uuid"] for _d, _s, f in parsed}
+        if not self._xml.keys() <= seen:  # forget domains that are gone (CI guests come and go)
+            self._xml = {u: x for u, x in self._xml.items() if u in seen}
         domains = sorted((build_domain(f) for f in out), key=lambda d: (d.name, d.uuid))
         return DomainsRaw(tuple(domains), hyp, bulk_seconds, calls, tuple(vanished))
 

@@ -12,6 +12,7 @@ import pytest
 from edgetop.collectors import libvirt_domains as mod
 from edgetop.collectors.libvirt_domains import DomainsCollector, DomainsRaw, connection_uri, is_local
 from edgetop.collectors.libvirt_view import derive, to_json
+from edgetop.collectors.libvirt_xml import DomainXml
 from edgetop.collectors.registry import Context
 from edgetop.config_schema import Config, LibvirtConfig
 from edgetop.engine.lanes import Engine
@@ -106,9 +107,11 @@ def test_domain_disappearing_mid_tick_is_skipped() -> None:
     col = collector()
     col.conn.get()
     col.conn._conn = VanishingConnection(load_libvirt().open(URI), "[red]off guest")
+    col._xml["gone-long-ago"] = (1, DomainXml())
     raw = col()
     assert raw.vanished == ("[red]off guest",)
     assert "[red]off guest" not in by_name(raw) and len(raw.domains) == 3
+    assert "gone-long-ago" not in col._xml  # the device cache forgets domains that are gone
 
 
 def test_demo_uri_and_config_uri(tmp_path: Path) -> None:
