@@ -266,8 +266,8 @@ class DomainsPane(Pane):
                 changes.append((uuid, col.key, self._cell(new[0], value[1], new[1])))
         self._cells[uuid] = cells
 
-    def _catch_up(self, everything: bool = False) -> None:
-        """Bring stale rows up to date: those now in the window, or all (before a sort)."""
+    def _catch_up(self) -> None:
+        """Bring the stale rows now in the window up to date (after a scroll or a sort)."""
         if not self._stale:
             return
         table = self.table
@@ -277,9 +277,26 @@ class DomainsPane(Pane):
             dom = self._latest.get(uuid)
             if dom is None:
                 self._stale.discard(uuid)
-            elif everything or lo <= table.get_row_index(uuid) < hi:
+            elif lo <= table.get_row_index(uuid) < hi:
                 self._diff_row(uuid, dom, changes)
         table.update_cells(changes)
+
+    def _refresh_column(self, key: str) -> None:
+        """Bring one column of every stale row up to date (the sort key, before sorting)."""
+        index = next(i for i, c in enumerate(COLUMNS) if c.key == key)
+        col = COLUMNS[index]
+        changes: list[tuple[str, str, Any]] = []
+        for uuid in self._stale:
+            dom = self._latest.get(uuid)
+            if dom is None:
+                continue
+            shown, raw, style = col.get(dom, self.store.config.thresholds)
+            cell = (shown, "dim" if self._greyed else style)
+            old = self._cells[uuid]
+            if old[index] != cell:
+                changes.append((uuid, key, self._cell(cell[0], raw, cell[1])))
+                self._cells[uuid] = (*old[:index], cell, *old[index + 1:])
+        self.table.update_cells(changes)
 
     @staticmethod
     def _cell(shown: str, raw: Any, style: str) -> Cell:
@@ -289,8 +306,9 @@ class DomainsPane(Pane):
 
     def _sort(self) -> None:
         if self.sort_column is not None:
-            self._catch_up(everything=True)  # sort on current values, not stale ones
+            self._refresh_column(self.sort_column)  # sort on current values, not stale ones
             self.table.sort(self.sort_column, key=_sort_key, reverse=self.sort_reverse)
+            self._catch_up()  # rows that moved into view
 
     def sort_by(self, column: str, reverse: bool | None = None) -> None:
         """Sort by ``column`` (a column key) now; numbers sort high first by default."""
