@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -299,3 +300,18 @@ async def test_banner_shows_host_steal_next_to_guests() -> None:
         feed_two(app)
         await pilot.pause()
         assert "host steal 4.2%" in str(app.pane.query_one("#domains-banner", Static).render())
+
+
+async def test_detail_of_a_domain_that_goes_away() -> None:
+    app = App()
+    async with app.run_test(size=(80, 25)) as pilot:
+        app.feed(domains_spec(), edge_node(1), monotonic=1000.0)
+        app.push_screen(DomainDetailScreen(app.store, "00000000-0000-4000-8000-000000000002"))
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DomainDetailScreen)
+        raw = edge_node(2)
+        app.feed(domains_spec(), dataclasses.replace(raw, domains=raw.domains[2:]), monotonic=1001.0)
+        screen.refresh_view()
+        assert "this domain is gone" in str(screen.query_one("#detail-fields", Static).render())
+        assert screen.query_one("#detail-vcpus", DataTable).row_count == 0
