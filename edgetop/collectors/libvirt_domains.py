@@ -293,15 +293,15 @@ def _close(collect: Any) -> None:
 
 def specs(ctx: Context) -> list[CollectorSpec]:
     """Build the ``domains`` and ``hypervisor`` collectors of the libvirt lane."""
-    interval = ctx.config.libvirt.interval
+    interval, timeout = ctx.config.libvirt.interval, ctx.config.libvirt.timeout
     return [
         CollectorSpec(
-            name="domains", lane="libvirt", json_key="domains", pane="domains", interval=interval,
+            name="domains", lane="libvirt", json_key="domains", pane="domains", interval=interval, timeout=timeout,
             build=_build_domains, derive=view.derive, to_json=view.to_json, empty_json=list,
             alerts=view.alerts, metrics=view.metrics, history=view.history, close=_close,
         ),
         CollectorSpec(
-            name="hypervisor", lane="libvirt", json_key="host", pane="domains", interval=interval,
+            name="hypervisor", lane="libvirt", json_key="host", pane="domains", interval=interval, timeout=timeout,
             build=lambda c: HypervisorCollector(acquire(connection_uri(c))),
             to_json=view.hypervisor_json, close=_close,
         ),

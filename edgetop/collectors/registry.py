@@ -56,7 +56,11 @@ class Collect(Protocol):
     """A zero-argument collect callable; sync ones run in a thread, async ones on the loop."""
 
     def __call__(self) -> Any | Awaitable[Any]:
-        """Collect once and return the raw dataclass (or raise SourceUnavailable)."""
+        """Collect once and return the raw dataclass (or raise SourceUnavailable).
+
+        A collect callable may also offer ``subscribe(callback)``: the engine then calls
+        it again as soon as ``callback`` fires (from any thread), not only every interval.
+        """
 
 
 def _keep(prev: Any, cur: Any, elapsed: float) -> Any:
@@ -87,6 +91,8 @@ class CollectorSpec:
         pane: the UI pane that renders it.
         build: makes the collect callable from the context (opens sources lazily).
         interval: seconds between runs; None uses ``config.interval``.
+        timeout: how long one run may take before it counts as "no answer"; None uses
+            ``max(5, 2 * interval)``.
         derive: ``(previous raw or None, current raw, elapsed seconds) -> view``.
         to_json: view -> the JSON section (DESIGN §8).
         empty_json: the JSON section when there is no view (``[]`` or ``{}``).
@@ -103,6 +109,7 @@ class CollectorSpec:
     pane: str
     build: Callable[[Context], Collect]
     interval: float | None = None
+    timeout: float | None = None
     derive: Callable[[Any, Any, float], Any] = _keep
     to_json: Callable[[Any], Any] = lambda view: view
     empty_json: Callable[[], Any] = field(default=dict)

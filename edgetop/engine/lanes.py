@@ -10,6 +10,7 @@ first returns: a hung driver costs one thread, not one per tick.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 import time
@@ -26,6 +27,9 @@ log = logging.getLogger(__name__)
 
 OnSample = Callable[[Sample], None]
 
+# The shortest gap between two collections of one collector, even when woken by events.
+MIN_WAKE_GAP = 0.2
+
 
 class SpecRunner:
     """Runs one collector, periodically or once."""
@@ -37,8 +41,9 @@ class SpecRunner:
         self.store = store
         self.executor = executor
         self.interval = spec.interval if spec.interval is not None else ctx.config.interval
-        self.timeout = max(5.0, 2 * self.interval)
+        self.timeout = spec.timeout if spec.timeout is not None else max(5.0, 2 * self.interval)
         self._collect: Collect | None = None
+        self._wake: asyncio.Event | None = None
         self._pending: asyncio.Future[Any] | None = None
         self._pending_since = 0.0
 
@@ -91,11 +96,34 @@ class SpecRunner:
             raise
 
     async def run_forever(self, on_sample: OnSample) -> None:
-        """Collect every ``interval`` seconds, re-arming after each run finishes."""
+        """Collect every ``interval`` seconds, re-arming after each run finishes.
+
+        A collect callable that offers ``subscribe(callback)`` (libvirt lifecycle events)
+        is also collected as soon as its source signals a change, at most every
+        ``MIN_WAKE_GAP`` seconds, so a guest that stops shows at once, not a tick later.
+        """
         while True:
             started = time.monotonic()
             on_sample(await self.collect_once())
-            await asyncio.sleep(max(0.05, self.interval - (time.monotonic() - started)))
+            self._subscribe_once()
+            remaining = max(MIN_WAKE_GAP, self.interval - (time.monotonic() - started))
+            if self._wake is None:
+                await asyncio.sleep(remaining)
+                continue
+            await asyncio.sleep(MIN_WAKE_GAP)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), max(0.0, remaining - MIN_WAKE_GAP))
+            self._wake.clear()
+
+    def _subscribe_once(self) -> None:
+        subscribe = getattr(self._collect, "subscribe", None)
+        if self._wake is not None or subscribe is None:
+            return
+        loop = asyncio.get_running_loop()
+        wake = asyncio.Event()
+        # Called from the source's own thread (libvirt's event loop): hand over safely.
+        subscribe(lambda: loop.call_soon_threadsafe(wake.set))
+        self._wake = wake
 
     def close(self) -> None:
         """Release what the collector opened."""

@@ -51,6 +51,7 @@ class Store:
         self._samples: dict[str, Sample] = {}
         self._previous_raw: dict[str, tuple[Any, float]] = {}
         self._history: dict[str, deque[float | None]] = {}
+        self._series_of: dict[str, set[str]] = {}
         self._lock = threading.Lock()  # the Prometheus HTTP thread reads concurrently
 
     def update(self, spec: CollectorSpec, reading: Reading) -> Sample:
@@ -78,15 +79,17 @@ class Store:
                 ring.append(value)
         # No value this tick (source down, derive failed, a core or domain gone): a gap, so
         # that a sparkline keeps time instead of showing old values as the latest ones.
-        prefix = f"{spec.name}."
-        empty = []
-        for key, ring in self._history.items():
-            if key.startswith(prefix) and key[len(prefix):] not in series:
-                ring.append(None)
-                if ring.count(None) == len(ring):
-                    empty.append(key)  # nothing left to draw: forget a series that is gone
-        for key in empty:
-            del self._history[key]
+        # Series are indexed per collector: a host with 1,000 domains has thousands of
+        # series, and every other collector's sample must not scan them.
+        known = self._series_of.setdefault(spec.name, set())
+        known.update(series)
+        for name in [n for n in known if n not in series]:
+            key = f"{spec.name}.{name}"
+            ring = self._history[key]
+            ring.append(None)
+            if ring.count(None) == len(ring):  # nothing left to draw: forget a series that is gone
+                del self._history[key]
+                known.discard(name)
         last_view = view if view is not None else (previous.last_view if previous else None)
         last_ok = reading.timestamp if view is not None else (previous.last_ok_timestamp if previous else None)
         sample = Sample(spec, reading_out, view, last_view, last_ok, alerts)
