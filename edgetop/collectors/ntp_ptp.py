@@ -10,6 +10,7 @@ grandmaster present is synchronised; UNCALIBRATED means still locking.
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import dataclass
 
@@ -101,6 +102,10 @@ def row_from_ptp(st: PtpStatus, domain: int) -> TimeRow:
     )
 
 
+# linuxptp's default uds_address (ptp4l(8)).
+PTP4L_UDS = "/var/run/ptp4l"
+
+
 def pmc_argv(cfg: PtpConfig) -> list[str]:
     """Build the pmc argv: over ptp4l's Unix socket (``-u``), zero boundary hops: ask the local ptp4l only."""
     argv = ["pmc", "-u", "-b", "0", "-d", str(cfg.domain)]
@@ -116,9 +121,13 @@ def collect_ptp(cfg: PtpConfig, timeout: float) -> TimeReport:
         SourceUnavailable: pmc is absent, or no ptp4l answered.
 
     """
+    where = cfg.uds or PTP4L_UDS
+    if not os.path.exists(where):
+        # ptp4l creates this socket when it starts; without it pmc would only wait
+        # ~100 ms for an answer that cannot come (and slow every snapshot by that).
+        raise SourceUnavailable(f"ptp4l not running (no socket {where}; domain {cfg.domain})")
     out = run_tool(pmc_argv(cfg), timeout)
     status = parse_pmc(out.stdout)
     if status is None:
-        where = cfg.uds or "/var/run/ptp4l"
         raise SourceUnavailable(f"ptp4l not running (no answer on {where} in domain {cfg.domain})")
     return TimeReport("ptp", (row_from_ptp(status, cfg.domain),))

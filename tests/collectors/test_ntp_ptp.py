@@ -63,3 +63,17 @@ def test_argv_and_no_ptp4l(tmp_path: Path) -> None:
     assert argv[:6] == ["pmc", "-u", "-b", "0", "-d", "3"] and argv[argv.index("-s") + 1] == cfg.uds
     with pytest.raises(SourceUnavailable, match="ptp4l not running"):
         collect_ptp(cfg, 3.0)
+
+
+def test_a_socket_nobody_answers_is_not_running(tmp_path: Path) -> None:
+    """The socket exists (ptp4l crashed, or a stale file) but no ptp4l answers pmc."""
+    import socket
+
+    path = tmp_path / "ptp4l"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(path))
+    try:
+        with pytest.raises(SourceUnavailable, match="ptp4l not running"):
+            collect_ptp(PtpConfig(domain=0, uds=str(path)), 3.0)
+    finally:
+        sock.close()
