@@ -214,7 +214,7 @@ class EdgetopApp(MutationGate, App[None]):
             if self._early_paints and not self._early_paint_pending:
                 self._early_paints -= 1
                 self._early_paint_pending = True
-                self.set_timer(0.03, self._early_tick)
+                self.call_later(self._early_tick)
 
     def _early_tick(self) -> None:
         self._early_paint_pending = False
