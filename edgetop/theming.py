@@ -15,7 +15,9 @@ import yaml
 
 log = logging.getLogger(__name__)
 
-SHIPPED_DIR = Path(__file__).resolve().parent.parent / "themes"
+# edgetop/themes is a symlink to the top-level themes/ folder, so the shipped themes are
+# package data: found the same way in a checkout, an editable install and a wheel.
+SHIPPED_DIR = Path(__file__).resolve().parent / "themes"
 _COLOR_KEYS = ("primary", "secondary", "accent", "foreground", "background", "surface", "panel", "boost",
                "warning", "error", "success")
 
