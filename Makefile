@@ -20,10 +20,12 @@ demo: deps
 	$(VENV)/bin/edgetop --demo
 
 test: deps-test
+	$(VENV)/bin/ruff check edgetop tests benchmarks tools
+	$(VENV)/bin/mypy
 	$(PY) -m pytest -q -p no:cacheprovider
 
 lint: deps-test
-	$(VENV)/bin/ruff check edgetop tests benchmarks
+	$(VENV)/bin/ruff check edgetop tests benchmarks tools
 	$(VENV)/bin/mypy
 
 bench: deps-test
