@@ -140,7 +140,7 @@ class NetworkPane(Pane):
                           style="bold red" if crit else "bold yellow")
         else:
             status.append("no problems", style="green")
-        status.append(f"  order: {'busiest first' if self.busiest_first else 'by name'} (r)", style="dim")
+        status.append(f"  order: {'busiest first' if self.busiest_first else 'by name'} (b)", style="dim")
         self.query_one("#net-status", Static).update(status)
         wide = bool(self.query_one("#net-table-wide", KeyedTable).display)
         table = self.query_one("#net-table-wide" if wide else "#net-table-narrow", KeyedTable)
