@@ -7,7 +7,7 @@ once when the pane becomes visible. A pane reads ``self.store`` and nothing else
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.containers import Vertical
@@ -40,6 +40,15 @@ class Pane(Vertical):
 
     def refresh_view(self) -> None:
         """Re-render from the store. Subclasses override."""
+
+    def latest(self, collector: str) -> tuple[Any, Text | None]:
+        """Return the last good view of ``collector`` and the banner to show above it.
+
+        The view is None before the first good reading; the banner is None while the
+        source is ok, else ``unavailable: <reason>`` (with the age of the greyed values).
+        """
+        sample = self.store.get(collector)
+        return (sample.last_view if sample else None), status_text(sample, collector)
 
 
 def status_text(sample: Sample | None, what: str) -> Text | None:

@@ -10,7 +10,7 @@ from edgetop.collectors.cpu import CpuRatios, CpuView
 from edgetop.config_schema import Level
 from edgetop.engine.alerts import Severity, level_above
 from edgetop.ui.fmt import NA, pct
-from edgetop.ui.panes.base import Pane, status_text
+from edgetop.ui.panes.base import Pane
 from edgetop.ui.widgets.glyphs import bar, sparkline
 from edgetop.ui.widgets.keyed_table import KeyedTable
 
@@ -47,10 +47,9 @@ class CpuPane(Pane):
 
     def refresh_view(self) -> None:
         """Render the latest CPU view."""
-        sample = self.store.get("cpu")
+        view: CpuView | None
+        view, banner = self.latest("cpu")
         summary = self.query_one("#cpu-summary", Static)
-        banner = status_text(sample, "cpu")
-        view: CpuView | None = sample.last_view if sample else None
         if view is None:
             summary.update(banner or Text(""))
             return

@@ -8,7 +8,7 @@ from textual.widgets import Static
 
 from edgetop.collectors.memory import MemoryView
 from edgetop.ui.fmt import NA, num, pct, size
-from edgetop.ui.panes.base import Pane, status_text
+from edgetop.ui.panes.base import Pane
 from edgetop.ui.panes.cpu import severity_style
 from edgetop.ui.widgets.glyphs import bar, sparkline
 
@@ -31,10 +31,9 @@ class MemoryPane(Pane):
 
     def refresh_view(self) -> None:
         """Render the latest memory view."""
-        sample = self.store.get("memory")
+        view: MemoryView | None
+        view, banner = self.latest("memory")
         body = self.query_one("#memory-body", Static)
-        banner = status_text(sample, "memory")
-        view: MemoryView | None = sample.last_view if sample else None
         if view is None:
             body.update(banner or Text(""))
             return

@@ -14,7 +14,7 @@ from textual.widgets import Input, Static
 from edgetop.collectors.processes import ProcessesView, ProcessRow
 from edgetop.ui.fmt import NA, cpu_list, literal, size
 from edgetop.ui.gate import MutationGate
-from edgetop.ui.panes.base import Pane, status_text
+from edgetop.ui.panes.base import Pane
 from edgetop.ui.widgets.keyed_table import KeyedTable
 
 _COLUMNS = (("pid", "PID"), ("user", "USER"), ("state", "S"), ("cpu", "CPU%"), ("rss", "RSS"),
@@ -83,10 +83,9 @@ class ProcessesPane(MutationGate, Pane):
 
     def refresh_view(self) -> None:
         """Apply filter and sort to the latest view and sync the table."""
-        sample = self.store.get("processes")
+        view: ProcessesView | None
+        view, banner = self.latest("processes")
         status = self.query_one("#proc-status", Static)
-        banner = status_text(sample, "processes")
-        view: ProcessesView | None = sample.last_view if sample else None
         if view is None:
             status.update(banner or Text(""))
             return

@@ -18,7 +18,7 @@ from edgetop.actions.intents import RestartService
 from edgetop.collectors.services import ServicesReading, ServiceState
 from edgetop.ui.fmt import NA, age, literal, size
 from edgetop.ui.gate import MutationGate
-from edgetop.ui.panes.base import Pane, status_text
+from edgetop.ui.panes.base import Pane
 from edgetop.ui.widgets.keyed_table import KeyedTable
 
 _COLUMNS = (("unit", "UNIT"), ("active", "ACTIVE"), ("sub", "SUB"), ("since", "SINCE"), ("pid", "PID"),
@@ -69,10 +69,9 @@ class ServicesPane(MutationGate, Pane):
 
     def refresh_view(self) -> None:
         """Sync the table with the latest services view (config order)."""
-        sample = self.store.get("services")
+        view: ServicesReading | None
+        view, banner = self.latest("services")
         status = self.query_one("#services-status", Static)
-        banner = status_text(sample, "services")
-        view: ServicesReading | None = sample.last_view if sample else None
         line = Text(no_wrap=True)
         if banner is not None:
             line.append_text(banner)
