@@ -26,6 +26,7 @@ from edgetop.config_schema import Level
 from edgetop.engine.alerts import Severity, level_above, level_below
 from edgetop.ui.fmt import NA, literal, pct, rate_bytes, size
 from edgetop.ui.panes.base import Pane, status_text
+from edgetop.ui.widgets.keyed_table import reorder_rows
 
 
 class DomainsTable(DataTable[Any]):
@@ -307,7 +308,10 @@ class DomainsPane(Pane):
     def _sort(self) -> None:
         if self.sort_column is not None:
             self._refresh_column(self.sort_column)  # sort on current values, not stale ones
-            self.table.sort(self.sort_column, key=_sort_key, reverse=self.sort_reverse)
+            column = ColumnKey(self.sort_column)
+            data = self.table._data
+            order = sorted(data, key=lambda row: _sort_key(data[row][column]), reverse=self.sort_reverse)
+            reorder_rows(self.table, [str(k.value) for k in order])
             self._catch_up()  # rows that moved into view
 
     def sort_by(self, column: str, reverse: bool | None = None) -> None:

@@ -26,6 +26,30 @@ def _identity(cell: Any) -> Hashable:
     return cell  # type: ignore[no-any-return]
 
 
+def reorder_rows(table: DataTable[Any], keys: Sequence[str]) -> bool:
+    """Show ``table``'s rows in the order of ``keys`` (every current row key), cheaply.
+
+    ``DataTable.sort`` bumps the table's update count, which throws away every cached
+    cell render although no cell changed; re-rendering ~40 visible rows of 13 cells then
+    took 100-180 ms with 1,000 domains. A reorder changes only positions, so only the
+    caches keyed by position (lines, rows with their cursor and hover, offsets, the
+    ordered row list) are dropped; cell renders, keyed by row and column, are kept.
+
+    Returns:
+        True when the order changed (and a refresh was scheduled).
+
+    """
+    current = [str(row.key.value) for row in table.ordered_rows]
+    if list(keys) == current:
+        return False
+    table._row_locations = TwoWayDict({RowKey(k): i for i, k in enumerate(keys)})
+    for cache in (table._line_cache, table._row_render_cache, table._row_renderable_cache,
+                  table._offset_cache, table._ordered_row_cache):
+        cache.clear()
+    table.refresh()
+    return True
+
+
 class KeyedTable(DataTable[Any]):
     """A DataTable that remembers its cells and applies only differences."""
 
@@ -79,11 +103,7 @@ class KeyedTable(DataTable[Any]):
         pane's own model (raw numbers, not formatted cells) needs the row key, so the
         row locations are set the way DataTable.sort itself sets them.
         """
-        if list(keys) == self.row_keys_in_order():
-            return
-        self._row_locations = TwoWayDict({RowKey(k): i for i, k in enumerate(keys)})
-        self._update_count += 1
-        self.refresh()
+        reorder_rows(self, keys)
 
     def row_keys_in_order(self) -> list[str]:
         """Row keys top to bottom as shown."""
