@@ -13,6 +13,7 @@ from edgetop.engine.reading import Status
 from edgetop.ui.fmt import literal, pct, size
 from edgetop.ui.panes.base import Pane
 from edgetop.ui.panes.cpu import severity_style, usage_bar
+from edgetop.ui.panes.overview_lines import area_lines
 from edgetop.ui.widgets.glyphs import bar, sparkline
 
 _STATUS_STYLE = {Status.OK: "green", Status.UNAVAILABLE: "yellow", Status.FAILED: "bold red"}
@@ -32,12 +33,12 @@ class OverviewPane(Pane):
     def refresh_view(self) -> None:
         """Render alerts and a summary of every source."""
         out = Text(no_wrap=True, overflow="ellipsis")
-        width = max(10, min(40, (self.size.width or 80) - 40))
+        width = max(10, min(40, (self.size.width or 80) - 52))
         t = self.store.config.thresholds
         cpu_sample = self.store.get("cpu")
         cpu: CpuView | None = cpu_sample.last_view if cpu_sample else None
         if cpu is not None:
-            out.append("CPU   ", style="bold")
+            out.append(f"{'CPU':<9}", style="bold")
             out.append_text(usage_bar(cpu.total, width))
             out.append(f" busy {pct(cpu.total.busy_ratio)}  steal ")
             out.append(pct(cpu.total.steal_ratio), style=severity_style(cpu.total.steal_ratio, t.cpu_steal_ratio))
@@ -51,9 +52,13 @@ class OverviewPane(Pane):
         mem: MemoryView | None = mem_sample.last_view if mem_sample else None
         if mem is not None:
             used = None if mem.used_bytes is None else mem.used_bytes / mem.total_bytes
-            out.append("Mem   ", style="bold")
+            out.append(f"{'Mem':<9}", style="bold")
             out.append_text(bar([(used, "green")], width))
             out.append(f" {size(mem.used_bytes)}/{size(mem.total_bytes)}  avail {pct(mem.available_ratio, 0)}\n")
+        for label, line in area_lines(self.store.samples()):
+            out.append(f"{label:<9}", style="bold")
+            out.append_text(line)
+            out.append("\n")
         alerts = self.store.alerts()
         out.append(f"\nAlerts ({len(alerts)})\n", style="bold")
         if not alerts:

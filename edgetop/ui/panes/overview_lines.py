@@ -1,0 +1,123 @@
+"""One line per area for the overview: is it healthy, in words a technician reads at a glance.
+
+These are presentation, so they live in the UI layer and read the collectors' views; an
+area whose collector is absent or down is simply left out (its source line says why).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from rich.text import Text
+
+from edgetop.engine.store import Sample
+
+Line = tuple[str, Text]
+
+_BAD, _WARN, _OK = "bold red", "yellow", "green"
+
+
+def _states(values: Iterable[str]) -> str:
+    counts = Counter(values)
+    return ", ".join(f"{n} {state}" for state, n in counts.most_common())
+
+
+def domains_line(view: Any) -> Text | None:
+    """Domains by state and the worst vCPU steal."""
+    domains = view.domains
+    if not domains:
+        return Text("no domains defined", style="dim")
+    out = Text(_states(d.stats.state for d in domains))
+    stolen = [(d.steal_ratio, d.stats.name) for d in domains if d.steal_ratio is not None]
+    if stolen:
+        ratio, name = max(stolen)
+        out.append(f"; worst steal {ratio:.1%} (")
+        out.append(name)  # a domain name: literal text
+        out.append(")")
+    if any(d.stats.state == "crashed" for d in domains):
+        out.stylize(_BAD)
+    return out
+
+
+def sensors_line(view: Any) -> Text | None:
+    """The hottest sensor against its limits."""
+    temps = [s for s in view.sensors if s.kind == "temp" and s.celsius is not None]
+    if not temps:
+        return None
+    hot = max(temps, key=lambda s: s.celsius)
+    style = _OK
+    if hot.critical_celsius is not None and hot.celsius >= hot.critical_celsius:
+        style = _BAD
+    elif hot.high_celsius is not None and hot.celsius >= hot.high_celsius:
+        style = _WARN
+    out = Text(f"{len(temps)} temperatures; hottest {hot.celsius:.0f} °C ", style=style)
+    out.append(f"{hot.chip}/{hot.label}")
+    return out
+
+
+def network_line(view: Any) -> Text | None:
+    """Interfaces up, bonds' slaves up, problems found."""
+    up = sum(1 for i in view.interfaces if i.operstate == "up")
+    out = Text(f"{up} of {len(view.interfaces)} interfaces up")
+    for bond in view.bonds:
+        slaves_up = sum(1 for s in bond.slaves if s.mii_status == "up")
+        out.append(f"; {bond.name} {slaves_up}/{len(bond.slaves)} slaves up",
+                   style=_OK if slaves_up == len(bond.slaves) else _WARN)
+    if view.problems:
+        out.append(f"; {len(view.problems)} problems", style=_WARN)
+    return out
+
+
+def time_line(view: Any) -> Text | None:
+    """The NTP verdict and which source makes it."""
+    style = _OK if view.synchronized else _BAD if view.synchronized is False else "dim"
+    out = Text(str(view.verdict), style=style)
+    if view.by:
+        out.append(f" via {view.by}")
+    return out
+
+
+def services_line(view: Any) -> Text | None:
+    """Services by active state."""
+    if not view.services:
+        return None
+    out = Text(_states(s.active_state or "unknown" for s in view.services))
+    if any(s.active_state == "failed" for s in view.services):
+        out.stylize(_BAD)
+    return out
+
+
+def snmp_line(views: list[Any]) -> Text | None:
+    """How many SNMP targets answer."""
+    if not views:
+        return None
+    up = sum(1 for v in views if v.status == "up")
+    return Text(f"{up} of {len(views)} targets answering", style=_OK if up == len(views) else _WARN)
+
+
+# Collector name → (label, line maker); SNMP has one collector per target.
+SINGLE: dict[str, tuple[str, Callable[[Any], Text | None]]] = {
+    "domains": ("Domains", domains_line),
+    "sensors": ("Sensors", sensors_line),
+    "network": ("Network", network_line),
+    "ntp:verdict": ("Time", time_line),
+    "services": ("Services", services_line),
+}
+
+
+def area_lines(samples: dict[str, Sample]) -> list[Line]:
+    """The summary lines for every area that has a current view, in a fixed order."""
+    out: list[Line] = []
+    for name, (label, make) in SINGLE.items():
+        sample = samples.get(name)
+        if sample is None or sample.view is None:
+            continue
+        line = make(sample.view)
+        if line is not None:
+            out.append((label, line))
+    snmp = snmp_line([s.view for n, s in sorted(samples.items()) if n.startswith("snmp:") and s.view is not None])
+    if snmp is not None:
+        out.append(("SNMP", snmp))
+    return out

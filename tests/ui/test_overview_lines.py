@@ -1,0 +1,42 @@
+"""The overview's one line per area, from the demo's real collectors (libvirt test driver,
+sysfs/procfs trees, recorded chrony and systemctl output, SNMP demo targets)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from edgetop.collectors.registry import Context, all_specs
+from edgetop.config_schema import Config
+from edgetop.engine.lanes import Engine
+from edgetop.sources.fs import ProcFS, SysFS
+from edgetop.ui.panes.overview_lines import area_lines, sensors_line
+
+
+async def test_every_area_has_a_line_in_the_demo() -> None:
+    ctx = Context(config=Config(), procfs=ProcFS(), sysfs=SysFS(), demo=True)
+    engine = Engine(ctx, all_specs(ctx))
+    try:
+        await engine.collect_round()
+        await engine.collect_round()
+        lines = dict(area_lines(engine.store.samples()))
+    finally:
+        engine.close()
+    assert list(lines) == ["Domains", "Sensors", "Network", "Time", "Services", "SNMP"]
+    assert "running" in lines["Domains"].plain and "paused" in lines["Domains"].plain
+    assert "hottest 86 °C coretemp/Core 1" in lines["Sensors"].plain
+    assert "bond0 2/3 slaves up" in lines["Network"].plain
+    assert lines["Time"].plain.startswith("synchronised via chrony")
+    assert "1 failed" in lines["Services"].plain and lines["Services"].style == "bold red"
+    assert lines["SNMP"].plain == "2 of 3 targets answering"
+
+
+def test_sensor_line_colours_by_the_sensor_own_limits() -> None:
+    from types import SimpleNamespace as NS
+
+    def sensor(celsius: float) -> NS:
+        return NS(kind="temp", celsius=celsius, high_celsius=80.0, critical_celsius=95.0, chip="k10temp", label="Tctl")
+
+    for celsius, style in ((60.0, "green"), (85.0, "yellow"), (99.0, "bold red")):
+        line = sensors_line(NS(sensors=(sensor(celsius),)))
+        assert isinstance(line, Text) and line.style == style
+    assert sensors_line(NS(sensors=())) is None
