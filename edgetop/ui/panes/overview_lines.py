@@ -37,7 +37,7 @@ def domains_line(view: Any) -> Text | None:
         out.append(name)  # a domain name: literal text
         out.append(")")
     if any(d.stats.state == "crashed" for d in domains):
-        out.stylize(_BAD)
+        out.style = _BAD
     return out
 
 
@@ -85,7 +85,7 @@ def services_line(view: Any) -> Text | None:
         return None
     out = Text(_states(s.active_state or "unknown" for s in view.services))
     if any(s.active_state == "failed" for s in view.services):
-        out.stylize(_BAD)
+        out.style = _BAD
     return out
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from rich.text import Text
 from textual._two_way_dict import TwoWayDict
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowKey
+from textual.widgets.data_table import ColumnKey, RowKey
 
 
 def _identity(cell: Any) -> Hashable:
@@ -79,6 +79,7 @@ class KeyedTable(DataTable[Any]):
             self.remove_row(key)
             del self._cells[key]
         added = False
+        changed: set[RowKey] = set()
         for key, given in rows.items():
             cells = tuple(given)
             seen = tuple(_identity(c) for c in cells)
@@ -87,14 +88,35 @@ class KeyedTable(DataTable[Any]):
                 self.add_row(*cells, key=key)
                 added = True
             elif old != seen:
+                row_key = RowKey(key)
                 for column, (before, after) in enumerate(zip(old, seen, strict=True)):
                     if before != after:
-                        self.update_cell(key, self._column_keys[column], cells[column])
+                        self._data[row_key][ColumnKey(self._column_keys[column])] = cells[column]
+                changed.add(row_key)
             self._cells[key] = seen
+        if changed:
+            self._forget_rows(changed)
         if sort_key is not None:
             self.order_by(sorted(rows, key=sort_key, reverse=self.sort_reverse))
         elif added:
             self.refresh()
+
+    def _forget_rows(self, rows: set[RowKey]) -> None:
+        """Drop the cached renders of ``rows`` only, then repaint.
+
+        ``DataTable.update_cell`` bumps the table-wide update count, which makes every
+        visible cell render again; with a process list where a few dozen CPU% cells
+        change each second that was most of edgetop's CPU time. Cell and row renders
+        are keyed by row, so only the changed rows' entries are dropped (and the caches
+        keyed by position, which are cheap to rebuild from the kept row renders).
+        """
+        by_row: tuple[Any, ...] = (self._cell_render_cache, self._row_render_cache)
+        for cache in by_row:
+            for cache_key in [k for k in cache.keys() if k[0] in rows]:  # noqa: SIM118 - LRUCache is not iterable
+                cache.discard(cache_key)
+        self._line_cache.clear()
+        self._row_renderable_cache.clear()
+        self.refresh()
 
     def order_by(self, keys: Sequence[str]) -> None:
         """Show rows in the order of ``keys`` (all current row keys), refreshing only if it changed.
