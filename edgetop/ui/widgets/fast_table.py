@@ -24,7 +24,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-ELLIPSIS = "…"  # in the Linux console font (Lat15) too; Rich's ellipsis overflow uses it as well
+ELLIPSIS = "…"  # the glyph Rich's ellipsis overflow (so the DataTable this replaced) used on every terminal
 
 
 @dataclass(slots=True)
@@ -55,7 +55,11 @@ def fit(text: str, width: int, right: bool = False) -> str:
 
 
 class FastTable(ScrollView, can_focus=True):
-    """A table of keyed rows with a row cursor; cells are ``Text``-like (``.plain``, ``.style``)."""
+    """A table of keyed rows with a row cursor; cells are ``Text``-like (``.plain``, ``.style``).
+
+    A cell is drawn as its plain text in its one style (spans are not drawn): cell text
+    is never parsed as markup, so names from the outside world show literally.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "cursor_up", "Up", show=False),
@@ -178,14 +182,6 @@ class FastTable(ScrollView, can_focus=True):
         self._widths_dirty = True
         self._resize()
 
-    def clear(self) -> None:
-        """Remove every row."""
-        self._rows.clear()
-        self._order.clear()
-        self._index, self._versions, self._strips = {}, {}, {}
-        self._widths_dirty = True
-        self._resize()
-
     def update_cells(self, changes: Iterable[tuple[str, str, Any]]) -> None:
         """Set ``(row key, column key, cell)`` triples; unknown rows or columns are skipped."""
         touched = False
@@ -203,10 +199,6 @@ class FastTable(ScrollView, can_focus=True):
     def get_cell(self, row: str, column: str) -> Any:
         """The cell at row key ``row``, column key ``column``."""
         return self._rows[row][self._col_index[column]]
-
-    def get_row(self, row: str) -> list[Any]:
-        """The cells of row ``row`` in column order."""
-        return list(self._rows[row])
 
     def get_row_at(self, index: int) -> list[Any]:
         """The cells of the row shown at ``index``."""
