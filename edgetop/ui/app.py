@@ -272,7 +272,7 @@ class EdgetopApp(MutationGate, App[None]):
         shown = self.active_pane()
         if shown is not None:
             self._safe_refresh(shown)
-            focusable = shown.query("DataTable")
+            focusable = shown.query("DataTable, FastTable")
             if focusable and not self.kiosk:
                 focusable.first().focus()
         self.refresh_bindings()

@@ -20,7 +20,7 @@ import pytest
 from textual import events
 from textual.command import CommandPalette
 from textual.screen import Screen
-from textual.widgets import Button, DataTable
+from textual.widgets import Button
 
 from edgetop.actions.audit import AuditLog
 from edgetop.actions.backends.base import ActionResult
@@ -169,14 +169,14 @@ class Explorer:
         base = self.app.screen_stack[0]
         pane = self.app.active_pane()
         if self.app.screen is base and pane is not None and pane_id == pane.PANE_ID:
-            tables = pane.query(DataTable)
+            tables = pane.query("DataTable, FastTable")
             if not tables or self.app.focused is tables.first():
                 return
         await self.back_to(base)
         await self.app.show_pane(pane_id)
         pane = self.app.active_pane()
         assert pane is not None and pane_id == pane.PANE_ID, f"pane {pane_id} did not load"
-        tables = pane.query(DataTable)
+        tables = pane.query("DataTable, FastTable")
         if tables:
             tables.first().focus()  # even in kiosk, to reach the pane's own bindings
         await self.pilot.pause(PAUSE)

@@ -18,44 +18,14 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Input, Static
-from textual.widgets.data_table import ColumnKey, RowKey
+from textual.widgets import Input, Static
 
 from edgetop.collectors.libvirt_view import DomainsView, DomainView
 from edgetop.config_schema import Level
 from edgetop.engine.alerts import Severity, level_above, level_below
 from edgetop.ui.fmt import NA, literal, pct, rate_bytes, size
 from edgetop.ui.panes.base import Pane, status_text
-from edgetop.ui.widgets.keyed_table import reorder_rows
-
-
-class DomainsTable(DataTable[Any]):
-    """A DataTable that can update many cells with one refresh.
-
-    Textual 8.2's ``update_cell`` schedules a refresh per call (~70 µs); with 1,000
-    domains and several changed cells each, that alone exceeded the 30 ms render budget.
-    ``update_cells`` does the same bookkeeping as ``update_cell`` (without width
-    updates) for a batch and refreshes once.
-    """
-
-    on_scrolled: Callable[[], None] | None = None
-
-    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        """Scrolling may reveal rows that were not re-formatted while off screen."""
-        super().watch_scroll_y(old_value, new_value)
-        if self.on_scrolled is not None and int(old_value) != int(new_value):
-            self.on_scrolled()
-
-    def update_cells(self, changes: list[tuple[str, str, Any]]) -> None:
-        """Set ``(row key, column key, value)`` cells; unknown rows or columns are skipped."""
-        if not changes:
-            return
-        for row, col, value in changes:
-            row_key, col_key = RowKey(row), ColumnKey(col)
-            if row_key in self._row_locations and col_key in self._column_locations:
-                self._data[row_key][col_key] = value
-        self._update_count += 1
-        self.refresh()
+from edgetop.ui.widgets.fast_table import FastTable
 
 
 class Cell(Text):
@@ -137,7 +107,7 @@ class DomainsPane(Pane):
     DomainsPane #domains-filter { display: none; height: 3; }
     DomainsPane #domains-filter.shown { display: block; }
     DomainsPane #domains-banner { height: auto; }
-    DomainsPane DataTable { height: 1fr; }
+    DomainsPane FastTable { height: 1fr; }
     """
 
     def __init__(self, store: Any) -> None:
@@ -156,7 +126,7 @@ class DomainsPane(Pane):
         yield Static(id="domains-banner", classes="banner")
         # Disabled while hidden, so it never takes the focus from the table.
         yield Input(placeholder="filter by name or state", id="domains-filter", disabled=True)
-        table = DomainsTable(id="domains-table", cursor_type="row", zebra_stripes=True)
+        table = FastTable(id="domains-table", zebra_stripes=True)
         for col in COLUMNS:
             table.add_column(col.label, key=col.key)
         yield table
@@ -169,9 +139,9 @@ class DomainsPane(Pane):
         self.refresh_view()
 
     @property
-    def table(self) -> DomainsTable:
+    def table(self) -> FastTable:
         """The domains table."""
-        return self.query_one("#domains-table", DomainsTable)
+        return self.query_one("#domains-table", FastTable)
 
     def _view(self) -> tuple[DomainsView | None, bool]:
         sample = self.store.get("domains")
@@ -308,10 +278,11 @@ class DomainsPane(Pane):
     def _sort(self) -> None:
         if self.sort_column is not None:
             self._refresh_column(self.sort_column)  # sort on current values, not stale ones
-            column = ColumnKey(self.sort_column)
-            data = self.table._data
-            order = sorted(data, key=lambda row: _sort_key(data[row][column]), reverse=self.sort_reverse)
-            reorder_rows(self.table, [str(k.value) for k in order])
+            column = self.sort_column
+            table = self.table
+            order = sorted(table.row_keys, key=lambda row: _sort_key(table.get_cell(row, column)),
+                           reverse=self.sort_reverse)
+            table.reorder(order)
             self._catch_up()  # rows that moved into view
 
     def sort_by(self, column: str, reverse: bool | None = None) -> None:
@@ -346,9 +317,9 @@ class DomainsPane(Pane):
         self.sort_reverse = not self.sort_reverse
         self._sort()
 
-    @on(DataTable.HeaderSelected)
-    def _header(self, event: DataTable.HeaderSelected) -> None:
-        key = str(event.column_key.value)
+    @on(FastTable.HeaderSelected)
+    def _header(self, event: FastTable.HeaderSelected) -> None:
+        key = event.column_key
         if key == self.sort_column:
             self.action_sort_reverse()
         else:
@@ -383,9 +354,8 @@ class DomainsPane(Pane):
     def _filter_done(self, event: Input.Submitted) -> None:
         self.table.focus()
 
-    @on(DataTable.RowSelected, "#domains-table")
-    def _open(self, event: DataTable.RowSelected) -> None:
+    @on(FastTable.RowSelected, "#domains-table")
+    def _open(self, event: FastTable.RowSelected) -> None:
         from edgetop.ui.screens.domain_detail import DomainDetailScreen
 
-        if event.row_key.value is not None:
-            self.app.push_screen(DomainDetailScreen(self.store, str(event.row_key.value)))
+        self.app.push_screen(DomainDetailScreen(self.store, event.row_key))

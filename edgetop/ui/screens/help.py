@@ -62,5 +62,5 @@ def bindings_of(screen: Screen[object]) -> list[tuple[str, str, str]]:
         where = type(active.node).__name__.removesuffix("Pane").removesuffix("App").removesuffix("Edgetop") or "global"
         out.append((key, binding.description, where))
     # edgetop's own keys first, the table's cursor keys after them.
-    out.sort(key=lambda row: row[2] in ("KeyedTable", "DataTable", "Input"))
+    out.sort(key=lambda row: row[2] in ("KeyedTable", "DataTable", "FastTable", "Input"))
     return out

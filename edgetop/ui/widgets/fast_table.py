@@ -1,0 +1,394 @@
+"""A keyed table drawn with the line API: fixed-width columns, one cached strip per row.
+
+Textual's DataTable renders every newly visible cell through Rich (Styled, Padding,
+``render_lines``), about 0.2 ms a cell; after a re-sort of 1,000 domains ~40 rows of
+13 never-rendered cells took ~95 ms to paint. Here a row is built straight from each
+cell's plain text and style into ``Segment`` s, and the strip is cached per row key
+(with the row's version, whether the cursor is on it, and the line width), so a
+re-sort or a scroll only builds rows that changed or were never seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+ELLIPSIS = "…"  # the glyph Rich's ellipsis overflow (so the DataTable this replaced) used on every terminal
+
+
+@dataclass(slots=True)
+class FastColumn:
+    """A column: key, header label, width in cells, and whether it is right-justified."""
+
+    key: str
+    label: str
+    width: int
+    fixed: bool = False
+    right: bool = False
+
+
+def _style(style: str | Style) -> Style:
+    # Style.parse is cached by Rich, so a string style costs a dict lookup per cell.
+    if isinstance(style, Style):
+        return style
+    return Style.parse(style) if style else Style.null()
+
+
+def fit(text: str, width: int, right: bool = False) -> str:
+    """``text`` padded or cut to exactly ``width`` cells, with an ellipsis when cut."""
+    length = cell_len(text)
+    if length > width:
+        return set_cell_size(text, width - 1) + ELLIPSIS if width > 0 else ""
+    pad = " " * (width - length)
+    return pad + text if right else text + pad
+
+
+class FastTable(ScrollView, can_focus=True):
+    """A table of keyed rows with a row cursor; cells are ``Text``-like (``.plain``, ``.style``).
+
+    A cell is drawn as its plain text in its one style (spans are not drawn): cell text
+    is never parsed as markup, so names from the outside world show literally.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor_up", "Up", show=False),
+        Binding("down", "cursor_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home", "cursor_home", "Top", show=False),
+        Binding("end", "cursor_end", "Bottom", show=False),
+        Binding("enter", "select_cursor", "Select", show=False),
+    ]
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"fast-table--header", "fast-table--cursor", "fast-table--even-row"}
+    # The same theme variables DataTable uses, so the pane looks as it did.
+    DEFAULT_CSS = """
+    FastTable {
+        background: $surface;
+        color: $foreground;
+        height: 1fr;
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .fast-table--cursor { background: $block-cursor-background; color: $block-cursor-foreground;
+                                      text-style: $block-cursor-text-style; }
+            & > .fast-table--header { background-tint: $foreground 5%; }
+        }
+        &:dark > .fast-table--even-row { background: $surface-darken-1 40%; }
+        & > .fast-table--header { text-style: bold; background: $panel; color: $foreground; }
+        &:ansi > .fast-table--header { background: ansi_bright_blue; color: ansi_default; }
+        & > .fast-table--even-row { background: $surface-lighten-1 50%; }
+        & > .fast-table--cursor { background: $block-cursor-blurred-background;
+                                  color: $block-cursor-blurred-foreground;
+                                  text-style: $block-cursor-blurred-text-style; }
+    }
+    """
+
+    class RowSelected(Message):
+        """Enter (or a click) on a row."""
+
+        def __init__(self, table: FastTable, row_key: str, cursor_row: int) -> None:
+            """The row ``row_key`` at index ``cursor_row`` of ``table`` was selected."""
+            super().__init__()
+            self.table, self.row_key, self.cursor_row = table, row_key, cursor_row
+
+        @property
+        def control(self) -> FastTable:
+            """The table, so ``@on(FastTable.RowSelected, "#id")`` matches."""
+            return self.table
+
+    class HeaderSelected(Message):
+        """A click on a column header."""
+
+        def __init__(self, table: FastTable, column_key: str) -> None:
+            """The header of ``column_key`` in ``table`` was clicked."""
+            super().__init__()
+            self.table, self.column_key = table, column_key
+
+        @property
+        def control(self) -> FastTable:
+            """The table."""
+            return self.table
+
+    on_scrolled: Callable[[], None] | None = None
+    """Called when the first visible row changes (the pane catches up rows it skipped)."""
+
+    def __init__(self, *, zebra_stripes: bool = True, name: str | None = None, id: str | None = None,
+                 classes: str | None = None) -> None:
+        """An empty table; add columns, then rows."""
+        super().__init__(name=name, id=id, classes=classes)
+        self.zebra_stripes = zebra_stripes
+        self.columns: list[FastColumn] = []
+        self._col_index: dict[str, int] = {}
+        self._rows: dict[str, list[Any]] = {}
+        self._order: list[str] = []
+        self._index: dict[str, int] | None = {}
+        self._versions: dict[str, int] = {}
+        self._strips: dict[str, tuple[tuple[int, bool, int, int], Strip]] = {}
+        self._header: tuple[tuple[int, int], Strip] | None = None
+        self._layout = 0  # bumped when column widths or styles change: every cached strip is stale
+        self._widths_dirty = False
+        self.cursor_row = 0
+        self.render_count = 0
+        """Rows built (not served from the cache) since the table was made; for tests and benchmarks."""
+
+    @property
+    def row_count(self) -> int:
+        """Rows in the table."""
+        return len(self._order)
+
+    @property
+    def row_keys(self) -> list[str]:
+        """Row keys top to bottom as shown."""
+        return list(self._order)
+
+    def add_column(self, label: str, key: str, width: int | None = None, right: bool = False) -> None:
+        """Append a column; ``width`` fixes its width, otherwise it fits header and content."""
+        self._col_index[key] = len(self.columns)
+        self.columns.append(FastColumn(key, label, width or cell_len(label), width is not None, right))
+        for cells in self._rows.values():
+            cells.append(None)
+        self._changed_layout()
+
+    def add_row(self, *cells: Any, key: str) -> None:
+        """Append a row of ``cells`` (one per column) under ``key``."""
+        if key in self._rows:
+            raise KeyError(f"row {key!r} exists")
+        self._rows[key] = list(cells)
+        self._versions[key] = 0
+        if self._index is not None:
+            self._index[key] = len(self._order)
+        self._order.append(key)
+        for col, cell in zip(self.columns, cells, strict=False):
+            self._grow(col, cell)
+        self._resize()
+
+    def remove_row(self, key: str) -> None:
+        """Remove the row ``key``; column widths are recomputed before the next paint."""
+        del self._rows[key]
+        self._order.remove(key)
+        self._index = None
+        self._versions.pop(key, None)
+        self._strips.pop(key, None)
+        self._widths_dirty = True
+        self._resize()
+
+    def update_cells(self, changes: Iterable[tuple[str, str, Any]]) -> None:
+        """Set ``(row key, column key, cell)`` triples; unknown rows or columns are skipped."""
+        touched = False
+        for row, col, cell in changes:
+            cells, index = self._rows.get(row), self._col_index.get(col)
+            if cells is None or index is None:
+                continue
+            cells[index] = cell
+            self._versions[row] += 1  # the row's cached strip no longer matches
+            self._grow(self.columns[index], cell)
+            touched = True
+        if touched:
+            self.refresh()
+
+    def get_cell(self, row: str, column: str) -> Any:
+        """The cell at row key ``row``, column key ``column``."""
+        return self._rows[row][self._col_index[column]]
+
+    def get_row_at(self, index: int) -> list[Any]:
+        """The cells of the row shown at ``index``."""
+        return list(self._rows[self._order[index]])
+
+    def get_row_index(self, key: str) -> int:
+        """Where row ``key`` is shown (0 at the top)."""
+        if self._index is None:  # rebuilt lazily: a removal shifts every later row
+            self._index = {k: i for i, k in enumerate(self._order)}
+        return self._index[key]
+
+    def reorder(self, keys: Sequence[str]) -> bool:
+        """Show the rows in the order of ``keys`` (every current row key).
+
+        Returns:
+            True when the order changed (and a repaint was scheduled).
+
+        """
+        if list(keys) == self._order:
+            return False
+        if len(keys) != len(self._rows) or any(k not in self._rows for k in keys):
+            raise ValueError("reorder needs every row key exactly once")
+        self._order = list(keys)
+        self._index = None
+        self.refresh()  # rows keep their cached strips: only the cursor rows are rebuilt
+        return True
+
+    def _grow(self, col: FastColumn, cell: Any) -> None:
+        # Only ever widen here: narrowing needs a scan of the column, done lazily.
+        if cell is not None and not col.fixed:
+            width = cell_len(cell.plain)
+            if width > col.width:
+                col.width = width
+                self._changed_layout()
+
+    def _fit_widths(self) -> None:
+        """Recompute column widths from header and content (after rows went away)."""
+        self._widths_dirty = False
+        for index, col in enumerate(self.columns):
+            if not col.fixed:
+                widths = (cell_len(c[index].plain) for c in self._rows.values() if c[index] is not None)
+                width = max(widths, default=0)
+                if max(width, cell_len(col.label)) != col.width:
+                    col.width = max(width, cell_len(col.label))
+                    self._changed_layout()
+
+    def _changed_layout(self) -> None:
+        self._layout += 1
+        self._resize()
+
+    def _resize(self) -> None:
+        # One header line above the rows; each column has a space either side.
+        width = sum(c.width + 2 for c in self.columns)
+        self.virtual_size = Size(width, len(self._order) + 1)
+        self.cursor_row = max(0, min(self.cursor_row, len(self._order) - 1))
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        """Theme, focus or CSS changed: cached strips carry old colours."""
+        super().notify_style_update()
+        self._layout += 1
+
+    def _on_focus(self, event: events.Focus) -> None:
+        self._layout += 1  # the cursor is drawn differently with and without focus
+        self.refresh()
+
+    def _on_blur(self, event: events.Blur) -> None:
+        self._layout += 1
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        """Line ``y`` of the view: the header, then rows from the scroll position."""
+        if self._widths_dirty:
+            self._fit_widths()
+        width = self.scrollable_content_region.width
+        full = max(self.virtual_size.width, width)
+        scroll_x, scroll_y = int(self.scroll_x), int(self.scroll_y)
+        if y == 0:
+            strip = self._header_strip(full)
+        else:
+            index = scroll_y + y - 1
+            if index >= len(self._order):
+                return Strip.blank(width)
+            strip = self._row_strip(self._order[index], index == self.cursor_row, full)
+            if self.zebra_stripes and index % 2 == 0 and index != self.cursor_row:
+                # Striping depends on position: applied after the cache, so a re-sort keeps it.
+                strip = strip.apply_style(self.get_component_rich_style("fast-table--even-row"))
+        return strip.crop(scroll_x, scroll_x + width)
+
+    def _header_strip(self, full: int) -> Strip:
+        key = (self._layout, full)
+        if self._header is None or self._header[0] != key:
+            style = self.get_component_rich_style("fast-table--header")
+            text = "".join(f" {fit(c.label, c.width, c.right)} " for c in self.columns)
+            self._header = key, Strip([Segment(text.ljust(full), style)], full)
+        return self._header[1]
+
+    def _row_strip(self, key: str, cursor: bool, full: int) -> Strip:
+        cache_key = (self._versions[key], cursor, self._layout, full)
+        cached = self._strips.get(key)
+        if cached is not None and cached[0] == cache_key:
+            return cached[1]
+        strip = self._render_row(self._rows[key], cursor, full)
+        self._strips[key] = cache_key, strip
+        return strip
+
+    def _render_row(self, cells: list[Any], cursor: bool, full: int) -> Strip:
+        """Build one row from its cells' plain text and style (never parsed as markup)."""
+        self.render_count += 1
+        row_style = self.get_component_rich_style("fast-table--cursor") if cursor else Style.null()
+        segments: list[Segment] = []
+        used = 0
+        for col, cell in zip(self.columns, cells, strict=True):
+            text = "" if cell is None else cell.plain
+            style = Style.null() if cell is None else _style(cell.style)
+            # The cursor wins over the cell's own colour, as in DataTable: the row reads as one bar.
+            segments.append(Segment(" ", row_style))
+            segments.append(Segment(fit(text, col.width, col.right), style + row_style if cursor else style))
+            segments.append(Segment(" ", row_style))
+            used += col.width + 2
+        if full > used:
+            segments.append(Segment(" " * (full - used), row_style))
+        return Strip(segments, max(full, used))
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        """Scrolling may reveal rows the owner has not brought up to date."""
+        super().watch_scroll_y(old_value, new_value)
+        if self.on_scrolled is not None and int(old_value) != int(new_value):
+            self.on_scrolled()
+
+    def _page(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)  # less the header line
+
+    def move_cursor(self, row: int, animate: bool = False) -> None:
+        """Put the cursor on row index ``row`` (clamped) and scroll it into view."""
+        if not self._order:
+            self.cursor_row = 0
+            return
+        self.cursor_row = max(0, min(row, len(self._order) - 1))
+        top, page = int(self.scroll_y), self._page()
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=animate, immediate=True)
+        elif self.cursor_row >= top + page:
+            self.scroll_to(y=self.cursor_row - page + 1, animate=animate, immediate=True)
+        self.refresh()
+
+    def action_cursor_up(self) -> None:
+        """One row up."""
+        self.move_cursor(self.cursor_row - 1)
+
+    def action_cursor_down(self) -> None:
+        """One row down."""
+        self.move_cursor(self.cursor_row + 1)
+
+    def action_page_up(self) -> None:
+        """One screenful up."""
+        self.move_cursor(self.cursor_row - self._page())
+
+    def action_page_down(self) -> None:
+        """One screenful down."""
+        self.move_cursor(self.cursor_row + self._page())
+
+    def action_cursor_home(self) -> None:
+        """First row."""
+        self.move_cursor(0)
+
+    def action_cursor_end(self) -> None:
+        """Last row."""
+        self.move_cursor(len(self._order) - 1)
+
+    def action_select_cursor(self) -> None:
+        """Post ``RowSelected`` for the cursor row."""
+        if self._order:
+            self.post_message(self.RowSelected(self, self._order[self.cursor_row], self.cursor_row))
+
+    def on_click(self, event: events.Click) -> None:
+        """A header click selects the column; a row click moves the cursor there and selects it."""
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        event.stop()
+        if offset.y == 0:
+            x = offset.x + int(self.scroll_x)
+            for col in self.columns:
+                if x < col.width + 2:
+                    self.post_message(self.HeaderSelected(self, col.key))
+                    return
+                x -= col.width + 2
+            return
+        index = int(self.scroll_y) + offset.y - 1
+        if index < len(self._order):
+            self.move_cursor(index)
+            self.action_select_cursor()

@@ -1,0 +1,115 @@
+"""Pilot tests of FastTable: cell text as shown, truncation, cursor, render cache, selection."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+
+from edgetop.ui.widgets.fast_table import FastTable
+
+
+class TableApp(App[None]):
+    """One FastTable with three columns (one of them fixed narrow) and ``n`` rows."""
+
+    def __init__(self, n: int = 5) -> None:
+        super().__init__()
+        self.n = n
+        self.selected: list[tuple[str, int]] = []
+        self.headers: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        table = FastTable(id="t")
+        table.add_column("Name", key="name")
+        table.add_column("Note", key="note", width=6)
+        table.add_column("N", key="n", right=True)
+        for i in range(self.n):
+            table.add_row(Text(f"row {i}", style="green"), Text("ab" if i else "abcdefghij"), Text(str(i * 10)),
+                          key=f"k{i}")
+        yield table
+
+    def on_fast_table_row_selected(self, event: FastTable.RowSelected) -> None:
+        self.selected.append((event.row_key, event.cursor_row))
+
+    def on_fast_table_header_selected(self, event: FastTable.HeaderSelected) -> None:
+        self.headers.append(event.column_key)
+
+
+def line_text(table: FastTable, y: int) -> str:
+    return "".join(seg.text for seg in table.render_line(y))
+
+
+def cursor_lines(table: FastTable) -> list[int]:
+    cursor = table.get_component_rich_style("fast-table--cursor")
+    return [y for y in range(1, table.row_count + 1)
+            if any(seg.style is not None and seg.style.bgcolor == cursor.bgcolor for seg in table.render_line(y))]
+
+
+async def test_rows_show_their_cells_and_truncate_with_ellipsis() -> None:
+    app = TableApp()
+    async with app.run_test(size=(40, 10)) as pilot:
+        await pilot.pause()
+        table = app.query_one(FastTable)
+        assert line_text(table, 0).rstrip() == " Name   Note     N"
+        assert line_text(table, 1).rstrip() == " row 0  abcde…   0"  # fixed 6 wide: cut with an ellipsis
+        assert line_text(table, 2).rstrip() == " row 1  ab      10"  # numbers right-justified
+        name = next(seg for seg in table.render_line(3) if seg.text == "row 2")
+        assert name.style is not None and name.style.color is not None and name.style.color.name == "green"
+        table.update_cells([("k1", "name", Text("[b]a much longer name[/b]"))])
+        assert line_text(table, 2).startswith(" [b]a much longer name[/b] ")  # literal, and the column grew
+        table.remove_row("k1")
+        assert line_text(table, 2).startswith(" row 2  ab ")  # and shrank back once it went
+
+
+async def test_cursor_on_exactly_one_row_after_resort_and_only_changed_rows_rerender() -> None:
+    app = TableApp()
+    async with app.run_test(size=(40, 10)) as pilot:
+        table = app.query_one(FastTable)
+        table.focus()
+        await pilot.pause()
+        assert cursor_lines(table) == [1]
+        before = table.render_count
+        await pilot.press("down", "down")
+        assert cursor_lines(table) == [3] and table.get_row_at(table.cursor_row)[0].plain == "row 2"
+        await pilot.pause()
+        moved = table.render_count - before
+        assert moved <= 4  # only rows that gained or lost the cursor: 0, 1, 2
+        before = table.render_count
+        assert table.reorder([f"k{i}" for i in reversed(range(5))])
+        await pilot.pause()
+        assert cursor_lines(table) == [3]  # the cursor stays on its line; one row has it
+        assert line_text(table, 1).startswith(" row 4 ")
+        assert table.render_count - before == 0  # row 2 keeps the cursor at index 2: nothing rebuilt
+        assert not table.reorder(table.row_keys)  # same order: nothing to do
+        table.reorder([f"k{i}" for i in range(5)])
+        await pilot.pause()
+        before = table.render_count
+        table.reorder(["k1", "k0", "k2", "k3", "k4"])
+        await pilot.pause()
+        assert table.render_count == before  # cursor still on k2: swapped rows reuse their strips
+        table.update_cells([("k3", "n", Text("99"))])
+        await pilot.pause()
+        assert table.render_count - before == 1  # one changed row, one render
+        assert cursor_lines(table) == [3]
+
+
+async def test_enter_and_click_select_rows_and_headers() -> None:
+    app = TableApp(n=50)
+    async with app.run_test(size=(40, 10)) as pilot:
+        table = app.query_one(FastTable)
+        table.focus()
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert app.selected == [("k1", 1)]
+        await pilot.press("end")
+        assert table.cursor_row == 49 and table.scroll_y > 40
+        assert line_text(table, table.scrollable_content_region.height - 1).startswith(" row 49 ")
+        await pilot.press("home", "pagedown")
+        assert table.cursor_row == table.scrollable_content_region.height - 1
+        await pilot.press("pageup")
+        assert table.cursor_row == 0
+        await pilot.click(FastTable, offset=(3, 3))
+        await pilot.pause()
+        assert app.selected[-1] == ("k2", 2) and table.cursor_row == 2
+        await pilot.click(FastTable, offset=(10, 0))
+        await pilot.pause()
+        assert app.headers == ["note"]
