@@ -65,7 +65,13 @@ class SpecRunner:
         reading = Reading(
             self.spec.name, status, value, reason, duration, started_wall + duration, time.monotonic()
         )
-        return self.store.update(self.spec, reading)
+        # Deriving a view (rates, alerts, history for 1,000 domains: 20-70 ms) runs in the
+        # lane's thread, not on the event loop, so it never delays a key press.
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self.executor, self.store.update, self.spec, reading)
+        except RuntimeError:  # the lane's executor was shut down: the program is exiting
+            return self.store.update(self.spec, reading)
 
     async def _run(self) -> Any:
         loop = asyncio.get_running_loop()

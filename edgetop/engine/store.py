@@ -42,7 +42,13 @@ class Sample:
 
 
 class Store:
-    """Keeps the latest samples. Written from the engine's loop, read by UI and exporters."""
+    """Keeps the latest samples.
+
+    Each collector's updates come from its own lane thread (one at a time per collector:
+    deriving a view is the collector's cost, not the UI's); the UI loop and the
+    Prometheus HTTP thread read concurrently. Shared structures change under one lock;
+    deriving a view happens outside it.
+    """
 
     def __init__(self, config: Config, history_length: int = HISTORY_LENGTH) -> None:
         """Create an empty store."""
@@ -74,28 +80,32 @@ class Store:
                 view, alerts, series = None, (), {}
             else:
                 self._previous_raw[spec.name] = (reading.value, reading.monotonic)
-            for key, value in series.items():
-                ring = self._history.setdefault(f"{spec.name}.{key}", deque(maxlen=self.history_length))
-                ring.append(value)
-        # No value this tick (source down, derive failed, a core or domain gone): a gap, so
-        # that a sparkline keeps time instead of showing old values as the latest ones.
-        # Series are indexed per collector: a host with 1,000 domains has thousands of
-        # series, and every other collector's sample must not scan them.
-        known = self._series_of.setdefault(spec.name, set())
-        known.update(series)
-        for name in [n for n in known if n not in series]:
-            key = f"{spec.name}.{name}"
-            ring = self._history[key]
-            ring.append(None)
-            if ring.count(None) == len(ring):  # nothing left to draw: forget a series that is gone
-                del self._history[key]
-                known.discard(name)
+        with self._lock:  # readers copy rings under the same lock (updates run in lane threads)
+            self._extend_history(spec.name, series)
         last_view = view if view is not None else (previous.last_view if previous else None)
         last_ok = reading.timestamp if view is not None else (previous.last_ok_timestamp if previous else None)
         sample = Sample(spec, reading_out, view, last_view, last_ok, alerts)
         with self._lock:
             self._samples[spec.name] = sample
         return sample
+
+    def _extend_history(self, collector: str, series: dict[str, float | None]) -> None:
+        for key, value in series.items():
+            ring = self._history.setdefault(f"{collector}.{key}", deque(maxlen=self.history_length))
+            ring.append(value)
+        # No value this tick (source down, derive failed, a core or domain gone): a gap, so
+        # that a sparkline keeps time instead of showing old values as the latest ones.
+        # Series are indexed per collector: a host with 1,000 domains has thousands of
+        # series, and every other collector's sample must not scan them.
+        known = self._series_of.setdefault(collector, set())
+        known.update(series)
+        for name in [n for n in known if n not in series]:
+            key = f"{collector}.{name}"
+            ring = self._history[key]
+            ring.append(None)
+            if ring.count(None) == len(ring):  # nothing left to draw: forget a series that is gone
+                del self._history[key]
+                known.discard(name)
 
     def get(self, name: str) -> Sample | None:
         """The latest sample of collector ``name``, or None before its first run."""
@@ -109,8 +119,9 @@ class Store:
 
     def history(self, key: str) -> list[float | None]:
         """The recent values of series ``key`` (``collector.series``), oldest first."""
-        ring = self._history.get(key)
-        return list(ring) if ring is not None else []
+        with self._lock:
+            ring = self._history.get(key)
+            return list(ring) if ring is not None else []
 
     def alerts(self) -> list[Alert]:
         """Every active alert, critical first."""

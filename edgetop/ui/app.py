@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Iterable
 from functools import partial
@@ -32,6 +33,7 @@ from edgetop.ui.widgets.tabstrip import TabStrip
 log = logging.getLogger(__name__)
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
+GC_YOUNG_THRESHOLD = 20_000
 
 
 class EdgetopApp(MutationGate, App[None]):
@@ -194,6 +196,13 @@ class EdgetopApp(MutationGate, App[None]):
         if self.engine is not None:
             self.specs = [*self.specs, *specs]
             self._start_runners(self.engine.add(specs))
+        # Everything imported and built so far lives as long as the app: move it out of
+        # the garbage collector's way, so a full collection (40-130 ms measured with 1,000
+        # domains) no longer lands on a key press. A collector's tick allocates thousands
+        # of short-lived objects (views of 1,000 domains); a larger young generation runs
+        # the collector a few times a tick instead of dozens (worst key 143-204 ms -> ~110-130 ms).
+        gc.freeze()
+        gc.set_threshold(GC_YOUNG_THRESHOLD, 50, 50)
 
     # ----------------------------------------------------------------- samples
     def _on_sample(self, sample: Sample) -> None:
