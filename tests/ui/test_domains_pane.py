@@ -99,6 +99,11 @@ async def test_filter_and_sort() -> None:
         assert table.get_row_at(0)[0].plain == "[b]x[b] caméra Ω"
         await pilot.press("greater_than_sign")
         assert app.pane.sort_column == "state"
+        # A shut-off guest has no CPU%: it goes last busiest-first and least-busy-first alike.
+        for reverse in (True, False):
+            app.pane.sort_by("cpu", reverse=reverse)
+            cpu = [table.get_row_at(i)[3].plain for i in range(table.row_count)]
+            assert "n/a" in cpu and cpu.index("n/a") > max(i for i, c in enumerate(cpu) if c != "n/a"), cpu
 
 
 async def test_disconnected_greys_last_values_with_banner() -> None:

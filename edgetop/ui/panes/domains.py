@@ -34,11 +34,6 @@ class Cell(Text):
     sort_value: Any = None
 
 
-def _sort_key(cell: Any) -> tuple[int, Any]:
-    value = getattr(cell, "sort_value", None)
-    return (1, 0) if value is None else (0, value)
-
-
 _SEVERITY_STYLE = {Severity.WARNING: "bold yellow", Severity.CRITICAL: "bold red"}
 _STATE_STYLE = {"running": "green", "paused": "yellow", "crashed": "bold red", "shutoff": "dim",
                 "blocked": "cyan", "pmsuspended": "yellow", "shutdown": "yellow"}
@@ -280,9 +275,12 @@ class DomainsPane(Pane):
             self._refresh_column(self.sort_column)  # sort on current values, not stale ones
             column = self.sort_column
             table = self.table
-            order = sorted(table.row_keys, key=lambda row: _sort_key(table.get_cell(row, column)),
-                           reverse=self.sort_reverse)
-            table.reorder(order)
+            values = {row: getattr(table.get_cell(row, column), "sort_value", None) for row in table.row_keys}
+            known = [row for row, value in values.items() if value is not None]
+            # Unknown values (a shut-off guest's CPU%) go last in either direction: sorting
+            # busiest first must not put the domains that report nothing on top.
+            order = sorted(known, key=lambda row: values[row], reverse=self.sort_reverse)
+            table.reorder(order + [row for row, value in values.items() if value is None])
             self._catch_up()  # rows that moved into view
 
     def sort_by(self, column: str, reverse: bool | None = None) -> None:
