@@ -275,7 +275,8 @@ class DomainsPane(Pane):
             self._refresh_column(self.sort_column)  # sort on current values, not stale ones
             column = self.sort_column
             table = self.table
-            values = {row: getattr(table.get_cell(row, column), "sort_value", None) for row in table.row_keys}
+            values: dict[str, Any] = {row: getattr(table.get_cell(row, column), "sort_value", None)
+                                      for row in table.row_keys}
             known = [row for row, value in values.items() if value is not None]
             # Unknown values (a shut-off guest's CPU%) go last in either direction: sorting
             # busiest first must not put the domains that report nothing on top.
