@@ -30,6 +30,9 @@ OnSample = Callable[[Sample], None]
 # The shortest gap between two collections of one collector, even when woken by events.
 MIN_WAKE_GAP = 0.2
 
+# A derive slower than this (on the event loop) moves to the lane's thread from then on.
+SLOW_DERIVE_SECONDS = 0.005
+
 
 class SpecRunner:
     """Runs one collector, periodically or once."""
@@ -44,6 +47,7 @@ class SpecRunner:
         self.timeout = spec.timeout if spec.timeout is not None else max(5.0, 2 * self.interval)
         self._collect: Collect | None = None
         self._wake: asyncio.Event | None = None
+        self._slow_derive = False
         self._pending: asyncio.Future[Any] | None = None
         self._pending_since = 0.0
 
@@ -65,8 +69,15 @@ class SpecRunner:
         reading = Reading(
             self.spec.name, status, value, reason, duration, started_wall + duration, time.monotonic()
         )
-        # Deriving a view (rates, alerts, history for 1,000 domains: 20-70 ms) runs in the
-        # lane's thread, not on the event loop, so it never delays a key press.
+        # Deriving a view is usually sub-millisecond and stays on the loop (a thread hop
+        # costs more than that and slowed the first frame by ~0.05-0.1 s). One that proved
+        # slow (rates, alerts, history for 1,000 domains: 50-80 ms) moves to the lane's
+        # thread, so that it never sits between a key press and its answer.
+        if not self._slow_derive:
+            t0 = time.perf_counter()
+            sample = self.store.update(self.spec, reading)
+            self._slow_derive = time.perf_counter() - t0 > SLOW_DERIVE_SECONDS
+            return sample
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(self.executor, self.store.update, self.spec, reading)

@@ -72,3 +72,31 @@ async def test_spec_timeout_overrides_the_default() -> None:
     finally:
         release.set()
         engine.close()
+
+
+async def test_a_slow_derive_moves_off_the_event_loop() -> None:
+    """Cheap derives stay on the loop; one that took longer than the limit runs in the lane thread."""
+    import threading as th
+
+    from edgetop.engine.lanes import SLOW_DERIVE_SECONDS
+
+    threads: list[str] = []
+
+    def derive(prev: object, cur: object, elapsed: float) -> object:
+        threads.append(th.current_thread().name)
+        if len(threads) == 2:
+            time.sleep(SLOW_DERIVE_SECONDS * 4)
+        return cur
+
+    spec = CollectorSpec(name="d", lane="derive", json_key="x", pane="x", interval=1.0,
+                         build=lambda ctx: lambda: 1, derive=derive)
+    ctx = Context(config=Config(), procfs=ProcFS(), sysfs=SysFS())
+    engine = Engine(ctx, [spec])
+    try:
+        for _ in range(3):
+            await engine.collect_round()
+    finally:
+        engine.close()
+    main = th.main_thread().name
+    assert threads[0] == main and threads[1] == main  # fast, then the slow one, both on the loop
+    assert threads[2].startswith("lane-derive")  # after a slow one: the lane's thread
