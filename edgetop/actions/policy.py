@@ -18,8 +18,9 @@ import re
 from dataclasses import dataclass
 
 from edgetop.actions.intents import Intent, PinProcess, PinVcpu, RestartService
-from edgetop.collectors.topology import ascii_digits, read_topology
-from edgetop.collectors.topology import format_cpu_list as cpu_list
+from edgetop.collectors.cpulist import ascii_digits
+from edgetop.collectors.cpulist import format_cpu_list as cpu_list
+from edgetop.collectors.topology import read_topology
 from edgetop.config_schema import Config
 from edgetop.errors import ActionDenied, ParseError
 from edgetop.sources.fs import ProcFS, SysFS

@@ -11,6 +11,7 @@ import functools
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
+from edgetop.collectors.cpulist import parse_cpu_list
 from edgetop.errors import ParseError
 
 
@@ -24,33 +25,19 @@ class DomainXml:
 
 
 def parse_cpuset(text: str) -> tuple[int, ...]:
-    """Parse a libvirt/kernel CPU list (``0-3,^2,8``) into sorted CPUs.
+    """Parse a libvirt cpuset: the kernel's CPU list plus ``^N`` exclusions (``0-3,^2,8``).
+
+    Empty items are allowed, as libvirt allows them. Returns sorted CPUs.
 
     Raises:
         ParseError: the text is not a CPU list.
 
     """
-    include: set[int] = set()
-    exclude: set[int] = set()
-    for raw in text.split(","):
-        part = raw.strip()
-        if not part:
-            continue
-        target = exclude if part.startswith("^") else include
-        part = part.lstrip("^")
-        try:
-            if "-" in part:
-                lo, hi = (int(x) for x in part.split("-", 1))
-                if lo < 0 or hi < lo or hi - lo > 65535:
-                    raise ParseError(f"bad CPU range {raw!r}")
-                target.update(range(lo, hi + 1))
-            else:
-                n = int(part)
-                if n < 0:
-                    raise ParseError(f"negative CPU {raw!r}")
-                target.add(n)
-        except ValueError as err:
-            raise ParseError(f"bad CPU list {text!r}") from err
+    items = [raw.strip() for raw in text.split(",") if raw.strip()]
+    if "^" in items:
+        raise ParseError(f"bad CPU list {text!r}: '^' without a CPU")
+    include = parse_cpu_list(",".join(i for i in items if not i.startswith("^")))
+    exclude = parse_cpu_list(",".join(i[1:] for i in items if i.startswith("^")))
     return tuple(sorted(include - exclude))
 
 

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from edgetop.collectors.cpulist import parse_cpu_list
 from edgetop.errors import ParseError
 
 # include/linux/sched.h: set for kernel threads.
 PF_KTHREAD = 0x00200000
-
-# Kconfig caps NR_CPUS at 8192 (arch/x86/Kconfig, MAXSMP); a range beyond it is garbage, and
-# expanding "0-4000000000" would take minutes and gigabytes.
-MAX_CPUS = 8192
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,36 +61,6 @@ def parse_pid_stat(text: str) -> PidStat:
         )
     except ValueError as err:
         raise ParseError(f"pid stat: non-numeric field: {err}") from err
-
-
-def parse_cpu_list(text: str) -> frozenset[int]:
-    """Parse the kernel's CPU list syntax (``0-3,8,10-11``).
-
-    Raises:
-        ParseError: a malformed range.
-
-    """
-    cpus: set[int] = set()
-    for part in text.strip().split(","):
-        if not part:
-            continue
-        lo, sep, hi = part.partition("-")
-        try:
-            if sep:
-                a, b = int(lo), int(hi)
-                if b < a:
-                    raise ParseError(f"cpu list: descending range {part!r}")
-                if b >= MAX_CPUS:
-                    raise ParseError(f"cpu list: CPU number out of range in {part!r}")
-                cpus.update(range(a, b + 1))
-            else:
-                cpu = int(lo)
-                if not 0 <= cpu < MAX_CPUS:
-                    raise ParseError(f"cpu list: CPU number out of range in {part!r}")
-                cpus.add(cpu)
-        except ValueError as err:
-            raise ParseError(f"cpu list: bad item {part!r}") from err
-    return frozenset(cpus)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from edgetop.actions.policy import normalize_unit, validate_unit_name
+from edgetop.collectors.cpulist import ascii_digits
 from edgetop.collectors.registry import CollectorSpec, Context, Metric
-from edgetop.collectors.topology import ascii_digits
 from edgetop.config_schema import Config
 from edgetop.engine.alerts import Alert, Severity
 from edgetop.errors import ActionDenied, ParseError, SourceUnavailable

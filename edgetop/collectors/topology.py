@@ -16,42 +16,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from edgetop.collectors.cpulist import parse_cpu_list
 from edgetop.errors import ParseError
 from edgetop.sources.fs import SysFS
 
 _CPU_DIR = re.compile(r"cpu(\d+)")
 _NODE_DIR = re.compile(r"node(\d+)")
-# Bound a cpu list: a typo such as ``0-99999999`` must not allocate a huge set.
-MAX_CPUS = 65536
-
-
-def ascii_digits(text: str) -> bool:
-    """Tell whether ``text`` is ASCII digits only (``str.isdigit`` also accepts ``¹`` and ``٣``)."""
-    return text.isascii() and text.isdigit()
-
-
-def parse_cpu_list(text: str) -> frozenset[int]:
-    """Parse the kernel's cpu list syntax (``0-3,8,10-11``; empty means no CPU).
-
-    Raises:
-        ParseError: the text is not a cpu list.
-
-    """
-    out: set[int] = set()
-    text = text.strip()
-    if not text:
-        return frozenset()
-    for raw in text.split(","):
-        part = raw.strip()
-        lo_s, sep, hi_s = part.partition("-")
-        if not ascii_digits(lo_s) or (sep and not ascii_digits(hi_s)):
-            raise ParseError(f"not a cpu list: {text!r}")
-        lo = int(lo_s)
-        hi = int(hi_s) if sep else lo
-        if hi < lo or hi >= MAX_CPUS:
-            raise ParseError(f"bad cpu range {part!r} in {text!r}")
-        out.update(range(lo, hi + 1))
-    return frozenset(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,17 +109,3 @@ def read_topology(sysfs: SysFS) -> CpuTopology:
             node=node_of.get(n),
         ))
     return CpuTopology(tuple(cpus), online, isolated)
-
-
-def format_cpu_list(cpus: frozenset[int] | set[int] | tuple[int, ...]) -> str:
-    """Format CPUs in the kernel's list syntax (``0-3,8``); the inverse of :func:`parse_cpu_list`."""
-    ordered = sorted(set(cpus))
-    parts: list[str] = []
-    i = 0
-    while i < len(ordered):
-        j = i
-        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
-            j += 1
-        parts.append(str(ordered[i]) if i == j else f"{ordered[i]}-{ordered[j]}")
-        i = j + 1
-    return ",".join(parts) or "-"

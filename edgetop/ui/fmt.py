@@ -5,8 +5,11 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections.abc import Iterable
 
 from rich.text import Text
+
+from edgetop.collectors.cpulist import format_cpu_list
 
 NA = "n/a"
 
@@ -77,20 +80,6 @@ def age(timestamp: float | None, now: float | None = None) -> str:
     return duration(max(0.0, (now if now is not None else time.time()) - timestamp))
 
 
-def cpu_list(cpus: tuple[int, ...] | list[int] | frozenset[int] | set[int] | None) -> str:
-    """Format CPUs as the kernel's list syntax: ``0-3,8``."""
-    if cpus is None:
-        return NA
-    ordered = sorted(set(cpus))
-    if not ordered:
-        return "-"
-    parts: list[str] = []
-    start = prev = ordered[0]
-    for c in [*ordered[1:], None]:
-        if c is not None and c == prev + 1:
-            prev = c
-            continue
-        parts.append(str(start) if start == prev else f"{start}-{prev}")
-        if c is not None:
-            start = prev = c
-    return ",".join(parts)
+def cpu_list(cpus: Iterable[int] | None) -> str:
+    """Format CPUs as the kernel's list syntax (``0-3,8``); unknown is ``n/a``, none is ``-``."""
+    return NA if cpus is None else format_cpu_list(cpus)

@@ -185,3 +185,9 @@ _keys = st.one_of(st.sampled_from(sorted(QEMU_RECORD)), st.text(max_size=12))
 def test_bulk_record_never_crashes(stats: dict[str, Any]) -> None:
     d = parse_bulk_record("n", "u", stats)
     assert d.state in {"nostate", "running", "blocked", "paused", "shutdown", "shutoff", "crashed", "pmsuspended"}
+
+
+@pytest.mark.parametrize("text", ["^", "0-3,^", "^,1"])
+def test_cpuset_exclusion_needs_a_cpu(text: str) -> None:
+    with pytest.raises(ParseError):
+        parse_cpuset(text)

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edgetop.collectors.topology import format_cpu_list, parse_cpu_list, read_topology
+from edgetop.collectors.cpulist import format_cpu_list, parse_cpu_list
+from edgetop.collectors.topology import read_topology
 from edgetop.errors import ParseError
 from edgetop.sources.fs import SysFS
 

@@ -15,10 +15,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from edgetop.collectors.cpulist import parse_cpu_list
 from edgetop.collectors.host import parse_loadavg, parse_uptime
 from edgetop.collectors.meminfo import parse_meminfo, parse_vmstat
 from edgetop.collectors.pressure import parse_pressure
-from edgetop.collectors.proc_pid import PF_KTHREAD, parse_cpu_list, parse_pid_stat, parse_pid_status
+from edgetop.collectors.proc_pid import PF_KTHREAD, parse_pid_stat, parse_pid_status
 from edgetop.collectors.proc_stat import parse_proc_stat
 from edgetop.errors import ParseError
 from edgetop.export.prometheus import parse_listen

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from edgetop.actions.backends.base import ActionResult
 from edgetop.actions.intents import PinProcess
-from edgetop.collectors.topology import format_cpu_list
+from edgetop.collectors.cpulist import format_cpu_list
 from edgetop.errors import ActionFailed
 from edgetop.sources.fs import ProcFS
 

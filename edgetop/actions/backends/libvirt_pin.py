@@ -16,7 +16,7 @@ from typing import Any
 
 from edgetop.actions.backends.base import ActionResult
 from edgetop.actions.intents import PinVcpu
-from edgetop.collectors.topology import format_cpu_list
+from edgetop.collectors.cpulist import format_cpu_list
 from edgetop.errors import ActionDenied, ActionFailed
 
 

@@ -21,7 +21,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Static
 
-from edgetop.collectors.topology import CpuTopology, format_cpu_list, read_topology
+from edgetop.collectors.cpulist import format_cpu_list
+from edgetop.collectors.topology import CpuTopology, read_topology
 from edgetop.engine.store import Store
 from edgetop.sources.fs import SysFS
 
