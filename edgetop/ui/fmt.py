@@ -10,8 +10,12 @@ from collections.abc import Iterable
 from rich.text import Text
 
 from edgetop.collectors.cpulist import format_cpu_list
+from edgetop.engine.alerts import Severity
 
 NA = "n/a"
+
+# How every pane colours a value that crossed a threshold (engine/alerts.py decides which).
+SEVERITY_STYLE: dict[Severity | None, str] = {Severity.WARNING: "bold yellow", Severity.CRITICAL: "bold red"}
 
 
 def console_mode() -> bool:

@@ -8,8 +8,8 @@ from textual.widgets import Static
 
 from edgetop.collectors.cpu import CpuRatios, CpuView
 from edgetop.config_schema import Level
-from edgetop.engine.alerts import Severity, level_above
-from edgetop.ui.fmt import NA, pct
+from edgetop.engine.alerts import level_above
+from edgetop.ui.fmt import NA, SEVERITY_STYLE, pct
 from edgetop.ui.panes.base import Pane
 from edgetop.ui.widgets.glyphs import bar, sparkline
 from edgetop.ui.widgets.keyed_table import KeyedTable
@@ -24,8 +24,7 @@ _COLUMNS = (("cpu", "CPU"), ("bar", "Usage"), ("user", "user"), ("sys", "sys"), 
 
 def severity_style(value: float | None, level: Level) -> str:
     """Red for critical, yellow for warning, green otherwise."""
-    sev = level_above(value, level)
-    return "bold red" if sev is Severity.CRITICAL else "bold yellow" if sev else "green"
+    return SEVERITY_STYLE.get(level_above(value, level), "green")
 
 
 def usage_bar(r: CpuRatios, width: int) -> Text:

@@ -22,8 +22,8 @@ from textual.widgets import Input, Static
 
 from edgetop.collectors.libvirt_view import DomainsView, DomainView
 from edgetop.config_schema import Level
-from edgetop.engine.alerts import Severity, level_above, level_below
-from edgetop.ui.fmt import NA, literal, pct, rate_bytes, size
+from edgetop.engine.alerts import level_above, level_below
+from edgetop.ui.fmt import NA, SEVERITY_STYLE, literal, pct, rate_bytes, size
 from edgetop.ui.panes.base import Pane, status_text
 from edgetop.ui.widgets.fast_table import FastTable
 
@@ -34,7 +34,6 @@ class Cell(Text):
     sort_value: Any = None
 
 
-_SEVERITY_STYLE = {Severity.WARNING: "bold yellow", Severity.CRITICAL: "bold red"}
 _STATE_STYLE = {"running": "green", "paused": "yellow", "crashed": "bold red", "shutoff": "dim",
                 "blocked": "cyan", "pmsuspended": "yellow", "shutdown": "yellow"}
 
@@ -52,7 +51,7 @@ def _ratio(value: float | None, level: Level | None = None, below: bool = False)
     sev = None
     if level is not None:
         sev = level_below(value, level) if below else level_above(value, level)
-    return pct(value), value, _SEVERITY_STYLE.get(sev, "") if sev else ""
+    return pct(value), value, SEVERITY_STYLE.get(sev, "") if sev else ""
 
 
 def _pair(a: float | None, b: float | None) -> tuple[str, Any, str]:

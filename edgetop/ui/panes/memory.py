@@ -7,7 +7,9 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from edgetop.collectors.memory import MemoryView
-from edgetop.ui.fmt import NA, num, pct, size
+from edgetop.config_schema import Level
+from edgetop.engine.alerts import level_below
+from edgetop.ui.fmt import NA, SEVERITY_STYLE, num, pct, size
 from edgetop.ui.panes.base import Pane
 from edgetop.ui.panes.cpu import severity_style
 from edgetop.ui.widgets.glyphs import bar, sparkline
@@ -53,9 +55,8 @@ class MemoryPane(Pane):
                             width))
         out.append(f" {size(view.used_bytes)} used of {size(total)}\n")
         out.append(f"     available {size(view.available_bytes)} ")
-        out.append(f"({pct(view.available_ratio, 0)})", style=_below_style(view.available_ratio,
-                                                                           t.memory_available_ratio_below.warn,
-                                                                           t.memory_available_ratio_below.crit))
+        out.append(f"({pct(view.available_ratio, 0)})",
+                   style=_below_style(view.available_ratio, t.memory_available_ratio_below))
         out.append(f"  cached {size(view.cached_bytes)}  buffers {size(view.buffers_bytes)}  "
                    f"dirty {size(view.dirty_bytes)}  writeback {size(view.writeback_bytes)}\n")
         out.append("Swap ", style="bold")
@@ -106,11 +107,6 @@ def _n(value: int | None) -> str:
     return NA if value is None else str(value)
 
 
-def _below_style(value: float | None, warn: float | None, crit: float | None) -> str:
-    if value is None:
-        return ""
-    if crit is not None and value <= crit:
-        return "bold red"
-    if warn is not None and value <= warn:
-        return "bold yellow"
-    return "green"
+def _below_style(value: float | None, level: Level) -> str:
+    """Red or yellow once ``value`` fell to the level (lower is worse); uncoloured when unknown."""
+    return "" if value is None else SEVERITY_STYLE.get(level_below(value, level), "green")

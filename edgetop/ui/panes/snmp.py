@@ -21,13 +21,12 @@ from textual.widgets import DataTable, Static
 from edgetop.collectors.snmp import SnmpReading
 from edgetop.collectors.snmp_profiles import Interface
 from edgetop.config_schema import Config
-from edgetop.engine.alerts import Severity, level_above
+from edgetop.engine.alerts import level_above
 from edgetop.engine.store import Sample
-from edgetop.ui.fmt import NA, age, duration, literal, num, pct, rate_bytes
+from edgetop.ui.fmt import NA, SEVERITY_STYLE, age, duration, literal, num, pct, rate_bytes
 from edgetop.ui.panes.base import Pane
 from edgetop.ui.widgets.keyed_table import KeyedTable
 
-SEVERITY_STYLE = {Severity.WARNING: "bold yellow", Severity.CRITICAL: "bold red"}
 STATUS_STYLE = {"up": "green", "down": "bold red", "error": "bold yellow"}
 # "Info" is the profiles' summary when a target answers and the error when it does not, so
 # that at 80 columns the reason for a down target is on screen.

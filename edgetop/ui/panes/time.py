@@ -21,10 +21,10 @@ from textual.widgets import DataTable, Static
 from edgetop.collectors.ntp import NO_SOURCE, SYNCHRONISED, UNSYNCHRONISED, WAITING, Verdict, decide
 from edgetop.collectors.ntp_types import CLOCK, KINDS, TimeReport, TimeRow
 from edgetop.config_schema import Config
-from edgetop.engine.alerts import Severity, level_above
+from edgetop.engine.alerts import level_above
 from edgetop.engine.reading import Status
 from edgetop.engine.store import Sample
-from edgetop.ui.fmt import NA, console_mode
+from edgetop.ui.fmt import NA, SEVERITY_STYLE, console_mode
 from edgetop.ui.panes.base import Pane
 from edgetop.ui.widgets.glyphs import sparkline
 from edgetop.ui.widgets.keyed_table import KeyedTable
@@ -32,7 +32,6 @@ from edgetop.ui.widgets.keyed_table import KeyedTable
 # Numbers first: at 80 columns the long "whose offset" text must not push them off-screen.
 COLUMNS = (("offset", "Offset"), ("error", "± Error"), ("stratum", "St"), ("meaning", "Offset of"),
            ("state", "State"), ("reference", "Reference"))
-SEVERITY_STYLE = {Severity.WARNING: "bold yellow", Severity.CRITICAL: "bold red"}
 VERDICT_STYLE = {SYNCHRONISED: "bold green", UNSYNCHRONISED: "bold yellow", NO_SOURCE: "bold red", WAITING: "dim"}
 LEGEND = "offset = this clock minus the reference; + means this clock is ahead"
 SPARK_WIDTH = 40
