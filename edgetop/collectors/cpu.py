@@ -50,6 +50,11 @@ class CpuRatios:
     package_throttle_count_total: int | None = None
 
     @property
+    def irq_softirq_ratio(self) -> float | None:
+        """Hard and soft interrupt time together (the pane's "irq+si")."""
+        return _plus(self.irq_ratio, self.softirq_ratio)
+
+    @property
     def busy_ratio(self) -> float | None:
         """Everything but idle and iowait."""
         if self.idle_ratio is None or self.iowait_ratio is None:

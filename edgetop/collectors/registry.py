@@ -133,9 +133,6 @@ MODULES: tuple[str, ...] = (
     "edgetop.collectors.services",
 )
 
-# Sections of the JSON contract whose collectors are not built yet: they are present in
-# the snapshot as empty, with a ``sources`` entry saying unavailable and why.
-PENDING: dict[str, tuple[str, Any]] = {}
 
 
 # The collectors the overview needs on the first frame; the TUI imports the rest after it.

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from edgetop.collectors.registry import PENDING, CollectorSpec, Context
+from edgetop.collectors.registry import CollectorSpec, Context
 from edgetop.engine.lanes import Engine
 from edgetop.engine.store import Store, merge_sections
 
@@ -39,8 +39,6 @@ def build_snapshot(store: Store, specs: list[CollectorSpec]) -> dict[str, Any]:
                               "duration_seconds": round(r.duration_seconds, 6)}
         if sample.view is not None:
             parts.setdefault(spec.json_key, []).append(spec.to_json(sample.view))
-    for key, (status, reason) in PENDING.items():
-        sources.setdefault(key, {"status": status, "reason": reason, "duration_seconds": None})
     out: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "timestamp": time.time()}
     empties: dict[str, Callable[[], Any]] = {}
     for spec in specs:

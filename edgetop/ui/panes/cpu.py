@@ -9,6 +9,7 @@ from textual.widgets import Static
 from edgetop.collectors.cpu import CpuRatios, CpuView
 from edgetop.config_schema import Level
 from edgetop.engine.alerts import level_above
+from edgetop.engine.store import Store
 from edgetop.ui.fmt import NA, SEVERITY_STYLE, pct
 from edgetop.ui.panes.base import Pane
 from edgetop.ui.widgets.glyphs import bar, sparkline
@@ -25,6 +26,19 @@ _COLUMNS = (("cpu", "CPU"), ("bar", "Usage"), ("user", "user"), ("sys", "sys"), 
 def severity_style(value: float | None, level: Level) -> str:
     """Red for critical, yellow for warning, green otherwise."""
     return SEVERITY_STYLE.get(level_above(value, level), "green")
+
+
+def steal_sparkline(store: Store, width: int) -> Text:
+    """Recent host steal, coloured by its threshold.
+
+    The scale starts at the warning level, so that a flat line at 1% does not fill
+    the cells as if it were a problem.
+    """
+    level = store.config.thresholds.cpu_steal_ratio
+    history = store.history("cpu.steal")
+    top = max([v for v in history if v is not None] + [level.warn or 0.05])
+    latest = next((v for v in reversed(history) if v is not None), None)
+    return Text(sparkline(history, width, top=top), style=severity_style(latest, level))
 
 
 def usage_bar(r: CpuRatios, width: int) -> Text:
@@ -67,12 +81,10 @@ class CpuPane(Pane):
         lines.append("\nSTEAL ", style="bold")
         lines.append(f"{pct(total.steal_ratio):>6}", style=severity_style(total.steal_ratio, t.cpu_steal_ratio))
         lines.append(" ")
-        history = self.store.history("cpu.steal")
-        top = max([v for v in history if v is not None] + [t.cpu_steal_ratio.warn or 0.05])
-        lines.append(sparkline(history, width, top=top), style=severity_style(total.steal_ratio, t.cpu_steal_ratio))
+        lines.append_text(steal_sparkline(self.store, width))
         lines.append(f"  warn {pct(t.cpu_steal_ratio.warn, 0)} crit {pct(t.cpu_steal_ratio.crit, 0)}", style="dim")
         lines.append(f"\nuser {pct(total.user_ratio)}  sys {pct(total.system_ratio)}  "
-                     f"iowait {pct(total.iowait_ratio)}  irq+si {pct(_add(total.irq_ratio, total.softirq_ratio))}  "
+                     f"iowait {pct(total.iowait_ratio)}  irq+si {pct(total.irq_softirq_ratio)}  "
                      f"guest {pct(total.guest_ratio)}  idle {pct(total.idle_ratio)}")
         p = view.pressure
         lines.append("\nPSI cpu ", style="bold")
@@ -92,7 +104,7 @@ class CpuPane(Pane):
             throttle = r.core_throttle_count_total
             rows[r.name] = (
                 Text(r.name), usage_bar(r, bar_width), pct(r.user_ratio), pct(r.system_ratio), pct(r.iowait_ratio),
-                pct(_add(r.irq_ratio, r.softirq_ratio)),
+                pct(r.irq_softirq_ratio),
                 Text(pct(r.steal_ratio), style=severity_style(r.steal_ratio, t.cpu_steal_ratio)),
                 pct(r.idle_ratio),
                 NA if r.frequency_hertz is None else f"{r.frequency_hertz / 1e6:.0f}",
@@ -100,6 +112,3 @@ class CpuPane(Pane):
             )
         self.query_one("#cpu-cores", KeyedTable).sync(rows)
 
-
-def _add(a: float | None, b: float | None) -> float | None:
-    return None if a is None or b is None else a + b

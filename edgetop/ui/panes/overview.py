@@ -12,9 +12,9 @@ from edgetop.engine.alerts import Severity
 from edgetop.engine.reading import Status
 from edgetop.ui.fmt import literal, pct, size
 from edgetop.ui.panes.base import Pane
-from edgetop.ui.panes.cpu import severity_style, usage_bar
+from edgetop.ui.panes.cpu import severity_style, steal_sparkline, usage_bar
 from edgetop.ui.panes.overview_lines import area_lines
-from edgetop.ui.widgets.glyphs import bar, sparkline
+from edgetop.ui.widgets.glyphs import bar
 
 _STATUS_STYLE = {Status.OK: "green", Status.UNAVAILABLE: "yellow", Status.FAILED: "bold red"}
 
@@ -43,10 +43,7 @@ class OverviewPane(Pane):
             out.append(f" busy {pct(cpu.total.busy_ratio)}  steal ")
             out.append(pct(cpu.total.steal_ratio), style=severity_style(cpu.total.steal_ratio, t.cpu_steal_ratio))
             out.append(" ")
-            out.append(sparkline(self.store.history("cpu.steal"), 16,
-                                 top=max([v for v in self.store.history("cpu.steal") if v is not None]
-                                         + [t.cpu_steal_ratio.warn or 0.05])),
-                       style=severity_style(cpu.total.steal_ratio, t.cpu_steal_ratio))
+            out.append_text(steal_sparkline(self.store, 16))
             out.append("\n")
         mem_sample = self.store.get("memory")
         mem: MemoryView | None = mem_sample.last_view if mem_sample else None
