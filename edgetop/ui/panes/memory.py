@@ -9,15 +9,11 @@ from textual.widgets import Static
 from edgetop.collectors.memory import MemoryView
 from edgetop.config_schema import Level
 from edgetop.engine.alerts import level_below
+from edgetop.engine.derive import share
 from edgetop.ui.fmt import NA, SEVERITY_STYLE, num, pct, size
 from edgetop.ui.panes.base import Pane
 from edgetop.ui.panes.cpu import severity_style
 from edgetop.ui.widgets.glyphs import bar, sparkline
-
-
-def ratio(part: int | None, whole: int | None) -> float | None:
-    """part/whole, None when unknown."""
-    return None if part is None or not whole else part / whole
 
 
 class MemoryPane(Pane):
@@ -50,8 +46,8 @@ class MemoryPane(Pane):
         if view.used_bytes is not None:
             other_used = view.used_bytes - (view.shmem_bytes or 0)
         out.append("Mem  ", style="bold")
-        out.append_text(bar([(ratio(other_used, total), "green"), (ratio(view.shmem_bytes, total), "magenta"),
-                             (ratio(view.buffers_bytes, total), "blue"), (ratio(view.cached_bytes, total), "yellow")],
+        out.append_text(bar([(share(other_used, total), "green"), (share(view.shmem_bytes, total), "magenta"),
+                             (share(view.buffers_bytes, total), "blue"), (share(view.cached_bytes, total), "yellow")],
                             width))
         out.append(f" {size(view.used_bytes)} used of {size(total)}\n")
         out.append(f"     available {size(view.available_bytes)} ")
@@ -60,7 +56,7 @@ class MemoryPane(Pane):
         out.append(f"  cached {size(view.cached_bytes)}  buffers {size(view.buffers_bytes)}  "
                    f"dirty {size(view.dirty_bytes)}  writeback {size(view.writeback_bytes)}\n")
         out.append("Swap ", style="bold")
-        out.append_text(bar([(ratio(view.swap_used_bytes, view.swap_total_bytes), "red")], width))
+        out.append_text(bar([(share(view.swap_used_bytes, view.swap_total_bytes), "red")], width))
         if view.swap_total_bytes:
             out.append(f" {size(view.swap_used_bytes)} used of {size(view.swap_total_bytes)}\n")
         else:
