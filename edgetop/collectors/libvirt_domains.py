@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
+
+import msgspec
+from msgspec.structs import replace
 
 from edgetop.collectors import libvirt_view as view
 from edgetop.collectors.libvirt_stats import (
@@ -47,8 +49,7 @@ _FLAG_REJECTED = {3, 8, 74}  # NO_SUPPORT, INVALID_ARG, ARGUMENT_UNSUPPORTED
 DEMO_XML = "libvirt/node.xml"
 
 
-@dataclass(frozen=True, slots=True)
-class DomainsRaw:
+class DomainsRaw(msgspec.Struct, frozen=True, gc=False):
     """One tick of the domains collector.
 
     Attributes:

@@ -15,8 +15,9 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from edgetop.errors import ParseError
 
@@ -54,8 +55,7 @@ GROUP_MARKERS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class VcpuStats:
+class VcpuStats(msgspec.Struct, frozen=True, gc=False):
     """One virtual CPU.
 
     Attributes:
@@ -82,8 +82,7 @@ class VcpuStats:
     tid: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Balloon:
+class Balloon(msgspec.Struct, frozen=True, gc=False):
     """The memory balloon as libvirt and the guest driver report it (bytes, counters)."""
 
     current_bytes: int | None = None
@@ -101,8 +100,7 @@ class Balloon:
     last_update_timestamp: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class NicStats:
+class NicStats(msgspec.Struct, frozen=True, gc=False):
     """One guest NIC, named by its host-side target device (``vnet3``, ``tap0001``)."""
 
     name: str
@@ -116,8 +114,7 @@ class NicStats:
     tx_drops_total: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class DiskStats:
+class DiskStats(msgspec.Struct, frozen=True, gc=False):
     """One guest disk, named by its target (``vda``)."""
 
     name: str
@@ -130,8 +127,7 @@ class DiskStats:
     allocation_bytes: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class DomainStats:
+class DomainStats(msgspec.Struct, frozen=True, gc=False):
     """Everything collected for one domain in one tick (raw counters)."""
 
     name: str

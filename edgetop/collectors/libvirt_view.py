@@ -14,8 +14,9 @@ use without swapping, of what it sees), ``unused_ratio`` = unused / available.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from edgetop.collectors.libvirt_stats import Balloon, DomainStats, VcpuStats
 from edgetop.collectors.registry import Metric
@@ -25,8 +26,7 @@ from edgetop.engine.derive import rate, share
 from edgetop.sources.libvirt_conn import Hypervisor
 
 
-@dataclass(frozen=True, slots=True)
-class VcpuView:
+class VcpuView(msgspec.Struct, frozen=True, gc=False):
     """One vCPU with its rates (0..1 of wall time)."""
 
     stats: VcpuStats
@@ -35,8 +35,7 @@ class VcpuView:
     steal_ratio: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class DeviceRates:
+class DeviceRates(msgspec.Struct, frozen=True, gc=False):
     """Byte rates of one disk (read/write) or NIC (rx/tx)."""
 
     name: str
@@ -44,8 +43,7 @@ class DeviceRates:
     out_bytes_per_second: float | None
 
 
-@dataclass(frozen=True, slots=True)
-class DomainView:
+class DomainView(msgspec.Struct, frozen=True, gc=False):
     """One domain as the pane and exporters show it."""
 
     stats: DomainStats
@@ -81,13 +79,12 @@ class DomainView:
         return _sum(n.out_bytes_per_second for n in self.nics)
 
 
-@dataclass(frozen=True, slots=True)
-class DomainsView:
+class DomainsView(msgspec.Struct, frozen=True, gc=False):
     """All domains; ``tap_owners`` maps a host tap/target device to its domain's name."""
 
     domains: tuple[DomainView, ...]
     hypervisor: Hypervisor | None
-    tap_owners: dict[str, str] = field(default_factory=dict)
+    tap_owners: dict[str, str] = msgspec.field(default_factory=dict)
     fallback_calls: int = 0
     bulk_seconds: float = 0.0
     vanished: tuple[str, ...] = ()

@@ -16,7 +16,9 @@ import math
 import time
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+
+from msgspec.structs import replace
 
 from edgetop.collectors.libvirt_stats import Balloon, DiskStats, DomainStats, NicStats, VcpuStats
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from textual.widgets import DataTable, Input, Static
 
@@ -317,7 +317,7 @@ async def test_detail_of_a_domain_that_goes_away() -> None:
         screen = app.screen
         assert isinstance(screen, DomainDetailScreen)
         raw = edge_node(2)
-        app.feed(domains_spec(), dataclasses.replace(raw, domains=raw.domains[2:]), monotonic=1001.0)
+        app.feed(domains_spec(), msgspec.structs.replace(raw, domains=raw.domains[2:]), monotonic=1001.0)
         screen.refresh_view()
         assert "this domain is gone" in str(screen.query_one("#detail-fields", Static).render())
         assert screen.query_one("#detail-vcpus", DataTable).row_count == 0
