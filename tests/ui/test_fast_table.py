@@ -113,3 +113,39 @@ async def test_enter_and_click_select_rows_and_headers() -> None:
         await pilot.click(FastTable, offset=(10, 0))
         await pilot.pause()
         assert app.headers == ["note"]
+
+
+async def test_cursor_key_repaints_two_lines_unless_the_view_scrolls() -> None:
+    app = TableApp(n=50)
+    async with app.run_test(size=(40, 10)) as pilot:
+        table = app.query_one(FastTable)
+        table.focus()
+        await pilot.pause()
+        calls: list[tuple[object, ...]] = []
+        real = table.refresh
+
+        def spy(*regions: object, **kwargs: object) -> object:
+            calls.append(regions)
+            return real(*regions, **kwargs)  # type: ignore[arg-type]
+
+        table.refresh = spy  # type: ignore[method-assign]
+        table.action_cursor_down()  # row 0 -> 1, no scroll: lines 1 and 2 (line 0 is the header)
+        assert [tuple((r.y, r.height) for r in c) for c in calls] == [((1, 1),), ((2, 1),)]
+        calls.clear()
+        table.action_cursor_down()
+        table.action_cursor_down()
+        table.action_cursor_up()
+        assert all(len(c) == 1 and c[0].height == 1 for c in calls) and len(calls) == 6
+        calls.clear()
+        table.action_cursor_end()  # scrolls: the whole view is repainted
+        assert () in calls
+        await pilot.pause()
+        table.scroll_to(y=10, animate=False, immediate=True)
+        await pilot.pause()
+        calls.clear()
+        table.move_cursor(12)  # on screen at scroll 10: its line is relative to the view
+        assert ((3, 1),) in [tuple((r.y, r.height) for r in c) for c in calls] and () not in calls
+        table.refresh = real  # type: ignore[method-assign]
+        await pilot.pause()
+        assert cursor_lines(table) == [3]
+        assert line_text(table, 3).startswith(" row 12 ")
