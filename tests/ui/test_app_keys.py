@@ -12,7 +12,7 @@ from edgetop.ui.app import EdgetopApp
 from edgetop.ui.panes.processes import ProcessesPane
 from edgetop.ui.screens.help import HelpScreen
 from edgetop.ui.screens.sources import SourcesScreen
-from edgetop.ui.widgets.keyed_table import KeyedTable
+from edgetop.ui.widgets.synced_table import SyncedTable
 
 
 async def wait_for(predicate, timeout: float = 10.0) -> None:
@@ -71,7 +71,7 @@ async def test_processes_sort_filter_kernel_threads(live_ctx: Context, foundatio
         await pilot.press("4")
         await wait_for(lambda: bool(app.query(ProcessesPane)))
         pane = app.query_one(ProcessesPane)
-        table = pane.query_one("#proc-table", KeyedTable)
+        table = pane.query_one("#proc-table", SyncedTable)
         await wait_for(lambda: table.row_count > 0)
         assert pane.sort_column == "cpu" and pane.sort_reverse
         await pilot.press("N")
@@ -124,7 +124,7 @@ async def test_read_only_hides_and_refuses_pin(live_ctx: Context, foundation_spe
         await pilot.press("4")
         await wait_for(lambda: bool(app.query(ProcessesPane)))
         pane = app.query_one(ProcessesPane)
-        await wait_for(lambda: pane.query_one("#proc-table", KeyedTable).row_count > 0)
+        await wait_for(lambda: pane.query_one("#proc-table", SyncedTable).row_count > 0)
         assert pane.check_action("pin_process", ()) is False
         shown = {a.binding.action for a in app.screen.active_bindings.values() if a.enabled}
         assert "pin_process" not in shown
@@ -154,7 +154,7 @@ async def test_names_render_literally(live_ctx: Context, foundation_specs: list[
         async with app.run_test(size=(160, 40)) as pilot:
             await pilot.press("4")
             await wait_for(lambda: bool(app.query(ProcessesPane)))
-            table = app.query_one(ProcessesPane).query_one("#proc-table", KeyedTable)
+            table = app.query_one(ProcessesPane).query_one("#proc-table", SyncedTable)
             await wait_for(lambda: str(child.pid) in table.row_keys_in_order())
             cell = table.get_row(str(child.pid))[-1]
             assert isinstance(cell, Text)
@@ -221,7 +221,7 @@ async def test_a_on_a_process_pins_it_through_picker_and_confirm(live_ctx: Conte
             await pilot.press("4")
             await wait_for(lambda: bool(app.query(ProcessesPane)))
             pane = app.query_one(ProcessesPane)
-            table = pane.query_one("#proc-table", KeyedTable)
+            table = pane.query_one("#proc-table", SyncedTable)
             await wait_for(lambda: str(child.pid) in table.row_keys_in_order())
             await pilot.press("slash", *str(child.pid), "enter")  # filter down to the child
             await wait_for(lambda: table.row_keys_in_order() == [str(child.pid)])

@@ -15,10 +15,12 @@ from edgetop.collectors.processes import ProcessesView, ProcessRow
 from edgetop.ui.fmt import NA, cpu_list, literal, size
 from edgetop.ui.gate import MutationGate
 from edgetop.ui.panes.base import Pane
-from edgetop.ui.widgets.keyed_table import KeyedTable
+from edgetop.ui.widgets.synced_table import SyncedTable
 
 _COLUMNS = (("pid", "PID"), ("user", "USER"), ("state", "S"), ("cpu", "CPU%"), ("rss", "RSS"),
             ("threads", "THR"), ("affinity", "AFFINITY"), ("time", "TIME"), ("command", "COMMAND"))
+
+_RIGHT = frozenset({"pid", "cpu", "rss", "threads", "time"})  # numbers line up on the right, as in top
 
 # How each column sorts (on the model, not on the formatted cell).
 SORTS: dict[str, Callable[[ProcessRow], Any]] = {
@@ -74,7 +76,7 @@ class ProcessesPane(MutationGate, Pane):
     def compose(self) -> ComposeResult:
         """Status line, table, and the filter input (hidden until ``/``)."""
         yield Static(id="proc-status", classes="banner")
-        yield KeyedTable(_COLUMNS, id="proc-table", cursor_type="row")
+        yield SyncedTable(_COLUMNS, right=_RIGHT, id="proc-table")
         yield Input(placeholder="filter: command, user or pid (Enter to keep, Esc to clear)", id="proc-filter")
 
     def on_mount(self) -> None:
@@ -109,7 +111,7 @@ class ProcessesPane(MutationGate, Pane):
             line.append("  filter: ")
             line.append_text(literal(self.filter_text, "bold"))
         status.update(line)
-        table = self.query_one("#proc-table", KeyedTable)
+        table = self.query_one("#proc-table", SyncedTable)
         table.sort_reverse = self.sort_reverse
         sort = SORTS[self.sort_column]
         table.sync({k: self._cells(r) for k, r in shown.items()}, sort_key=lambda k: (sort(shown[k]), shown[k].pid))
@@ -126,11 +128,9 @@ class ProcessesPane(MutationGate, Pane):
 
     def selected_row(self) -> ProcessRow | None:
         """The process under the cursor."""
-        table = self.query_one("#proc-table", KeyedTable)
-        if table.row_count == 0:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return self._rows.get(str(key))
+        table = self.query_one("#proc-table", SyncedTable)
+        key = table.cursor_key
+        return None if key is None else self._rows.get(key)
 
     # --------------------------------------------------------------- actions
     def action_filter(self) -> None:
@@ -148,7 +148,7 @@ class ProcessesPane(MutationGate, Pane):
     @on(Input.Submitted, "#proc-filter")
     def _filter_done(self, event: Input.Submitted) -> None:
         event.input.display = False
-        self.query_one("#proc-table", KeyedTable).focus()
+        self.query_one("#proc-table", SyncedTable).focus()
 
     def action_clear_filter(self) -> None:
         """Clear and hide the filter."""
@@ -156,7 +156,7 @@ class ProcessesPane(MutationGate, Pane):
         box.value = ""
         box.display = False
         self.filter_text = ""
-        self.query_one("#proc-table", KeyedTable).focus()
+        self.query_one("#proc-table", SyncedTable).focus()
         self.refresh_view()
 
     def action_sort_by(self, column: str) -> None:

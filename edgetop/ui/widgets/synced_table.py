@@ -1,0 +1,83 @@
+"""A FastTable that is handed the whole wanted content each tick and applies only differences.
+
+The same contract as :class:`~edgetop.ui.widgets.keyed_table.KeyedTable` (``sync`` with
+row key → cells, and an optional sort key), on the line-API table: a refresh of a
+process list where a few dozen CPU% cells change each second rebuilds only those rows'
+strips, and a re-sort moves cached strips instead of re-rendering cells through Rich.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import Any
+
+from rich.text import Text
+
+from edgetop.ui.widgets.fast_table import FastTable
+
+
+def as_text(cell: Any) -> Text:
+    """A FastTable cell: ``Text`` as given, anything else as its literal ``str`` (never markup)."""
+    return cell if isinstance(cell, Text) else Text(str(cell))
+
+
+def _look(cell: Text) -> Hashable:
+    # What a FastTable draws of a cell: its plain text in its one base style. (Text.__eq__
+    # ignores the base style, so a cell that only turned red would compare equal.)
+    return cell.plain, str(cell.style)
+
+
+class SyncedTable(FastTable):
+    """A FastTable over fixed columns that remembers its cells and applies only differences."""
+
+    def __init__(self, columns: Sequence[tuple[str, str]], right: frozenset[str] = frozenset(),
+                 **kwargs: Any) -> None:
+        """``columns`` is a list of (key, label); keys in ``right`` are right-justified (numbers)."""
+        super().__init__(**kwargs)
+        for key, label in columns:
+            self.add_column(label, key=key, right=key in right)
+        self._column_keys = [key for key, _ in columns]
+        self._looks: dict[str, tuple[Hashable, ...]] = {}
+        self.sort_reverse = False
+
+    @property
+    def cursor_key(self) -> str | None:
+        """The row key under the cursor (None when the table is empty)."""
+        keys = self._order
+        return keys[self.cursor_row] if 0 <= self.cursor_row < len(keys) else None
+
+    def row_keys_in_order(self) -> list[str]:
+        """Row keys top to bottom as shown."""
+        return self.row_keys
+
+    def get_row(self, key: str) -> list[Text]:
+        """The cells of row ``key``."""
+        return list(self._rows[key])
+
+    def sync(self, rows: Mapping[str, Sequence[Any]], sort_key: Callable[[str], Any] | None = None) -> None:
+        """Make the table show exactly ``rows`` (row key → cells in column order).
+
+        Args:
+            rows: the wanted rows; cells are ``Text`` or values shown as ``str``.
+            sort_key: when given, rows are re-sorted by it (called with the row key),
+                descending when ``sort_reverse`` is set.
+
+        """
+        for key in [k for k in self._looks if k not in rows]:
+            self.remove_row(key)
+            del self._looks[key]
+        changes: list[tuple[str, str, Any]] = []
+        for key, given in rows.items():
+            cells = [as_text(c) for c in given]
+            looks = tuple(_look(c) for c in cells)
+            old = self._looks.get(key)
+            if old is None:
+                self.add_row(*cells, key=key)
+            elif old != looks:
+                changes.extend((key, self._column_keys[i], cell)
+                               for i, (before, after, cell) in enumerate(zip(old, looks, cells, strict=True))
+                               if before != after)
+            self._looks[key] = looks
+        self.update_cells(changes)
+        if sort_key is not None:
+            self.reorder(sorted(rows, key=sort_key, reverse=self.sort_reverse))
