@@ -22,7 +22,7 @@ from edgetop.collectors.libvirt_stats import Balloon, DomainStats, VcpuStats
 from edgetop.collectors.registry import Metric
 from edgetop.config_schema import Config
 from edgetop.engine.alerts import Alert, Severity, level_above, level_below
-from edgetop.engine.derive import rate, share
+from edgetop.engine.derive import rate, share, time_share
 from edgetop.sources.libvirt_conn import Hypervisor
 
 
@@ -108,12 +108,27 @@ def balloon_pressure(b: Balloon) -> tuple[float | None, float | None, float | No
     return squeeze, share(b.usable_bytes, b.available_bytes), share(b.unused_bytes, b.available_bytes)
 
 
-def _dev_rates(prev: dict[str, tuple[int | None, int | None]], cur: list[tuple[str, int | None, int | None]],
+_DISK_BYTES = ("read_bytes_total", "write_bytes_total")
+_NIC_BYTES = ("rx_bytes_total", "tx_bytes_total")
+
+
+def _dev_rates(prev: tuple[Any, ...], cur: tuple[Any, ...], fields: tuple[str, str],
                elapsed: float) -> tuple[DeviceRates, ...]:
+    """Byte rates of disks or NICs, matched by name (by position first: devices rarely move)."""
+    fin, fout = fields
     out = []
-    for name, a, b in cur:
-        pa, pb = prev.get(name, (None, None))
-        out.append(DeviceRates(name, rate(pa, a, elapsed), rate(pb, b, elapsed)))
+    by_name: dict[str, Any] | None = None
+    for i, dev in enumerate(cur):
+        before = prev[i] if i < len(prev) and prev[i].name == dev.name else None
+        if before is None and prev:
+            if by_name is None:
+                by_name = {p.name: p for p in prev}
+            before = by_name.get(dev.name)
+        if before is None:
+            out.append(DeviceRates(dev.name, None, None))
+        else:
+            out.append(DeviceRates(dev.name, rate(getattr(before, fin), getattr(dev, fin), elapsed),
+                                   rate(getattr(before, fout), getattr(dev, fout), elapsed)))
     return tuple(out)
 
 
@@ -127,17 +142,19 @@ def derive_domain(prev: DomainStats | None, cur: DomainStats, elapsed: float, ho
     vcpus = []
     for v in cur.vcpu_list:
         p = pv.get(v.id)
+        if p is None:
+            vcpus.append(VcpuView(v))
+            continue
         vcpus.append(VcpuView(
-            stats=v,
-            time_ratio=_clamp(rate(p.time_seconds_total if p else None, v.time_seconds_total, elapsed)),
-            wait_ratio=_clamp(rate(p.wait_seconds_total if p else None, v.wait_seconds_total, elapsed)),
-            steal_ratio=_clamp(rate(p.delay_seconds_total if p and p.delay_source == v.delay_source else None,
-                                    v.delay_seconds_total, elapsed)),
+            v,
+            time_share(p.time_seconds_total, v.time_seconds_total, elapsed),
+            time_share(p.wait_seconds_total, v.wait_seconds_total, elapsed),
+            # Delay from two different sources (libvirt, schedstat) is not one counter.
+            time_share(p.delay_seconds_total, v.delay_seconds_total, elapsed)
+            if p.delay_source == v.delay_source else None,
         ))
     squeeze, usable, unused = balloon_pressure(cur.balloon)
     sources = {v.delay_source for v in cur.vcpu_list if v.delay_source}
-    pd = {d.name: (d.read_bytes_total, d.write_bytes_total) for d in prev.disks} if prev else {}
-    pn = {n.name: (n.rx_bytes_total, n.tx_bytes_total) for n in prev.nics} if prev else {}
     return DomainView(
         stats=cur,
         cpu_ratio=share(cpu_rate, float(nvcpu)) if cpu_rate is not None and nvcpu else None,
@@ -146,13 +163,9 @@ def derive_domain(prev: DomainStats | None, cur: DomainStats, elapsed: float, ho
         delay_source=",".join(sorted(sources)) or None,
         vcpus=tuple(vcpus),
         squeeze_ratio=squeeze, usable_ratio=usable, unused_ratio=unused,
-        disks=_dev_rates(pd, [(d.name, d.read_bytes_total, d.write_bytes_total) for d in cur.disks], elapsed),
-        nics=_dev_rates(pn, [(n.name, n.rx_bytes_total, n.tx_bytes_total) for n in cur.nics], elapsed),
+        disks=_dev_rates(prev.disks if prev else (), cur.disks, _DISK_BYTES, elapsed),
+        nics=_dev_rates(prev.nics if prev else (), cur.nics, _NIC_BYTES, elapsed),
     )
-
-
-def _clamp(v: float | None) -> float | None:
-    return None if v is None else min(1.0, max(0.0, v))
 
 
 def derive(prev: Any, cur: Any, elapsed: float) -> DomainsView:

@@ -41,6 +41,19 @@ def test_rates_over_two_ticks() -> None:
     assert v.tap_owners == {"vnet0": "vm"}
 
 
+def test_device_rates_match_by_name_when_devices_move_or_change() -> None:
+    def nics(*pairs: tuple[str, int]) -> DomainStats:
+        return DomainStats(name="vm", uuid="u1", state="running", reason="booted", id=1,
+                           nics=tuple(NicStats(n, rx_bytes_total=b, tx_bytes_total=2 * b) for n, b in pairs))
+
+    before = raw(nics(("vnet0", 100), ("vnet1", 1000)))
+    moved = derive(before, raw(nics(("vnet1", 1500), ("vnet0", 300), ("vnet2", 7))), 1.0).domains[0]
+    rates = {n.name: (n.in_bytes_per_second, n.out_bytes_per_second) for n in moved.nics}
+    assert rates == {"vnet1": (500.0, 1000.0), "vnet0": (200.0, 400.0), "vnet2": (None, None)}
+    wrapped = derive(before, raw(nics(("vnet0", 50), ("vnet1", 1000))), 1.0).domains[0]
+    assert [(n.in_bytes_per_second, n.out_bytes_per_second) for n in wrapped.nics] == [(None, None), (0.0, 0.0)]
+
+
 def test_first_tick_restart_and_unknown_delay_give_none() -> None:
     first = derive(None, raw(dom(10.0, (1.0,))), 0.0).domains[0]
     assert first.cpu_ratio is None and first.steal_ratio is None
