@@ -149,3 +149,20 @@ async def test_cursor_key_repaints_two_lines_unless_the_view_scrolls() -> None:
         await pilot.pause()
         assert cursor_lines(table) == [3]
         assert line_text(table, 3).startswith(" row 12 ")
+
+
+async def test_rows_and_empty_lines_wear_the_tables_own_colours() -> None:
+    """Textual paints nothing under a line-API widget's strips: rows carry the table's background."""
+    app = TableApp(n=3)
+    async with app.run_test(size=(40, 10)) as pilot:
+        table = app.query_one(FastTable)
+        await pilot.pause()
+        own = table.rich_style.bgcolor
+        even = table.get_component_rich_style("fast-table--even-row").bgcolor
+        assert own is not None and even is not None and own != even
+        # Line 1 is row 0 with the cursor; row 1 (line 2) is odd, row 2 (line 3) even; line 6 is empty.
+        assert {seg.style.bgcolor for seg in table.render_line(2) if seg.style} == {own}
+        assert {seg.style.bgcolor for seg in table.render_line(3) if seg.style} == {even}
+        name = next(seg for seg in table.render_line(3) if seg.text == "row 2")
+        assert name.style is not None and name.style.color is not None and name.style.color.name == "green"
+        assert {seg.style.bgcolor for seg in table.render_line(6) if seg.style} == {own}

@@ -135,6 +135,7 @@ class FastTable(ScrollView, can_focus=True):
         self._versions: dict[str, int] = {}
         self._strips: dict[str, tuple[tuple[int, bool, int, int], Strip]] = {}
         self._header: tuple[tuple[int, int], Strip] | None = None
+        self._base: tuple[int, Style] | None = None  # the widget's own colours, per layout
         self._layout = 0  # bumped when column widths or styles change: every cached strip is stale
         self._widths_dirty = False
         self.cursor_row = 0
@@ -281,11 +282,13 @@ class FastTable(ScrollView, can_focus=True):
         else:
             index = scroll_y + y - 1
             if index >= len(self._order):
-                return Strip.blank(width)
+                return Strip.blank(width, self._base_style())
             strip = self._row_strip(self._order[index], index == self.cursor_row, full)
             if self.zebra_stripes and index % 2 == 0 and index != self.cursor_row:
                 # Striping depends on position: applied after the cache, so a re-sort keeps it.
-                strip = strip.apply_style(self.get_component_rich_style("fast-table--even-row"))
+                # Over the row's own background, and the background only: cell colours stay.
+                even = Style.from_color(bgcolor=self.get_component_rich_style("fast-table--even-row").bgcolor)
+                strip = Strip(Segment.apply_style(strip, post_style=even), strip.cell_length)
         return strip.crop(scroll_x, scroll_x + width)
 
     def _header_strip(self, full: int) -> Strip:
@@ -305,18 +308,27 @@ class FastTable(ScrollView, can_focus=True):
         self._strips[key] = cache_key, strip
         return strip
 
+    def _base_style(self) -> Style:
+        # Textual paints no background or colour under a line-API widget's strips (DataTable
+        # applies its own): without these, rows showed the terminal's default colours.
+        if self._base is None or self._base[0] != self._layout:
+            self._base = self._layout, self.rich_style
+        return self._base[1]
+
     def _render_row(self, cells: list[Any], cursor: bool, full: int) -> Strip:
         """Build one row from its cells' plain text and style (never parsed as markup)."""
         self.render_count += 1
-        row_style = self.get_component_rich_style("fast-table--cursor") if cursor else Style.null()
+        base = self._base_style()
+        cursor_style = self.get_component_rich_style("fast-table--cursor") if cursor else Style.null()
+        row_style = base + cursor_style
         segments: list[Segment] = []
         used = 0
         for col, cell in zip(self.columns, cells, strict=True):
             text = "" if cell is None else cell.plain
-            style = Style.null() if cell is None else _style(cell.style)
+            style = base if cell is None else base + _style(cell.style)
             # The cursor wins over the cell's own colour, as in DataTable: the row reads as one bar.
             segments.append(Segment(" ", row_style))
-            segments.append(Segment(fit(text, col.width, col.right), style + row_style if cursor else style))
+            segments.append(Segment(fit(text, col.width, col.right), style + cursor_style if cursor else style))
             segments.append(Segment(" ", row_style))
             used += col.width + 2
         if full > used:
