@@ -1,9 +1,10 @@
 """A FastTable that is handed the whole wanted content each tick and applies only differences.
 
-The same contract as :class:`~edgetop.ui.widgets.keyed_table.KeyedTable` (``sync`` with
-row key → cells, and an optional sort key), on the line-API table: a refresh of a
-process list where a few dozen CPU% cells change each second rebuilds only those rows'
-strips, and a re-sort moves cached strips instead of re-rendering cells through Rich.
+``sync`` takes row key → cells and an optional sort key, on the line-API table: a
+refresh of a process list where a few dozen CPU% cells change each second rebuilds only
+those rows' strips, and a re-sort moves cached strips instead of re-rendering cells
+through Rich. It replaced a DataTable subclass that reached into DataTable's private
+caches to do the same, and broke with Textual releases.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
 from rich.text import Text
+from textual.message import Message
 
 from edgetop.ui.widgets.fast_table import FastTable
 
@@ -30,6 +32,19 @@ def _look(cell: Text) -> Hashable:
 class SyncedTable(FastTable):
     """A FastTable over fixed columns that remembers its cells and applies only differences."""
 
+    class RowHighlighted(Message):
+        """Another row is under the cursor: the cursor moved, or rows came, went or were re-sorted under it."""
+
+        def __init__(self, table: SyncedTable, row_key: str, cursor_row: int) -> None:
+            """Row ``row_key``, shown at index ``cursor_row`` of ``table``, is now under the cursor."""
+            super().__init__()
+            self.table, self.row_key, self.cursor_row = table, row_key, cursor_row
+
+        @property
+        def control(self) -> SyncedTable:
+            """The table, so ``@on(SyncedTable.RowHighlighted, "#id")`` matches."""
+            return self.table
+
     def __init__(self, columns: Sequence[tuple[str, str]], right: frozenset[str] = frozenset(),
                  **kwargs: Any) -> None:
         """``columns`` is a list of (key, label); keys in ``right`` are right-justified (numbers)."""
@@ -38,6 +53,7 @@ class SyncedTable(FastTable):
             self.add_column(label, key=key, right=key in right)
         self._column_keys = [key for key, _ in columns]
         self._looks: dict[str, tuple[Hashable, ...]] = {}
+        self._highlighted: str | None = None  # the row key last told in RowHighlighted
         self.sort_reverse = False
 
     @property
@@ -45,6 +61,20 @@ class SyncedTable(FastTable):
         """The row key under the cursor (None when the table is empty)."""
         keys = self._order
         return keys[self.cursor_row] if 0 <= self.cursor_row < len(keys) else None
+
+    def move_cursor(self, row: int, animate: bool = False) -> None:
+        """Put the cursor on row index ``row`` (clamped), and tell if another row is now under it."""
+        super().move_cursor(row, animate)
+        self._tell_highlighted()
+
+    def _tell_highlighted(self) -> None:
+        # Compared by key, not index: panes show details of the row under the cursor, and a
+        # re-sort or a removal changes that row without the cursor moving.
+        key = self.cursor_key
+        if key != self._highlighted:
+            self._highlighted = key
+            if key is not None:
+                self.post_message(self.RowHighlighted(self, key, self.cursor_row))
 
     def row_keys_in_order(self) -> list[str]:
         """Row keys top to bottom as shown."""
@@ -81,3 +111,4 @@ class SyncedTable(FastTable):
         self.update_cells(changes)
         if sort_key is not None:
             self.reorder(sorted(rows, key=sort_key, reverse=self.sort_reverse))
+        self._tell_highlighted()
