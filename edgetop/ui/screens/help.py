@@ -10,7 +10,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Static
+from textual.widgets import DataTable, Input, Static
+
+from edgetop.ui.widgets.fast_table import FastTable
+
+# Widgets whose keys are the same everywhere (cursor, editing): listed after edgetop's own.
+_GENERIC = (DataTable, FastTable, Input)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -50,6 +55,7 @@ class HelpScreen(ModalScreen[None]):
 def bindings_of(screen: Screen[object]) -> list[tuple[str, str, str]]:
     """The enabled bindings of ``screen`` (and its focused widgets) as (key, description, where)."""
     out: list[tuple[str, str, str]] = []
+    generic: set[tuple[str, str]] = set()
     seen: set[tuple[str, str]] = set()
     for active in screen.active_bindings.values():
         binding = active.binding
@@ -61,6 +67,9 @@ def bindings_of(screen: Screen[object]) -> list[tuple[str, str, str]]:
         seen.add((key, binding.description))
         where = type(active.node).__name__.removesuffix("Pane").removesuffix("App").removesuffix("Edgetop") or "global"
         out.append((key, binding.description, where))
-    # edgetop's own keys first, the table's cursor keys after them.
-    out.sort(key=lambda row: row[2] in ("KeyedTable", "DataTable", "FastTable", "Input"))
+        if isinstance(active.node, _GENERIC):
+            generic.add((key, binding.description))
+    # edgetop's own keys first, the table's cursor keys after them. By class, not name:
+    # the tables are subclasses (SyncedTable) whose names a list would have to follow.
+    out.sort(key=lambda row: (row[0], row[1]) in generic)
     return out
