@@ -16,7 +16,7 @@ from edgetop.config_schema import Config
 from edgetop.engine.reading import Status
 from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.ui.panes.network import NetworkPane, short_rate, short_speed
-from edgetop.ui.widgets.keyed_table import KeyedTable
+from edgetop.ui.widgets.synced_table import SyncedTable
 from tests.ui.harness import PaneHarness
 from tests.ui.harness import reading as make_reading
 
@@ -29,7 +29,7 @@ def demo(tmp_path: Path) -> tuple[CollectorSpec, NetworkReading]:
     return spec, reading
 
 
-def cell(table: KeyedTable, row: str, column: str) -> str:
+def cell(table: SyncedTable, row: str, column: str) -> str:
     value = table.get_cell(row, column)
     return value.plain if isinstance(value, Text) else str(value)
 
@@ -56,8 +56,8 @@ async def test_layout_problems_and_bonds(tmp_path: Path, size: tuple[int, int], 
     async with app.run_test(size=size) as pilot:
         app.feed(spec, reading)
         await pilot.pause()
-        shown = app.pane.query_one("#net-table-wide" if wide else "#net-table-narrow", KeyedTable)
-        hidden = app.pane.query_one("#net-table-narrow" if wide else "#net-table-wide", KeyedTable)
+        shown = app.pane.query_one("#net-table-wide" if wide else "#net-table-narrow", SyncedTable)
+        hidden = app.pane.query_one("#net-table-narrow" if wide else "#net-table-wide", SyncedTable)
         assert shown.display and not hidden.display
         keys = shown.row_keys_in_order()
         assert keys[-1] == "lo" and set(keys) == {i.name for i in reading.interfaces}
@@ -80,12 +80,14 @@ async def test_tap_owner_shown_literally_when_offered(tmp_path: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         app.feed(spec, reading)
         await pilot.pause()
-        table = app.pane.query_one("#net-table-wide", KeyedTable)
+        table = app.pane.query_one("#net-table-wide", SyncedTable)
         assert cell(table, "tap-db0", "name") == "tap-db0"  # no domains collector: just the tap
         app.store.update(DOMAINS, make_reading("domains", DomainsView({"tap-db0": "[b]web01[/b]", "tap-vr-lan": "db"})))
         app.feed(spec, reading)
         await pilot.pause()
         assert cell(table, "tap-db0", "name") == "tap-db0 ([b]web01[/b])"
+        owned = table.get_cell("tap-db0", "name")
+        assert owned.spans == [] and str(owned.style) == "cyan"  # a domain's tap: one style for the cell
         assert cell(table, "tap-vr-lan", "name") == "tap-vr-lan (db)"
 
 
@@ -96,7 +98,7 @@ async def test_domains_view_without_owners_is_ignored(tmp_path: Path) -> None:
         app.store.update(DOMAINS, make_reading("domains", object()))
         app.feed(spec, reading)
         await pilot.pause()
-        table = app.pane.query_one("#net-table-narrow", KeyedTable)
+        table = app.pane.query_one("#net-table-narrow", SyncedTable)
         assert cell(table, "tap-db0", "name") == "tap-db0"
 
 
@@ -106,7 +108,7 @@ async def test_rates_update_in_place_and_sort_on_request(tmp_path: Path) -> None
     async with app.run_test(size=(80, 25)) as pilot:
         app.feed(spec, reading, monotonic=100.0)
         await pilot.pause()
-        table = app.pane.query_one("#net-table-narrow", KeyedTable)
+        table = app.pane.query_one("#net-table-narrow", SyncedTable)
         assert cell(table, "tap-vr-lan", "rx") == "n/a"
         busier = tuple(dataclasses.replace(i, rx_bytes_total=(i.rx_bytes_total or 0) + 2048 * 1024)
                        if i.name == "tap-vr-lan" else i for i in reading.interfaces)

@@ -15,7 +15,7 @@ from edgetop.config_schema import Config
 from edgetop.engine.reading import Status
 from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.ui.panes.sensors import SensorsPane, threshold_bar
-from edgetop.ui.widgets.keyed_table import KeyedTable
+from edgetop.ui.widgets.synced_table import SyncedTable
 from tests.ui.harness import PaneHarness
 
 
@@ -27,7 +27,7 @@ def demo_reading(tmp_path: Path) -> tuple[CollectorSpec, SensorsReading]:
     return spec, reading
 
 
-def cell(table: KeyedTable, row: str, column: str) -> str:
+def cell(table: SyncedTable, row: str, column: str) -> str:
     value = table.get_cell(row, column)
     return value.plain if isinstance(value, Text) else str(value)
 
@@ -40,7 +40,7 @@ async def test_rows_limits_and_notes(tmp_path: Path, size: tuple[int, int], monk
     async with app.run_test(size=size) as pilot:
         app.feed(spec, reading)
         await pilot.pause()
-        table = app.pane.query_one("#sensors-table", KeyedTable)
+        table = app.pane.query_one("#sensors-table", SyncedTable)
         assert table.row_keys_in_order() == [s.id for s in reading.sensors]
         core1 = next(s.id for s in reading.sensors if s.label == "Core 1")
         assert cell(table, core1, "now") == "86.0°C"
@@ -50,6 +50,10 @@ async def test_rows_limits_and_notes(tmp_path: Path, size: tuple[int, int], monk
         assert "ALARM" in cell(table, fan2, "note")
         bar = cell(table, core1, "bar")
         assert set(bar) <= set("#.|") and "|" in bar  # console-safe glyphs under TERM=linux
+        # A cell is drawn in one style: the most serious remark's, the bar's severity.
+        assert str(table.get_cell(fan2, "note").style) == "bold red"
+        assert str(table.get_cell(core1, "note").style) == "yellow"  # throttled
+        assert str(table.get_cell(core1, "bar").style) == "yellow"  # 86 °C: above high (84), below critical
         status = str(app.pane.query_one("#sensors-status").render())
         assert "hottest Core 1 86" in status
 
@@ -60,7 +64,7 @@ async def test_updates_in_place_and_sorts_on_request(tmp_path: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         app.feed(spec, reading)
         await pilot.pause()
-        table = app.pane.query_one("#sensors-table", KeyedTable)
+        table = app.pane.query_one("#sensors-table", SyncedTable)
         core0 = next(s.id for s in reading.sensors if s.label == "Core 0")
         hotter = tuple(dataclasses.replace(s, celsius=99.0) if s.id == core0 else s
                        for s in reading.sensors if s.label != "Sensor 1")
@@ -87,7 +91,7 @@ async def test_unavailable_banner_and_literal_names(tmp_path: Path) -> None:
                      source="hwmon", celsius=None, status="slow", reason="no answer within 0.5 s")
         app.feed(spec, SensorsReading((odd,)))
         await pilot.pause()
-        table = app.pane.query_one("#sensors-table", KeyedTable)
+        table = app.pane.query_one("#sensors-table", SyncedTable)
         assert cell(table, "hwmon0/temp1", "sensor") == "[bold]x[/bold]"
         assert cell(table, "hwmon0/temp1", "chip") == "[red]chip"
         assert cell(table, "hwmon0/temp1", "now") == "n/a"

@@ -35,7 +35,7 @@ from edgetop.ui import action_glue
 from edgetop.ui.panes.services import ServicesPane
 from edgetop.ui.screens.confirm import ConfirmScreen
 from edgetop.ui.screens.cpu_picker import CpuPickerScreen, pick_cpus
-from edgetop.ui.widgets.keyed_table import KeyedTable
+from edgetop.ui.widgets.synced_table import SyncedTable
 from tests.actions.conftest import Stub, stub  # noqa: F401  (the fixture)
 from tests.ui.harness import PaneHarness
 
@@ -90,10 +90,10 @@ async def test_table_and_restart_flow(stub: Stub, tmp_path: Path) -> None:  # no
     async with app.run_test(size=(80, 25)) as pilot:
         app.feed(spec, demo_reading(tmp_path))
         await pilot.pause()
-        table = app.query_one("#services-table", KeyedTable)
+        table = app.query_one("#services-table", SyncedTable)
         assert table.row_count == 2
         assert str(table.get_cell("snmpd", "active")) == "failed"
-        assert table.get_cell("chronyd", "pid") == "640"
+        assert str(table.get_cell("chronyd", "pid")) == "640"
         await pilot.press("r")  # cursor on the first row: snmpd
         await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
         assert isinstance(app.screen, ConfirmScreen)

@@ -16,7 +16,7 @@ from edgetop.collectors.snmp_profiles import Interface, Sensor, SystemInfo, UpsS
 from edgetop.config_schema import Config, Secret, SnmpConfig, SnmpOid, SnmpTarget
 from edgetop.engine.reading import Status
 from edgetop.sources.fs import ProcFS, SysFS
-from edgetop.ui.panes.snmp import NO_TARGETS_HELP, SnmpPane
+from edgetop.ui.panes.snmp import NO_TARGETS_HELP, SnmpPane, port_value
 from edgetop.ui.screens.snmp_detail import SnmpDetailScreen
 from tests.ui.harness import PaneHarness
 
@@ -165,3 +165,11 @@ async def test_demo_targets_render(tmp_path: Path) -> None:
         assert app.pane.targets.row_count == 3
         assert plain(app.pane.targets.get_row("snmp:pdu-b")[2]) == "down"
         assert "3 SNMP targets, 2 answering" in app.pane.banner(app.pane.samples()).plain
+
+
+def test_port_with_errors_is_one_bold_yellow_cell() -> None:
+    clean = Interface("1", "eth0", "eth0", "up", "up", 1500, 1000, 0, 0, 0, 0, 0, 0, 10.0, 20.0)
+    assert str(port_value(clean).style) == "" and "err" not in port_value(clean).plain
+    errored = Interface("2", "eth1", "eth1", "up", "up", 1500, 1000, 0, 0, 3, 1, 0, 0, 10.0, 20.0)
+    shown = port_value(errored)
+    assert shown.plain.endswith(" err 3/1") and str(shown.style) == "bold yellow" and shown.spans == []

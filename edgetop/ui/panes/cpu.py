@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
@@ -13,7 +15,7 @@ from edgetop.engine.store import Store
 from edgetop.ui.fmt import NA, SEVERITY_STYLE, pct
 from edgetop.ui.panes.base import Pane
 from edgetop.ui.widgets.glyphs import bar, sparkline
-from edgetop.ui.widgets.keyed_table import KeyedTable
+from edgetop.ui.widgets.synced_table import SyncedTable
 
 # Bar segment colours, in the order htop uses: user, system, irq, iowait, steal.
 SEGMENTS = (("user_ratio", "green"), ("nice_ratio", "blue"), ("system_ratio", "red"),
@@ -21,6 +23,7 @@ SEGMENTS = (("user_ratio", "green"), ("nice_ratio", "blue"), ("system_ratio", "r
             ("steal_ratio", "bold yellow"), ("guest_ratio", "cyan"))
 _COLUMNS = (("cpu", "CPU"), ("bar", "Usage"), ("user", "user"), ("sys", "sys"), ("iow", "iowait"),
             ("irq", "irq+si"), ("steal", "steal"), ("idle", "idle"), ("mhz", "MHz"), ("thr", "throttle"))
+_RIGHT = frozenset({"user", "sys", "iow", "irq", "steal", "idle", "mhz", "thr"})  # numbers line up on the right
 
 
 def severity_style(value: float | None, level: Level) -> str:
@@ -46,6 +49,19 @@ def usage_bar(r: CpuRatios, width: int) -> Text:
     return bar([(getattr(r, name), style) for name, style in SEGMENTS], width)
 
 
+def core_bar(r: CpuRatios, width: int) -> Text:
+    """A core's bar in one colour, that of its largest state (green user, red system, yellow steal).
+
+    A table cell is drawn in one style, so the stacked colours of :func:`usage_bar`
+    cannot show; the length still says how busy the core is, and each state's share is
+    in the columns beside it. An idle core's bar is dim.
+    """
+    parts = [(ratio, style) for name, style in SEGMENTS
+             if (ratio := getattr(r, name)) is not None and math.isfinite(ratio) and ratio > 0]
+    style = max(parts, key=lambda part: part[0])[1] if parts else "dim"
+    return Text(usage_bar(r, width).plain, style=style)
+
+
 class CpuPane(Pane):
     """Host CPU."""
 
@@ -56,7 +72,7 @@ class CpuPane(Pane):
     def compose(self) -> ComposeResult:
         """Summary lines and the per-core table."""
         yield Static(id="cpu-summary", classes="banner")
-        yield KeyedTable(_COLUMNS, id="cpu-cores", cursor_type="row", zebra_stripes=False)
+        yield SyncedTable(_COLUMNS, right=_RIGHT, id="cpu-cores", zebra_stripes=False)
 
     def refresh_view(self) -> None:
         """Render the latest CPU view."""
@@ -103,12 +119,12 @@ class CpuPane(Pane):
         for r in view.cores:
             throttle = r.core_throttle_count_total
             rows[r.name] = (
-                Text(r.name), usage_bar(r, bar_width), pct(r.user_ratio), pct(r.system_ratio), pct(r.iowait_ratio),
+                Text(r.name), core_bar(r, bar_width), pct(r.user_ratio), pct(r.system_ratio), pct(r.iowait_ratio),
                 pct(r.irq_softirq_ratio),
                 Text(pct(r.steal_ratio), style=severity_style(r.steal_ratio, t.cpu_steal_ratio)),
                 pct(r.idle_ratio),
                 NA if r.frequency_hertz is None else f"{r.frequency_hertz / 1e6:.0f}",
                 NA if throttle is None else Text(str(throttle), style="bold red" if throttle else ""),
             )
-        self.query_one("#cpu-cores", KeyedTable).sync(rows)
+        self.query_one("#cpu-cores", SyncedTable).sync(rows)
 

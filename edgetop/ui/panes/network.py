@@ -16,7 +16,7 @@ from edgetop.collectors.network import InterfaceRates, NetworkView
 from edgetop.collectors.sys_class_net import NetInterface
 from edgetop.ui.fmt import NA, literal
 from edgetop.ui.panes.base import Pane, status_text
-from edgetop.ui.widgets.keyed_table import KeyedTable
+from edgetop.ui.widgets.synced_table import SyncedTable
 
 _NARROW = (("name", "NAME"), ("kind", "KIND"), ("state", "STATE"), ("speed", "SPEED"), ("mtu", "MTU"),
            ("master", "MASTER"), ("rx", "RX/s"), ("tx", "TX/s"), ("err", "ERR"))
@@ -24,6 +24,8 @@ _NARROW = (("name", "NAME"), ("kind", "KIND"), ("state", "STATE"), ("speed", "SP
 _WIDE = (("name", "NAME"), ("kind", "KIND"), ("state", "STATE"), ("speed", "SPEED"), ("duplex", "DUPLEX"),
          ("mtu", "MTU"), ("master", "MASTER"), ("rx", "RX/s"), ("tx", "TX/s"), ("rxp", "RXpk/s"),
          ("txp", "TXpk/s"), ("err", "ERR"), ("drop", "DROP"), ("chg", "CHG"), ("mac", "MAC"))
+# Speeds, MTUs, rates and counters line up on the right.
+_RIGHT = frozenset({"speed", "mtu", "rx", "tx", "rxp", "txp", "err", "drop", "chg"})
 # 80 columns: shorter kind words and domain names cut to fit.
 _SHORT_KIND = {"physical": "phys", "loopback": "loop", "wireless": "wifi", "virtual": "virt", "bridge": "bridge"}
 NARROW_OWNER_CHARS = 8
@@ -91,8 +93,8 @@ class NetworkPane(Pane):
     def compose(self) -> ComposeResult:
         """Status, the interface table (narrow or wide), then problems and bonds."""
         yield Static(id="net-status")
-        yield KeyedTable(_NARROW, id="net-table-narrow", classes="net-table", cursor_type="row")
-        yield KeyedTable(_WIDE, id="net-table-wide", classes="net-table", cursor_type="row")
+        yield SyncedTable(_NARROW, right=_RIGHT, id="net-table-narrow", classes="net-table", zebra_stripes=False)
+        yield SyncedTable(_WIDE, right=_RIGHT, id="net-table-wide", classes="net-table", zebra_stripes=False)
         with VerticalScroll(id="net-details"):
             yield Static(id="net-problems")
             yield Static(id="net-bonds")
@@ -108,10 +110,10 @@ class NetworkPane(Pane):
 
     def _choose_table(self) -> bool:
         wide = (self.size.width or 80) >= WIDE_FROM_COLUMNS
-        wide_table = self.query_one("#net-table-wide", KeyedTable)
+        wide_table = self.query_one("#net-table-wide", SyncedTable)
         changed = bool(wide_table.display) != wide
         wide_table.display = wide
-        self.query_one("#net-table-narrow", KeyedTable).display = not wide
+        self.query_one("#net-table-narrow", SyncedTable).display = not wide
         return changed
 
     def refresh_view(self) -> None:
@@ -142,8 +144,8 @@ class NetworkPane(Pane):
             status.append("no problems", style="green")
         status.append(f"  order: {'busiest first' if self.busiest_first else 'by name'} (b)", style="dim")
         self.query_one("#net-status", Static).update(status)
-        wide = bool(self.query_one("#net-table-wide", KeyedTable).display)
-        table = self.query_one("#net-table-wide" if wide else "#net-table-narrow", KeyedTable)
+        wide = bool(self.query_one("#net-table-wide", SyncedTable).display)
+        table = self.query_one("#net-table-wide" if wide else "#net-table-narrow", SyncedTable)
         rates = {i.name: view.rates.get(i.name, InterfaceRates()) for i in view.interfaces}
         stale = sample is not None and sample.view is None
         rows = {i.name: self._cells(i, rates[i.name], owners.get(i.name), wide, stale) for i in view.interfaces}
@@ -168,11 +170,15 @@ class NetworkPane(Pane):
 
     @staticmethod
     def _cells(i: NetInterface, r: InterfaceRates, owner: str | None, wide: bool, stale: bool) -> tuple[Any, ...]:
-        name = literal(i.name, "dim" if stale else "bold" if i.kind in ("bond", "bridge", "physical") else "")
+        shown = i.name
         if owner:
             if not wide and len(owner) > NARROW_OWNER_CHARS:
                 owner = owner[: NARROW_OWNER_CHARS - 1] + "…"
-            name.append_text(literal(f" ({owner})", "cyan"))
+            shown += f" ({owner})"
+        # A table cell is drawn in one style: a tap that belongs to a domain is cyan as a
+        # whole (the owner alone was cyan when cells had spans); a stale reading is dim.
+        style = "dim" if stale else "bold" if i.kind in ("bond", "bridge", "physical") else "cyan" if owner else ""
+        name = literal(shown, style)
         mtu = Text(NA if i.mtu is None else str(i.mtu))
         errors = _sum(i.rx_errors_total, i.tx_errors_total)
         drops = _sum(i.rx_dropped_total, i.tx_dropped_total)

@@ -14,10 +14,11 @@ from edgetop.collectors.sensors import Sensor, SensorsReading
 from edgetop.ui.fmt import NA, console_mode, literal
 from edgetop.ui.panes.base import Pane, status_text
 from edgetop.ui.widgets.glyphs import sparkline
-from edgetop.ui.widgets.keyed_table import KeyedTable
+from edgetop.ui.widgets.synced_table import SyncedTable
 
 _COLUMNS = (("chip", "CHIP"), ("sensor", "SENSOR"), ("now", "NOW"), ("high", "HIGH"), ("crit", "CRIT"),
             ("bar", "LEVEL"), ("trend", "TREND"), ("note", "NOTE"))
+_RIGHT = frozenset({"now", "high", "crit"})  # temperatures and speeds line up on the right
 # Chips whose device name tells drives apart (nvme0, nvme1) better than the chip name.
 _DEVICE_NAMED = ("nvme", "drivetemp")  # nvme0, sda
 
@@ -90,7 +91,7 @@ class SensorsPane(Pane):
     def compose(self) -> ComposeResult:
         """Lay out a status line above the table."""
         yield Static(id="sensors-status")
-        yield KeyedTable(_COLUMNS, id="sensors-table", cursor_type="row")
+        yield SyncedTable(_COLUMNS, right=_RIGHT, id="sensors-table", zebra_stripes=False)
 
     def on_resize(self) -> None:
         """Redraw bars and trends at the width that now fits."""
@@ -131,7 +132,7 @@ class SensorsPane(Pane):
         line.append(f"  order: {'hottest first' if self.hottest_first else 'by chip'} (t)", style="dim")
         status.update(line)
         rows = {s.id: self._cells(s, width, stale) for s in view.sensors}
-        table = self.query_one("#sensors-table", KeyedTable)
+        table = self.query_one("#sensors-table", SyncedTable)
         table.sort_reverse = False
         if self.hottest_first:
             order = {s.id: n for n, s in enumerate(view.sensors)}
@@ -151,32 +152,33 @@ class SensorsPane(Pane):
             bar, trend_values = Text(" " * width), self.store.history(f"sensors.{s.id}")
         else:
             now = Text(NA if s.celsius is None else f"{s.celsius:.1f}°C", style=dim or _STYLE[sev])
-            high, crit = Text(_deg(s.high_celsius)), Text(_deg(s.critical_celsius))
-            if s.thresholds_from == "config":
-                high.stylize("italic")
-                crit.stylize("italic")
-            bar = threshold_bar(s, width)
+            limits = "italic" if s.thresholds_from == "config" else ""
+            high, crit = Text(_deg(s.high_celsius), style=limits), Text(_deg(s.critical_celsius), style=limits)
+            # A table cell is drawn in one style: the bar takes the severity colour; the
+            # high and critical marks still show as "|".
+            bar = Text(threshold_bar(s, width).plain, style=_STYLE[sev].replace("bold ", ""))
             trend_values = self.store.history(f"sensors.{s.id}")
         return (literal(chip), literal(s.label), now, high, crit, bar,
                 Text(_trend(trend_values, width), style="cyan"), self._note(s))
 
     @staticmethod
     def _note(s: Sensor) -> Text:
-        note = Text(no_wrap=True)
+        """The sensor's remarks, in the colour of the most serious one (a cell has one style)."""
         if s.status != "ok":
-            note.append_text(literal(f"{s.status}: {s.reason or ''}", "yellow"))
-            return note
+            return literal(f"{s.status}: {s.reason or ''}", "yellow")
+        words = []
         if s.alarm:
-            note.append("ALARM ", style="bold red")
+            words.append("ALARM")
         if s.kind == "fan" and s.min_rpm is not None:
-            note.append(f"min {s.min_rpm:.0f}rpm ", style="dim")
+            words.append(f"min {s.min_rpm:.0f}rpm")
         if s.throttle_count_total:
-            note.append(f"throttled {s.throttle_count_total}x ", style="yellow")
+            words.append(f"throttled {s.throttle_count_total}x")
         elif s.throttle_count_total == 0:
-            note.append("no throttling ", style="dim")
+            words.append("no throttling")
         if s.thresholds_from == "config":
-            note.append("limits from config", style="dim italic")
-        return note
+            words.append("limits from config")
+        style = "bold red" if s.alarm else "yellow" if s.throttle_count_total else "dim"
+        return Text(" ".join(words), style=style, no_wrap=True)
 
     def action_sort_hottest(self) -> None:
         """Toggle hottest-first order."""

@@ -19,10 +19,11 @@ from edgetop.collectors.services import ServicesReading, ServiceState
 from edgetop.ui.fmt import NA, age, literal, size
 from edgetop.ui.gate import MutationGate
 from edgetop.ui.panes.base import Pane
-from edgetop.ui.widgets.keyed_table import KeyedTable
+from edgetop.ui.widgets.synced_table import SyncedTable
 
 _COLUMNS = (("unit", "UNIT"), ("active", "ACTIVE"), ("sub", "SUB"), ("since", "SINCE"), ("pid", "PID"),
             ("restarts", "RESTARTS"), ("memory", "MEMORY"), ("description", "DESCRIPTION"))
+_RIGHT = frozenset({"since", "pid", "restarts", "memory"})  # numbers and durations line up on the right
 
 _ACTIVE_STYLE = {"active": "green", "failed": "bold red", "activating": "yellow", "deactivating": "yellow",
                  "reloading": "yellow", "inactive": "dim"}
@@ -65,7 +66,7 @@ class ServicesPane(MutationGate, Pane):
     def compose(self) -> ComposeResult:
         """Status line and the table."""
         yield Static(id="services-status", classes="banner")
-        yield KeyedTable(_COLUMNS, id="services-table", cursor_type="row")
+        yield SyncedTable(_COLUMNS, right=_RIGHT, id="services-table", zebra_stripes=False)
 
     def refresh_view(self) -> None:
         """Sync the table with the latest services view (config order)."""
@@ -87,15 +88,11 @@ class ServicesPane(MutationGate, Pane):
         status.update(line)
         self._names = [s.name for s in view.services]
         with self.app.batch_update():
-            self.query_one("#services-table", KeyedTable).sync({s.name: cells(s) for s in view.services})
+            self.query_one("#services-table", SyncedTable).sync({s.name: cells(s) for s in view.services})
 
     def selected_name(self) -> str | None:
         """Return the configured name of the unit under the cursor."""
-        table = self.query_one("#services-table", KeyedTable)
-        if table.row_count == 0:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return None if key is None else str(key)
+        return self.query_one("#services-table", SyncedTable).cursor_key
 
     def action_restart_service(self) -> None:
         """Ask the app to restart the selected unit (pre-check, confirm, audit, result)."""

@@ -16,7 +16,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from edgetop.collectors.snmp import SnmpReading
 from edgetop.collectors.snmp_profiles import Interface
@@ -25,13 +25,15 @@ from edgetop.engine.alerts import level_above
 from edgetop.engine.store import Sample
 from edgetop.ui.fmt import NA, SEVERITY_STYLE, age, duration, literal, num, pct, rate_bytes
 from edgetop.ui.panes.base import Pane
-from edgetop.ui.widgets.keyed_table import KeyedTable
+from edgetop.ui.widgets.fast_table import FastTable
+from edgetop.ui.widgets.synced_table import SyncedTable
 
 STATUS_STYLE = {"up": "green", "down": "bold red", "error": "bold yellow"}
 # "Info" is the profiles' summary when a target answers and the error when it does not, so
 # that at 80 columns the reason for a down target is on screen.
 TARGET_COLUMNS = (("target", "Target"), ("host", "Host"), ("status", "Status"), ("latency", "Latency"),
                   ("uptime", "Uptime"), ("last_ok", "Last OK"), ("info", "Info"))
+TARGET_RIGHT = frozenset({"latency", "uptime", "last_ok"})  # numbers and durations line up on the right
 VALUE_COLUMNS = (("kind", "Kind"), ("name", "Name"), ("value", "Value"), ("state", "State"))
 
 NO_TARGETS_HELP = """No SNMP targets are configured. Add one to the config file, e.g.:
@@ -150,15 +152,17 @@ def speed(mbps: int | None) -> str:
 
 
 def port_value(i: Interface) -> Text:
-    """One port's MTU, speed, rates and error counters in fixed widths (cells keep their width)."""
+    """One port's MTU, speed, rates and error counters in fixed widths (cells keep their width).
+
+    A port with errors is bold yellow as a whole: a table cell is drawn in one style.
+    """
     # The console font has the arrows (FIELD-NOTES); they save width at 80 columns.
-    out = Text(f"MTU {NA if i.mtu is None else i.mtu:>5} {speed(i.speed_mbps):>4} "
-               f"↓{rate_bytes(i.in_bytes_per_second):>10} ↑{rate_bytes(i.out_bytes_per_second):>10}",
-               no_wrap=True)
+    shown = (f"MTU {NA if i.mtu is None else i.mtu:>5} {speed(i.speed_mbps):>4} "
+             f"↓{rate_bytes(i.in_bytes_per_second):>10} ↑{rate_bytes(i.out_bytes_per_second):>10}")
     errors = (i.in_errors_total or 0) + (i.out_errors_total or 0)
     if errors:
-        out.append(f" err {i.in_errors_total or 0}/{i.out_errors_total or 0}", style="bold yellow")
-    return out
+        shown += f" err {i.in_errors_total or 0}/{i.out_errors_total or 0}"
+    return Text(shown, style="bold yellow" if errors else "", no_wrap=True)
 
 
 class SnmpPane(Pane):
@@ -190,22 +194,22 @@ class SnmpPane(Pane):
     def compose(self) -> ComposeResult:
         """Banner, targets table, values of the highlighted target."""
         yield Static(id="snmp-banner")
-        yield KeyedTable(TARGET_COLUMNS, id="snmp-targets", cursor_type="row")
-        yield KeyedTable(VALUE_COLUMNS, id="snmp-values", cursor_type="row", zebra_stripes=True)
+        yield SyncedTable(TARGET_COLUMNS, right=TARGET_RIGHT, id="snmp-targets", zebra_stripes=False)
+        yield SyncedTable(VALUE_COLUMNS, id="snmp-values", zebra_stripes=True)
 
     def on_mount(self) -> None:
         """Render whatever the store already holds, once mounted (is_mounted is not yet True here)."""
         self.call_after_refresh(self.refresh_view)
 
     @property
-    def targets(self) -> KeyedTable:
+    def targets(self) -> SyncedTable:
         """The targets table (row key: collector name)."""
-        return self.query_one("#snmp-targets", KeyedTable)
+        return self.query_one("#snmp-targets", SyncedTable)
 
     @property
-    def values(self) -> KeyedTable:
+    def values(self) -> SyncedTable:
         """The values table of the highlighted target."""
-        return self.query_one("#snmp-values", KeyedTable)
+        return self.query_one("#snmp-values", SyncedTable)
 
     def banner(self, samples: list[Sample]) -> Text:
         """Return the one-line summary, or how to add a target when there is none."""
@@ -257,19 +261,17 @@ class SnmpPane(Pane):
         view = target_view(sample)[0] if sample is not None else None
         self.values.sync(value_rows(view, config) if view is not None else {})
 
-    @on(DataTable.RowHighlighted, "#snmp-targets")
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        key = event.row_key.value
-        if key is not None and key != self.selected:
-            self.selected = str(key)
+    @on(SyncedTable.RowHighlighted, "#snmp-targets")
+    def _highlighted(self, event: SyncedTable.RowHighlighted) -> None:
+        if event.row_key != self.selected:
+            self.selected = event.row_key
             with self.app.batch_update():
                 self._sync_values(self.store.config)
 
-    @on(DataTable.RowSelected, "#snmp-targets")
-    def _selected(self, event: DataTable.RowSelected) -> None:
-        if event.row_key.value is not None:
-            self.selected = str(event.row_key.value)
-            self.action_open_target()
+    @on(FastTable.RowSelected, "#snmp-targets")
+    def _selected(self, event: FastTable.RowSelected) -> None:
+        self.selected = event.row_key
+        self.action_open_target()
 
     def action_open_target(self) -> None:
         """Open the highlighted target in the detail screen."""

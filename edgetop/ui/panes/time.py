@@ -16,7 +16,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from edgetop.collectors.ntp import NO_SOURCE, SYNCHRONISED, UNSYNCHRONISED, WAITING, Verdict, decide
 from edgetop.collectors.ntp_types import CLOCK, KINDS, TimeReport, TimeRow
@@ -27,11 +27,12 @@ from edgetop.engine.store import Sample
 from edgetop.ui.fmt import NA, SEVERITY_STYLE, console_mode
 from edgetop.ui.panes.base import Pane
 from edgetop.ui.widgets.glyphs import sparkline
-from edgetop.ui.widgets.keyed_table import KeyedTable
+from edgetop.ui.widgets.synced_table import SyncedTable
 
 # Numbers first: at 80 columns the long "whose offset" text must not push them off-screen.
 COLUMNS = (("offset", "Offset"), ("error", "± Error"), ("stratum", "St"), ("meaning", "Offset of"),
            ("state", "State"), ("reference", "Reference"))
+RIGHT = frozenset({"offset", "error", "stratum"})  # numbers line up on the right, units and all
 VERDICT_STYLE = {SYNCHRONISED: "bold green", UNSYNCHRONISED: "bold yellow", NO_SOURCE: "bold red", WAITING: "dim"}
 LEGEND = "offset = this clock minus the reference; + means this clock is ahead"
 SPARK_WIDTH = 40
@@ -66,14 +67,8 @@ def _state_style(row: TimeRow) -> str:
 
 
 def _cell(value: object, style: str = "") -> Text:
-    """Build a literal cell whose style is a span.
-
-    KeyedTable compares cells with ``Text.__eq__``, which looks at text and spans but
-    not the base style, so a cell that only turns dim would otherwise never be redrawn.
-    """
-    text = Text(no_wrap=True)
-    text.append("" if value is None else str(value), style=style or None)
-    return text
+    """Build a literal cell in one style (never markup: server names come from outside)."""
+    return Text("" if value is None else str(value), style=style, no_wrap=True)
 
 
 def row_cells(row: TimeRow, config: Config, greyed: bool = False) -> tuple[Text, ...]:
@@ -155,7 +150,7 @@ class TimePane(Pane):
         """Verdict, sparkline, sources table."""
         yield Static(id="time-verdict")
         yield Static(id="time-spark")
-        yield KeyedTable(COLUMNS, id="time-sources", cursor_type="row", zebra_stripes=True)
+        yield SyncedTable(COLUMNS, right=RIGHT, id="time-sources", zebra_stripes=True)
         yield Static(id="time-detail")
 
     def on_mount(self) -> None:
@@ -163,9 +158,9 @@ class TimePane(Pane):
         self.refresh_view()
 
     @property
-    def table(self) -> KeyedTable:
+    def table(self) -> SyncedTable:
         """The sources table (row key: the row's key, or ``absent:<kind>``)."""
-        return self.query_one("#time-sources", KeyedTable)
+        return self.query_one("#time-sources", SyncedTable)
 
     def _reports(self, samples: dict[str, Sample]) -> dict[str, tuple[TimeReport | None, bool, Sample]]:
         """Per kind: the report to show, whether it is greyed (last good), and the sample."""
@@ -252,7 +247,7 @@ class TimePane(Pane):
             self.query_one("#time-spark", Static).update(self.spark_text(self.main_row(reports)))
             rows = self.rows(reports)
             # The structural order (clocks, servers, absent kinds) is kept as sources come
-            # and go; order_by only redraws when it actually changed.
+            # and go; the table only redraws when the order actually changed.
             position = {key: i for i, key in enumerate(rows)}
             if self.sort_by_offset:
                 self.table.sync(rows, sort_key=lambda key: (-offsets.get(key, -1.0), position[key]))
@@ -264,10 +259,9 @@ class TimePane(Pane):
     def _update_detail(self) -> None:
         self.query_one("#time-detail", Static).update(detail_text(self._shown.get(self.highlighted or "")))
 
-    @on(DataTable.RowHighlighted, "#time-sources")
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        key = event.row_key.value
-        self.highlighted = None if key is None else str(key)
+    @on(SyncedTable.RowHighlighted, "#time-sources")
+    def _row_highlighted(self, event: SyncedTable.RowHighlighted) -> None:
+        self.highlighted = event.row_key
         self._update_detail()
 
     def action_sort_offset(self) -> None:

@@ -19,7 +19,7 @@ from edgetop.engine.store import Store
 from edgetop.ui.fmt import NA, age, duration, literal
 from edgetop.ui.panes.snmp import STATUS_STYLE, VALUE_COLUMNS, latency_cell, target_view, value_rows
 from edgetop.ui.widgets.glyphs import sparkline
-from edgetop.ui.widgets.keyed_table import KeyedTable
+from edgetop.ui.widgets.synced_table import SyncedTable
 
 SPARK_WIDTH = 30
 
@@ -73,7 +73,7 @@ class SnmpDetailScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         """Text block over the values table."""
         yield Static(id="snmp-detail-text")
-        yield KeyedTable(VALUE_COLUMNS, id="snmp-detail-values", cursor_type="row", zebra_stripes=True)
+        yield SyncedTable(VALUE_COLUMNS, id="snmp-detail-values", zebra_stripes=True)
 
     def on_mount(self) -> None:
         """Render now and every second."""
@@ -84,7 +84,7 @@ class SnmpDetailScreen(Screen[None]):
         """Re-render from the latest sample of the target."""
         sample = self.store.get(self.collector)
         text = self.query_one("#snmp-detail-text", Static)
-        table = self.query_one("#snmp-detail-values", KeyedTable)
+        table = self.query_one("#snmp-detail-values", SyncedTable)
         view, greyed = target_view(sample) if sample is not None else (None, False)
         rows: dict[str, Any] = {}
         if view is None:
