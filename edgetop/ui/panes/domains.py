@@ -154,10 +154,9 @@ class DomainsPane(Pane):
             return out
         hyp = view.hypervisor
         if hyp is not None:
-            out.append(f"{hyp.name or NA} {hyp.version or ''} ")
-            out.append(literal(hyp.uri, "dim"))
+            out.append(f"{hyp.name or NA} {hyp.version or ''}  ")
         running = sum(1 for d in view.domains if d.stats.state == "running")
-        out.append(f"  {len(view.domains)} domains, {running} running")
+        out.append(f"{len(view.domains)} domains, {running} running")
         # This node's own steal (it may itself be a guest) next to its guests' steal.
         cpu = self.store.get("cpu")
         host_steal = getattr(getattr(getattr(cpu, "view", None), "total", None), "steal_ratio", None)
@@ -166,6 +165,9 @@ class DomainsPane(Pane):
         if self.filter_text:
             out.append("  filter: ")
             out.append(literal(self.filter_text, "bold"))
+        if hyp is not None:  # last: a long URI (a test:/// path, qemu+ssh://…) wraps, the counts stay on line 1
+            out.append("  ")
+            out.append(literal(hyp.uri, "dim"))
         return out
 
     def _matches(self, d: DomainView) -> bool:
