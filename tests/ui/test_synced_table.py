@@ -135,3 +135,19 @@ async def test_resorted_table_draws_exactly_like_a_fresh_one_with_one_cursor_row
         for y in range(18):
             assert one.render_line(y).text == two.render_line(y).text, y
             assert [s.style for s in one.render_line(y)] == [s.style for s in two.render_line(y)], y
+
+
+async def test_columns_narrow_after_the_terminal_does() -> None:
+    app = TableApp()
+    async with app.run_test(size=(60, 10)) as pilot:
+        table = app.query_one(SyncedTable)
+        table.sync({"x": ("#" * 30, 1)})
+        await pilot.pause()
+        table.sync({"x": ("#" * 10, 1)})  # a value got shorter: no jitter, the column keeps its width
+        await pilot.pause()
+        assert table.columns[0].width == 30
+        await pilot.resize_terminal(40, 10)
+        table.sync({"x": ("#" * 10, 1)})  # unchanged cells, yet the resize asks for a refit
+        await pilot.pause()
+        assert table.columns[0].width == 10
+        assert shown(table, 1).startswith(" " + "#" * 10 + "  1 ")

@@ -197,6 +197,11 @@ class FastTable(ScrollView, can_focus=True):
         if touched:
             self.refresh()
 
+    def refit_columns(self) -> None:
+        """Fit column widths to header and content again before the next paint (they only widen by themselves)."""
+        self._widths_dirty = True
+        self.refresh()
+
     def get_cell(self, row: str, column: str) -> Any:
         """The cell at row key ``row``, column key ``column``."""
         return self._rows[row][self._col_index[column]]

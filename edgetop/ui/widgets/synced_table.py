@@ -13,6 +13,7 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
 from rich.text import Text
+from textual import events
 from textual.message import Message
 
 from edgetop.ui.widgets.fast_table import FastTable
@@ -54,7 +55,17 @@ class SyncedTable(FastTable):
         self._column_keys = [key for key, _ in columns]
         self._looks: dict[str, tuple[Hashable, ...]] = {}
         self._highlighted: str | None = None  # the row key last told in RowHighlighted
+        self._refit = False
         self.sort_reverse = False
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Fit columns again at the next sync: panes size some cells to the terminal.
+
+        The sensors pane's level bars and trends, for one, are as wide as the terminal
+        allows; after the terminal narrows, the next sync brings narrower cells, and
+        columns only ever widen by themselves (so no width jitter as values change).
+        """
+        self._refit = True
 
     @property
     def cursor_key(self) -> str | None:
@@ -109,6 +120,9 @@ class SyncedTable(FastTable):
                                if before != after)
             self._looks[key] = looks
         self.update_cells(changes)
+        if self._refit:
+            self._refit = False
+            self.refit_columns()
         if sort_key is not None:
             self.reorder(sorted(rows, key=sort_key, reverse=self.sort_reverse))
         self._tell_highlighted()
