@@ -93,11 +93,11 @@ class FastTable(ScrollView, can_focus=True):
     }
     """
 
-    class RowSelected(Message):
-        """Enter (or a click) on a row."""
+    class RowMessage(Message):
+        """Something happened to the row ``row_key``, shown at index ``cursor_row`` of ``table``."""
 
         def __init__(self, table: FastTable, row_key: str, cursor_row: int) -> None:
-            """The row ``row_key`` at index ``cursor_row`` of ``table`` was selected."""
+            """Say it of row ``row_key`` at index ``cursor_row`` of ``table``."""
             super().__init__()
             self.table, self.row_key, self.cursor_row = table, row_key, cursor_row
 
@@ -105,6 +105,9 @@ class FastTable(ScrollView, can_focus=True):
         def control(self) -> FastTable:
             """The table, so ``@on(FastTable.RowSelected, "#id")`` matches."""
             return self.table
+
+    class RowSelected(RowMessage):
+        """Enter (or a click) on a row."""
 
     class HeaderSelected(Message):
         """A click on a column header."""

@@ -14,7 +14,6 @@ from typing import Any
 
 from rich.text import Text
 from textual import events
-from textual.message import Message
 
 from edgetop.ui.widgets.fast_table import FastTable
 
@@ -33,18 +32,8 @@ def _look(cell: Text) -> Hashable:
 class SyncedTable(FastTable):
     """A FastTable over fixed columns that remembers its cells and applies only differences."""
 
-    class RowHighlighted(Message):
+    class RowHighlighted(FastTable.RowMessage):
         """Another row is under the cursor: the cursor moved, or rows came, went or were re-sorted under it."""
-
-        def __init__(self, table: SyncedTable, row_key: str, cursor_row: int) -> None:
-            """Row ``row_key``, shown at index ``cursor_row`` of ``table``, is now under the cursor."""
-            super().__init__()
-            self.table, self.row_key, self.cursor_row = table, row_key, cursor_row
-
-        @property
-        def control(self) -> SyncedTable:
-            """The table, so ``@on(SyncedTable.RowHighlighted, "#id")`` matches."""
-            return self.table
 
     def __init__(self, columns: Sequence[tuple[str, str]], right: frozenset[str] = frozenset(),
                  **kwargs: Any) -> None:
