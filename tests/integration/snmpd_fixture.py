@@ -32,6 +32,8 @@ USERS: tuple[tuple[str, str, str, str | None, str | None], ...] = (
     ("u-sha-authnopriv", "SHA", "auth-key-sha", None, None),
     ("u-sha224-aes192", "SHA-224", "auth-key-224", "AES-192", "priv-key-192"),
     ("u-sha384-aes128", "SHA-384", "auth-key-384", "AES-128", "priv-key-384"),
+    # Non-ASCII passphrases: net-snmp hashes the UTF-8 octets of snmpd.conf (snmp_keys.py).
+    ("u-utf8-sha256-aes128", "SHA-256", "pässwört-€-auth", "AES-128", "clé-privée-Ω"),
 )
 COMMUNITY = "edgetop-ro-community"
 # net-snmp spells AES-128 as "AES".
