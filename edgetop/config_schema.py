@@ -152,6 +152,11 @@ class SnmpTarget:
             raise ValueError(f"snmp target {self.name}: priv_protocol needs priv_key, priv_key_file or priv_key_env")
         if self.version == "2c" and self.community is None:
             raise ValueError(f"snmp target {self.name}: version 2c needs a community")
+        for key, secret in (("auth_key", self.auth_key), ("priv_key", self.priv_key)):
+            # An empty passphrase has no key (RFC 3414 A.2 repeats it to 1 MiB); a file or
+            # variable that turned out empty must not surface later as "wrong digest".
+            if secret is not None and not secret.reveal():
+                raise ValueError(f"snmp target {self.name}: {key} is empty")
 
 
 @dataclass(frozen=True)
