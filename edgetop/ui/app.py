@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import partial
 from typing import Any, ClassVar
 
@@ -14,6 +14,7 @@ from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Container
+from textual.filter import LineFilter
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Static
 
@@ -26,6 +27,7 @@ from edgetop.ui.gate import MutationGate
 from edgetop.ui.messages import SampleArrived
 from edgetop.ui.pane_list import PANES
 from edgetop.ui.panes.base import Pane
+from edgetop.ui.safe_output import DropControlCharacters
 from edgetop.ui.widgets.header import HeaderBar
 from edgetop.ui.widgets.keybar import KeyBar
 from edgetop.ui.widgets.tabstrip import TabStrip
@@ -34,6 +36,9 @@ log = logging.getLogger(__name__)
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 GC_YOUNG_THRESHOLD = 20_000
+
+
+_DROP_CONTROLS = DropControlCharacters()  # one instance: Strip caches filtered lines per filter
 
 
 class EdgetopApp(MutationGate, App[None]):
@@ -139,6 +144,10 @@ class EdgetopApp(MutationGate, App[None]):
         self.too_small_text = Static(id="too-small-text")
         yield Container(self.too_small_text, id="too-small")
         yield KeyBar(id="keybar")
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, then the last guard against control characters (``safe_output``)."""
+        return [*super().get_line_filters(), _DROP_CONTROLS]
 
     def on_mount(self) -> None:
         """Apply the theme, start the lanes, render the first pane."""

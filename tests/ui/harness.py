@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from textual.app import App, ComposeResult
+from textual.filter import LineFilter
 
 from edgetop.collectors.registry import CollectorSpec
 from edgetop.config_schema import Config
 from edgetop.engine.reading import Reading, Status
 from edgetop.engine.store import Sample, Store
 from edgetop.ui.panes.base import Pane
+from edgetop.ui.safe_output import DropControlCharacters
 
 
 def reading(name: str, value: Any = None, status: Status = Status.OK, reason: str | None = None,
@@ -19,6 +22,9 @@ def reading(name: str, value: Any = None, status: Status = Status.OK, reason: st
     """Build a reading as the engine would."""
     return Reading(name, status, value if status is Status.OK else None, reason, 0.001, time.time(),
                    time.monotonic() if monotonic is None else monotonic)
+
+
+_DROP_CONTROLS = DropControlCharacters()
 
 
 class PaneHarness(App[None]):
@@ -31,6 +37,10 @@ class PaneHarness(App[None]):
 
     def compose(self) -> ComposeResult:
         yield self.pane
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        # As EdgetopApp: panes are tested through the same last guard on their output.
+        return [*super().get_line_filters(), _DROP_CONTROLS]
 
     def feed(self, spec: CollectorSpec, value: Any = None, status: Status = Status.OK,
              reason: str | None = None, monotonic: float | None = None) -> Sample:
