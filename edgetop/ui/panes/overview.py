@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.widgets import Static
 
@@ -19,6 +20,25 @@ from edgetop.ui.widgets.glyphs import bar
 _STATUS_STYLE = {Status.OK: "green", Status.UNAVAILABLE: "yellow", Status.FAILED: "bold red"}
 
 
+def fit_alerts(alerts: list[Text], sources: list[Text], room: int) -> tuple[list[Text], list[Text]]:
+    """Fit the alert lines and the sources block into ``room`` lines; alerts come first.
+
+    Everything is shown when it fits. Otherwise the sources block shrinks to its title
+    (``s`` opens the sources table), and the alerts fill what is left, the last line
+    saying how many more there are: on an 80x25 console a fixed count either cut the
+    alerts short above empty lines or pushed the sources off the screen.
+    """
+    # Two blank-and-title pairs frame the blocks: "\nAlerts (n)" and the blank before the sources.
+    if room <= 0 or 2 + len(alerts) + 1 + len(sources) <= room:
+        return alerts, sources
+    sources = sources[:1]
+    fit = max(2, room - 2 - 1 - len(sources))  # at least one alert and the count of the rest
+    if len(alerts) <= fit:
+        return alerts, sources
+    more = Text(f"  ... {len(alerts) - (fit - 1)} more (the JSON snapshot has all)", style="dim")
+    return [*alerts[:max(0, fit - 1)], more], sources
+
+
 class OverviewPane(Pane):
     """The first pane, and the one the kiosk returns to when an alert fires."""
 
@@ -29,6 +49,10 @@ class OverviewPane(Pane):
     def compose(self) -> ComposeResult:
         """Health block, alerts, sources."""
         yield Static(id="overview-body")
+
+    def on_resize(self, event: events.Resize) -> None:
+        """How many alerts fit depends on the height: render again at once."""
+        self.refresh_view()
 
     def refresh_view(self) -> None:
         """Render alerts and a summary of every source."""
@@ -57,29 +81,37 @@ class OverviewPane(Pane):
             out.append_text(line)
             out.append("\n")
         alerts = self.store.alerts()
-        out.append(f"\nAlerts ({len(alerts)})\n", style="bold")
-        if not alerts:
-            out.append("  none: every threshold is met\n", style="green")
-        for alert in alerts[:12]:
-            style = "bold red" if alert.severity is Severity.CRITICAL else "yellow"
-            out.append(f"  {alert.severity.upper():8} ", style=style)
-            out.append_text(literal(f"{alert.source}/{alert.subject}: {alert.message}"))
-            out.append("\n")
-        if len(alerts) > 12:
-            out.append(f"  ... {len(alerts) - 12} more (JSON snapshot has all)\n", style="dim")
+        alert_lines = [Text("  none: every threshold is met", style="green")] if not alerts else []
+        for alert in alerts:
+            line = Text()
+            line.append(f"  {alert.severity.upper():8} ",
+                        style="bold red" if alert.severity is Severity.CRITICAL else "yellow")
+            line.append_text(literal(f"{alert.source}/{alert.subject}: {alert.message}"))
+            alert_lines.append(line)
         samples = sorted(self.store.samples().items())
         ok = [name for name, sample in samples if sample.reading.status is Status.OK]
-        out.append(f"\nSources: {len(ok)} ok, {len(samples) - len(ok)} not (s for details)\n", style="bold")
+        source_lines = [Text(f"Sources: {len(ok)} ok, {len(samples) - len(ok)} not (s for details)", style="bold")]
         if ok:
-            out.append("  ok ", style="green")
-            out.append_text(literal(", ".join(ok), "dim"))
-            out.append("\n")
+            line = Text()
+            line.append("  ok ", style="green")
+            line.append_text(literal(", ".join(ok), "dim"))
+            source_lines.append(line)
         for name, sample in samples:
             status = sample.reading.status
             if status is Status.OK:
                 continue
-            out.append(f"  {status.value:11}", style=_STATUS_STYLE[status])
-            out.append_text(literal(f" {name:16} "))
-            out.append_text(literal(sample.reading.reason or "", "dim"))
+            line = Text()
+            line.append(f"  {status.value:11}", style=_STATUS_STYLE[status])
+            line.append_text(literal(f" {name:16} "))
+            line.append_text(literal(sample.reading.reason or "", "dim"))
+            source_lines.append(line)
+        alert_lines, source_lines = fit_alerts(alert_lines, source_lines, self.size.height - out.plain.count("\n"))
+        out.append(f"\nAlerts ({len(alerts)})\n", style="bold")
+        for line in alert_lines:
+            out.append_text(line)
+            out.append("\n")
+        out.append("\n")
+        for line in source_lines:
+            out.append_text(line)
             out.append("\n")
         self.query_one("#overview-body", Static).update(out)
