@@ -20,23 +20,35 @@ from edgetop.ui.widgets.glyphs import bar
 _STATUS_STYLE = {Status.OK: "green", Status.UNAVAILABLE: "yellow", Status.FAILED: "bold red"}
 
 
-def fit_alerts(alerts: list[Text], sources: list[Text], room: int) -> tuple[list[Text], list[Text]]:
+def fit_alerts(alerts: list[Text], sources: list[Text], room: int,
+               total: int | None = None) -> tuple[list[Text], list[Text]]:
     """Fit the alert lines and the sources block into ``room`` lines; alerts come first.
 
     Everything is shown when it fits. Otherwise the sources block shrinks to its title
     (``s`` opens the sources table), and the alerts fill what is left, the last line
     saying how many more there are: on an 80x25 console a fixed count either cut the
     alerts short above empty lines or pushed the sources off the screen.
+
+    Args:
+        alerts: lines for the first alerts (all of them, or as many as could ever fit).
+        sources: the sources block, its title first.
+        room: lines available; 0 or less when not known yet (everything given is shown).
+        total: how many alerts there are (``len(alerts)`` when None).
+
     """
-    # Two blank-and-title pairs frame the blocks: "\nAlerts (n)" and the blank before the sources.
-    if room <= 0 or 2 + len(alerts) + 1 + len(sources) <= room:
+    total = len(alerts) if total is None else total
+    if room <= 0:
+        fit = len(alerts) if total <= len(alerts) else len(alerts) + 1
+    elif 2 + total + 1 + len(sources) <= room:  # "\nAlerts (n)", the alerts, "\n", the sources
+        fit = total
+    else:
+        sources = sources[:1]
+        fit = max(2, room - 2 - 1 - len(sources))  # at least one alert and the count of the rest
+    if total <= fit and len(alerts) >= total:
         return alerts, sources
-    sources = sources[:1]
-    fit = max(2, room - 2 - 1 - len(sources))  # at least one alert and the count of the rest
-    if len(alerts) <= fit:
-        return alerts, sources
-    more = Text(f"  ... {len(alerts) - (fit - 1)} more (the JSON snapshot has all)", style="dim")
-    return [*alerts[:max(0, fit - 1)], more], sources
+    shown = min(fit - 1, len(alerts))
+    more = Text(f"  ... {total - shown} more (the JSON snapshot has all)", style="dim")
+    return [*alerts[:shown], more], sources
 
 
 class OverviewPane(Pane):
@@ -82,7 +94,9 @@ class OverviewPane(Pane):
             out.append("\n")
         alerts = self.store.alerts()
         alert_lines = [Text("  none: every threshold is met", style="green")] if not alerts else []
-        for alert in alerts:
+        # No more lines than the pane could ever show: a node with 1,000 squeezed guests
+        # has 1,000 alerts, and building them all made switching to this pane take 180 ms.
+        for alert in alerts[:max(self.size.height, 0) or 100]:
             line = Text()
             line.append(f"  {alert.severity.upper():8} ",
                         style="bold red" if alert.severity is Severity.CRITICAL else "yellow")
@@ -105,7 +119,8 @@ class OverviewPane(Pane):
             line.append_text(literal(f" {name:16} "))
             line.append_text(literal(sample.reading.reason or "", "dim"))
             source_lines.append(line)
-        alert_lines, source_lines = fit_alerts(alert_lines, source_lines, self.size.height - out.plain.count("\n"))
+        alert_lines, source_lines = fit_alerts(alert_lines, source_lines, self.size.height - out.plain.count("\n"),
+                                               max(len(alerts), len(alert_lines)))
         out.append(f"\nAlerts ({len(alerts)})\n", style="bold")
         for line in alert_lines:
             out.append_text(line)
