@@ -250,6 +250,8 @@ class EdgetopApp(MutationGate, App[None]):
         self.header.redraw()
 
     def _safe_refresh(self, pane: Pane) -> None:
+        if self._exit or not self._running:  # shutting down: panes are being taken apart
+            return
         try:
             with self.batch_update():
                 pane.refresh_view()

@@ -191,7 +191,7 @@ class DomainsPane(Pane):
             wanted = {d.stats.uuid: d for d in view.domains if self._matches(d)}
         self._latest, self._greyed = wanted, greyed
         changed_rows = False
-        with self.app.batch_update():
+        with self.app.batch_update(), table.bulk():
             for key in [k for k in self._cells if k not in wanted]:
                 table.remove_row(key)
                 del self._cells[key]

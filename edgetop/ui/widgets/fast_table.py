@@ -10,11 +10,11 @@ re-sort or a scroll only builds rows that changed or were never seen.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -24,34 +24,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-ELLIPSIS = "…"  # the glyph Rich's ellipsis overflow (so the DataTable this replaced) used on every terminal
-
-
-@dataclass(slots=True)
-class FastColumn:
-    """A column: key, header label, width in cells, and whether it is right-justified."""
-
-    key: str
-    label: str
-    width: int
-    fixed: bool = False
-    right: bool = False
-
-
-def _style(style: str | Style) -> Style:
-    # Style.parse is cached by Rich, so a string style costs a dict lookup per cell.
-    if isinstance(style, Style):
-        return style
-    return Style.parse(style) if style else Style.null()
-
-
-def fit(text: str, width: int, right: bool = False) -> str:
-    """``text`` padded or cut to exactly ``width`` cells, with an ellipsis when cut."""
-    length = cell_len(text)
-    if length > width:
-        return set_cell_size(text, width - 1) + ELLIPSIS if width > 0 else ""
-    pad = " " * (width - length)
-    return pad + text if right else text + pad
+from edgetop.ui.widgets.table_cells import FastColumn, cell_style, fit
 
 
 class FastTable(ScrollView, can_focus=True):
@@ -141,6 +114,7 @@ class FastTable(ScrollView, can_focus=True):
         self._base: tuple[int, Style] | None = None  # the widget's own colours, per layout
         self._layout = 0  # bumped when column widths or styles change: every cached strip is stale
         self._widths_dirty = False
+        self._deferred, self._resize_pending = 0, False  # see bulk()
         self.cursor_row = 0
         self.render_count = 0
         """Rows built (not served from the cache) since the table was made; for tests and benchmarks."""
@@ -258,7 +232,26 @@ class FastTable(ScrollView, can_focus=True):
         self._layout += 1
         self._resize()
 
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Apply many row additions and removals with one size update and repaint at the end.
+
+        Each ``add_row`` otherwise sets ``virtual_size`` and asks for a repaint: filling the
+        table with 1,000 domains spent ~140 ms of a 440 ms first fill doing that 1,000 times.
+        """
+        self._deferred += 1
+        try:
+            yield
+        finally:
+            self._deferred -= 1
+            if not self._deferred and self._resize_pending:
+                self._resize_pending = False
+                self._resize()
+
     def _resize(self) -> None:
+        if self._deferred:
+            self._resize_pending = True
+            return
         # One header line above the rows; each column has a space either side.
         width = sum(c.width + 2 for c in self.columns)
         self.virtual_size = Size(width, len(self._order) + 1)
@@ -333,7 +326,7 @@ class FastTable(ScrollView, can_focus=True):
         used = 0
         for col, cell in zip(self.columns, cells, strict=True):
             text = "" if cell is None else cell.plain
-            style = base if cell is None else base + _style(cell.style)
+            style = base if cell is None else base + cell_style(cell.style)
             # The cursor wins over the cell's own colour, as in DataTable: the row reads as one bar.
             segments.append(Segment(" ", row_style))
             segments.append(Segment(fit(text, col.width, col.right), style + cursor_style if cursor else style))

@@ -93,25 +93,26 @@ class SyncedTable(FastTable):
                 descending when ``sort_reverse`` is set.
 
         """
-        for key in [k for k in self._looks if k not in rows]:
-            self.remove_row(key)
-            del self._looks[key]
-        changes: list[tuple[str, str, Any]] = []
-        for key, given in rows.items():
-            cells = [as_text(c) for c in given]
-            looks = tuple(_look(c) for c in cells)
-            old = self._looks.get(key)
-            if old is None:
-                self.add_row(*cells, key=key)
-            elif old != looks:
-                changes.extend((key, self._column_keys[i], cell)
-                               for i, (before, after, cell) in enumerate(zip(old, looks, cells, strict=True))
-                               if before != after)
-            self._looks[key] = looks
-        self.update_cells(changes)
-        if self._refit:
-            self._refit = False
-            self.refit_columns()
-        if sort_key is not None:
-            self.reorder(sorted(rows, key=sort_key, reverse=self.sort_reverse))
+        with self.bulk():
+            for key in [k for k in self._looks if k not in rows]:
+                self.remove_row(key)
+                del self._looks[key]
+            changes: list[tuple[str, str, Any]] = []
+            for key, given in rows.items():
+                cells = [as_text(c) for c in given]
+                looks = tuple(_look(c) for c in cells)
+                old = self._looks.get(key)
+                if old is None:
+                    self.add_row(*cells, key=key)
+                elif old != looks:
+                    changes.extend((key, self._column_keys[i], cell)
+                                   for i, (before, after, cell) in enumerate(zip(old, looks, cells, strict=True))
+                                   if before != after)
+                self._looks[key] = looks
+            self.update_cells(changes)
+            if self._refit:
+                self._refit = False
+                self.refit_columns()
+            if sort_key is not None:
+                self.reorder(sorted(rows, key=sort_key, reverse=self.sort_reverse))
         self._tell_highlighted()

@@ -1,0 +1,38 @@
+"""Columns and cells of the line-API tables: widths, justification, truncation, styles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.cells import cell_len, set_cell_size
+from rich.style import Style
+
+ELLIPSIS = "…"  # the glyph Rich's ellipsis overflow (so the DataTable this replaced) used on every terminal
+
+
+@dataclass(slots=True)
+class FastColumn:
+    """A column: key, header label, width in cells, and whether it is right-justified."""
+
+    key: str
+    label: str
+    width: int
+    fixed: bool = False
+    right: bool = False
+
+
+def cell_style(style: str | Style) -> Style:
+    """A cell's style as a Rich ``Style`` (a string is parsed; Rich caches that)."""
+    # Style.parse is cached by Rich, so a string style costs a dict lookup per cell.
+    if isinstance(style, Style):
+        return style
+    return Style.parse(style) if style else Style.null()
+
+
+def fit(text: str, width: int, right: bool = False) -> str:
+    """``text`` padded or cut to exactly ``width`` cells, with an ellipsis when cut."""
+    length = cell_len(text)
+    if length > width:
+        return set_cell_size(text, width - 1) + ELLIPSIS if width > 0 else ""
+    pad = " " * (width - length)
+    return pad + text if right else text + pad
