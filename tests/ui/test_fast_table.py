@@ -166,3 +166,20 @@ async def test_rows_and_empty_lines_wear_the_tables_own_colours() -> None:
         name = next(seg for seg in table.render_line(3) if seg.text == "row 2")
         assert name.style is not None and name.style.color is not None and name.style.color.name == "green"
         assert {seg.style.bgcolor for seg in table.render_line(6) if seg.style} == {own}
+
+
+async def test_bulk_additions_update_the_size_once_at_the_end() -> None:
+    app = TableApp(n=3)
+    async with app.run_test(size=(40, 10)) as pilot:
+        table = app.query_one(FastTable)
+        assert table.virtual_size.height == 4  # header + 3 rows
+        sizes: list[int] = []
+        with table.bulk():
+            for i in range(3, 50):
+                table.add_row(Text(f"row {i}"), Text("x"), Text(str(i)), key=f"k{i}")
+                sizes.append(table.virtual_size.height)
+            table.remove_row("k0")
+        assert set(sizes) == {4}  # nothing was laid out row by row
+        assert table.virtual_size.height == 50 and table.row_count == 49
+        await pilot.pause()
+        assert line_text(table, 1).startswith(" row 1 ")
