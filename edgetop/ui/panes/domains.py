@@ -26,13 +26,7 @@ from edgetop.engine.alerts import level_above, level_below
 from edgetop.ui.fmt import NA, SEVERITY_STYLE, literal, pct, rate_bytes, size
 from edgetop.ui.panes.base import Pane, status_text
 from edgetop.ui.widgets.fast_table import FastTable
-
-
-class Cell(Text):
-    """A table cell that carries the raw value it was formatted from, for sorting."""
-
-    sort_value: Any = None
-
+from edgetop.ui.widgets.table_cells import TableCell
 
 _STATE_STYLE = {"running": "green", "paused": "yellow", "crashed": "bold red", "shutoff": "dim",
                 "blocked": "cyan", "pmsuspended": "yellow", "shutdown": "yellow"}
@@ -266,10 +260,8 @@ class DomainsPane(Pane):
         self.table.update_cells(changes)
 
     @staticmethod
-    def _cell(shown: str, raw: Any, style: str) -> Cell:
-        cell = Cell(shown, style=style, no_wrap=True, overflow="ellipsis")
-        cell.sort_value = raw
-        return cell
+    def _cell(shown: str, raw: Any, style: str) -> TableCell:
+        return TableCell(shown, style, raw)
 
     def _sort(self) -> None:
         if self.sort_column is not None:

@@ -36,3 +36,24 @@ def fit(text: str, width: int, right: bool = False) -> str:
         return set_cell_size(text, width - 1) + ELLIPSIS if width > 0 else ""
     pad = " " * (width - length)
     return pad + text if right else text + pad
+
+
+class TableCell:
+    """A cell as the line-API tables draw it: plain text in one style, and the value it came from.
+
+    Building a Rich ``Text`` costs ~5 µs; a table of 1,000 domains has 13,000 cells, so the
+    first fill spent ~70 ms on them. The tables only ever read ``plain`` and ``style``
+    (text is never parsed as markup either way).
+    """
+
+    __slots__ = ("plain", "sort_value", "style")
+
+    def __init__(self, plain: str, style: str | Style = "", sort_value: object = None) -> None:
+        """A cell showing ``plain`` in ``style``; ``sort_value`` is what sorting compares."""
+        self.plain = plain
+        self.style = style
+        self.sort_value = sort_value
+
+    def __repr__(self) -> str:
+        """For test failures: the text and the style."""
+        return f"TableCell({self.plain!r}, {self.style!r})"
