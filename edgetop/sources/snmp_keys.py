@@ -21,29 +21,15 @@ from __future__ import annotations
 
 import hashlib
 
-from pysnmp.entity.config import (
-    USM_AUTH_HMAC96_MD5,
-    USM_AUTH_HMAC96_SHA,
-    USM_AUTH_HMAC128_SHA224,
-    USM_AUTH_HMAC192_SHA256,
-    USM_AUTH_HMAC256_SHA384,
-    USM_AUTH_HMAC384_SHA512,
-)
-
 _KU_OCTETS = 1_048_576  # RFC 3414 A.2.1: 1 megabyte of the passphrase, repeated
 
-# The hash each authentication protocol (pysnmp's protocol OID) uses for its keys.
-HASH_OF_AUTH: dict[tuple[int, ...], str] = {
-    tuple(USM_AUTH_HMAC96_MD5): "md5",
-    tuple(USM_AUTH_HMAC96_SHA): "sha1",
-    tuple(USM_AUTH_HMAC128_SHA224): "sha224",
-    tuple(USM_AUTH_HMAC192_SHA256): "sha256",
-    tuple(USM_AUTH_HMAC256_SHA384): "sha384",
-    tuple(USM_AUTH_HMAC384_SHA512): "sha512",
+# The hash each authentication protocol (by its config name) uses for its keys.
+HASH_OF_AUTH: dict[str, str] = {
+    "MD5": "md5", "SHA": "sha1", "SHA-224": "sha224", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512",
 }
 
 
-def master_key(auth_protocol: tuple[int, ...], passphrase: str) -> bytes:
+def master_key(auth_protocol: str, passphrase: str) -> bytes:
     """Return Ku for ``passphrase`` under ``auth_protocol`` (use it for the privacy key too).
 
     Raises:
@@ -53,7 +39,7 @@ def master_key(auth_protocol: tuple[int, ...], passphrase: str) -> bytes:
     octets = passphrase.encode("utf-8")
     if not octets:
         raise ValueError("an SNMPv3 passphrase cannot be empty")
-    name = HASH_OF_AUTH.get(tuple(auth_protocol))
+    name = HASH_OF_AUTH.get(auth_protocol)
     if name is None:
         raise ValueError(f"no key hash for authentication protocol {auth_protocol}")
     repeated = octets * (_KU_OCTETS // len(octets) + 1)

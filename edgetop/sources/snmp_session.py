@@ -146,12 +146,10 @@ class SnmpSession:
     def _master_keys(self) -> tuple[bytes | None, bytes | None]:
         """The target's Ku for authentication and privacy, derived once per session."""
         if self._ku is None:
-            t = self.target
-            auth = AUTH_PROTOCOLS[t.auth_protocol] if t.auth_protocol else None
+            t, auth = self.target, self.target.auth_protocol
             self._ku = (
-                master_key(auth, t.auth_key.reveal()) if (auth is not None and t.auth_key) else None,
-                master_key(auth, t.priv_key.reveal()) if (auth is not None and t.priv_key and t.priv_protocol)
-                else None,
+                master_key(auth, t.auth_key.reveal()) if (auth and t.auth_key) else None,
+                master_key(auth, t.priv_key.reveal()) if (auth and t.priv_key and t.priv_protocol) else None,
             )
         return self._ku
 
