@@ -191,14 +191,23 @@ async def test_off_screen_rows_catch_up_on_scroll_and_sort() -> None:
         await pilot.pause()
         table = app.pane.table
         assert table.get_cell("u000", "vcpus").plain == "2"  # on screen: updated at once
-        assert table.get_cell("u299", "vcpus").plain == "1"  # far below: not formatted yet
+        assert table.get_cell("u040", "vcpus").plain == "2"  # a screenful below: kept current too
+        assert table.get_cell("u299", "vcpus") is None  # far below: never formatted yet
+        assert table.get_cell("u299", "name").plain == "g299"  # but its name is (it sets the width)
         table.move_cursor(row=299, animate=False)  # as the end key does
         await pilot.pause()
         assert table.scroll_y > 250
         assert table.get_cell("u299", "vcpus").plain == "2"  # scrolled into view: caught up
-        assert table.get_cell("u150", "vcpus").plain == "1"
+        assert table.get_cell("u150", "vcpus") is None
+        app.feed(spec, many(300, 3))
+        await pilot.pause()
+        assert table.get_cell("u000", "vcpus").plain == "2"  # formatted once, off screen now: stale
+        assert table.get_cell("u299", "vcpus").plain == "3"
+        table.move_cursor(row=0, animate=False)
+        await pilot.pause()
+        assert table.get_cell("u000", "vcpus").plain == "3"  # back in view: caught up
         app.pane.sort_by("vcpus")
-        assert table.get_cell("u150", "vcpus").plain == "2"  # a sort uses current values everywhere
+        assert table.get_cell("u150", "vcpus").plain == "3"  # a sort uses current values everywhere
 
 
 async def test_pin_on_local_qemu_uses_the_cpu_picker() -> None:

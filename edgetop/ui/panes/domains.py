@@ -54,6 +54,8 @@ def _pair(a: float | None, b: float | None) -> tuple[str, Any, str]:
     return f"{rate_bytes(a)} {rate_bytes(b)}", (a or 0) + (b or 0), ""
 
 
+_UNFORMATTED = ("", "")  # a cell of a row not formatted yet: differs from any real (text, style)
+
 COLUMNS: tuple[Column, ...] = (
     Column("name", "Name", lambda d, t: (d.stats.name, d.stats.name.lower(), "")),
     Column("state", "State", lambda d, t: (d.stats.state, d.stats.state, _STATE_STYLE.get(d.stats.state, ""))),
@@ -195,11 +197,14 @@ class DomainsPane(Pane):
             changes: list[tuple[str, str, Any]] = []
             for uuid, dom in wanted.items():
                 if uuid not in self._cells:
+                    changed_rows = True
+                    if table.row_count >= hi:
+                        self._add_unformatted(uuid, dom)
+                        continue
                     values = [col.get(dom, self.store.config.thresholds) for col in COLUMNS]
                     table.add_row(*(self._cell(shown, raw, "dim" if greyed else style)
                                     for shown, raw, style in values), key=uuid)
                     self._cells[uuid] = tuple((shown, "dim" if greyed else style) for shown, _r, style in values)
-                    changed_rows = True
                 elif lo <= table.get_row_index(uuid) < hi:
                     self._diff_row(uuid, dom, changes)
                 else:
@@ -207,6 +212,19 @@ class DomainsPane(Pane):
             table.update_cells(changes)
             if changed_rows and self.sort_column is not None:
                 self._sort()
+
+    def _add_unformatted(self, uuid: str, dom: DomainView) -> None:
+        """Add a row far below the window with its name only; the rest when it is needed.
+
+        Formatting all 13 columns of 1,000 new rows was most of the first visit to this
+        pane. The name is formatted now (its width sets the column); the other cells when
+        the row scrolls into view (``_catch_up``) or a sort needs them (``_refresh_column``).
+        """
+        shown, raw, style = COLUMNS[0].get(dom, self.store.config.thresholds)
+        style = "dim" if self._greyed else style
+        self.table.add_row(self._cell(shown, raw, style), *([None] * (len(COLUMNS) - 1)), key=uuid)
+        self._cells[uuid] = ((shown, style), *([_UNFORMATTED] * (len(COLUMNS) - 1)))
+        self._stale.add(uuid)
 
     def _window(self) -> tuple[int, int]:
         """Row indexes worth formatting now: the visible rows and a screenful either side."""
