@@ -202,9 +202,9 @@ class DomainsPane(Pane):
                         self._add_unformatted(uuid, dom)
                         continue
                     values = [col.get(dom, self.store.config.thresholds) for col in COLUMNS]
-                    table.add_row(*(self._cell(shown, raw, "dim" if greyed else style)
+                    table.add_row(*(self._cell(shown, raw, self._tone(style))
                                     for shown, raw, style in values), key=uuid)
-                    self._cells[uuid] = tuple((shown, "dim" if greyed else style) for shown, _r, style in values)
+                    self._cells[uuid] = tuple((shown, self._tone(style)) for shown, _r, style in values)
                 elif lo <= table.get_row_index(uuid) < hi:
                     self._diff_row(uuid, dom, changes)
                 else:
@@ -221,7 +221,7 @@ class DomainsPane(Pane):
         the row scrolls into view (``_catch_up``) or a sort needs them (``_refresh_column``).
         """
         shown, raw, style = COLUMNS[0].get(dom, self.store.config.thresholds)
-        style = "dim" if self._greyed else style
+        style = self._tone(style)
         self.table.add_row(self._cell(shown, raw, style), *([None] * (len(COLUMNS) - 1)), key=uuid)
         self._cells[uuid] = ((shown, style), *([_UNFORMATTED] * (len(COLUMNS) - 1)))
         self._stale.add(uuid)
@@ -235,7 +235,7 @@ class DomainsPane(Pane):
 
     def _diff_row(self, uuid: str, dom: DomainView, changes: list[tuple[str, str, Any]]) -> None:
         values = [col.get(dom, self.store.config.thresholds) for col in COLUMNS]
-        cells = tuple((shown, "dim" if self._greyed else style) for shown, _raw, style in values)
+        cells = tuple((shown, self._tone(style)) for shown, _raw, style in values)
         old = self._cells[uuid]
         self._stale.discard(uuid)
         if old == cells:
@@ -270,12 +270,16 @@ class DomainsPane(Pane):
             if dom is None:
                 continue
             shown, raw, style = col.get(dom, self.store.config.thresholds)
-            cell = (shown, "dim" if self._greyed else style)
+            cell = (shown, self._tone(style))
             old = self._cells[uuid]
             if old[index] != cell:
                 changes.append((uuid, key, self._cell(cell[0], raw, cell[1])))
                 self._cells[uuid] = (*old[:index], cell, *old[index + 1:])
         self.table.update_cells(changes)
+
+    def _tone(self, style: str) -> str:
+        """A cell's style as shown: every cell dim while the values are the last ones kept (disconnected)."""
+        return "dim" if self._greyed else style
 
     @staticmethod
     def _cell(shown: str, raw: Any, style: str) -> TableCell:

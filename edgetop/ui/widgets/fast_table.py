@@ -223,9 +223,9 @@ class FastTable(ScrollView, can_focus=True):
         for index, col in enumerate(self.columns):
             if not col.fixed:
                 widths = (cell_len(c[index].plain) for c in self._rows.values() if c[index] is not None)
-                width = max(widths, default=0)
-                if max(width, cell_len(col.label)) != col.width:
-                    col.width = max(width, cell_len(col.label))
+                width = max(max(widths, default=0), cell_len(col.label))
+                if width != col.width:
+                    col.width = width
                     self._changed_layout()
 
     def _changed_layout(self) -> None:

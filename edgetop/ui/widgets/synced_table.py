@@ -41,7 +41,6 @@ class SyncedTable(FastTable):
         super().__init__(**kwargs)
         for key, label in columns:
             self.add_column(label, key=key, right=key in right)
-        self._column_keys = [key for key, _ in columns]
         self._looks: dict[str, tuple[Hashable, ...]] = {}
         self._highlighted: str | None = None  # the row key last told in RowHighlighted
         self._refit = False
@@ -105,7 +104,7 @@ class SyncedTable(FastTable):
                 if old is None:
                     self.add_row(*cells, key=key)
                 elif old != looks:
-                    changes.extend((key, self._column_keys[i], cell)
+                    changes.extend((key, self.columns[i].key, cell)
                                    for i, (before, after, cell) in enumerate(zip(old, looks, cells, strict=True))
                                    if before != after)
                 self._looks[key] = looks
