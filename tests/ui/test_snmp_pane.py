@@ -29,6 +29,19 @@ CONFIG = Config(snmp=SnmpConfig(targets=(SWITCH, PDU)))
 SETTLE = SnmpPane.MIN_RENDER_SECONDS + 0.1  # the pane renders at most this often
 
 
+async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Wait out the pane's render throttle, and any render it still has pending.
+
+    The throttled render runs on a timer; on a loaded machine that timer fires after
+    SETTLE, and a fixed pause then read the table before the last render (a flaky failure).
+    """
+    await pilot.pause(SETTLE)
+    deadline = time.monotonic() + 10
+    panes = pilot.app.query(SnmpPane)
+    while any(p._render_due for p in panes) and time.monotonic() < deadline:
+        await pilot.pause(0.05)
+
+
 def switch_reading(latency: float = 0.012, inlet: float = 35.0) -> SnmpReading:
     eth = Interface("1", "[red]eth0", "eth0", "up", "up", 9000, 10000, 1000, 2000, 0, 0, 0, 0, 1250.0, 900.0)
     eth1 = Interface("2", "eth1", "eth1", "up", "down", 1500, None, 0, 0, 0, 0, 0, 0)
@@ -53,7 +66,7 @@ def plain(cell: object) -> str:
 async def test_no_targets_says_how_to_add_one() -> None:
     app = PaneHarness(SnmpPane, Config())
     async with app.run_test(size=(80, 25)) as pilot:
-        await pilot.pause(SETTLE)
+        await settle(pilot)
         shown = app.pane.query_one("#snmp-banner").render()
         assert str(shown) == NO_TARGETS_HELP and "auth_key_file" in str(shown)
         assert app.pane.targets.row_count == 0 and not app.pane.targets.display
@@ -66,7 +79,7 @@ async def test_rows_per_target_values_and_colours() -> None:
         app.feed(s["snmp:tor[bold]sw"], switch_reading())
         down = failed_reading(PDU, "down", "timeout", "host down, udp/161 filtered or no agent", time.time() - 300)
         app.feed(s["snmp:pdu"], down)
-        await pilot.pause(SETTLE)
+        await settle(pilot)
         targets = app.pane.targets
         assert targets.row_count == 2
         row = [plain(c) for c in targets.get_row("snmp:tor[bold]sw")]
@@ -95,15 +108,15 @@ async def test_cells_update_in_place_and_highlight_switches_values() -> None:
     async with app.run_test(size=(80, 25)) as pilot:
         app.feed(s["snmp:tor[bold]sw"], switch_reading())
         app.feed(s["snmp:pdu"], failed_reading(PDU, "error", "auth", "wrong authentication key or protocol (SHA)"))
-        await pilot.pause(SETTLE)
+        await settle(pilot)
         app.feed(s["snmp:tor[bold]sw"], switch_reading(latency=0.9, inlet=45.0))
-        await pilot.pause(SETTLE)
+        await settle(pilot)
         row = app.pane.targets.get_row("snmp:tor[bold]sw")
         assert plain(row[3]) == "900 ms" and row[3].style == "bold yellow"  # over 0.5 s warn
         assert app.pane.values.get_row("oid:inlet")[2].style == "bold red"
         app.pane.targets.focus()
         await pilot.press("down")
-        await pilot.pause(SETTLE)
+        await settle(pilot)
         assert app.pane.selected == "snmp:pdu"
         assert app.pane.values.row_keys_in_order() == ["status:error"]  # the whole reason, uncut
         assert "wrong authentication key" in plain(app.pane.values.get_row("status:error")[2])
@@ -114,16 +127,16 @@ async def test_enter_opens_the_detail_screen_and_escape_returns() -> None:
     s = specs()
     async with app.run_test(size=(80, 25)) as pilot:
         app.feed(s["snmp:tor[bold]sw"], switch_reading())
-        await pilot.pause(SETTLE)
+        await settle(pilot)
         app.pane.targets.focus()
         await pilot.press("enter")
-        await pilot.pause(SETTLE)
+        await settle(pilot)
         assert isinstance(app.screen, SnmpDetailScreen)
         text = app.screen.query_one("#snmp-detail-text").render()
         assert "Demo [b]switch" in str(text)
         assert app.screen.query_one("#snmp-detail-values").row_count >= 5
         await pilot.press("escape")
-        await pilot.pause(SETTLE)
+        await settle(pilot)
         assert not isinstance(app.screen, SnmpDetailScreen)
 
 
@@ -133,7 +146,7 @@ async def test_failed_collection_shows_reason_and_console_mode(monkeypatch: pyte
     s = specs()
     async with app.run_test(size=(80, 25)) as pilot:
         app.feed(s["snmp:pdu"], status=Status.UNAVAILABLE, reason="no answer within 20 s")
-        await pilot.pause(SETTLE)
+        await settle(pilot)
         row = app.pane.targets.get_row("snmp:pdu")
         assert plain(row[2]) == "unavailable" and plain(row[6]) == "no answer within 20 s"
 
@@ -142,11 +155,11 @@ async def test_renders_are_throttled_but_never_lost() -> None:
     app = PaneHarness(SnmpPane, CONFIG)
     s = specs()
     async with app.run_test(size=(80, 25)) as pilot:
-        await pilot.pause(SETTLE)
+        await settle(pilot)
         app.feed(s["snmp:tor[bold]sw"], switch_reading(latency=0.010))
         app.feed(s["snmp:tor[bold]sw"], switch_reading(latency=0.020))  # within the throttle window
         app.feed(s["snmp:tor[bold]sw"], switch_reading(latency=0.030))
-        await pilot.pause(SETTLE)
+        await settle(pilot)
         assert plain(app.pane.targets.get_row("snmp:tor[bold]sw")[3]) == "30 ms"
 
 
@@ -161,7 +174,7 @@ async def test_demo_targets_render(tmp_path: Path) -> None:
         await asyncio.sleep(0.05)
         for sp in demo_specs:
             app.feed(sp, await sp.build(ctx)())
-        await pilot.pause(SETTLE)
+        await settle(pilot)
         assert app.pane.targets.row_count == 3
         assert plain(app.pane.targets.get_row("snmp:pdu-b")[2]) == "down"
         assert "3 SNMP targets, 2 answering" in app.pane.banner(app.pane.samples()).plain
