@@ -22,11 +22,13 @@ demo: deps
 test: deps-test
 	$(VENV)/bin/ruff check edgetop tests benchmarks tools
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q -p no:cacheprovider
 
 lint: deps-test
 	$(VENV)/bin/ruff check edgetop tests benchmarks tools
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 bench: deps-test
 	$(PY) benchmarks/run.py

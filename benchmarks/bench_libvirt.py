@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from edgetop.collectors import libvirt_domains as mod
 from edgetop.collectors.libvirt_domains import DomainsCollector
 from edgetop.collectors.libvirt_view import derive
-from edgetop.collectors.registry import Context
 from edgetop.config_schema import Config
+from edgetop.model.spec import Context
 from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.sources.libvirt_conn import LibvirtConnection
 
@@ -249,7 +249,7 @@ async def whole_app_keys(uri: str) -> dict[str, Any]:
 
 
 def _reading(name: str, value: Any, mono: float) -> Any:
-    from edgetop.engine.reading import Reading, Status
+    from edgetop.model.reading import Reading, Status
 
     return Reading(name, Status.OK, value, None, 0.0, time.time(), mono)
 

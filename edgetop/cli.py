@@ -96,7 +96,7 @@ def effective_config(args: argparse.Namespace) -> Config:
 
 
 def _context(cfg: Config, demo: bool) -> Any:
-    from edgetop.collectors.registry import Context
+    from edgetop.model.spec import Context
     from edgetop.sources.fs import ProcFS, SysFS
 
     return Context(config=cfg, procfs=ProcFS(cfg.procfs), sysfs=SysFS(cfg.sysfs), demo=demo)

@@ -18,8 +18,9 @@ OUT = ROOT / "screenshots"
 
 async def shoot(size: tuple[int, int], suffix: str, panes: list[str]) -> list[Path]:
     """Start the demo at ``size``, visit ``panes`` by their keys, save one SVG each."""
-    from edgetop.collectors.registry import Context, all_specs
+    from edgetop.collectors.registry import all_specs
     from edgetop.config import load_config
+    from edgetop.model.spec import Context
     from edgetop.sources.fs import ProcFS, SysFS
     from edgetop.ui.app import EdgetopApp
 

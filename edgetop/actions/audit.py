@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edgetop.actions.intents import Intent, PinProcess, PinVcpu, RestartService
-from edgetop.collectors.cpulist import format_cpu_list
+from edgetop.model.cpulist import format_cpu_list
 
 SD_ID = "edgetop@32473"
 APP_NAME = "edgetop"

@@ -12,11 +12,11 @@ from typing import Any
 from edgetop.collectors.cpu_sysfs import CpuSysfs, read_cpu_sysfs
 from edgetop.collectors.pressure import Pressure, read_pressure
 from edgetop.collectors.proc_stat import CpuCounters, ProcStat, parse_proc_stat
-from edgetop.collectors.registry import CollectorSpec, Context, Metric
 from edgetop.config_schema import Config
-from edgetop.engine.alerts import Alert, level_above
-from edgetop.engine.derive import delta, share
 from edgetop.errors import ParseError, SourceUnavailable
+from edgetop.model.alerts import Alert, level_above
+from edgetop.model.derive import delta, share
+from edgetop.model.spec import CollectorSpec, Context, Metric
 from edgetop.sources.fs import ProcFS, SysFS
 
 _STATES = ("user", "nice", "system", "iowait", "irq", "softirq", "steal", "guest", "guest_nice", "idle")

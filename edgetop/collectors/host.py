@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from edgetop.collectors.registry import CollectorSpec, Context, Metric
 from edgetop.errors import ParseError, SourceUnavailable
+from edgetop.model.spec import CollectorSpec, Context, Metric
 from edgetop.sources.fs import ProcFS
 
 

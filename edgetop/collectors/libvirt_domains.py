@@ -36,9 +36,9 @@ from edgetop.collectors.libvirt_stats import (
     parse_memory_stats,
 )
 from edgetop.collectors.libvirt_xml import DomainXml, cpumap_to_cpus, parse_domain_xml
-from edgetop.collectors.registry import CollectorSpec, Context
 from edgetop.collectors.vcpu_schedstat import find_qemu_pids, read_vcpu_threads
 from edgetop.errors import ParseError
+from edgetop.model.spec import CollectorSpec, Context
 from edgetop.sources.fs import ProcFS
 from edgetop.sources.libvirt_conn import Hypervisor, LibvirtConnection, acquire, is_connection_error, release
 

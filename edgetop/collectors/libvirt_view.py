@@ -19,10 +19,10 @@ from typing import Any
 import msgspec
 
 from edgetop.collectors.libvirt_stats import Balloon, DomainStats, VcpuStats
-from edgetop.collectors.registry import Metric
 from edgetop.config_schema import Config
-from edgetop.engine.alerts import Alert, Severity, level_above, level_below
-from edgetop.engine.derive import rate, share, time_share
+from edgetop.model.alerts import Alert, Severity, level_above, level_below
+from edgetop.model.derive import rate, share, time_share
+from edgetop.model.spec import Metric
 from edgetop.sources.libvirt_conn import Hypervisor
 
 

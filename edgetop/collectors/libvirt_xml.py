@@ -11,8 +11,8 @@ import functools
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-from edgetop.collectors.cpulist import parse_cpu_list
 from edgetop.errors import ParseError
+from edgetop.model.cpulist import parse_cpu_list
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,11 +14,11 @@ from typing import Any
 from edgetop.collectors.cpu import pressure_json
 from edgetop.collectors.meminfo import parse_meminfo, parse_vmstat
 from edgetop.collectors.pressure import Pressure, read_pressure
-from edgetop.collectors.registry import CollectorSpec, Context, Metric
 from edgetop.config_schema import Config
-from edgetop.engine.alerts import Alert, level_above, level_below
-from edgetop.engine.derive import rate, share
 from edgetop.errors import ParseError, SourceUnavailable
+from edgetop.model.alerts import Alert, level_above, level_below
+from edgetop.model.derive import rate, share
+from edgetop.model.spec import CollectorSpec, Context, Metric
 from edgetop.sources.fs import ProcFS, SysFS
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")

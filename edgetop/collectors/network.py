@@ -10,12 +10,12 @@ from typing import Any
 
 from edgetop.collectors.bonding import Bond, collect_bonds
 from edgetop.collectors.net_problems import Problem, find_problems, flapping
-from edgetop.collectors.registry import CollectorSpec, Context, Metric
 from edgetop.collectors.sys_class_net import NetInterface, collect_interfaces
 from edgetop.config_schema import Config
-from edgetop.engine.alerts import Alert, Severity
-from edgetop.engine.derive import rate
 from edgetop.errors import SourceUnavailable
+from edgetop.model.alerts import Alert, Severity
+from edgetop.model.derive import rate
+from edgetop.model.spec import CollectorSpec, Context, Metric
 from edgetop.sources.fs import ProcFS, SysFS
 
 # A flap is one rising sample; keep it on screen and in alerts long enough to be seen.

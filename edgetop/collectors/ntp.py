@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 from edgetop.collectors import ntp_chrony, ntp_kernel, ntp_ntpq, ntp_ptp, ntp_sntp, ntp_timesyncd
 from edgetop.collectors.ntp_types import CLOCK, KINDS, LEAP_DELETE, LEAP_INSERT, TimeReport
-from edgetop.collectors.registry import CollectorSpec, Context, Metric
 from edgetop.config_schema import Config
-from edgetop.engine.alerts import Alert, Severity, level_above
 from edgetop.errors import SourceUnavailable
+from edgetop.model.alerts import Alert, Severity, level_above
+from edgetop.model.spec import CollectorSpec, Context, Metric
 from edgetop.sources import chronyc, sntp
 
 SYNCHRONISED = "synchronised"

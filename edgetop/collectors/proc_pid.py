@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from edgetop.collectors.cpulist import parse_cpu_list
 from edgetop.errors import ParseError
+from edgetop.model.cpulist import parse_cpu_list
 
 # include/linux/sched.h: set for kernel threads.
 PF_KTHREAD = 0x00200000

@@ -17,9 +17,9 @@ from typing import Any
 from edgetop.collectors.meminfo import parse_meminfo
 from edgetop.collectors.proc_pid import PF_KTHREAD, parse_pid_stat, parse_pid_status
 from edgetop.collectors.proc_stat import USER_HZ
-from edgetop.collectors.registry import CollectorSpec, Context, Metric
-from edgetop.engine.derive import delta
 from edgetop.errors import ParseError, SourceUnavailable
+from edgetop.model.derive import delta
+from edgetop.model.spec import CollectorSpec, Context, Metric
 from edgetop.sources.fs import ProcFS
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")

@@ -14,11 +14,11 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from edgetop.collectors.hwmon import BoundedReader, HwmonSensor, ThrottleCounts, collect_hwmon, collect_throttle
-from edgetop.collectors.registry import CollectorSpec, Context, Metric
 from edgetop.collectors.thermal_zones import ThermalZone, collect_thermal_zones
 from edgetop.config_schema import Config
-from edgetop.engine.alerts import Alert, Severity
 from edgetop.errors import SourceUnavailable
+from edgetop.model.alerts import Alert, Severity
+from edgetop.model.spec import CollectorSpec, Context, Metric
 from edgetop.sources.fs import SysFS
 
 

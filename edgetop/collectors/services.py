@@ -15,12 +15,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from edgetop.actions.policy import normalize_unit, validate_unit_name
-from edgetop.collectors.cpulist import ascii_digits
-from edgetop.collectors.registry import CollectorSpec, Context, Metric
 from edgetop.config_schema import Config
-from edgetop.engine.alerts import Alert, Severity
 from edgetop.errors import ActionDenied, ParseError, SourceUnavailable
+from edgetop.model.alerts import Alert, Severity
+from edgetop.model.cpulist import ascii_digits
+from edgetop.model.spec import CollectorSpec, Context, Metric
+from edgetop.model.units import normalize_unit, validate_unit_name
 from edgetop.sources.fs import ProcFS
 from edgetop.sources.services import OPENRC, SYSTEMD, CommandTimeout, detect_manager, run_argv
 

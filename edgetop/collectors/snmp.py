@@ -17,7 +17,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from edgetop.collectors.registry import CollectorSpec, Context, Metric
 from edgetop.collectors.snmp_profiles import (
     PROFILES,
     Interface,
@@ -33,8 +32,9 @@ from edgetop.collectors.snmp_profiles import (
     with_rates,
 )
 from edgetop.config_schema import Config, Level, SnmpOid, SnmpTarget
-from edgetop.engine.alerts import Alert, Severity, level_above, level_below
 from edgetop.errors import ParseError
+from edgetop.model.alerts import Alert, Severity, level_above, level_below
+from edgetop.model.spec import CollectorSpec, Context, Metric
 
 
 @dataclass(frozen=True, slots=True)

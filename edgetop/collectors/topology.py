@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from edgetop.collectors.cpulist import parse_cpu_list
 from edgetop.errors import ParseError
+from edgetop.model.cpulist import parse_cpu_list
 from edgetop.sources.fs import SysFS
 
 _CPU_DIR = re.compile(r"cpu(\d+)")

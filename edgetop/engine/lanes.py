@@ -18,10 +18,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from edgetop.collectors.registry import Collect, CollectorSpec, Context
-from edgetop.engine.reading import Reading, Status
 from edgetop.engine.store import Sample, Store
 from edgetop.errors import SourceUnavailable
+from edgetop.model.reading import Reading, Status
+from edgetop.model.spec import Collect, CollectorSpec, Context
 
 log = logging.getLogger(__name__)
 

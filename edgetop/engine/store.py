@@ -9,10 +9,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from edgetop.collectors.registry import CollectorSpec
 from edgetop.config_schema import Config
-from edgetop.engine.alerts import Alert, Severity
-from edgetop.engine.reading import Reading, Status
+from edgetop.model.alerts import Alert, Severity
+from edgetop.model.reading import Reading, Status
+from edgetop.model.spec import CollectorSpec
 
 log = logging.getLogger(__name__)
 

@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from edgetop import __version__
-from edgetop.collectors.registry import CollectorSpec, Context, Metric
 from edgetop.engine.lanes import Engine
-from edgetop.engine.reading import Status
 from edgetop.engine.store import Store
+from edgetop.model.reading import Status
+from edgetop.model.spec import CollectorSpec, Context, Metric
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from edgetop.collectors.registry import CollectorSpec, Context
 from edgetop.engine.lanes import Engine
 from edgetop.engine.store import Store, merge_sections
+from edgetop.model.spec import CollectorSpec, Context
 
 SCHEMA_VERSION = 1
 

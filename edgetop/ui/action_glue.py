@@ -17,9 +17,9 @@ from textual._context import active_message_pump
 from textual.worker import NoActiveWorker, get_current_worker
 
 from edgetop.actions.intents import Intent, PinProcess, PinVcpu, RestartService
-from edgetop.collectors.cpulist import format_cpu_list
 from edgetop.engine.store import Store
 from edgetop.errors import ActionDenied, ActionFailed, EdgetopError
+from edgetop.model.cpulist import format_cpu_list
 from edgetop.ui.screens.confirm import ConfirmScreen
 
 _BUSY_ATTR = "_edgetop_action_busy"

@@ -19,9 +19,10 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Static
 
 from edgetop.actions.intents import Intent
-from edgetop.collectors.registry import CORE_MODULES, CollectorSpec, Context, all_specs
+from edgetop.collectors.registry import CORE_MODULES, all_specs
 from edgetop.engine.lanes import Engine, SpecRunner
 from edgetop.engine.store import Sample, Store
+from edgetop.model.spec import CollectorSpec, Context
 from edgetop.ui.fmt import console_mode
 from edgetop.ui.gate import MutationGate
 from edgetop.ui.messages import SampleArrived

@@ -9,8 +9,8 @@ from collections.abc import Iterable
 
 from rich.text import Text
 
-from edgetop.collectors.cpulist import format_cpu_list
-from edgetop.engine.alerts import Severity
+from edgetop.model.alerts import Severity
+from edgetop.model.cpulist import format_cpu_list
 
 NA = "n/a"
 

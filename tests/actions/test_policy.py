@@ -9,16 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edgetop.actions.policy import (
-    normalize_unit,
-    parse_cap_eff,
-    parse_stat_flags,
-    parse_status_uids,
-    restart_allowlist,
-    validate_unit_name,
-)
+from edgetop.actions.policy import parse_cap_eff, parse_stat_flags, parse_status_uids, restart_allowlist
 from edgetop.config_schema import ActionsConfig, Config
 from edgetop.errors import ActionDenied, ParseError
+from edgetop.model.units import normalize_unit, validate_unit_name
 
 
 @pytest.mark.parametrize("name", ["snmpd", "snmpd.service", "getty@tty1.service", "systemd-fsck@dev-sda1.service",

@@ -22,9 +22,10 @@ from typing import Any
 import pytest
 
 from edgetop.collectors import cpu, host, memory, processes
-from edgetop.collectors.registry import Context, all_specs
+from edgetop.collectors.registry import all_specs
 from edgetop.config_schema import Config
 from edgetop.errors import SourceUnavailable
+from edgetop.model.spec import Context
 from edgetop.sources.fs import ProcFS, SysFS
 
 HOSTS = Path(__file__).resolve().parent.parent / "fixtures" / "hosts"
@@ -348,8 +349,8 @@ def test_permission_denied_for_real(world_tree: Path) -> None:
 
 
 def test_memtotal_zero_is_unknown_not_a_failure(tmp_path: Path) -> None:
-    from edgetop.engine.reading import Reading, Status
     from edgetop.engine.store import Store
+    from edgetop.model.reading import Reading, Status
 
     (tmp_path / "meminfo").write_text("MemTotal: 0 kB\nMemAvailable: 0 kB\n")
     ctx = Context(config=Config(), procfs=ProcFS(tmp_path), sysfs=SysFS(tmp_path))

@@ -23,11 +23,11 @@ from edgetop.collectors.hwmon import (
     parse_sysfs_int,
     plausible,
 )
-from edgetop.collectors.registry import Context
 from edgetop.collectors.sensors import SensorsReading, collect_sensors, sensors_alerts, sensors_json, sensors_metrics
 from edgetop.config_schema import Config, Level, SensorOverride, SensorsConfig, Thresholds
-from edgetop.engine.alerts import Severity
 from edgetop.errors import ParseError, SourceUnavailable
+from edgetop.model.alerts import Severity
+from edgetop.model.spec import Context
 from edgetop.sources.fs import ProcFS, SysFS, describe_oserror
 from tests.fixtures.tree import materialise
 

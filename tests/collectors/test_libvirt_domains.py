@@ -12,10 +12,10 @@ from edgetop.collectors import libvirt_domains as mod
 from edgetop.collectors.libvirt_domains import DomainsCollector, DomainsRaw, connection_uri, is_local
 from edgetop.collectors.libvirt_view import derive, to_json
 from edgetop.collectors.libvirt_xml import DomainXml
-from edgetop.collectors.registry import Context
 from edgetop.config_schema import Config, LibvirtConfig
 from edgetop.engine.lanes import Engine
-from edgetop.engine.reading import Status
+from edgetop.model.reading import Status
+from edgetop.model.spec import Context
 from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.sources.libvirt_conn import LibvirtConnection, load_libvirt
 

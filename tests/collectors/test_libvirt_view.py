@@ -8,7 +8,7 @@ from edgetop.collectors.libvirt_domains import DomainsRaw
 from edgetop.collectors.libvirt_stats import Balloon, DomainStats, NicStats, VcpuStats
 from edgetop.collectors.libvirt_view import alerts, balloon_pressure, derive, history, metrics, to_json
 from edgetop.config_schema import Config
-from edgetop.engine.alerts import Severity
+from edgetop.model.alerts import Severity
 from edgetop.sources.libvirt_conn import Hypervisor
 
 HYP = Hypervisor("QEMU", "7.2.0", "qemu:///system", "9.0.0", 4)

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 
 from edgetop.collectors import network as network_mod
 from edgetop.collectors.network import NetworkDeriver, NetworkReading, collect_network, network_json, network_metrics
-from edgetop.collectors.registry import DEMO_DIR, Context
 from edgetop.collectors.sys_class_net import (
     classify,
     collect_interfaces,
@@ -24,6 +23,7 @@ from edgetop.collectors.sys_class_net import (
 )
 from edgetop.config_schema import Config, NetworkConfig
 from edgetop.errors import ParseError, SourceUnavailable
+from edgetop.model.spec import DEMO_DIR, Context
 from edgetop.sources.fs import ProcFS, SysFS
 from tests.fixtures.tree import DEMO_MANIFEST, materialise
 

@@ -9,7 +9,7 @@ from edgetop.collectors.net_problems import find_problems, flapping
 from edgetop.collectors.network import FLAP_HOLD_SECONDS, NetworkDeriver, collect_network, network_alerts
 from edgetop.collectors.sys_class_net import NetInterface
 from edgetop.config_schema import Config, NetworkConfig
-from edgetop.engine.alerts import Severity
+from edgetop.model.alerts import Severity
 from edgetop.sources.fs import ProcFS, SysFS
 from tests.fixtures.tree import materialise
 

@@ -11,12 +11,12 @@ import pytest
 
 from edgetop.collectors import ntp
 from edgetop.collectors.ntp_types import CLOCK, PEER, TimeReport, TimeRow
-from edgetop.collectors.registry import Context
 from edgetop.config_schema import ChronyConfig, Config, Level, NtpConfig, PtpConfig, Thresholds
-from edgetop.engine.alerts import Severity
 from edgetop.engine.lanes import Engine
-from edgetop.engine.reading import Status
 from edgetop.engine.store import merge_sections
+from edgetop.model.alerts import Severity
+from edgetop.model.reading import Status
+from edgetop.model.spec import Context
 from edgetop.sources.fs import ProcFS, SysFS
 
 

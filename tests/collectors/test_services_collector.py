@@ -10,7 +10,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from edgetop.collectors import services
-from edgetop.collectors.registry import Context
 from edgetop.collectors.services import (
     ServicesReading,
     collect_services,
@@ -20,8 +19,9 @@ from edgetop.collectors.services import (
     service_from_show,
 )
 from edgetop.config_schema import Config
-from edgetop.engine.alerts import Severity
 from edgetop.errors import ParseError, SourceUnavailable
+from edgetop.model.alerts import Severity
+from edgetop.model.spec import Context
 from edgetop.sources.fs import ProcFS, SysFS
 from tests.actions.conftest import Stub, stub  # noqa: F401  (the fixture)
 

@@ -31,8 +31,8 @@ from edgetop.collectors.snmp_profiles import (
     with_rates,
 )
 from edgetop.config_schema import SNMP_PROFILES, Config, Secret, SnmpConfig, SnmpOid, SnmpTarget
-from edgetop.engine.alerts import Severity
 from edgetop.errors import ParseError
+from edgetop.model.alerts import Severity
 
 raw_values = st.one_of(st.none(), st.integers(min_value=-(2**64), max_value=2**64), st.text(max_size=20))
 

@@ -10,7 +10,7 @@ from edgetop.collectors.hwmon import BoundedReader
 from edgetop.collectors.sensors import collect_sensors, sensors_alerts
 from edgetop.collectors.thermal_zones import collect_thermal_zones, parse_trip_temp
 from edgetop.config_schema import Config
-from edgetop.engine.alerts import Severity
+from edgetop.model.alerts import Severity
 from edgetop.sources.fs import SysFS
 from tests.fixtures.tree import materialise
 

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edgetop.collectors.cpulist import format_cpu_list, parse_cpu_list
 from edgetop.collectors.topology import read_topology
 from edgetop.errors import ParseError
+from edgetop.model.cpulist import format_cpu_list, parse_cpu_list
 from edgetop.sources.fs import SysFS
 
 

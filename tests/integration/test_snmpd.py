@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from edgetop.collectors import snmp
-from edgetop.collectors.registry import Context
 from edgetop.collectors.snmp import SnmpCollector, SnmpReading
 from edgetop.config_schema import Config, Secret, SnmpConfig, SnmpOid, SnmpTarget
 from edgetop.engine.lanes import Engine
+from edgetop.model.spec import Context
 from edgetop.sources.fs import ProcFS, SysFS
 from tests.integration.snmpd_fixture import COMMUNITY, USERS, PrivateSnmpd, free_udp_port, snmpd
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from edgetop.collectors import cpu, host, memory, processes
-from edgetop.collectors.registry import CollectorSpec, Context
 from edgetop.config_schema import Config
+from edgetop.model.spec import CollectorSpec, Context
 from edgetop.sources.fs import ProcFS, SysFS
 
 

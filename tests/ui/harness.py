@@ -9,10 +9,10 @@ from typing import Any
 from textual.app import App, ComposeResult
 from textual.filter import LineFilter
 
-from edgetop.collectors.registry import CollectorSpec
 from edgetop.config_schema import Config
-from edgetop.engine.reading import Reading, Status
 from edgetop.engine.store import Sample, Store
+from edgetop.model.reading import Reading, Status
+from edgetop.model.spec import CollectorSpec
 from edgetop.ui.panes.base import Pane
 from edgetop.ui.safe_output import DropControlCharacters
 

@@ -7,7 +7,7 @@ import asyncio
 from rich.text import Text
 from textual.widgets import ContentSwitcher, Input
 
-from edgetop.collectors.registry import CollectorSpec, Context
+from edgetop.model.spec import CollectorSpec, Context
 from edgetop.ui.app import EdgetopApp
 from edgetop.ui.panes.processes import ProcessesPane
 from edgetop.ui.screens.help import HelpScreen

@@ -12,9 +12,9 @@ from textual.widgets import DataTable, Input, Static
 from edgetop.actions.intents import PinVcpu
 from edgetop.collectors import libvirt_domains as mod
 from edgetop.collectors.libvirt_domains import DomainsCollector
-from edgetop.collectors.registry import CollectorSpec, Context
 from edgetop.config_schema import Config
-from edgetop.engine.reading import Status
+from edgetop.model.reading import Status
+from edgetop.model.spec import CollectorSpec, Context
 from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.sources.libvirt_conn import LibvirtConnection
 from edgetop.ui.panes.domains import DomainsPane

@@ -11,9 +11,9 @@ from rich.text import Text
 
 from edgetop.collectors import network as network_mod
 from edgetop.collectors.network import NetworkReading
-from edgetop.collectors.registry import CollectorSpec, Context
 from edgetop.config_schema import Config
-from edgetop.engine.reading import Status
+from edgetop.model.reading import Status
+from edgetop.model.spec import CollectorSpec, Context
 from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.ui.panes.network import NetworkPane, short_rate, short_speed
 from edgetop.ui.widgets.synced_table import SyncedTable

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from edgetop.collectors.registry import Context, all_specs
+from edgetop.collectors.registry import all_specs
 from edgetop.config_schema import Config
 from edgetop.engine.lanes import Engine
+from edgetop.model.spec import Context
 from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.ui.panes.overview_lines import area_lines, sensors_line
 

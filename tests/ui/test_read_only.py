@@ -26,11 +26,12 @@ from edgetop.actions.audit import AuditLog
 from edgetop.actions.backends.base import ActionResult
 from edgetop.actions.intents import MUTATING_ACTIONS, Intent, PinProcess, PinVcpu, RestartService
 from edgetop.actions.runner import Runner
-from edgetop.collectors.registry import Context, all_specs
+from edgetop.collectors.registry import all_specs
 from edgetop.config_schema import Config
 from edgetop.engine.lanes import Engine
 from edgetop.engine.store import Store
 from edgetop.errors import ActionDenied
+from edgetop.model.spec import Context
 from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.ui.app import EdgetopApp
 from edgetop.ui.screens.confirm import ConfirmScreen

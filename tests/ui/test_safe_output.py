@@ -8,9 +8,9 @@ from rich.text import Text
 from textual.color import Color
 from textual.widgets import Static
 
-from edgetop.collectors.registry import Context
 from edgetop.config_schema import Config
 from edgetop.engine.store import Store
+from edgetop.model.spec import Context
 from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.ui.app import EdgetopApp
 from edgetop.ui.safe_output import DropControlCharacters

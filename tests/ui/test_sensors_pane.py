@@ -9,10 +9,10 @@ import pytest
 from rich.text import Text
 
 from edgetop.collectors import sensors as sensors_mod
-from edgetop.collectors.registry import CollectorSpec, Context
 from edgetop.collectors.sensors import Sensor, SensorsReading
 from edgetop.config_schema import Config
-from edgetop.engine.reading import Status
+from edgetop.model.reading import Status
+from edgetop.model.spec import CollectorSpec, Context
 from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.ui.panes.sensors import SensorsPane, threshold_bar
 from edgetop.ui.widgets.synced_table import SyncedTable

@@ -26,10 +26,10 @@ from edgetop.actions.intents import Intent, RestartService
 from edgetop.actions.policy import Credentials
 from edgetop.actions.runner import Runner
 from edgetop.collectors import services
-from edgetop.collectors.registry import Context
 from edgetop.collectors.services import collect_services
 from edgetop.collectors.topology import read_topology
 from edgetop.config_schema import ActionsConfig, Config
+from edgetop.model.spec import Context
 from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.ui import action_glue
 from edgetop.ui.panes.services import ServicesPane

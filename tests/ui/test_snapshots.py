@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from edgetop.collectors import cpu, host, memory, processes
-from edgetop.collectors.registry import Context
 from edgetop.config_schema import Config
-from edgetop.engine.reading import Reading, Status
 from edgetop.engine.store import Store
+from edgetop.model.reading import Reading, Status
+from edgetop.model.spec import Context
 from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.ui.app import EdgetopApp
 

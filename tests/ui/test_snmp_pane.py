@@ -10,11 +10,11 @@ import pytest
 from rich.text import Text
 
 from edgetop.collectors import snmp
-from edgetop.collectors.registry import Context
 from edgetop.collectors.snmp import SnmpReading, SnmpValue, failed_reading
 from edgetop.collectors.snmp_profiles import Interface, Sensor, SystemInfo, UpsStatus
 from edgetop.config_schema import Config, Secret, SnmpConfig, SnmpOid, SnmpTarget
-from edgetop.engine.reading import Status
+from edgetop.model.reading import Status
+from edgetop.model.spec import Context
 from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.ui.panes.snmp import NO_TARGETS_HELP, SnmpPane, port_value
 from edgetop.ui.screens.snmp_detail import SnmpDetailScreen

@@ -11,9 +11,9 @@ from edgetop.collectors import ntp
 from edgetop.collectors.ntp_chrony import report_from_text
 from edgetop.collectors.ntp_kernel import KernelClock, row_from_kernel
 from edgetop.collectors.ntp_types import PEER, TimeReport, TimeRow
-from edgetop.collectors.registry import CollectorSpec, Context
 from edgetop.config_schema import Config
-from edgetop.engine.reading import Status
+from edgetop.model.reading import Status
+from edgetop.model.spec import CollectorSpec, Context
 from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.ui.panes.time import TimePane, seconds_text
 from tests.ui.harness import PaneHarness

@@ -11,12 +11,12 @@ from edgetop.collectors.cpu import derive_cpu
 from edgetop.collectors.memory import derive_memory
 from edgetop.collectors.proc_stat import parse_proc_stat
 from edgetop.collectors.processes import ProcessesRaw, ProcessRaw, derive_processes
-from edgetop.collectors.registry import CollectorSpec
 from edgetop.config_schema import Config, Level, Thresholds
-from edgetop.engine.alerts import Alert, Severity, level_above, level_below
-from edgetop.engine.derive import delta, rate, share
-from edgetop.engine.reading import Reading, Status
 from edgetop.engine.store import Store, merge_sections
+from edgetop.model.alerts import Alert, Severity, level_above, level_below
+from edgetop.model.derive import delta, rate, share
+from edgetop.model.reading import Reading, Status
+from edgetop.model.spec import CollectorSpec
 
 
 @pytest.mark.parametrize(("prev", "cur", "expected"), [
@@ -208,8 +208,8 @@ def test_cpu_steal_alert_uses_thresholds() -> None:
 
 
 def test_prometheus_rendering_edges() -> None:
-    from edgetop.collectors.registry import Metric
     from edgetop.export.prometheus import escape_label, render_metrics
+    from edgetop.model.spec import Metric
 
     text = render_metrics([
         Metric("a_total", 3.0, (("name", 'vm "x"\\\n'),), "counter", "things"),

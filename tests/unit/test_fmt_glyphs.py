@@ -46,7 +46,7 @@ def test_cpu_list(cpus: object, out: str) -> None:
 
 
 def test_cpu_list_round_trips_the_kernel_parser() -> None:
-    from edgetop.collectors.cpulist import parse_cpu_list
+    from edgetop.model.cpulist import parse_cpu_list
 
     for text in ("0-3,8", "1", "0,2,4-7,9-10"):
         assert fmt.cpu_list(parse_cpu_list(text)) == text

@@ -13,7 +13,8 @@ import sys
 
 import edgetop
 
-PACKAGES = ("edgetop.collectors", "edgetop.engine", "edgetop.sources", "edgetop.export", "edgetop.actions")
+PACKAGES = ("edgetop.model", "edgetop.collectors", "edgetop.engine", "edgetop.sources", "edgetop.export",
+            "edgetop.actions", "edgetop.demo")
 MODULES = ("edgetop.config", "edgetop.config_schema", "edgetop.errors", "edgetop.theming", "edgetop.logsetup")
 
 CHILD = """

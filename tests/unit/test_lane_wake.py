@@ -7,9 +7,9 @@ import threading
 import time
 from collections.abc import Callable
 
-from edgetop.collectors.registry import CollectorSpec, Context
 from edgetop.config_schema import Config
 from edgetop.engine.lanes import MIN_WAKE_GAP, Engine
+from edgetop.model.spec import CollectorSpec, Context
 from edgetop.sources.fs import ProcFS, SysFS
 
 

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from edgetop.collectors.registry import CollectorSpec, Context
 from edgetop.config_schema import Config
 from edgetop.engine.lanes import Engine
-from edgetop.engine.reading import Status
 from edgetop.errors import SourceUnavailable
+from edgetop.model.reading import Status
+from edgetop.model.spec import CollectorSpec, Context
 from edgetop.sources.fs import ProcFS, SysFS
 
 

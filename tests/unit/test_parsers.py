@@ -15,7 +15,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edgetop.collectors.cpulist import parse_cpu_list
 from edgetop.collectors.host import parse_loadavg, parse_uptime
 from edgetop.collectors.meminfo import parse_meminfo, parse_vmstat
 from edgetop.collectors.pressure import parse_pressure
@@ -23,6 +22,7 @@ from edgetop.collectors.proc_pid import PF_KTHREAD, parse_pid_stat, parse_pid_st
 from edgetop.collectors.proc_stat import parse_proc_stat
 from edgetop.errors import ParseError
 from edgetop.export.prometheus import parse_listen
+from edgetop.model.cpulist import parse_cpu_list
 from edgetop.theming import parse_theme
 
 # A real line from a 6.1 kernel (52 fields), comm with a space.

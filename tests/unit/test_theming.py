@@ -67,8 +67,8 @@ def test_default_theme(kiosk: bool, console: bool, name: str) -> None:
 
 async def test_app_starts_with_a_broken_user_theme_and_reports_it(xdg: Path, tmp_path: Path) -> None:
     """Even when the broken theme is the one asked for: a warning and the default, not a crash."""
-    from edgetop.collectors.registry import Context
     from edgetop.config_schema import Config
+    from edgetop.model.spec import Context
     from edgetop.sources.fs import ProcFS, SysFS
     from edgetop.ui.app import EdgetopApp
 

@@ -15,8 +15,8 @@ from collections.abc import Callable
 
 from edgetop.actions.backends.base import ActionResult
 from edgetop.actions.intents import PinProcess
-from edgetop.collectors.cpulist import format_cpu_list
 from edgetop.errors import ActionFailed
+from edgetop.model.cpulist import format_cpu_list
 from edgetop.sources.fs import ProcFS
 
 MAX_PASSES = 5

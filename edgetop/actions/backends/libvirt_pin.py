@@ -16,8 +16,8 @@ from typing import Any
 
 from edgetop.actions.backends.base import ActionResult
 from edgetop.actions.intents import PinVcpu
-from edgetop.collectors.cpulist import format_cpu_list
 from edgetop.errors import ActionDenied, ActionFailed
+from edgetop.model.cpulist import format_cpu_list
 
 
 def _libvirt() -> Any:

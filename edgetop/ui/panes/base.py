@@ -12,8 +12,8 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.containers import Vertical
 
-from edgetop.engine.reading import Status
 from edgetop.engine.store import Sample, Store
+from edgetop.model.reading import Status
 from edgetop.ui.fmt import age
 
 

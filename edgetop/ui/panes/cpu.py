@@ -10,8 +10,8 @@ from textual.widgets import Static
 
 from edgetop.collectors.cpu import CpuRatios, CpuView
 from edgetop.config_schema import Level
-from edgetop.engine.alerts import level_above
 from edgetop.engine.store import Store
+from edgetop.model.alerts import level_above
 from edgetop.ui.fmt import NA, SEVERITY_STYLE, pct
 from edgetop.ui.panes.base import Pane
 from edgetop.ui.widgets.glyphs import bar, sparkline

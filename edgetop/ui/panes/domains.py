@@ -22,7 +22,7 @@ from textual.widgets import Input, Static
 
 from edgetop.collectors.libvirt_view import DomainsView, DomainView
 from edgetop.config_schema import Level
-from edgetop.engine.alerts import level_above, level_below
+from edgetop.model.alerts import level_above, level_below
 from edgetop.ui.fmt import NA, SEVERITY_STYLE, literal, pct, rate_bytes, size
 from edgetop.ui.panes.base import Pane, status_text
 from edgetop.ui.widgets.fast_table import FastTable

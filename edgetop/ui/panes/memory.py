@@ -8,8 +8,8 @@ from textual.widgets import Static
 
 from edgetop.collectors.memory import MemoryView
 from edgetop.config_schema import Level
-from edgetop.engine.alerts import level_below
-from edgetop.engine.derive import share
+from edgetop.model.alerts import level_below
+from edgetop.model.derive import share
 from edgetop.ui.fmt import NA, SEVERITY_STYLE, num, pct, size
 from edgetop.ui.panes.base import Pane
 from edgetop.ui.panes.cpu import severity_style

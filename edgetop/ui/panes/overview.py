@@ -9,8 +9,8 @@ from textual.widgets import Static
 
 from edgetop.collectors.cpu import CpuView
 from edgetop.collectors.memory import MemoryView
-from edgetop.engine.alerts import Severity
-from edgetop.engine.reading import Status
+from edgetop.model.alerts import Severity
+from edgetop.model.reading import Status
 from edgetop.ui.fmt import literal, pct, size
 from edgetop.ui.panes.base import Pane
 from edgetop.ui.panes.cpu import severity_style, steal_sparkline, usage_bar

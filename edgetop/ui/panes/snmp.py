@@ -21,8 +21,8 @@ from textual.widgets import Static
 from edgetop.collectors.snmp import SnmpReading
 from edgetop.collectors.snmp_profiles import Interface
 from edgetop.config_schema import Config
-from edgetop.engine.alerts import level_above
 from edgetop.engine.store import Sample
+from edgetop.model.alerts import level_above
 from edgetop.ui.fmt import NA, SEVERITY_STYLE, age, duration, literal, num, pct, rate_bytes
 from edgetop.ui.panes.base import Pane
 from edgetop.ui.widgets.fast_table import FastTable

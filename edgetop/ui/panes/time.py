@@ -21,9 +21,9 @@ from textual.widgets import Static
 from edgetop.collectors.ntp import NO_SOURCE, SYNCHRONISED, UNSYNCHRONISED, WAITING, Verdict, decide
 from edgetop.collectors.ntp_types import CLOCK, KINDS, TimeReport, TimeRow
 from edgetop.config_schema import Config
-from edgetop.engine.alerts import level_above
-from edgetop.engine.reading import Status
 from edgetop.engine.store import Sample
+from edgetop.model.alerts import level_above
+from edgetop.model.reading import Status
 from edgetop.ui.fmt import NA, SEVERITY_STYLE, console_mode
 from edgetop.ui.panes.base import Pane
 from edgetop.ui.widgets.glyphs import sparkline

@@ -21,9 +21,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Static
 
-from edgetop.collectors.cpulist import format_cpu_list
 from edgetop.collectors.topology import CpuTopology, read_topology
 from edgetop.engine.store import Store
+from edgetop.model.cpulist import format_cpu_list
 from edgetop.sources.fs import SysFS
 
 log = logging.getLogger(__name__)

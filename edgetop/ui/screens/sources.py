@@ -11,8 +11,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from edgetop.engine.reading import Status
 from edgetop.engine.store import Store
+from edgetop.model.reading import Status
 from edgetop.ui.fmt import age, literal
 
 _STYLE = {Status.OK: "green", Status.UNAVAILABLE: "yellow", Status.FAILED: "bold red"}

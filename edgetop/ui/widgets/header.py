@@ -9,9 +9,9 @@ from rich.text import Text
 from textual.widgets import Static
 
 from edgetop.collectors.host import HostInfo
-from edgetop.engine.alerts import Severity
-from edgetop.engine.reading import Status
 from edgetop.engine.store import Store
+from edgetop.model.alerts import Severity
+from edgetop.model.reading import Status
 from edgetop.ui.fmt import duration, literal
 
 
