@@ -27,10 +27,16 @@ sys.path.insert(0, str(ROOT))
 
 from edgetop.collectors.snmp import SnmpCollector  # noqa: E402
 from edgetop.config_schema import SnmpTarget  # noqa: E402
+from edgetop.sources.snmp_session import SnmpSession  # noqa: E402
 from tests.integration.snmpd_fixture import PrivateSnmpd, free_udp_port  # noqa: E402
 
 TARGETS = 50
 ROUNDS = 5
+
+
+def polling(target: SnmpTarget) -> SnmpCollector:
+    """A collector over a real session to ``target`` (what ``Context.snmp_poller`` opens)."""
+    return SnmpCollector(target, SnmpSession(target))
 
 
 def targets(agent: PrivateSnmpd) -> list[SnmpTarget]:
@@ -73,10 +79,10 @@ async def loop_lag_during(coro: Any) -> tuple[Any, float]:
 
 
 async def edgetop_rounds(agent: PrivateSnmpd) -> dict[str, float]:
-    collectors = [SnmpCollector(t) for t in targets(agent)]
+    collectors = [polling(t) for t in targets(agent)]
     dead_target = agent.target("bench00", name="dead", port=free_udp_port(), timeout=2.0, retries=0,
                                profiles=("system", "if-mib"))
-    dead = SnmpCollector(dead_target)
+    dead = polling(dead_target)
     try:
         _, idle_lag = await loop_lag_during(asyncio.sleep(1.0))  # what the machine's load alone causes
         (cold, readings, _), cold_lag = await loop_lag_during(round_once(collectors))

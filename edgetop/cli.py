@@ -96,10 +96,16 @@ def effective_config(args: argparse.Namespace) -> Config:
 
 
 def _context(cfg: Config, demo: bool) -> Any:
-    from edgetop.model.spec import Context
+    """The collectors' context: this host's sources, or the demo's recordings in place of some."""
     from edgetop.sources.fs import ProcFS, SysFS
 
-    return Context(config=cfg, procfs=ProcFS(cfg.procfs), sysfs=SysFS(cfg.sysfs), demo=demo)
+    if demo:
+        from edgetop.demo import demo_context
+
+        return demo_context(cfg, ProcFS(cfg.procfs), SysFS(cfg.sysfs))
+    from edgetop.model.spec import Context
+
+    return Context(config=cfg, procfs=ProcFS(cfg.procfs), sysfs=SysFS(cfg.sysfs))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,6 +11,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from edgetop.hostport import split_host_port
+
 
 class Secret:
     """A secret string (an SNMP key) that never shows itself in repr, logs or JSON."""
@@ -173,16 +175,9 @@ def ntp_servers(value: Any) -> None:
         text = str(entry).strip()
         if not text or any(c.isspace() for c in text):
             raise ValueError(f"{entry!r} is not a host or host:port")
-        host, port_text = text, ""
-        if text.startswith("["):
-            host, _, rest = text[1:].partition("]")
-            if rest and not rest.startswith(":"):
-                raise ValueError(f"{entry!r}: expected [address]:port")
-            port_text = rest[1:]
-        elif text.count(":") == 1:
-            host, _, port_text = text.partition(":")
-        if not host or (port_text and not (port_text.isdigit() and 0 < int(port_text) < 65536)):
-            raise ValueError(f"{entry!r}: bad host or port (1-65535)")
+        host, _ = split_host_port(text)
+        if not host:
+            raise ValueError(f"{entry!r}: no host")
         if text in seen:
             raise ValueError(f"{entry!r} is listed twice")
         seen.add(text)

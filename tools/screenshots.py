@@ -20,13 +20,13 @@ async def shoot(size: tuple[int, int], suffix: str, panes: list[str]) -> list[Pa
     """Start the demo at ``size``, visit ``panes`` by their keys, save one SVG each."""
     from edgetop.collectors.registry import all_specs
     from edgetop.config import load_config
-    from edgetop.model.spec import Context
+    from edgetop.demo import demo_context
     from edgetop.sources.fs import ProcFS, SysFS
     from edgetop.ui.app import EdgetopApp
 
     demo_config = ROOT / "contrib" / "edgetop.demo.yaml"
     cfg = load_config(str(demo_config)) if demo_config.exists() else load_config()
-    ctx = Context(config=cfg, procfs=ProcFS(), sysfs=SysFS(), demo=True)
+    ctx = demo_context(cfg, ProcFS(), SysFS())
     app = EdgetopApp(ctx, all_specs(ctx), theme="edgetop-console" if "console" in suffix else "edgetop-dark")
     written = []
     async with app.run_test(size=size) as pilot:

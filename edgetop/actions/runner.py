@@ -133,15 +133,16 @@ class Runner:
             log.exception("audit log write failed after the action ran")
 
 
-def build_runner(config: Config, *, read_only: bool, demo: bool = False) -> Runner:
+def build_runner(config: Config, *, read_only: bool, stand_in: str | None = None) -> Runner:
     """Build the session's runner from the effective config (``--audit-log`` is already merged into it).
 
-    Demo data and fixture trees make the session read-only: what is on screen is not this
-    host, so a restart or a pid picked there would hit an unrelated real service or process.
+    Recordings standing in for this host (``stand_in``: the demo) and fixture trees make the
+    session read-only: what is on screen is not this host, so a restart or a pid picked
+    there would hit an unrelated real service or process.
     """
     reason = None
-    if demo:
-        reason = "demo mode (--demo): what is shown is not all this host's, so no action can run"
+    if stand_in:
+        reason = f"{stand_in}: what is shown is not all this host's, so no action can run"
     elif Path(config.procfs) != Path("/proc") or Path(config.sysfs) != Path("/sys"):
         reason = "edgetop reads a fixture tree (--procfs/--sysfs): actions on the real host are disabled"
     return Runner(config, read_only=read_only or reason is not None, read_only_reason=reason)

@@ -46,7 +46,6 @@ ALL_GROUPS = sum(GROUP_BITS.values())
 _NOWAIT = 1 << 29  # VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT (libvirt >= 4.5)
 _ERR_NO_DOMAIN = 42
 _FLAG_REJECTED = {3, 8, 74}  # NO_SUPPORT, INVALID_ARG, ARGUMENT_UNSUPPORTED
-DEMO_XML = "libvirt/node.xml"
 
 
 class DomainsRaw(msgspec.Struct, frozen=True, gc=False):
@@ -77,11 +76,10 @@ def is_local(uri: str) -> bool:
 class DomainsCollector:
     """The collect callable of the ``domains`` spec. Holds the connection and an XML cache."""
 
-    def __init__(self, conn: LibvirtConnection, procfs: ProcFS, demo: Any | None = None) -> None:
-        """Collect over ``conn``; ``demo`` (``--demo`` only) varies the test driver's frozen counters."""
+    def __init__(self, conn: LibvirtConnection, procfs: ProcFS) -> None:
+        """Collect over ``conn``; ``procfs`` gives QEMU threads' schedstat where libvirt has no delay."""
         self.conn = conn
         self.procfs = procfs
-        self.demo = demo
         self._nowait = True
         # Device names per domain, keyed by (uuid, domain id): a restarted domain gets a
         # new id, so its XML is read again. Source metadata, not data.
@@ -99,8 +97,6 @@ class DomainsCollector:
     def __call__(self) -> DomainsRaw:
         """Collect once (runs in the libvirt lane's thread)."""
         raw: DomainsRaw = self.conn.call(self._collect)
-        if self.demo is not None:
-            raw = replace(raw, domains=tuple(self.demo.apply(d) for d in raw.domains))
         return raw
 
     def _bulk(self, conn: Any) -> list[tuple[Any, dict[str, Any]]]:
@@ -272,20 +268,8 @@ class HypervisorCollector:
         return hyp
 
 
-def connection_uri(ctx: Context) -> str:
-    """Return the URI to watch: the bundled test-driver node with ``--demo``, else the config's."""
-    if ctx.demo:
-        return f"test://{(ctx.demo_dir / DEMO_XML).resolve()}"
-    return ctx.config.libvirt.uri
-
-
 def _build_domains(ctx: Context) -> DomainsCollector:
-    demo = None
-    if ctx.demo:
-        from edgetop.sources.libvirt_demo import DemoVariation
-
-        demo = DemoVariation()
-    return DomainsCollector(acquire(connection_uri(ctx)), ctx.procfs, demo)
+    return DomainsCollector(acquire(ctx.config.libvirt.uri), ctx.procfs)
 
 
 def _close(collect: Any) -> None:
@@ -303,7 +287,7 @@ def specs(ctx: Context) -> list[CollectorSpec]:
         ),
         CollectorSpec(
             name="hypervisor", lane="libvirt", json_key="host", pane="domains", interval=interval, timeout=timeout,
-            build=lambda c: HypervisorCollector(acquire(connection_uri(c))),
+            build=lambda c: HypervisorCollector(acquire(c.config.libvirt.uri)),
             to_json=view.hypervisor_json, close=_close,
         ),
     ]

@@ -183,10 +183,7 @@ def network_history(view: NetworkView) -> dict[str, float | None]:
 
 
 def _build(ctx: Context) -> Callable[[], NetworkReading]:
-    if ctx.demo:
-        procfs, sysfs = ProcFS(ctx.demo_dir / "procfs"), SysFS(ctx.demo_dir / "sysfs")
-    else:
-        procfs, sysfs = ctx.procfs, ctx.sysfs
+    procfs, sysfs = ctx.device_roots()
     config = ctx.config
     return lambda: collect_network(procfs, sysfs, config)
 

@@ -21,7 +21,7 @@ from edgetop.config_schema import Config
 from edgetop.errors import SourceUnavailable
 from edgetop.model.alerts import Alert, Severity, level_above
 from edgetop.model.spec import CollectorSpec, Context, Metric
-from edgetop.sources import chronyc, sntp
+from edgetop.sources import sntp
 
 SYNCHRONISED = "synchronised"
 UNSYNCHRONISED = "unsynchronised"
@@ -190,15 +190,10 @@ def verdict_metrics(view: Verdict) -> list[Metric]:
                    help=SYNC_HELP)]
 
 
-def _demo_unavailable(kind: str) -> Callable[[], TimeReport]:
-    def collect() -> TimeReport:
-        raise SourceUnavailable(f"demo mode: no recorded {kind} data")
-    return collect
-
-
 def _collectors(ctx: Context) -> dict[str, Callable[[], TimeReport]]:
     cfg = ctx.config.ntp
     timeout = cfg.timeout
+    run = ctx.run
 
     schedule = sntp.Schedule()
 
@@ -208,21 +203,13 @@ def _collectors(ctx: Context) -> dict[str, Callable[[], TimeReport]]:
         # One row per server: a repeated entry would give two rows with the same key.
         return ntp_sntp.collect_sntp(tuple(dict.fromkeys(cfg.servers)), timeout, schedule)
 
-    if ctx.demo:
-        # The kernel stays live (it is always there); chrony replays a recording.
-        demo_dir = ctx.demo_dir
-        return {
-            "chrony": lambda: ntp_chrony.report_from_text(chronyc.replay(demo_dir), "demo recording"),
-            "ntpd": _demo_unavailable("ntpd"), "timesyncd": _demo_unavailable("timesyncd"),
-            "kernel": ntp_kernel.collect_kernel, "sntp": _demo_unavailable("SNTP"), "ptp": _demo_unavailable("PTP"),
-        }
     return {
-        "chrony": lambda: ntp_chrony.collect_chrony(cfg.chrony, timeout),
-        "ntpd": lambda: ntp_ntpq.collect_ntpq(timeout),
-        "timesyncd": lambda: ntp_timesyncd.collect_timesyncd(timeout),
+        "chrony": lambda: ntp_chrony.collect_chrony(cfg.chrony, timeout, run),
+        "ntpd": lambda: ntp_ntpq.collect_ntpq(timeout, run=run),
+        "timesyncd": lambda: ntp_timesyncd.collect_timesyncd(timeout, run),
         "kernel": ntp_kernel.collect_kernel,
         "sntp": sntp_collect,
-        "ptp": lambda: ntp_ptp.collect_ptp(cfg.ptp, timeout),
+        "ptp": lambda: ntp_ptp.collect_ptp(cfg.ptp, timeout, run),
     }
 
 

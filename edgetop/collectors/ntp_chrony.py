@@ -34,6 +34,7 @@ from edgetop.collectors.ntp_types import (
 from edgetop.config_schema import ChronyConfig
 from edgetop.errors import ParseError, SourceUnavailable
 from edgetop.sources import chronyc
+from edgetop.sources.process import HOST_COMMANDS, CommandRunner
 
 _LEAP = {"Normal": LEAP_NORMAL, "Insert second": LEAP_INSERT, "Delete second": LEAP_DELETE,
          "Not synchronised": LEAP_UNSYNC}
@@ -237,14 +238,14 @@ def rows_from_chrony(out: ChronyOutput) -> TimeReport:
     return TimeReport("chrony", tuple(rows))
 
 
-def collect_chrony(cfg: ChronyConfig, timeout: float) -> TimeReport:
+def collect_chrony(cfg: ChronyConfig, timeout: float, run: CommandRunner = HOST_COMMANDS) -> TimeReport:
     """Ask chronyd (through chronyc) and report its rows.
 
     Raises:
         SourceUnavailable: chronyc is absent, chronyd does not answer or refuses us.
 
     """
-    return report_from_text(chronyc.query(cfg, timeout), chronyc.where(cfg))
+    return report_from_text(chronyc.query(cfg, timeout, run=run), chronyc.where(cfg))
 
 
 def report_from_text(text: str, where: str) -> TimeReport:

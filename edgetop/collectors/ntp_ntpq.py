@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from edgetop.collectors.ntp_types import CLOCK, LEAP_BY_CODE, PEER, TimeReport, TimeRow
 from edgetop.errors import ParseError, SourceUnavailable
-from edgetop.sources.ntp_exec import first_line, run_tool
+from edgetop.sources.process import HOST_COMMANDS, CommandRunner, first_line
 
 _PAIR = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|[^,\s]*)')
 # ntpq -p tally codes (ntpq(1) "Peers").
@@ -165,7 +165,7 @@ def rows_from_ntpq(system: NtpSystem, peers: tuple[NtpPeer, ...]) -> TimeReport:
     return TimeReport("ntpd", tuple(rows))
 
 
-def collect_ntpq(timeout: float, host: str | None = None) -> TimeReport:
+def collect_ntpq(timeout: float, host: str | None = None, run: CommandRunner = HOST_COMMANDS) -> TimeReport:
     """Ask ntpd through ntpq.
 
     Raises:
@@ -173,9 +173,9 @@ def collect_ntpq(timeout: float, host: str | None = None) -> TimeReport:
 
     """
     target = [host] if host else []
-    rv = run_tool(["ntpq", "-n", "-c", "rv", *target], timeout)
+    rv = run(["ntpq", "-n", "-c", "rv", *target], timeout)
     if rv.returncode != 0 or "associd=" not in rv.stdout:
         why = first_line(rv.stderr) or first_line(rv.stdout) or f"ntpq exited with {rv.returncode}"
         raise SourceUnavailable(f"ntpd not answering: {why}")
-    peers = run_tool(["ntpq", "-pn", *target], timeout)
+    peers = run(["ntpq", "-pn", *target], timeout)
     return rows_from_ntpq(parse_ntpq_rv(rv.stdout), parse_ntpq_peers(peers.stdout))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from edgetop.collectors.ntp_types import CLOCK, TimeReport, TimeRow
 from edgetop.config_schema import PtpConfig
 from edgetop.errors import ParseError, SourceUnavailable
-from edgetop.sources.ntp_exec import run_tool
+from edgetop.sources.process import HOST_COMMANDS, CommandRunner
 
 _RESPONSE = re.compile(r"^\s*(\S+)\s+seq\s+\d+\s+RESPONSE\s+MANAGEMENT\s+(\w+)\s*$")
 _FIELD = re.compile(r"^\s+(\w+)\s+(\S+)\s*$")
@@ -114,7 +114,7 @@ def pmc_argv(cfg: PtpConfig) -> list[str]:
     return [*argv, "GET TIME_STATUS_NP", "GET PORT_DATA_SET", "GET CURRENT_DATA_SET"]
 
 
-def collect_ptp(cfg: PtpConfig, timeout: float) -> TimeReport:
+def collect_ptp(cfg: PtpConfig, timeout: float, run: CommandRunner = HOST_COMMANDS) -> TimeReport:
     """Ask ptp4l through pmc.
 
     Raises:
@@ -126,7 +126,7 @@ def collect_ptp(cfg: PtpConfig, timeout: float) -> TimeReport:
         # ptp4l creates this socket when it starts; without it pmc would only wait
         # ~100 ms for an answer that cannot come (and slow every snapshot by that).
         raise SourceUnavailable(f"ptp4l not running (no socket {where}; domain {cfg.domain})")
-    out = run_tool(pmc_argv(cfg), timeout)
+    out = run(pmc_argv(cfg), timeout)
     status = parse_pmc(out.stdout)
     if status is None:
         raise SourceUnavailable(f"ptp4l not running (no answer on {where} in domain {cfg.domain})")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from edgetop.collectors.ntp_types import CLOCK, LEAP_DELETE, LEAP_INSERT, LEAP_NORMAL, LEAP_UNSYNC, TimeReport, TimeRow
 from edgetop.errors import ParseError, SourceUnavailable
-from edgetop.sources.ntp_exec import first_line, run_tool
+from edgetop.sources.process import HOST_COMMANDS, CommandRunner, first_line
 
 # systemd's format_timespan units (src/basic/time-util.c), longest names first.
 _UNITS = (("month", 2_629_800.0), ("min", 60.0), ("ms", 1e-3), ("us", 1e-6), ("µs", 1e-6), ("ns", 1e-9),
@@ -134,19 +134,19 @@ def row_from_timesyncd(show: dict[str, str], status: TimesyncStatus | None) -> T
     )
 
 
-def collect_timesyncd(timeout: float) -> TimeReport:
+def collect_timesyncd(timeout: float, run: CommandRunner = HOST_COMMANDS) -> TimeReport:
     """Ask systemd-timedated/timesyncd through timedatectl.
 
     Raises:
         SourceUnavailable: timedatectl is absent or cannot reach systemd (no system bus).
 
     """
-    show = run_tool(["timedatectl", "show"], timeout)
+    show = run(["timedatectl", "show"], timeout)
     if show.returncode != 0:
         why = first_line(show.stderr) or f"timedatectl exited with {show.returncode}"
         raise SourceUnavailable(f"timedatectl cannot reach systemd: {why}")
     values = parse_show(show.stdout)
-    status = run_tool(["timedatectl", "timesync-status"], timeout)
+    status = run(["timedatectl", "timesync-status"], timeout)
     if status.returncode != 0:
         # timedated's NTPSynchronized is the kernel's flag, set by whichever daemon runs
         # (chronyd too): without timesyncd answering it says nothing about timesyncd.

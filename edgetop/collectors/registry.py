@@ -6,9 +6,10 @@ The contract itself (``CollectorSpec``, ``Context``, ``Metric``) lives in
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 
-from edgetop.model.spec import CollectorSpec, Context
+from edgetop.model.spec import Collect, CollectorSpec, Context
 
 # One line per collector module. Each module defines ``specs(ctx)``.
 MODULES: tuple[str, ...] = (
@@ -44,9 +45,22 @@ def all_specs(
         if module_name in exclude:
             continue
         module = importlib.import_module(module_name)
-        out.extend(module.specs(ctx))
+        out.extend(_adapted(spec, ctx) for spec in module.specs(ctx))
     names = [s.name for s in out]
     dupes = {n for n in names if names.count(n) > 1}
     if dupes:  # pragma: no cover - a programming error, caught by the test suite
         raise RuntimeError(f"duplicate collector names: {sorted(dupes)}")
     return out
+
+
+def _adapted(spec: CollectorSpec, ctx: Context) -> CollectorSpec:
+    """``spec`` with the context's adapter (if any) wrapped around what its ``build`` returns."""
+    adapter = ctx.adapters.get(spec.name)
+    if adapter is None:
+        return spec
+    build = spec.build
+
+    def adapted_build(c: Context) -> Collect:
+        return adapter(build(c))
+
+    return dataclasses.replace(spec, build=adapted_build)

@@ -243,7 +243,7 @@ def sensors_history(view: SensorsReading) -> dict[str, float | None]:
 
 
 def _build(ctx: Context) -> Callable[[], SensorsReading]:
-    fs = SysFS(ctx.demo_dir / "sysfs") if ctx.demo else ctx.sysfs
+    _, fs = ctx.device_roots()
     reader = BoundedReader(ctx.config.sensors.read_timeout)
     config = ctx.config
     return lambda: collect_sensors(fs, config, reader)

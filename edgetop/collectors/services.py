@@ -4,15 +4,13 @@ systemd: one ``systemctl show --property=… -- UNIT…`` with explicit properti
 (systemd.exec(5)/org.freedesktop.systemd1(5) names). OpenRC: ``rc-service UNIT status``;
 sysvinit: ``service UNIT status`` and its LSB exit code. No service manager →
 ``SourceUnavailable("no service manager: …")``. Pure parsers below, tested on recorded
-outputs; ``--demo`` parses a bundled recording.
+outputs; every command runs through the context's runner, so a recording can stand in.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 from edgetop.config_schema import Config
@@ -22,14 +20,14 @@ from edgetop.model.cpulist import ascii_digits
 from edgetop.model.spec import CollectorSpec, Context, Metric
 from edgetop.model.units import normalize_unit, validate_unit_name
 from edgetop.sources.fs import ProcFS
-from edgetop.sources.services import OPENRC, SYSTEMD, CommandTimeout, detect_manager, run_argv
+from edgetop.sources.process import HOST_COMMANDS, CommandError, CommandRunner
+from edgetop.sources.services import OPENRC, SYSTEMD, detect_manager
 
 PROPERTIES = (
     "Id", "LoadState", "ActiveState", "SubState", "ActiveEnterTimestamp", "ActiveEnterTimestampMonotonic",
     "MainPID", "NRestarts", "MemoryCurrent", "Description",
 )
 COMMAND_TIMEOUT_SECONDS = 4.0
-DEMO_UPTIME_SECONDS = 3 * 86400.0
 # systemd prints UINT64_MAX ("infinity") for a memory counter it does not track.
 _UINT64_MAX = 2**64 - 1
 
@@ -179,18 +177,13 @@ def _valid(names: tuple[str, ...]) -> tuple[list[str], list[ServiceState]]:
 
 
 def collect_systemd(
-    names: list[str], boot_time: float | None, runner: Callable[..., Any] = run_argv
+    names: list[str], boot_time: float | None, runner: CommandRunner = HOST_COMMANDS
 ) -> list[ServiceState]:
     """Query systemd about ``names`` in one call."""
     if not names:
         return []
     argv = ["systemctl", "show", f"--property={','.join(PROPERTIES)}", "--", *names]
-    try:
-        done = runner(argv, COMMAND_TIMEOUT_SECONDS)
-    except CommandTimeout as err:
-        raise SourceUnavailable(str(err)) from err
-    except FileNotFoundError as err:
-        raise SourceUnavailable("systemctl is not installed") from err
+    done = runner(argv, COMMAND_TIMEOUT_SECONDS)  # a CommandError is an unavailable source already
     if done.returncode != 0:
         detail = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
         raise SourceUnavailable(f"systemctl show failed: {detail}")
@@ -200,7 +193,7 @@ def collect_systemd(
     return [service_from_show(n, b, boot_time) for n, b in zip(names, blocks, strict=True)]
 
 
-def collect_rc(manager: str, names: list[str], runner: Callable[..., Any] = run_argv) -> list[ServiceState]:
+def collect_rc(manager: str, names: list[str], runner: CommandRunner = HOST_COMMANDS) -> list[ServiceState]:
     """Query OpenRC or sysvinit about each name (one ``status`` call each)."""
     out = []
     for name in names:
@@ -208,7 +201,7 @@ def collect_rc(manager: str, names: list[str], runner: Callable[..., Any] = run_
         argv = ["rc-service", script, "status"] if manager == OPENRC else ["service", script, "status"]
         try:
             done = runner(argv, COMMAND_TIMEOUT_SECONDS)
-        except (CommandTimeout, FileNotFoundError):
+        except CommandError:
             out.append(ServiceState(name, script, manager))
             continue
         if manager == OPENRC:
@@ -228,20 +221,15 @@ class ServicesReading:
     services: tuple[ServiceState, ...]
 
 
-def collect_services(ctx: Context, root: Path = Path("/")) -> ServicesReading:
-    """Collect once, from the host (or the bundled recording with ``--demo``)."""
+def collect_services(ctx: Context) -> ServicesReading:
+    """Collect once, through the context's host root and command runner."""
     valid, invalid = _valid(ctx.config.services)
-    if ctx.demo:
-        recorded = parse_show_blocks((ctx.demo_dir / "services" / "systemctl-show.txt").read_text())
-        by_id = {b.get("Id", ""): b for b in recorded}
-        # The recording holds monotonic entry times; a boot three days ago makes the ages plausible.
-        boot = time.time() - DEMO_UPTIME_SECONDS
-        states = [service_from_show(n, by_id.get(normalize_unit(n), {"LoadState": "not-found"}), boot)
-                  for n in valid]
-        return ServicesReading(SYSTEMD, tuple(states + invalid))
-    manager = detect_manager(root)
+    manager = detect_manager(ctx.host_root, ctx.run.installed)
     # systemd answers for every unit in one call; init scripts need one call each.
-    states = collect_systemd(valid, read_boot_time(ctx.procfs)) if manager == SYSTEMD else collect_rc(manager, valid)
+    if manager == SYSTEMD:
+        states = collect_systemd(valid, read_boot_time(ctx.procfs), ctx.run)
+    else:
+        states = collect_rc(manager, valid, ctx.run)
     return ServicesReading(manager, tuple(states + invalid))
 
 

@@ -10,11 +10,9 @@ only a bug gives a failed reading.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 from edgetop.collectors.snmp_profiles import (
@@ -31,10 +29,11 @@ from edgetop.collectors.snmp_profiles import (
     profile_oids,
     with_rates,
 )
-from edgetop.config_schema import Config, Level, SnmpOid, SnmpTarget
+from edgetop.config_schema import Config, Level, SnmpTarget
 from edgetop.errors import ParseError
 from edgetop.model.alerts import Alert, Severity, level_above, level_below
 from edgetop.model.spec import CollectorSpec, Context, Metric
+from edgetop.sources.snmp_poll import SnmpPoller
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,15 +155,13 @@ def _scrub(text: str, target: SnmpTarget) -> str:
 class SnmpCollector:
     """Polls one target through an :class:`SnmpSession`; keeps no data between polls."""
 
-    def __init__(self, target: SnmpTarget) -> None:
+    def __init__(self, target: SnmpTarget, session: SnmpPoller) -> None:
         """Prepare the OID lists; the session opens on the first poll, on the loop."""
-        from edgetop.sources.snmp_session import SnmpSession  # pysnmp loads only when SNMP is used
-
         self.target = target
         scalars, columns = profile_oids(target.profiles)
         self.scalar_oids = list(dict.fromkeys([*scalars.values(), *(o.oid for o in target.oids)]))
         self.column_oids = list(dict.fromkeys(columns.values()))
-        self.session = SnmpSession(target)
+        self.session = session
         # Like the session, a fact about the source rather than data: when it last answered,
         # which a down reading must still show (the store's last-ok time counts down polls).
         self.last_up: float | None = None
@@ -175,7 +172,7 @@ class SnmpCollector:
 
     async def collect(self) -> SnmpReading:
         """Poll once; a failure becomes a reading that says what went wrong."""
-        from edgetop.sources.snmp_session import SnmpFailure
+        from edgetop.sources.snmp_failures import SnmpFailure  # pysnmp loads only when SNMP is used
 
         try:
             data = await asyncio.wait_for(self.session.poll(self.scalar_oids, self.column_oids), self.budget)
@@ -198,50 +195,6 @@ class SnmpCollector:
     def close(self) -> None:
         """Release the session."""
         self.session.close()
-
-
-class DemoCollector:
-    """``--demo``: a bundled poll per target whose octet counters grow with the clock."""
-
-    def __init__(self, target: SnmpTarget, data: dict[str, Any]) -> None:
-        """Hold the demo record for ``target``."""
-        self.target = target
-        self.data = data
-
-    async def collect(self) -> SnmpReading:
-        """Return the demo reading, counters advanced by elapsed time."""
-        d = self.data
-        if d.get("status", "up") != "up":
-            return failed_reading(self.target, d["status"], d.get("error_kind", "timeout"), d.get("error", ""))
-        now = time.time()
-        columns = {oid: dict(rows) for oid, rows in d.get("columns", {}).items()}
-        for oid, per_row in d.get("rates", {}).items():  # column OID -> row -> bytes per second
-            rows = columns.get(oid, {})
-            for idx, per_second in per_row.items():
-                if idx in rows:
-                    rows[idx] = int(rows[idx] + per_second * now) % (1 << 63)
-        scalars = dict(d.get("scalars", {}))
-        uptime_oid = "1.3.6.1.2.1.1.3.0"
-        if isinstance(scalars.get(uptime_oid), int):
-            scalars[uptime_oid] = scalars[uptime_oid] + int(now * 100) % 8640000
-        reading = build_reading(self.target, scalars, columns, d.get("latency_seconds"))
-        return replace(reading, last_up_timestamp=now)
-
-    def close(self) -> None:
-        """Nothing to release."""
-
-
-def demo_targets(ctx: Context) -> list[tuple[SnmpTarget, dict[str, Any]]]:
-    """Targets and recorded polls bundled under ``demo/snmp/targets.json``."""
-    raw = json.loads((Path(ctx.demo_dir) / "snmp" / "targets.json").read_text(encoding="utf-8"))
-    out = []
-    for item in raw:
-        oids = tuple(SnmpOid(**o) for o in item.get("oids", ()))
-        target = SnmpTarget(name=item["name"], host=item["host"], user="demo", profiles=tuple(item["profiles"]),
-                            oids=oids,
-                            interval=float(item.get("interval", 2.0)))
-        out.append((target, item))
-    return out
 
 
 def derive(prev: SnmpReading | None, cur: SnmpReading, elapsed: float) -> SnmpReading:
@@ -354,7 +307,5 @@ def _spec(target: SnmpTarget, make: Any) -> CollectorSpec:
 
 
 def specs(ctx: Context) -> list[CollectorSpec]:
-    """One spec per configured target (with ``--demo``: the bundled demo targets instead)."""
-    if ctx.demo:
-        return [_spec(t, lambda _c, t=t, d=d: DemoCollector(t, d).collect) for t, d in demo_targets(ctx)]
-    return [_spec(t, lambda _c, t=t: SnmpCollector(t).collect) for t in ctx.config.snmp.targets]
+    """One spec per configured target, each polled through ``ctx.snmp_poller``."""
+    return [_spec(t, lambda c, t=t: SnmpCollector(t, c.snmp_poller(t)).collect) for t in ctx.config.snmp.targets]

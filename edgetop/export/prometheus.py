@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from edgetop import __version__
 from edgetop.engine.lanes import Engine
 from edgetop.engine.store import Store
+from edgetop.hostport import split_host_port
 from edgetop.model.reading import Status
 from edgetop.model.spec import CollectorSpec, Context, Metric
 
@@ -109,10 +110,13 @@ class _IPv6Server(ThreadingHTTPServer):
 
 def parse_listen(listen: str) -> tuple[str, int]:
     """Split ``ADDR:PORT`` (``[::1]:9117`` for IPv6)."""
-    host, sep, port = listen.rpartition(":")
-    if not sep or not port.isdigit():
+    try:
+        host, port = split_host_port(listen)
+    except ValueError as err:
+        raise ValueError(f"--listen {err}") from err
+    if port is None:
         raise ValueError(f"--listen {listen!r}: expected ADDR:PORT")
-    return host.strip("[]") or "127.0.0.1", int(port)
+    return host or "127.0.0.1", port
 
 
 async def serve(ctx: Context, specs: list[CollectorSpec], listen: str) -> None:

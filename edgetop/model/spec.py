@@ -9,36 +9,70 @@ know a collector by name.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from edgetop.config_schema import Config
+from edgetop.config_schema import Config, SnmpTarget
 from edgetop.model.alerts import Alert
 from edgetop.sources.fs import ProcFS, SysFS
+from edgetop.sources.process import HOST_COMMANDS, CommandRunner
+from edgetop.sources.snmp_poll import SnmpPoller
 
-DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
+
+class SnmpPollerFactory(Protocol):
+    """Opens the poller of one SNMP target: a real session, or a recording that stands in for it."""
+
+    def __call__(self, target: SnmpTarget) -> SnmpPoller:
+        """Return the poller for ``target`` (opened lazily, on the first poll)."""
+        ...
+
+
+def _snmp_session(target: SnmpTarget) -> SnmpPoller:
+    from edgetop.sources.snmp_session import SnmpSession  # pysnmp loads only when SNMP is used
+
+    return SnmpSession(target)
 
 
 @dataclass(frozen=True)
 class Context:
-    """What a collector may use to build itself.
+    """What a collector may use to build itself: the configuration and the sources of this host.
+
+    Every source a collector reads is here, so that a recording can stand in for any of
+    them (``--demo``, fixture trees, tests) without the collector knowing.
 
     Attributes:
         config: the effective configuration.
-        procfs: the rooted /proc.
-        sysfs: the rooted /sys.
-        demo: True with ``--demo``: bundled demo data stands in for what the host lacks.
-        demo_dir: where the bundled demo data lives.
+        procfs: the rooted /proc (CPU, memory, processes, boot time).
+        sysfs: the rooted /sys (CPU topology and frequency).
+        devices_procfs: where device state under /proc is read (``net/bonding``); None: ``procfs``.
+        devices_sysfs: where devices are read (hwmon, thermal zones, NICs, bonds); None: ``sysfs``.
+        host_root: the root under which ``/run`` and ``/etc`` facts are looked up (which
+            service manager runs, as ``sd_booted(3)`` does).
+        run: runs every command a collector needs (chronyc, ntpq, systemctl …).
+        snmp_poller: opens the poller of one SNMP target.
+        adapters: by collector name, a wrapper around the collect callable that ``build``
+            returns (the demo makes the libvirt test driver's frozen counters move).
+        stand_in: None when every source is this host; else what stands in for it, in
+            words (``demo mode (--demo)``): no action may then reach the real host.
 
     """
 
     config: Config
     procfs: ProcFS
     sysfs: SysFS
-    demo: bool = False
-    demo_dir: Path = DEMO_DIR
+    devices_procfs: ProcFS | None = None
+    devices_sysfs: SysFS | None = None
+    host_root: Path = Path("/")
+    run: CommandRunner = HOST_COMMANDS
+    snmp_poller: SnmpPollerFactory = _snmp_session
+    adapters: Mapping[str, Callable[[Collect], Collect]] = field(default_factory=dict)
+    stand_in: str | None = None
+
+    def device_roots(self) -> tuple[ProcFS, SysFS]:
+        """The roots where devices (sensors, NICs, bonds) are read."""
+        return self.devices_procfs or self.procfs, self.devices_sysfs or self.sysfs
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
 
 from edgetop.config_schema import ChronyConfig
 from edgetop.errors import SourceUnavailable
-from edgetop.sources.ntp_exec import first_line, run_tool
+from edgetop.sources.process import HOST_COMMANDS, CommandRunner, first_line
 
 # The read-only commands the collector needs; all are monitoring commands, allowed over UDP.
 READ_COMMANDS = ("tracking", "sources", "sourcestats")
@@ -42,7 +41,9 @@ def where(cfg: ChronyConfig) -> str:
     return "the default socket"
 
 
-def query(cfg: ChronyConfig, timeout: float, commands: tuple[str, ...] = READ_COMMANDS) -> str:
+def query(
+    cfg: ChronyConfig, timeout: float, commands: tuple[str, ...] = READ_COMMANDS, run: CommandRunner = HOST_COMMANDS
+) -> str:
     """Run chronyc and return its CSV output.
 
     chronyc prints "506 Cannot talk to daemon" (or, for a socket path that does not
@@ -54,7 +55,7 @@ def query(cfg: ChronyConfig, timeout: float, commands: tuple[str, ...] = READ_CO
         SourceUnavailable: chronyc is absent, timed out, or no command produced output.
 
     """
-    out = run_tool(chronyc_argv(cfg, commands), timeout)
+    out = run(chronyc_argv(cfg, commands), timeout)
     if out.returncode != 0 and not out.stdout.strip():
         why = first_line(out.stdout) or first_line(out.stderr) or f"chronyc exited with {out.returncode}"
         raise SourceUnavailable(f"chronyd at {where(cfg)}: {why}{socket_hint(cfg)}")
@@ -77,11 +78,3 @@ def socket_hint(cfg: ChronyConfig, access: Callable[[str, int], bool] = os.acces
         return (" (no permission on the command socket: run as root or in group _chrony, or set"
                 " ntp.chrony.host: 127.0.0.1 for chronyd's read-only UDP port)")
     return ""
-
-
-def replay(demo_dir: Path) -> str:
-    """Return the recorded chronyc output shipped for ``--demo``."""
-    try:
-        return (demo_dir / "ntp" / "chronyc.csv").read_text(encoding="utf-8")
-    except OSError as err:
-        raise SourceUnavailable(f"demo chrony data missing: {err.strerror}") from err

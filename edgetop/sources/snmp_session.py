@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Coroutine, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from pysnmp.hlapi.v3arch.asyncio import (
@@ -53,6 +52,7 @@ from edgetop.sources.snmp_engines import (
 )
 from edgetop.sources.snmp_failures import SnmpFailure, classify, timeout_words
 from edgetop.sources.snmp_keys import master_key
+from edgetop.sources.snmp_poll import PollData, RawValue
 
 __all__ = ["PollData", "SnmpFailure", "SnmpSession", "classify", "plain_value"]
 
@@ -67,25 +67,8 @@ PRIV_PROTOCOLS: dict[str, Any] = {
     "AES-256": USM_PRIV_CFB256_AES,
 }
 PROBE_OID = "1.3.6.1.2.1.1.3.0"  # sysUpTime.0: every agent has it
-RawValue = int | str | None
 MAX_VARBINDS = 240  # per GETBULK answer: ~10 KB, well inside a UDP datagram and agent limits
 FIRST_VARBINDS = 96  # the first GETBULK of a target, before its table sizes are known
-
-
-@dataclass(frozen=True, slots=True)
-class PollData:
-    """What one poll returned.
-
-    Attributes:
-        scalars: GET results by requested OID (None: the agent has no such object).
-        columns: GETBULK results by column OID, then row index suffix.
-        latency_seconds: round trip of the GET.
-
-    """
-
-    scalars: dict[str, RawValue]
-    columns: dict[str, dict[str, RawValue]]
-    latency_seconds: float
 
 
 def plain_value(value: Any) -> RawValue:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from edgetop.errors import ConfigError
+from edgetop.hostport import split_host_port
 
 NTP_PORT = 123
 PACKET_BYTES = 48
@@ -62,17 +63,11 @@ def split_server(server: str) -> tuple[str, int]:
         ConfigError: the port is not a number in 1..65535.
 
     """
-    host, port_text = server, ""
-    if server.startswith("["):
-        host, _, rest = server[1:].partition("]")
-        port_text = rest[1:] if rest.startswith(":") else ""
-    elif server.count(":") == 1:
-        host, _, port_text = server.partition(":")
-    if not port_text:
-        return host, NTP_PORT
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise ConfigError(f"ntp.servers: bad port in {server!r}")
-    return host, int(port_text)
+    try:
+        host, port = split_host_port(server)
+    except ValueError as err:
+        raise ConfigError(f"ntp.servers: {err}") from err
+    return host, NTP_PORT if port is None else port
 
 
 def request_packet(nonce: int) -> bytes:

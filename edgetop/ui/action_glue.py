@@ -60,7 +60,7 @@ def app_runner(app: Any) -> Any:
         from edgetop.actions.runner import build_runner
 
         app.runner = build_runner(app.ctx.config, read_only=bool(getattr(app, "read_only", True)),
-                                  demo=bool(getattr(app.ctx, "demo", False)))
+                                  stand_in=app.ctx.stand_in)
     return app.runner
 
 

@@ -178,11 +178,11 @@ def test_read_only_runner_never_reaches_a_backend(tmp_path: Path, intent: Intent
 
 
 @pytest.mark.parametrize(("kwargs", "config", "why"), [
-    ({"demo": True}, Config(), "demo mode"),
+    ({"stand_in": "demo mode (--demo)"}, Config(), "demo mode"),
     ({}, replace(Config(), procfs="/tmp/fixture/proc"), "fixture tree"),
     ({}, replace(Config(), sysfs="/tmp/fixture/sys"), "fixture tree"),
 ])
-def test_demo_and_fixture_roots_make_the_runner_read_only(kwargs: dict[str, bool], config: Config, why: str) -> None:
+def test_demo_and_fixture_roots_make_the_runner_read_only(kwargs: dict[str, str], config: Config, why: str) -> None:
     runner = build_runner(config, read_only=False, **kwargs)
     assert isinstance(runner.backend, DenyBackend)
     reason = runner.refusal(RestartService("snmpd"))

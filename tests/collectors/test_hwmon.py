@@ -25,6 +25,7 @@ from edgetop.collectors.hwmon import (
 )
 from edgetop.collectors.sensors import SensorsReading, collect_sensors, sensors_alerts, sensors_json, sensors_metrics
 from edgetop.config_schema import Config, Level, SensorOverride, SensorsConfig, Thresholds
+from edgetop.demo import demo_context
 from edgetop.errors import ParseError, SourceUnavailable
 from edgetop.model.alerts import Severity
 from edgetop.model.spec import Context
@@ -266,12 +267,12 @@ def test_thresholds_from_a_config_file(tmp_path: Path) -> None:
 
 
 def test_demo_spec_reads_bundled_tree(tmp_path: Path) -> None:
-    ctx = Context(Config(), ProcFS(tmp_path), SysFS(tmp_path), demo=True)
+    ctx = demo_context(Config(), ProcFS(tmp_path), SysFS(tmp_path))
     (spec,) = sensors_mod.specs(ctx)
     assert (spec.name, spec.lane, spec.json_key, spec.pane) == ("sensors", "local", "sensors", "sensors")
     reading = spec.build(ctx)()
     assert isinstance(reading, SensorsReading)
     assert any(s.label == "Core 1" for s in reading.sensors)
-    live = Context(Config(), ProcFS(tmp_path), SysFS(tmp_path), demo=False)
+    live = Context(Config(), ProcFS(tmp_path), SysFS(tmp_path))
     with pytest.raises(SourceUnavailable):
         spec.build(live)()

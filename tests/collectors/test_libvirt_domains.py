@@ -9,10 +9,13 @@ from typing import Any
 import pytest
 
 from edgetop.collectors import libvirt_domains as mod
-from edgetop.collectors.libvirt_domains import DomainsCollector, DomainsRaw, connection_uri, is_local
+from edgetop.collectors.libvirt_domains import DomainsCollector, DomainsRaw, is_local
 from edgetop.collectors.libvirt_view import derive, to_json
 from edgetop.collectors.libvirt_xml import DomainXml
+from edgetop.collectors.registry import all_specs
 from edgetop.config_schema import Config, LibvirtConfig
+from edgetop.demo import demo_context
+from edgetop.demo.domains import DemoVariation, MovingDomains
 from edgetop.engine.lanes import Engine
 from edgetop.model.reading import Status
 from edgetop.model.spec import Context
@@ -115,15 +118,25 @@ def test_domain_disappearing_mid_tick_is_skipped() -> None:
 
 def test_demo_uri_and_config_uri(tmp_path: Path) -> None:
     cfg = Config(libvirt=LibvirtConfig(uri="qemu+ssh://edge1/system"))
-    assert connection_uri(Context(cfg, ProcFS(tmp_path), SysFS(tmp_path))) == "qemu+ssh://edge1/system"
-    demo = connection_uri(Context(cfg, ProcFS(tmp_path), SysFS(tmp_path), demo=True))
+    demo_ctx = demo_context(cfg, ProcFS(tmp_path), SysFS(tmp_path))
+    demo = demo_ctx.config.libvirt.uri
     assert demo.startswith("test:///") and demo.endswith("edgetop/demo/libvirt/node.xml")
     assert Path(demo[len("test://"):]).is_file()
-    real = mod._build_domains(Context(cfg, ProcFS(tmp_path), SysFS(tmp_path)))
+    real_ctx = Context(cfg, ProcFS(tmp_path), SysFS(tmp_path))
+    assert real_ctx.config.libvirt.uri == "qemu+ssh://edge1/system"
+    # The demo variation wraps only the demo's collector; a real hypervisor's numbers are never touched.
+    real = next(s for s in all_specs(real_ctx, ("edgetop.collectors.libvirt_domains",)) if s.name == "domains")
+    built = real.build(real_ctx)
     try:
-        assert real.demo is None  # the demo variation never touches a real hypervisor's numbers
+        assert type(built) is DomainsCollector
     finally:
-        mod._close(real)
+        mod._close(built)
+    spec = next(s for s in all_specs(demo_ctx, ("edgetop.collectors.libvirt_domains",)) if s.name == "domains")
+    moving = spec.build(demo_ctx)
+    try:
+        assert isinstance(moving, MovingDomains) and callable(moving.subscribe)
+    finally:
+        mod._close(moving)
 
 
 @pytest.mark.parametrize(("uri", "local"), [
@@ -135,12 +148,10 @@ def test_is_local(uri: str, local: bool) -> None:
 
 
 def test_demo_values_move_and_stay_plausible() -> None:
-    ctx = Context(Config(), ProcFS("/proc"), SysFS("/sys"), demo=True)
-    col = mod._build_domains(ctx)
+    ctx = demo_context(Config(), ProcFS("/proc"), SysFS("/sys"))
+    clock = [0.0]
+    col = MovingDomains(mod._build_domains(ctx), DemoVariation(clock=lambda: clock[0]))
     try:
-        clock = [0.0]
-        col.demo._clock = lambda: clock[0]  # type: ignore[union-attr]
-        col.demo._start = 0.0  # type: ignore[union-attr]
         first = col()
         clock[0] = 2.0
         second = col()

@@ -22,8 +22,9 @@ from edgetop.collectors.sys_class_net import (
     read_interface,
 )
 from edgetop.config_schema import Config, NetworkConfig
+from edgetop.demo import DEMO_DIR, demo_context
 from edgetop.errors import ParseError, SourceUnavailable
-from edgetop.model.spec import DEMO_DIR, Context
+from edgetop.model.spec import Context
 from edgetop.sources.fs import ProcFS, SysFS
 from tests.fixtures.tree import DEMO_MANIFEST, materialise
 
@@ -164,7 +165,7 @@ def test_metrics(tmp_path: Path) -> None:
 
 
 def test_spec_and_demo(tmp_path: Path) -> None:
-    ctx = Context(Config(), ProcFS(tmp_path), SysFS(tmp_path), demo=True)
+    ctx = demo_context(Config(), ProcFS(tmp_path), SysFS(tmp_path))
     (spec,) = network_mod.specs(ctx)
     assert (spec.name, spec.lane, spec.json_key, spec.pane) == ("network", "local", "network", "network")
     assert spec.empty_json() == {"interfaces": [], "bonds": [], "problems": []}

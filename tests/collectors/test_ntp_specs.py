@@ -12,6 +12,7 @@ import pytest
 from edgetop.collectors import ntp
 from edgetop.collectors.ntp_types import CLOCK, PEER, TimeReport, TimeRow
 from edgetop.config_schema import ChronyConfig, Config, Level, NtpConfig, PtpConfig, Thresholds
+from edgetop.demo import demo_context
 from edgetop.engine.lanes import Engine
 from edgetop.engine.store import merge_sections
 from edgetop.model.alerts import Severity
@@ -105,7 +106,9 @@ def _ctx(tmp_path: Path, demo: bool = False, servers: tuple[str, ...] = ()) -> C
     cfg = Config(ntp=NtpConfig(interval=1.0, timeout=1.0, servers=servers,
                                chrony=ChronyConfig(socket=str(tmp_path / "none.sock")),
                                ptp=PtpConfig(uds=str(tmp_path / "ptp4l"))))
-    return Context(cfg, ProcFS("/proc"), SysFS("/sys"), demo=demo)
+    if demo:
+        return demo_context(cfg, ProcFS("/proc"), SysFS("/sys"))
+    return Context(cfg, ProcFS("/proc"), SysFS("/sys"))
 
 
 def _round(ctx: Context) -> tuple[dict[str, object], dict[str, object]]:

@@ -19,6 +19,7 @@ from edgetop.collectors.services import (
     service_from_show,
 )
 from edgetop.config_schema import Config
+from edgetop.demo import demo_context
 from edgetop.errors import ParseError, SourceUnavailable
 from edgetop.model.alerts import Severity
 from edgetop.model.spec import Context
@@ -104,15 +105,17 @@ def test_lsb_status(rc: int, expected: tuple[str | None, str | None]) -> None:
     assert parse_lsb_status(rc) == expected
 
 
-def ctx(tmp_path: Path, names: tuple[str, ...], demo: bool = False) -> Context:
+def ctx(tmp_path: Path, names: tuple[str, ...], demo: bool = False, root: Path = Path("/")) -> Context:
     (tmp_path / "proc").mkdir(exist_ok=True)
     (tmp_path / "proc/stat").write_text("cpu 1 2 3 4\nbtime 1763880000\n")
-    return Context(config=replace(Config(), services=names), procfs=ProcFS(tmp_path / "proc"),
-                   sysfs=SysFS(tmp_path / "sys"), demo=demo)
+    config, procfs, sysfs = replace(Config(), services=names), ProcFS(tmp_path / "proc"), SysFS(tmp_path / "sys")
+    if demo:
+        return demo_context(config, procfs, sysfs)
+    return Context(config=config, procfs=procfs, sysfs=sysfs, host_root=root)
 
 
 def test_collect_through_stub_systemctl(stub: Stub, tmp_path: Path) -> None:  # noqa: F811
-    reading = collect_services(ctx(tmp_path, ("snmpd", "bad;name", "getty@tty1.service")), root=stub.root)
+    reading = collect_services(ctx(tmp_path, ("snmpd", "bad;name", "getty@tty1.service"), root=stub.root))
     assert reading.manager == "systemd"
     (call,) = stub.calls()
     assert call[:2] == ["systemctl", "show"]
@@ -130,7 +133,7 @@ def test_no_service_manager(tmp_path: Path) -> None:
     (root / "proc/1").mkdir(parents=True)
     (root / "proc/1/comm").write_text("tini\n")
     with pytest.raises(SourceUnavailable, match=r"^no service manager: PID 1 is 'tini'"):
-        collect_services(ctx(tmp_path, ("snmpd",)), root=root)
+        collect_services(ctx(tmp_path, ("snmpd",), root=root))
 
 
 def test_sysvinit_through_stub_service(stub: Stub, tmp_path: Path) -> None:  # noqa: F811
@@ -138,7 +141,7 @@ def test_sysvinit_through_stub_service(stub: Stub, tmp_path: Path) -> None:  # n
     (root / "proc/1").mkdir(parents=True)
     (root / "proc/1/comm").write_text("init\n")
     (root / "etc/init.d").mkdir(parents=True)
-    reading = collect_services(ctx(tmp_path, ("snmpd",)), root=root)
+    reading = collect_services(ctx(tmp_path, ("snmpd",), root=root))
     assert reading.manager == "sysvinit"
     assert stub.calls() == [["service", "snmpd", "status"]]
     assert reading.services[0].active_state == "inactive"
@@ -159,13 +162,13 @@ def test_demo_recording_and_alerts(tmp_path: Path) -> None:
 def test_systemctl_failure_is_unavailable(stub: Stub, tmp_path: Path) -> None:  # noqa: F811
     (stub.bin_dir / "systemctl").write_text("#!/bin/sh\necho 'Failed to connect to bus' >&2\nexit 1\n")
     with pytest.raises(SourceUnavailable, match="systemctl show failed: Failed to connect to bus"):
-        collect_services(ctx(tmp_path, ("snmpd",)), root=stub.root)
+        collect_services(ctx(tmp_path, ("snmpd",), root=stub.root))
 
 
 def test_openrc_through_stub_rc_service(stub: Stub, tmp_path: Path) -> None:  # noqa: F811
     root = tmp_path / "openrc"
     (root / "run/openrc").mkdir(parents=True)
-    reading = collect_services(ctx(tmp_path, ("chronyd", "sshd.service")), root=root)
+    reading = collect_services(ctx(tmp_path, ("chronyd", "sshd.service"), root=root))
     assert reading.manager == "openrc"
     assert stub.calls() == [["rc-service", "chronyd", "status"], ["rc-service", "sshd", "status"]]
     assert [(s.active_state, s.sub_state) for s in reading.services] == [("active", "running")] * 2

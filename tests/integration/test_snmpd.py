@@ -18,14 +18,20 @@ from edgetop.config_schema import Config, Secret, SnmpConfig, SnmpOid, SnmpTarge
 from edgetop.engine.lanes import Engine
 from edgetop.model.spec import Context
 from edgetop.sources.fs import ProcFS, SysFS
+from edgetop.sources.snmp_session import SnmpSession
 from tests.integration.snmpd_fixture import COMMUNITY, USERS, PrivateSnmpd, free_udp_port, snmpd
 
 pytestmark = pytest.mark.daemon
 __all__ = ["snmpd"]  # the session fixture, imported so pytest sees it
 
 
+def polling(target: SnmpTarget) -> SnmpCollector:
+    """A collector over a real session to ``target`` (what ``Context.snmp_poller`` opens)."""
+    return SnmpCollector(target, SnmpSession(target))
+
+
 async def poll(target: SnmpTarget) -> SnmpReading:
-    collector = SnmpCollector(target)
+    collector = polling(target)
     try:
         return await collector.collect()
     finally:
@@ -146,8 +152,8 @@ async def test_v2c_community_and_a_wrong_one(snmpd: PrivateSnmpd) -> None:
 
 
 async def test_same_user_with_two_key_sets_does_not_break_the_right_one(snmpd: PrivateSnmpd) -> None:
-    good = SnmpCollector(snmpd.target("u-md5-des", name="good"))
-    bad = SnmpCollector(snmpd.target("u-md5-des", name="bad", auth_key=Secret("wrong-wrong-wrong")))
+    good = polling(snmpd.target("u-md5-des", name="good"))
+    bad = polling(snmpd.target("u-md5-des", name="bad", auth_key=Secret("wrong-wrong-wrong")))
     try:
         first, second = await asyncio.gather(good.collect(), bad.collect())
         third = await good.collect()
@@ -197,7 +203,7 @@ async def test_stopped_agent_is_down_with_the_probe_saying_so(spare_agent: Priva
 
 
 async def test_agent_restarted_mid_run_recovers(spare_agent: PrivateSnmpd) -> None:
-    collector = SnmpCollector(spare_agent.target("u-sha512-aes256"))
+    collector = polling(spare_agent.target("u-sha512-aes256"))
     try:
         assert (await collector.collect()).status == "up"
         spare_agent.stop()
@@ -216,7 +222,7 @@ async def test_agent_restarted_mid_run_recovers(spare_agent: PrivateSnmpd) -> No
 
 
 async def test_agent_reset_with_a_new_engine_id_recovers_at_once(spare_agent: PrivateSnmpd) -> None:
-    collector = SnmpCollector(spare_agent.target("u-sha256-aes128"))
+    collector = polling(spare_agent.target("u-sha256-aes128"))
     try:
         assert (await collector.collect()).status == "up"
         spare_agent.stop()

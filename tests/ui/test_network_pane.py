@@ -12,8 +12,9 @@ from rich.text import Text
 from edgetop.collectors import network as network_mod
 from edgetop.collectors.network import NetworkReading
 from edgetop.config_schema import Config
+from edgetop.demo import demo_context
 from edgetop.model.reading import Status
-from edgetop.model.spec import CollectorSpec, Context
+from edgetop.model.spec import CollectorSpec
 from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.ui.panes.network import NetworkPane, short_rate, short_speed
 from edgetop.ui.widgets.synced_table import SyncedTable
@@ -22,7 +23,7 @@ from tests.ui.harness import reading as make_reading
 
 
 def demo(tmp_path: Path) -> tuple[CollectorSpec, NetworkReading]:
-    ctx = Context(Config(), ProcFS(tmp_path), SysFS(tmp_path), demo=True)
+    ctx = demo_context(Config(), ProcFS(tmp_path), SysFS(tmp_path))
     (spec,) = network_mod.specs(ctx)
     reading = spec.build(ctx)()
     assert isinstance(reading, NetworkReading)

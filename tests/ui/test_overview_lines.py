@@ -7,14 +7,14 @@ from rich.text import Text
 
 from edgetop.collectors.registry import all_specs
 from edgetop.config_schema import Config
+from edgetop.demo import demo_context
 from edgetop.engine.lanes import Engine
-from edgetop.model.spec import Context
 from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.ui.panes.overview_lines import area_lines, sensors_line
 
 
 async def test_every_area_has_a_line_in_the_demo() -> None:
-    ctx = Context(config=Config(), procfs=ProcFS(), sysfs=SysFS(), demo=True)
+    ctx = demo_context(Config(), ProcFS(), SysFS())
     engine = Engine(ctx, all_specs(ctx))
     try:
         await engine.collect_round()

@@ -28,6 +28,7 @@ from edgetop.actions.intents import MUTATING_ACTIONS, Intent, PinProcess, PinVcp
 from edgetop.actions.runner import Runner
 from edgetop.collectors.registry import all_specs
 from edgetop.config_schema import Config
+from edgetop.demo import demo_context
 from edgetop.engine.lanes import Engine
 from edgetop.engine.store import Store
 from edgetop.errors import ActionDenied
@@ -225,7 +226,7 @@ class Explorer:
 @pytest.fixture
 async def demo_store() -> tuple[Context, list[Any], Store]:
     """Every collector, once, over the bundled demo data (and this host's /proc)."""
-    ctx = Context(config=Config(), procfs=ProcFS(), sysfs=SysFS(), demo=True)
+    ctx = demo_context(Config(), ProcFS(), SysFS())
     specs = all_specs(ctx)
     store = Store(ctx.config)
     engine = Engine(ctx, specs, store)

@@ -11,8 +11,9 @@ from rich.text import Text
 from edgetop.collectors import sensors as sensors_mod
 from edgetop.collectors.sensors import Sensor, SensorsReading
 from edgetop.config_schema import Config
+from edgetop.demo import demo_context
 from edgetop.model.reading import Status
-from edgetop.model.spec import CollectorSpec, Context
+from edgetop.model.spec import CollectorSpec
 from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.ui.panes.sensors import SensorsPane, threshold_bar
 from edgetop.ui.widgets.synced_table import SyncedTable
@@ -20,7 +21,7 @@ from tests.ui.harness import PaneHarness
 
 
 def demo_reading(tmp_path: Path) -> tuple[CollectorSpec, SensorsReading]:
-    ctx = Context(Config(), ProcFS(tmp_path), SysFS(tmp_path), demo=True)
+    ctx = demo_context(Config(), ProcFS(tmp_path), SysFS(tmp_path))
     (spec,) = sensors_mod.specs(ctx)
     reading = spec.build(ctx)()
     assert isinstance(reading, SensorsReading)

@@ -29,6 +29,7 @@ from edgetop.collectors import services
 from edgetop.collectors.services import collect_services
 from edgetop.collectors.topology import read_topology
 from edgetop.config_schema import ActionsConfig, Config
+from edgetop.demo import demo_context
 from edgetop.model.spec import Context
 from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.ui import action_glue
@@ -80,7 +81,7 @@ def make_runner(fake: Stub, tmp_path: Path, credentials: Credentials = ROOT, rea
 
 
 def demo_reading(tmp_path: Path) -> services.ServicesReading:
-    ctx = Context(config=CONFIG, procfs=ProcFS(tmp_path), sysfs=SysFS(tmp_path), demo=True)
+    ctx = demo_context(CONFIG, ProcFS(tmp_path), SysFS(tmp_path))
     return collect_services(ctx)
 
 

@@ -13,6 +13,7 @@ from edgetop.collectors import snmp
 from edgetop.collectors.snmp import SnmpReading, SnmpValue, failed_reading
 from edgetop.collectors.snmp_profiles import Interface, Sensor, SystemInfo, UpsStatus
 from edgetop.config_schema import Config, Secret, SnmpConfig, SnmpOid, SnmpTarget
+from edgetop.demo import demo_context
 from edgetop.model.reading import Status
 from edgetop.model.spec import Context
 from edgetop.sources.fs import ProcFS, SysFS
@@ -164,7 +165,7 @@ async def test_renders_are_throttled_but_never_lost() -> None:
 
 
 async def test_demo_targets_render(tmp_path: Path) -> None:
-    ctx = Context(config=Config(), procfs=ProcFS(), sysfs=SysFS(), demo=True)
+    ctx = demo_context(Config(), ProcFS(), SysFS())
     demo_specs = snmp.specs(ctx)
     assert [sp.name for sp in demo_specs] == ["snmp:tor-switch", "snmp:ups-a", "snmp:pdu-b"]
     app = PaneHarness(SnmpPane, Config())

@@ -8,6 +8,7 @@ ParseError, nothing else (no ValueError, IndexError, hang or huge allocation).
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +23,7 @@ from edgetop.collectors.proc_pid import PF_KTHREAD, parse_pid_stat, parse_pid_st
 from edgetop.collectors.proc_stat import parse_proc_stat
 from edgetop.errors import ParseError
 from edgetop.export.prometheus import parse_listen
+from edgetop.hostport import split_host_port
 from edgetop.model.cpulist import parse_cpu_list
 from edgetop.theming import parse_theme
 
@@ -230,3 +232,18 @@ def test_parse_cpu_list_raises_only_parse_error(text: str) -> None:
     except ParseError:
         return
     assert all(0 <= c < 8192 for c in cpus)
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("10.0.0.1", ("10.0.0.1", None)), ("ntp.example:1123", ("ntp.example", 1123)),
+    ("[2001:db8::1]:124", ("2001:db8::1", 124)), ("2001:db8::1", ("2001:db8::1", None)), ("[::1]", ("::1", None)),
+    (":9117", ("", 9117)), ("::1:123", ("::1:123", None)),
+])
+def test_split_host_port(text: str, want: tuple[str, int | None]) -> None:
+    assert split_host_port(text) == want
+
+
+@pytest.mark.parametrize("text", ["host:0", "host:70000", "host:ntp", "host:", "[::1", "[::1]x", "[::1]:", "h:１２"])
+def test_split_host_port_refuses(text: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(repr(text))):
+        split_host_port(text)

@@ -8,21 +8,20 @@ with ``-`` is what keeps a name from being read as an option.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable
-from typing import Any
 
 from edgetop.actions.backends.base import ActionResult
 from edgetop.actions.backends.systemd import last_line
 from edgetop.actions.intents import RestartService
 from edgetop.collectors.services import collect_rc
 from edgetop.errors import ActionDenied, ActionFailed
-from edgetop.sources.services import OPENRC, CommandTimeout, run_argv
+from edgetop.sources.process import HOST_COMMANDS, CommandError, CommandRunner, CommandTimeout, ToolMissing
+from edgetop.sources.services import OPENRC
 
 
 class RcBackend:
     """Restarts init scripts under OpenRC or sysvinit."""
 
-    def __init__(self, manager: str, timeout: float, runner: Callable[..., Any] = run_argv) -> None:
+    def __init__(self, manager: str, timeout: float, runner: CommandRunner = HOST_COMMANDS) -> None:
         """Restart through ``manager``: ``openrc`` or ``sysvinit``."""
         self.manager = manager
         self.timeout = timeout
@@ -57,8 +56,10 @@ class RcBackend:
             done = self.runner(argv, self.timeout)
         except CommandTimeout as err:
             raise ActionFailed(str(err)) from err
-        except FileNotFoundError as err:
+        except ToolMissing as err:
             raise ActionFailed(f"{argv[0]} is not installed") from err
+        except CommandError as err:
+            raise ActionFailed(str(err)) from err
         if done.returncode != 0:
             why = last_line(done.stderr, done.returncode)
             raise ActionFailed(f"{argv[0]} restart failed ({done.returncode}): {why}")

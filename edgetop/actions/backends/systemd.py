@@ -10,15 +10,13 @@ error says so). Afterwards ``systemctl show`` reads the new MainPID and state.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable
-from typing import Any
 
 from edgetop.actions.backends.base import ActionResult
 from edgetop.actions.intents import RestartService
 from edgetop.collectors.services import collect_systemd, read_boot_time
 from edgetop.errors import ActionFailed, EdgetopError
 from edgetop.sources.fs import ProcFS
-from edgetop.sources.services import CommandTimeout, run_argv
+from edgetop.sources.process import HOST_COMMANDS, CommandError, CommandRunner, CommandTimeout, ToolMissing
 
 
 def restart_argv(unit: str) -> list[str]:
@@ -35,7 +33,7 @@ def last_line(text: str, returncode: int) -> str:
 class SystemdBackend:
     """Restarts units with systemctl and reads back their state."""
 
-    def __init__(self, timeout: float, procfs: ProcFS | None = None, runner: Callable[..., Any] = run_argv) -> None:
+    def __init__(self, timeout: float, procfs: ProcFS | None = None, runner: CommandRunner = HOST_COMMANDS) -> None:
         """Restart with ``timeout`` seconds per command."""
         self.timeout = timeout
         self.procfs = procfs or ProcFS()
@@ -56,8 +54,10 @@ class SystemdBackend:
             done = self.runner(restart_argv(intent.unit), self.timeout)
         except CommandTimeout as err:
             raise ActionFailed(f"{err}; the restart job may still be running (see systemctl status)") from err
-        except FileNotFoundError as err:
+        except ToolMissing as err:
             raise ActionFailed("systemctl is not installed") from err
+        except CommandError as err:
+            raise ActionFailed(str(err)) from err
         if done.returncode != 0:
             why = last_line(done.stderr, done.returncode)
             raise ActionFailed(f"systemctl restart failed ({done.returncode}): {why}")

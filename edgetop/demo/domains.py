@@ -6,8 +6,9 @@ look like a real edge node, :class:`DemoVariation` replaces those values with sm
 plausible functions of the time since the demo started, per domain profile (a router
 VNF busy on its pinned vCPUs, a squeezed database, a CI runner suffering steal …).
 
-It is built only by ``libvirt_domains.specs`` when ``ctx.demo`` is True; a real
-hypervisor's numbers are never touched. See ``edgetop/demo/libvirt/README.md``.
+The demo context wraps the ``domains`` collector with :class:`MovingDomains` (through
+``Context.adapters``); the collector never knows, and a real hypervisor's numbers are
+never touched. See ``edgetop/demo/libvirt/README.md``.
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, cast
 
 from msgspec.structs import replace
 
+from edgetop.collectors.libvirt_domains import DomainsRaw
 from edgetop.collectors.libvirt_stats import Balloon, DiskStats, DomainStats, NicStats, VcpuStats
+from edgetop.model.spec import Collect
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,3 +124,26 @@ class DemoVariation:
         wr = int(_integral(prof.disk_bps * 0.4, t, phase + 2))
         return replace(x, read_bytes_total=rd, write_bytes_total=wr, read_requests_total=rd // 16384,
                        write_requests_total=wr // 16384)
+
+
+class MovingDomains:
+    """The ``domains`` collect callable with :class:`DemoVariation` applied to what it returns.
+
+    It stands where the collector's own callable stood, so it forwards what the engine and
+    the spec use besides calling it: ``subscribe`` (lifecycle events) and ``conn`` (closed
+    by the spec's ``close``).
+    """
+
+    def __init__(self, collect: Collect, variation: DemoVariation | None = None) -> None:
+        """Wrap ``collect``; a new variation starts the demo's clock now."""
+        self._collect = collect
+        self._variation = variation or DemoVariation()
+
+    def __call__(self) -> DomainsRaw:
+        """Collect from the test driver, then move its frozen counters."""
+        raw = cast(DomainsRaw, self._collect())  # a sync collect: the libvirt lane runs it in a thread
+        return replace(raw, domains=tuple(self._variation.apply(d) for d in raw.domains))
+
+    def __getattr__(self, name: str) -> Any:
+        """Forward ``subscribe``, ``conn`` and the rest to the wrapped collector."""
+        return getattr(self._collect, name)
