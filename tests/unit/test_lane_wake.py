@@ -14,9 +14,10 @@ import pytest
 
 from edgetop.config_schema import Config
 from edgetop.engine.lanes import MIN_WAKE_GAP, Engine
-from edgetop.model.spec import CollectorSpec, Context
+from edgetop.model.spec import Context
 from edgetop.sources.fs import ProcFS, SysFS
 from tests.fake_clock import GUARD_SECONDS, FakeClock
+from tests.helpers import fake_spec
 
 
 class Signalling:
@@ -41,8 +42,7 @@ class Signalling:
 
 async def test_event_wakes_the_runner_long_before_its_interval() -> None:
     source = Signalling()
-    spec = CollectorSpec(name="evt", lane="events", json_key="x", pane="x", interval=30.0, timeout=3.0,
-                         build=lambda ctx: source)
+    spec = fake_spec("evt", source, lane="events", interval=30.0, timeout=3.0)
     ctx = Context(config=Config(), procfs=ProcFS(), sysfs=SysFS())
     clock = FakeClock()
     engine = Engine(ctx, [spec], clock=clock)
@@ -79,8 +79,7 @@ async def test_spec_timeout_overrides_the_default() -> None:
         entered.set()
         return release.wait(30)
 
-    spec = CollectorSpec(name="slow", lane="slow", json_key="x", pane="x", interval=10.0, timeout=0.3,
-                         build=lambda ctx: hang)
+    spec = fake_spec("slow", hang, lane="slow", interval=10.0, timeout=0.3)
     ctx = Context(config=Config(), procfs=ProcFS(), sysfs=SysFS())
     clock = FakeClock()
     engine = Engine(ctx, [spec], clock=clock)
@@ -113,8 +112,7 @@ async def test_a_slow_derive_moves_off_the_event_loop() -> None:
             clock.advance(SLOW_DERIVE_SECONDS * 4)  # this derive "takes" 20 ms (it runs on the loop)
         return cur
 
-    spec = CollectorSpec(name="d", lane="derive", json_key="x", pane="x", interval=1.0,
-                         build=lambda ctx: lambda: 1, derive=derive)
+    spec = fake_spec("d", lambda: 1, lane="derive", interval=1.0, derive=derive)
     ctx = Context(config=Config(), procfs=ProcFS(), sysfs=SysFS())
     engine = Engine(ctx, [spec], clock=clock)
     try:

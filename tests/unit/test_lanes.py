@@ -20,9 +20,10 @@ from edgetop.engine.clock import SYSTEM_CLOCK
 from edgetop.engine.lanes import Engine, SpecRunner
 from edgetop.errors import SourceUnavailable
 from edgetop.model.reading import Status
-from edgetop.model.spec import CollectorSpec, Context
+from edgetop.model.spec import Context
 from edgetop.sources.fs import ProcFS, SysFS
 from tests.fake_clock import GUARD_SECONDS, FakeClock
+from tests.helpers import fake_spec
 
 
 @pytest.fixture
@@ -41,10 +42,6 @@ def release() -> Iterator[threading.Event]:
     event = threading.Event()
     yield event
     event.set()
-
-
-def _spec(name: str, collect: Any, lane: str = "local", interval: float | None = None) -> CollectorSpec:
-    return CollectorSpec(name=name, lane=lane, json_key=name, pane="p", build=lambda c: collect, interval=interval)
 
 
 def _raise(err: BaseException) -> Any:
@@ -67,9 +64,9 @@ async def _returned(runner: SpecRunner) -> None:
 
 async def test_source_unavailable_and_other_errors(ctx: Context, clock: FakeClock) -> None:
     specs = [
-        _spec("gone", _raise(SourceUnavailable("libvirtd is not running"))),
-        _spec("bug", _raise(KeyError("MemTotal"))),
-        _spec("ok", lambda: {"thread": threading.current_thread().name}),
+        fake_spec("gone", _raise(SourceUnavailable("libvirtd is not running"))),
+        fake_spec("bug", _raise(KeyError("MemTotal"))),
+        fake_spec("ok", lambda: {"thread": threading.current_thread().name}),
     ]
     engine = Engine(ctx, specs, clock=clock)
     try:
@@ -95,7 +92,7 @@ async def test_failing_build_is_failed_and_retried(ctx: Context, clock: FakeCloc
             raise OSError("socket refused")
         return lambda: 42
 
-    spec = CollectorSpec(name="b", lane="local", json_key="b", pane="p", build=build)
+    spec = fake_spec("b", build=build)
     engine = Engine(ctx, [spec], clock=clock)
     try:
         first = await engine.runners[0].collect_once()
@@ -119,7 +116,7 @@ async def test_hung_collector_times_out_without_blocking_other_lanes_or_stacking
         return "late"
 
     engine = Engine(
-        ctx, [_spec("hyp", hung, lane="libvirt"), _spec("cpu", lambda: "fast", lane="local")], clock=clock
+        ctx, [fake_spec("hyp", hung, lane="libvirt"), fake_spec("cpu", lambda: "fast", lane="local")], clock=clock
     )
     runners = {r.spec.name: r for r in engine.runners}
     runners["hyp"].timeout = 0.5  # the real floor is 5 s; the mechanism is what is tested
@@ -172,7 +169,8 @@ async def test_async_collectors_run_on_the_loop(ctx: Context, clock: FakeClock) 
             raise
         return "never"
 
-    engine = Engine(ctx, [_spec("a", fine, "snmp"), _spec("b", down, "snmp"), _spec("c", stuck, "snmp")], clock=clock)
+    specs = [fake_spec("a", fine, lane="snmp"), fake_spec("b", down, lane="snmp"), fake_spec("c", stuck, lane="snmp")]
+    engine = Engine(ctx, specs, clock=clock)
     engine.runners[2].timeout = 0.2
     try:
         round_ = asyncio.create_task(engine.collect_round())
@@ -191,7 +189,7 @@ async def test_async_collectors_run_on_the_loop(ctx: Context, clock: FakeClock) 
 
 async def test_run_forever_keeps_its_interval_and_reports_every_sample(ctx: Context, clock: FakeClock) -> None:
     counter = iter(range(1000))
-    engine = Engine(ctx, [_spec("n", lambda: next(counter), interval=1.0)], clock=clock)
+    engine = Engine(ctx, [fake_spec("n", lambda: next(counter), interval=1.0)], clock=clock)
     reported: asyncio.Queue[tuple[float, Any]] = asyncio.Queue()
     task = asyncio.create_task(engine.run_forever(lambda s: reported.put_nowait((clock.monotonic(), s.view))))
     got: list[tuple[float, Any]] = []
@@ -213,7 +211,7 @@ async def test_run_forever_keeps_its_interval_and_reports_every_sample(ctx: Cont
 
 
 def test_lanes_group_runners(ctx: Context, clock: FakeClock) -> None:
-    engine = Engine(ctx, [_spec("a", int), _spec("b", int, "snmp"), _spec("c", int)], clock=clock)
+    engine = Engine(ctx, [fake_spec("a", int), fake_spec("b", int, lane="snmp"), fake_spec("c", int)], clock=clock)
     try:
         assert {k: [r.spec.name for r in v] for k, v in engine.lanes().items()} == {"local": ["a", "c"], "snmp": ["b"]}
         assert engine.runners[0].interval == 0.1 and engine.runners[0].timeout == 5.0
@@ -223,7 +221,7 @@ def test_lanes_group_runners(ctx: Context, clock: FakeClock) -> None:
 
 
 def test_the_system_clock_is_the_default(ctx: Context) -> None:
-    engine = Engine(ctx, [_spec("a", int)])
+    engine = Engine(ctx, [fake_spec("a", int)])
     try:
         assert engine.clock is SYSTEM_CLOCK and engine.runners[0].clock is SYSTEM_CLOCK
         assert abs(SYSTEM_CLOCK.wall() - time.time()) < 60 and SYSTEM_CLOCK.monotonic() <= time.monotonic()
@@ -241,7 +239,7 @@ async def test_hung_build_times_out_and_a_late_build_is_adopted(
         release.wait(30)  # a connect() that hangs
         return lambda: "connected"
 
-    spec = CollectorSpec(name="virt", lane="libvirt", json_key="virt", pane="p", build=build)
+    spec = fake_spec("virt", lane="libvirt", build=build)
     engine = Engine(ctx, [spec], clock=clock)
     runner = engine.runners[0]
     runner.timeout = 0.3
@@ -279,8 +277,8 @@ async def test_close_does_not_block_behind_a_hung_call(
         with lock:
             closed.append(collect)
 
-    spec = CollectorSpec(name="virt", lane="libvirt", json_key="virt", pane="p", build=lambda c: hung, close=close)
-    engine = Engine(ctx, [spec, _spec("ok", lambda: 1)], clock=clock)
+    spec = fake_spec("virt", hung, lane="libvirt", close=close)
+    engine = Engine(ctx, [spec, fake_spec("ok", lambda: 1)], clock=clock)
     engine.runners[0].timeout = 0.2
     round_ = asyncio.create_task(engine.collect_round())
     assert await asyncio.to_thread(entered.wait, GUARD_SECONDS)  # the hung call holds the lock
@@ -297,7 +295,7 @@ async def test_close_does_not_block_behind_a_hung_call(
 
 async def test_close_releases_sources_normally(ctx: Context, clock: FakeClock) -> None:
     closed: list[Any] = []
-    spec = CollectorSpec(name="c", lane="local", json_key="c", pane="p", build=lambda c: int, close=closed.append)
+    spec = fake_spec("c", int, close=closed.append)
     engine = Engine(ctx, [spec], clock=clock)
     await engine.collect_round()
     engine.close()
