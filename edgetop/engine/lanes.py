@@ -4,7 +4,8 @@ A lane is a source family (local /proc+/sys, libvirt, SNMP, NTP, services). Sync
 collectors of a lane run in that lane's thread pool, so a hung hypervisor blocks only
 the libvirt lane; asynchronous ones (SNMP) run on the event loop. A collection that
 outlives its timeout is reported unavailable and no second call is started until the
-first returns: a hung driver costs one thread, not one per tick.
+first returns: a hung driver costs one thread, not one per tick. Time (durations,
+schedules, timeouts) comes from an injected ``Clock``, the system's unless a test gives another.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ import asyncio
 import contextlib
 import inspect
 import logging
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from edgetop.engine.clock import SYSTEM_CLOCK, Clock
 from edgetop.engine.store import Sample, Store
 from edgetop.errors import SourceUnavailable
 from edgetop.model.reading import Reading, Status
@@ -37,9 +38,13 @@ SLOW_DERIVE_SECONDS = 0.005
 class SpecRunner:
     """Runs one collector, periodically or once."""
 
-    def __init__(self, spec: CollectorSpec, ctx: Context, store: Store, executor: ThreadPoolExecutor) -> None:
-        """Prepare to run ``spec``; its sources are opened on the first run."""
+    def __init__(
+        self, spec: CollectorSpec, ctx: Context, store: Store, executor: ThreadPoolExecutor,
+        *, clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
+        """Prepare to run ``spec`` on ``clock``; its sources are opened on the first run."""
         self.spec = spec
+        self.clock = clock
         self.ctx = ctx
         self.store = store
         self.executor = executor
@@ -53,8 +58,8 @@ class SpecRunner:
 
     async def collect_once(self) -> Sample:
         """Collect once, store the reading and return the resulting sample."""
-        started_wall = time.time()
-        t0 = time.perf_counter()
+        started_wall = self.clock.wall()
+        t0 = self.clock.monotonic()
         status, value, reason = Status.OK, None, None
         try:
             value = await self._run()
@@ -65,18 +70,18 @@ class SpecRunner:
         except Exception as err:
             log.exception("collector %s failed", self.spec.name)
             status, reason = Status.FAILED, f"{type(err).__name__}: {err}"
-        duration = time.perf_counter() - t0
+        duration = self.clock.monotonic() - t0
         reading = Reading(
-            self.spec.name, status, value, reason, duration, started_wall + duration, time.monotonic()
+            self.spec.name, status, value, reason, duration, started_wall + duration, self.clock.monotonic()
         )
         # Deriving a view is usually sub-millisecond and stays on the loop (a thread hop
         # costs more than that and slowed the first frame by ~0.05-0.1 s). One that proved
         # slow (rates, alerts, history for 1,000 domains: 50-80 ms) moves to the lane's
         # thread, so that it never sits between a key press and its answer.
         if not self._slow_derive:
-            t0 = time.perf_counter()
+            t0 = self.clock.monotonic()
             sample = self.store.update(self.spec, reading)
-            self._slow_derive = time.perf_counter() - t0 > SLOW_DERIVE_SECONDS
+            self._slow_derive = self.clock.monotonic() - t0 > SLOW_DERIVE_SECONDS
             return sample
         loop = asyncio.get_running_loop()
         try:
@@ -88,7 +93,7 @@ class SpecRunner:
         loop = asyncio.get_running_loop()
         if self._pending is not None:
             if not self._pending.done():
-                waited = time.monotonic() - self._pending_since
+                waited = self.clock.monotonic() - self._pending_since
                 raise SourceUnavailable(f"previous collection still running after {waited:.0f} s")
             done, self._pending = self._pending, None
             if self._collect is None and not done.cancelled() and done.exception() is None:
@@ -98,18 +103,18 @@ class SpecRunner:
             # hung connect reports "no answer within" instead of leaving the runner silent.
             build = loop.run_in_executor(self.executor, self.spec.build, self.ctx)
             try:
-                self._collect = await asyncio.wait_for(asyncio.shield(build), self.timeout)
+                self._collect = await self.clock.wait_for(asyncio.shield(build), self.timeout)
             except TimeoutError:
-                self._pending, self._pending_since = build, time.monotonic() - self.timeout
+                self._pending, self._pending_since = build, self.clock.monotonic() - self.timeout
                 raise
         collect = self._collect
         if inspect.iscoroutinefunction(collect) or inspect.iscoroutinefunction(type(collect).__call__):
-            return await asyncio.wait_for(collect(), self.timeout)
+            return await self.clock.wait_for(collect(), self.timeout)
         future = loop.run_in_executor(self.executor, collect)
         try:
-            return await asyncio.wait_for(asyncio.shield(future), self.timeout)
+            return await self.clock.wait_for(asyncio.shield(future), self.timeout)
         except TimeoutError:
-            self._pending, self._pending_since = future, time.monotonic() - self.timeout
+            self._pending, self._pending_since = future, self.clock.monotonic() - self.timeout
             raise
 
     async def run_forever(self, on_sample: OnSample) -> None:
@@ -120,16 +125,16 @@ class SpecRunner:
         ``MIN_WAKE_GAP`` seconds, so a guest that stops shows at once, not a tick later.
         """
         while True:
-            started = time.monotonic()
+            started = self.clock.monotonic()
             on_sample(await self.collect_once())
             self._subscribe_once()
-            remaining = max(MIN_WAKE_GAP, self.interval - (time.monotonic() - started))
+            remaining = max(MIN_WAKE_GAP, self.interval - (self.clock.monotonic() - started))
             if self._wake is None:
-                await asyncio.sleep(remaining)
+                await self.clock.sleep(remaining)
                 continue
-            await asyncio.sleep(MIN_WAKE_GAP)
+            await self.clock.sleep(MIN_WAKE_GAP)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), max(0.0, remaining - MIN_WAKE_GAP))
+                await self.clock.wait_for(self._wake.wait(), max(0.0, remaining - MIN_WAKE_GAP))
             self._wake.clear()
 
     def _subscribe_once(self) -> None:
@@ -161,9 +166,13 @@ class SpecRunner:
 class Engine:
     """All collectors, grouped in lanes, over one store."""
 
-    def __init__(self, ctx: Context, specs: list[CollectorSpec], store: Store | None = None) -> None:
-        """Create runners for ``specs``; nothing runs yet."""
+    def __init__(
+        self, ctx: Context, specs: list[CollectorSpec], store: Store | None = None,
+        *, clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
+        """Create runners for ``specs`` on ``clock`` (the system's by default); nothing runs yet."""
         self.ctx = ctx
+        self.clock = clock
         self.store = store or Store(ctx.config)
         self.specs: list[CollectorSpec] = []
         self._executors: dict[str, ThreadPoolExecutor] = {}
@@ -179,7 +188,7 @@ class Engine:
                 # One thread per collector of the lane, so a hung call blocks only itself.
                 executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix=f"lane-{spec.lane}")
                 self._executors[spec.lane] = executor
-            new.append(SpecRunner(spec, ctx=self.ctx, store=self.store, executor=executor))
+            new.append(SpecRunner(spec, ctx=self.ctx, store=self.store, executor=executor, clock=self.clock))
         self.specs.extend(specs)
         self.runners.extend(new)
         return new

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import configparser
 import shlex
-from pathlib import Path
 
-CONTRIB = Path(__file__).resolve().parents[2] / "contrib"
+from tests.helpers import REPO
+
+CONTRIB = REPO / "contrib"
 
 
 def load(name: str) -> configparser.RawConfigParser:

@@ -27,9 +27,9 @@ from edgetop.config_schema import Config
 from edgetop.errors import SourceUnavailable
 from edgetop.model.spec import Context
 from edgetop.sources.fs import ProcFS, SysFS
+from tests.helpers import FIXTURES, REPO, reading
 
-HOSTS = Path(__file__).resolve().parent.parent / "fixtures" / "hosts"
-REPO = Path(__file__).resolve().parent.parent.parent
+HOSTS = FIXTURES / "hosts"
 
 
 def roots(name: str, sample: int = 1) -> tuple[ProcFS, SysFS]:
@@ -350,13 +350,12 @@ def test_permission_denied_for_real(world_tree: Path) -> None:
 
 def test_memtotal_zero_is_unknown_not_a_failure(tmp_path: Path) -> None:
     from edgetop.engine.store import Store
-    from edgetop.model.reading import Reading, Status
 
     (tmp_path / "meminfo").write_text("MemTotal: 0 kB\nMemAvailable: 0 kB\n")
     ctx = Context(config=Config(), procfs=ProcFS(tmp_path), sysfs=SysFS(tmp_path))
     (spec,) = memory.specs(ctx)
     raw = spec.build(ctx)()
-    sample = Store(Config()).update(spec, Reading("memory", Status.OK, raw, None, 0.0, 0.0, 1.0))
+    sample = Store(Config()).update(spec, reading("memory", raw, monotonic=1.0, timestamp=0.0, duration=0.0))
     assert sample.reading.ok, sample.reading.reason
     assert sample.view.available_ratio is None
 

@@ -12,8 +12,9 @@ from edgetop.errors import SourceUnavailable
 from edgetop.sources import libvirt_conn
 from edgetop.sources.fs import ProcFS
 from edgetop.sources.libvirt_conn import INSTALL_HINT, LibvirtConnection, acquire, describe_error, release
+from tests.helpers import FIXTURES
 
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "libvirt" / "node.xml"
+FIXTURE = FIXTURES / "libvirt" / "node.xml"
 
 
 class Clock:

@@ -21,8 +21,9 @@ from edgetop.model.reading import Status
 from edgetop.model.spec import Context
 from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.sources.libvirt_conn import LibvirtConnection, load_libvirt
+from tests.helpers import FIXTURES
 
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "libvirt" / "node.xml"
+FIXTURE = FIXTURES / "libvirt" / "node.xml"
 URI = f"test://{FIXTURE}"
 MARKUP_NAME = "[b]x[b] caméra Ω"
 

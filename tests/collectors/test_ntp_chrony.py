@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -13,8 +12,9 @@ from edgetop.collectors.ntp_chrony import parse_chronyc, report_from_text, rows_
 from edgetop.config_schema import ChronyConfig
 from edgetop.errors import ParseError, SourceUnavailable
 from edgetop.sources.chronyc import chronyc_argv
+from tests.helpers import FIXTURES
 
-FIX = Path(__file__).resolve().parent.parent / "fixtures" / "ntp"
+FIX = FIXTURES / "ntp"
 
 
 def test_client_synced_43() -> None:

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 
 from edgetop.collectors.ntp_ntpq import collect_ntpq, parse_ntpq_peers, parse_ntpq_rv, rows_from_ntpq
 from edgetop.errors import ParseError, SourceUnavailable
+from tests.helpers import FIXTURES
 
-FIX = Path(__file__).resolve().parent.parent / "fixtures" / "ntp"
+FIX = FIXTURES / "ntp"
 
 
 @pytest.mark.parametrize(("version", "stratum", "offset", "refid", "peers"), [

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from edgetop.collectors.ntp_ptp import collect_ptp, parse_pmc, pmc_argv, row_from_ptp
 from edgetop.config_schema import PtpConfig
 from edgetop.errors import ParseError, SourceUnavailable
+from tests.helpers import FIXTURES
 
-FIX = Path(__file__).resolve().parent.parent / "fixtures" / "ntp" / "linuxptp-3.1.1"
+FIX = FIXTURES / "ntp" / "linuxptp-3.1.1"
 
 
 def test_slave() -> None:

@@ -17,8 +17,9 @@ from edgetop.collectors.ntp_timesyncd import (
     row_from_timesyncd,
 )
 from edgetop.errors import ParseError, SourceUnavailable
+from tests.helpers import FIXTURES
 
-FIX = Path(__file__).resolve().parent.parent / "fixtures" / "ntp" / "timesyncd"
+FIX = FIXTURES / "ntp" / "timesyncd"
 
 
 @pytest.mark.parametrize(("text", "seconds"), [

@@ -11,37 +11,14 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.helpers import free_port, wait_until
+
 CHRONYD = "/usr/sbin/chronyd"
-
-
-def free_port(kind: int = socket.SOCK_DGRAM) -> int:
-    """Return a port nothing listens on right now on 127.0.0.1."""
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_until(what: str, fn: Callable[[], object], timeout: float = 30.0, every: float = 0.2) -> object:
-    """Call ``fn`` until it returns something truthy; raise TimeoutError naming ``what``."""
-    deadline = time.monotonic() + timeout
-    last: object = None
-    while time.monotonic() < deadline:
-        try:
-            last = fn()
-        except Exception as err:  # a daemon still starting may refuse: keep polling
-            last = err
-        if last and not isinstance(last, Exception):
-            return last
-        time.sleep(every)
-    raise TimeoutError(f"timed out waiting for {what}; last: {last!r}")
 
 
 @dataclass

@@ -25,7 +25,8 @@ from edgetop.config_schema import ChronyConfig
 from edgetop.errors import SourceUnavailable
 from edgetop.sources import chronyc
 from edgetop.sources.adjtimex import read_timex
-from tests.integration.chrony_fixture import Pair, free_port, start_pair, wait_until
+from tests.helpers import free_port, wait_until
+from tests.integration.chrony_fixture import Pair, start_pair
 
 pytestmark = pytest.mark.daemon
 

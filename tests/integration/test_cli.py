@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from edgetop import __version__
+from tests.helpers import free_port
 
-REPO = Path(__file__).resolve().parent.parent.parent
 QUIET = """\
 libvirt: {uri: "test:///nonexistent-edgetop-cli.xml", timeout: 1}
 ntp: {servers: [], timeout: 0.5}
@@ -116,13 +116,6 @@ def test_snapshot_of_this_machine_has_every_contract_key(tmp_path: Path) -> None
     assert elapsed < 30
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 _NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
 _LABELS = r'\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"(?:,(?=[a-zA-Z_])|(?=\})))*\}'
 _VALUE = r"(?:-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|NaN|[+-]Inf)"
@@ -150,7 +143,7 @@ def _check_exposition(body: str) -> dict[str, str]:
 
 def test_serve_exposes_valid_metrics(tmp_path: Path) -> None:
     (tmp_path / "c.yaml").write_text(QUIET)
-    port = _free_port()
+    port = free_port(socket.SOCK_STREAM)
     proc = subprocess.Popen([sys.executable, "-m", "edgetop", "serve", "--config", "c.yaml", "--interval", "0.5",
                              "--listen", f"127.0.0.1:{port}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             env=_env(tmp_path), cwd=tmp_path)

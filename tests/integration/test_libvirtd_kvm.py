@@ -31,6 +31,7 @@ from edgetop.collectors.vcpu_schedstat import find_qemu_pids, read_vcpu_threads
 from edgetop.errors import SourceUnavailable
 from edgetop.sources.fs import ProcFS
 from edgetop.sources.libvirt_conn import LibvirtConnection, load_libvirt
+from tests.helpers import wait_until
 
 pytestmark = [pytest.mark.kvm, pytest.mark.daemon]
 
@@ -63,17 +64,7 @@ GUEST_XML = """<domain type='kvm'><name>{name}</name><uuid>{uuid}</uuid>
 
 def poll(what: str, fn: Callable[[], Any], timeout: float = 20.0) -> Any:
     """Call ``fn`` until it returns something truthy without raising."""
-    deadline = time.monotonic() + timeout
-    last: BaseException | None = None
-    while time.monotonic() < deadline:
-        try:
-            result = fn()
-            if result:
-                return result
-        except Exception as err:
-            last = err
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}: {last}")
+    return wait_until(what, fn, timeout, every=0.1)
 
 
 class PrivateLibvirtd:

@@ -19,7 +19,8 @@ from edgetop.engine.lanes import Engine
 from edgetop.model.spec import Context
 from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.sources.snmp_session import SnmpSession
-from tests.integration.snmpd_fixture import COMMUNITY, USERS, PrivateSnmpd, free_udp_port, snmpd
+from tests.helpers import free_port
+from tests.integration.snmpd_fixture import COMMUNITY, USERS, PrivateSnmpd, snmpd
 
 pytestmark = pytest.mark.daemon
 __all__ = ["snmpd"]  # the session fixture, imported so pytest sees it
@@ -235,7 +236,7 @@ async def test_agent_reset_with_a_new_engine_id_recovers_at_once(spare_agent: Pr
 
 
 async def test_a_poll_longer_than_the_engine_allows_is_named_not_dropped() -> None:
-    slow = SnmpTarget(name="slow", host="127.0.0.1", port=free_udp_port(), user="u", auth_protocol="SHA",
+    slow = SnmpTarget(name="slow", host="127.0.0.1", port=free_port(), user="u", auth_protocol="SHA",
                       auth_key=Secret("k" * 10), timeout=4.0, retries=1, interval=2.0)
     started = time.monotonic()
     reading = await poll(slow)
@@ -245,7 +246,7 @@ async def test_a_poll_longer_than_the_engine_allows_is_named_not_dropped() -> No
 
 
 async def test_a_dead_target_does_not_delay_a_live_one(snmpd: PrivateSnmpd) -> None:
-    dead = snmpd.target("u-sha256-aes128", name="dead", port=free_udp_port(), timeout=2.0)
+    dead = snmpd.target("u-sha256-aes128", name="dead", port=free_port(), timeout=2.0)
     live = snmpd.target("u-sha256-aes128", name="live")
     finished: dict[str, float] = {}
 
@@ -264,7 +265,7 @@ async def test_a_dead_target_does_not_delay_a_live_one(snmpd: PrivateSnmpd) -> N
 
 async def test_engine_rounds_give_rates_json_and_metrics(snmpd: PrivateSnmpd) -> None:
     live = snmpd.target("u-sha256-aes128", name="switch", profiles=("system", "if-mib"))
-    dead = snmpd.target("u-md5-des", name="pdu", port=free_udp_port(), timeout=0.5)
+    dead = snmpd.target("u-md5-des", name="pdu", port=free_port(), timeout=0.5)
     config = Config(snmp=SnmpConfig(targets=(live, dead)))
     ctx = Context(config=config, procfs=ProcFS("/proc"), sysfs=SysFS("/sys"))
     specs = snmp.specs(ctx)

@@ -1,28 +1,31 @@
-"""A tiny Textual app that mounts one pane over a store, for Pilot tests of panes."""
+"""For Pilot tests of panes and widgets: a tiny app that mounts one pane over a store, and cell text.
+
+``reading`` (from ``tests/helpers.py``) is importable from here too, as pane tests always were.
+"""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
+from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.filter import LineFilter
 
 from edgetop.config_schema import Config
+from edgetop.demo import demo_context
 from edgetop.engine.store import Sample, Store
-from edgetop.model.reading import Reading, Status
+from edgetop.model.reading import Status
 from edgetop.model.spec import CollectorSpec
+from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.ui.panes.base import Pane
 from edgetop.ui.safe_output import DropControlCharacters
+from edgetop.ui.widgets.fast_table import FastTable
+from tests.helpers import reading
 
-
-def reading(name: str, value: Any = None, status: Status = Status.OK, reason: str | None = None,
-            monotonic: float | None = None) -> Reading:
-    """Build a reading as the engine would."""
-    return Reading(name, status, value if status is Status.OK else None, reason, 0.001, time.time(),
-                   time.monotonic() if monotonic is None else monotonic)
-
+__all__ = ["PaneHarness", "cell", "demo_collect", "line_text", "plain", "reading"]
 
 _DROP_CONTROLS = DropControlCharacters()
 
@@ -47,3 +50,27 @@ class PaneHarness(App[None]):
         sample = self.store.update(spec, reading(spec.name, value, status, reason, monotonic))
         self.pane.refresh_view()
         return sample
+
+
+def plain(value: object) -> str:
+    """A cell's characters: a Text's plain text, anything else as ``str``."""
+    return value.plain if isinstance(value, Text) else str(value)
+
+
+def cell(table: FastTable, row: str, column: str) -> str:
+    """The characters of one cell of ``table`` (a FastTable or a SyncedTable)."""
+    return plain(table.get_cell(row, column))
+
+
+def line_text(table: FastTable, y: int) -> str:
+    """The characters of rendered line ``y`` of ``table``, as shown."""
+    return "".join(seg.text for seg in table.render_line(y))
+
+
+def demo_collect(module: ModuleType, tmp_path: Path, kind: type) -> tuple[CollectorSpec, Any]:
+    """The one spec of collector ``module`` and a reading of its bundled demo data (a ``kind``)."""
+    ctx = demo_context(Config(), ProcFS(tmp_path), SysFS(tmp_path))
+    (spec,) = module.specs(ctx)
+    value = spec.build(ctx)()
+    assert isinstance(value, kind)
+    return spec, value

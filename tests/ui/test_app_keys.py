@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from rich.text import Text
 from textual.widgets import ContentSwitcher, Input
 
@@ -13,16 +11,7 @@ from edgetop.ui.panes.processes import ProcessesPane
 from edgetop.ui.screens.help import HelpScreen
 from edgetop.ui.screens.sources import SourcesScreen
 from edgetop.ui.widgets.synced_table import SyncedTable
-
-
-async def wait_for(predicate, timeout: float = 10.0) -> None:
-    """Poll until ``predicate()`` is true (a loaded 2-core machine is slow)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
+from tests.helpers import wait_for
 
 
 def current(app: EdgetopApp) -> str | None:

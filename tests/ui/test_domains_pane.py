@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -20,9 +19,10 @@ from edgetop.sources.libvirt_conn import LibvirtConnection
 from edgetop.ui.panes.domains import DomainsPane
 from edgetop.ui.screens.domain_detail import DomainDetailScreen
 from edgetop.ui.widgets.fast_table import FastTable
+from tests.helpers import FIXTURES, fake_spec
 from tests.ui.harness import PaneHarness, reading
 
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "libvirt" / "node.xml"
+FIXTURE = FIXTURES / "libvirt" / "node.xml"
 MARKUP_NAME = "[b]x[b] caméra Ω"
 ROUTER = "11111111-0000-4000-8000-000000000001"
 CAMERA = "11111111-0000-4000-8000-000000000002"
@@ -310,7 +310,7 @@ def test_detail_snapshot(snap_compare, monkeypatch: pytest.MonkeyPatch) -> None:
 async def test_banner_shows_host_steal_next_to_guests() -> None:
     from types import SimpleNamespace
 
-    cpu_spec = CollectorSpec(name="cpu", lane="local", json_key="cpu", pane="cpu", build=lambda ctx: lambda: None)
+    cpu_spec = fake_spec("cpu", lambda: None, pane="cpu")
     app = App()
     async with app.run_test(size=(80, 25)) as pilot:
         app.store.update(cpu_spec, reading("cpu", SimpleNamespace(total=SimpleNamespace(steal_ratio=0.042))))

@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 
 from edgetop.ui.widgets.fast_table import FastTable
+from tests.ui.harness import line_text
 
 
 class TableApp(App[None]):
@@ -32,10 +33,6 @@ class TableApp(App[None]):
 
     def on_fast_table_header_selected(self, event: FastTable.HeaderSelected) -> None:
         self.headers.append(event.column_key)
-
-
-def line_text(table: FastTable, y: int) -> str:
-    return "".join(seg.text for seg in table.render_line(y))
 
 
 def cursor_lines(table: FastTable) -> list[int]:

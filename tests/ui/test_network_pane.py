@@ -7,32 +7,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from rich.text import Text
 
 from edgetop.collectors import network as network_mod
 from edgetop.collectors.network import NetworkReading
-from edgetop.config_schema import Config
-from edgetop.demo import demo_context
 from edgetop.model.reading import Status
 from edgetop.model.spec import CollectorSpec
-from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.ui.panes.network import NetworkPane, short_rate, short_speed
 from edgetop.ui.widgets.synced_table import SyncedTable
-from tests.ui.harness import PaneHarness
+from tests.helpers import fake_spec
+from tests.ui.harness import PaneHarness, cell, demo_collect
 from tests.ui.harness import reading as make_reading
 
 
 def demo(tmp_path: Path) -> tuple[CollectorSpec, NetworkReading]:
-    ctx = demo_context(Config(), ProcFS(tmp_path), SysFS(tmp_path))
-    (spec,) = network_mod.specs(ctx)
-    reading = spec.build(ctx)()
-    assert isinstance(reading, NetworkReading)
-    return spec, reading
-
-
-def cell(table: SyncedTable, row: str, column: str) -> str:
-    value = table.get_cell(row, column)
-    return value.plain if isinstance(value, Text) else str(value)
+    return demo_collect(network_mod, tmp_path, NetworkReading)
 
 
 def static_text(app: PaneHarness, selector: str) -> str:
@@ -46,8 +34,7 @@ class DomainsView:
     tap_owners: dict[str, str]
 
 
-DOMAINS = CollectorSpec(name="domains", lane="libvirt", json_key="domains", pane="domains",
-                        build=lambda ctx: lambda: None)
+DOMAINS = fake_spec("domains", lambda: None, lane="libvirt", pane="domains")
 
 
 @pytest.mark.parametrize(("size", "wide"), [((80, 25), False), ((120, 40), True)])

@@ -6,31 +6,18 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from rich.text import Text
 
 from edgetop.collectors import sensors as sensors_mod
 from edgetop.collectors.sensors import Sensor, SensorsReading
-from edgetop.config_schema import Config
-from edgetop.demo import demo_context
 from edgetop.model.reading import Status
 from edgetop.model.spec import CollectorSpec
-from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.ui.panes.sensors import SensorsPane, threshold_bar
 from edgetop.ui.widgets.synced_table import SyncedTable
-from tests.ui.harness import PaneHarness
+from tests.ui.harness import PaneHarness, cell, demo_collect
 
 
 def demo_reading(tmp_path: Path) -> tuple[CollectorSpec, SensorsReading]:
-    ctx = demo_context(Config(), ProcFS(tmp_path), SysFS(tmp_path))
-    (spec,) = sensors_mod.specs(ctx)
-    reading = spec.build(ctx)()
-    assert isinstance(reading, SensorsReading)
-    return spec, reading
-
-
-def cell(table: SyncedTable, row: str, column: str) -> str:
-    value = table.get_cell(row, column)
-    return value.plain if isinstance(value, Text) else str(value)
+    return demo_collect(sensors_mod, tmp_path, SensorsReading)
 
 
 @pytest.mark.parametrize("size", [(80, 25), (120, 40)])

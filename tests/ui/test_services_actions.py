@@ -6,13 +6,11 @@ process for pinning; the runner, policy, audit and backends are the production o
 
 from __future__ import annotations
 
-import asyncio
 import html
 import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -38,6 +36,7 @@ from edgetop.ui.screens.confirm import ConfirmScreen
 from edgetop.ui.screens.cpu_picker import CpuPickerScreen, pick_cpus
 from edgetop.ui.widgets.synced_table import SyncedTable
 from tests.actions.conftest import Stub, stub  # noqa: F401  (the fixture)
+from tests.helpers import wait_for
 from tests.ui.harness import PaneHarness
 
 ROOT = Credentials(0, 0, frozenset({0}), (1 << 41) - 1)
@@ -54,14 +53,6 @@ class ActionHarness(PaneHarness):
 
     async def request_action(self, intent: Intent) -> None:
         await action_glue.request_action(self, self.runner, intent)
-
-
-async def wait_for(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        assert loop.time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.05)
 
 
 def screen_text(app: Any) -> str:

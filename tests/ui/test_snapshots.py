@@ -8,19 +8,18 @@ change of the screen with ``pytest tests/ui/test_snapshots.py --snapshot-update`
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
 from edgetop.collectors import cpu, host, memory, processes
 from edgetop.config_schema import Config
 from edgetop.engine.store import Store
-from edgetop.model.reading import Reading, Status
 from edgetop.model.spec import Context
 from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.ui.app import EdgetopApp
+from tests.helpers import FIXTURES, reading
 
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "hosts" / "vm-steal"
+FIXTURE = FIXTURES / "hosts" / "vm-steal"
 NOON = time.mktime((2026, 11, 23, 12, 0, 0, 0, 0, -1))
 
 
@@ -33,7 +32,7 @@ def filled_store(config: Config) -> tuple[Context, Store, list]:
         for module in (host, cpu, memory, processes):
             for spec in module.specs(ctx):
                 value = spec.build(ctx)()
-                store.update(spec, Reading(spec.name, Status.OK, value, None, 0.001, NOON + i, 1000.0 + i))
+                store.update(spec, reading(spec.name, value, monotonic=1000.0 + i, timestamp=NOON + i))
                 if i == 0:
                     specs.append(spec)
     return ctx, store, specs

@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import pytest
-from rich.text import Text
 
 from edgetop.collectors import snmp
 from edgetop.collectors.snmp import SnmpReading, SnmpValue, failed_reading
@@ -19,7 +18,7 @@ from edgetop.model.spec import Context
 from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.ui.panes.snmp import NO_TARGETS_HELP, SnmpPane, port_value
 from edgetop.ui.screens.snmp_detail import SnmpDetailScreen
-from tests.ui.harness import PaneHarness
+from tests.ui.harness import PaneHarness, plain
 
 SWITCH = SnmpTarget(name="tor[bold]sw", host="192.0.2.10", user="mon", auth_protocol="SHA-256",
                     auth_key=Secret("very-secret-auth"), priv_protocol="AES-128", priv_key=Secret("very-secret-priv"),
@@ -58,10 +57,6 @@ def switch_reading(latency: float = 0.012, inlet: float = 35.0) -> SnmpReading:
 def specs() -> dict[str, snmp.CollectorSpec]:
     ctx = Context(config=CONFIG, procfs=ProcFS(), sysfs=SysFS())
     return {s.name: s for s in snmp.specs(ctx)}
-
-
-def plain(cell: object) -> str:
-    return cell.plain if isinstance(cell, Text) else str(cell)
 
 
 async def test_no_targets_says_how_to_add_one() -> None:

@@ -6,15 +6,12 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 
 from edgetop.ui.widgets.synced_table import SyncedTable
+from tests.ui.harness import line_text
 
 
 class TableApp(App[None]):
     def compose(self) -> ComposeResult:
         yield SyncedTable([("a", "A"), ("n", "N")], right=frozenset({"n"}), id="t")
-
-
-def shown(table: SyncedTable, y: int) -> str:
-    return "".join(seg.text for seg in table.render_line(y))
 
 
 async def test_sync_adds_updates_removes_sorts_and_rebuilds_only_changed_rows() -> None:
@@ -24,9 +21,9 @@ async def test_sync_adds_updates_removes_sorts_and_rebuilds_only_changed_rows() 
         table.sync({"x": (Text("ok", style="green"), 1), "y": ("[b]no[/b]", 22)}, sort_key=lambda k: k)
         await pilot.pause()
         assert table.row_keys_in_order() == ["x", "y"]
-        assert shown(table, 0).startswith(" A" + " " * 11 + "N ")  # numbers right-justified under their label
-        assert shown(table, 1).startswith(" ok" + " " * 10 + "1 ")
-        assert shown(table, 2).startswith(" [b]no[/b]  22 ")  # markup-like text stays literal
+        assert line_text(table, 0).startswith(" A" + " " * 11 + "N ")  # numbers right-justified under their label
+        assert line_text(table, 1).startswith(" ok" + " " * 10 + "1 ")
+        assert line_text(table, 2).startswith(" [b]no[/b]  22 ")  # markup-like text stays literal
         built = table.render_count
         table.sync({"x": (Text("ok", style="red"), 1), "y": ("[b]no[/b]", 22)}, sort_key=lambda k: k)
         await pilot.pause()
@@ -150,4 +147,4 @@ async def test_columns_narrow_after_the_terminal_does() -> None:
         table.sync({"x": ("#" * 10, 1)})  # unchanged cells, yet the resize asks for a refit
         await pilot.pause()
         assert table.columns[0].width == 10
-        assert shown(table, 1).startswith(" " + "#" * 10 + "  1 ")
+        assert line_text(table, 1).startswith(" " + "#" * 10 + "  1 ")

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from rich.text import Text
 
 from edgetop.collectors import ntp
 from edgetop.collectors.ntp_chrony import report_from_text
@@ -16,9 +13,10 @@ from edgetop.model.reading import Status
 from edgetop.model.spec import CollectorSpec, Context
 from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.ui.panes.time import TimePane, seconds_text
-from tests.ui.harness import PaneHarness
+from tests.helpers import FIXTURES
+from tests.ui.harness import PaneHarness, plain
 
-FIX = Path(__file__).resolve().parent.parent / "fixtures" / "ntp"
+FIX = FIXTURES / "ntp"
 MARKUP_SERVER = "[b]ntp[/b].example"
 
 
@@ -40,10 +38,6 @@ def sntp_report(offset: float | None, state: str = "answered") -> TimeReport:
     row = TimeRow(kind="sntp", key=f"sntp/{MARKUP_SERVER}", role=PEER, meaning=f"SNTP: this host vs {MARKUP_SERVER}",
                   offset_seconds=offset, stratum=2, reference="10.0.0.1", reachable=offset is not None, state=state)
     return TimeReport("sntp", (row,))
-
-
-def plain(cell: object) -> str:
-    return cell.plain if isinstance(cell, Text) else str(cell)
 
 
 def feed_all(app: PaneHarness, chrony_offset_file: str = "chrony-3.4/many-sources.csv") -> None:

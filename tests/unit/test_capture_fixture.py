@@ -8,9 +8,9 @@ from pathlib import Path
 
 from edgetop.collectors import cpu, host, memory, processes
 from edgetop.sources.fs import ProcFS, SysFS
+from tests.helpers import FIXTURES, REPO
 
-REPO = Path(__file__).resolve().parent.parent.parent
-SOURCE = REPO / "tests" / "fixtures" / "hosts" / "server-8c" / "sample1"
+SOURCE = FIXTURES / "hosts" / "server-8c" / "sample1"
 
 
 def test_capture_scrubs_and_round_trips(tmp_path: Path) -> None:

@@ -16,8 +16,9 @@ import pytest
 from edgetop.config import find_config_file, load_config, parse_config, to_plain
 from edgetop.config_schema import Config, Secret
 from edgetop.errors import ConfigError
+from tests.helpers import FIXTURES
 
-CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "config"
+CORPUS = FIXTURES / "config"
 VALID = sorted((CORPUS / "valid").glob("*.yaml"))
 INVALID = sorted((CORPUS / "invalid").glob("*.yaml"))
 

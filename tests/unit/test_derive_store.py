@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -15,8 +14,8 @@ from edgetop.config_schema import Config, Level, Thresholds
 from edgetop.engine.store import Store, merge_sections
 from edgetop.model.alerts import Alert, Severity, level_above, level_below
 from edgetop.model.derive import delta, rate, share
-from edgetop.model.reading import Reading, Status
-from edgetop.model.spec import CollectorSpec
+from edgetop.model.reading import Status
+from tests.helpers import fake_spec, reading
 
 
 @pytest.mark.parametrize(("prev", "cur", "expected"), [
@@ -112,15 +111,6 @@ def test_merge_sections_does_not_mutate_inputs() -> None:
 
 # ---- the store ---------------------------------------------------------------------------
 
-def _reading(name: str, value: Any, mono: float, status: Status = Status.OK, reason: str | None = None) -> Reading:
-    return Reading(name, status, value if status is Status.OK else None, reason, 0.01, time.time(), mono)
-
-
-def _spec(**kw: Any) -> CollectorSpec:
-    base: dict[str, Any] = {"name": "c", "lane": "local", "json_key": "c", "pane": "p", "build": lambda ctx: lambda: 0}
-    return CollectorSpec(**(base | kw))
-
-
 def test_store_derives_with_previous_raw_and_elapsed() -> None:
     seen: list[tuple[Any, Any, float]] = []
 
@@ -129,9 +119,9 @@ def test_store_derives_with_previous_raw_and_elapsed() -> None:
         return cur * 10
 
     store = Store(Config())
-    spec = _spec(derive=derive, history=lambda v: {"v": v})
-    store.update(spec, _reading("c", 1, 100.0))
-    sample = store.update(spec, _reading("c", 2, 102.5))
+    spec = fake_spec(derive=derive, history=lambda v: {"v": v})
+    store.update(spec, reading("c", 1, monotonic=100.0))
+    sample = store.update(spec, reading("c", 2, monotonic=102.5))
     assert seen == [(None, 1, 0.0), (1, 2, 2.5)]
     assert sample.view == 20 and sample.last_view == 20
     assert store.history("c.v") == [10, 20]
@@ -140,19 +130,19 @@ def test_store_derives_with_previous_raw_and_elapsed() -> None:
 
 def test_store_history_ring_is_bounded() -> None:
     store = Store(Config(), history_length=5)
-    spec = _spec(history=lambda v: {"v": float(v), "gap": None})
+    spec = fake_spec(history=lambda v: {"v": float(v), "gap": None})
     for i in range(12):
-        store.update(spec, _reading("c", i, float(i)))
+        store.update(spec, reading("c", i, monotonic=float(i)))
     assert store.history("c.v") == [7.0, 8.0, 9.0, 10.0, 11.0]
     assert store.history("c.gap") == [None] * 5
 
 
 def test_store_keeps_last_view_when_source_goes_away() -> None:
     store = Store(Config())
-    spec = _spec()
-    store.update(spec, _reading("c", "good", 1.0))
+    spec = fake_spec()
+    store.update(spec, reading("c", "good", monotonic=1.0))
     ok_ts = store.get("c").last_ok_timestamp  # type: ignore[union-attr]
-    sample = store.update(spec, _reading("c", None, 2.0, Status.UNAVAILABLE, "daemon down"))
+    sample = store.update(spec, reading("c", None, Status.UNAVAILABLE, "daemon down", monotonic=2.0))
     assert sample.view is None and sample.last_view == "good"
     assert sample.reading.reason == "daemon down" and sample.last_ok_timestamp == ok_ts
     assert store.status_counts() == {Status.OK: 0, Status.UNAVAILABLE: 1, Status.FAILED: 0}
@@ -164,13 +154,13 @@ def test_exception_in_derive_alerts_history_becomes_failed_reading(where: str) -
         raise ZeroDivisionError("bad math")
 
     store = Store(Config())
-    spec = _spec(**{where: boom})
-    sample = store.update(spec, _reading("c", 1, 1.0))
+    spec = fake_spec(**{where: boom})
+    sample = store.update(spec, reading("c", 1, monotonic=1.0))
     assert sample.reading.status is Status.FAILED
     assert sample.reading.reason == "derive: ZeroDivisionError: bad math"
     assert sample.view is None and sample.reading.value is None and sample.alerts == ()
     # the next good run works and does not derive against the failed raw
-    ok = store.update(_spec(), _reading("c", 2, 2.0))
+    ok = store.update(fake_spec(), reading("c", 2, monotonic=2.0))
     assert ok.reading.ok and ok.view == 2
 
 
@@ -178,8 +168,8 @@ def test_store_alerts_sorted_critical_first_and_counted() -> None:
     store = Store(Config())
     warn = Alert(Severity.WARNING, "a", "x", "m")
     crit = Alert(Severity.CRITICAL, "z", "y", "m")
-    store.update(_spec(name="a", alerts=lambda v, c: [warn]), _reading("a", 1, 1.0))
-    store.update(_spec(name="z", alerts=lambda v, c: [crit]), _reading("z", 1, 1.0))
+    store.update(fake_spec(name="a", alerts=lambda v, c: [warn]), reading("a", 1, monotonic=1.0))
+    store.update(fake_spec(name="z", alerts=lambda v, c: [crit]), reading("z", 1, monotonic=1.0))
     assert store.alerts() == [crit, warn]
     assert crit.to_json() == {"severity": "critical", "source": "z", "subject": "y", "message": "m"}
 
@@ -240,20 +230,20 @@ def test_cpu_plugged_in_during_the_interval_is_unknown_not_since_boot() -> None:
 
 def test_history_has_gaps_while_the_source_is_down_or_a_series_is_gone() -> None:
     store = Store(Config())
-    spec = _spec(history=lambda v: {"a": float(v)} | ({"b": 1.0} if v < 2 else {}))
-    store.update(spec, _reading("c", 1, 1.0))
-    store.update(spec, _reading("c", None, 2.0, Status.UNAVAILABLE, "down"))
-    store.update(spec, _reading("c", 3, 3.0))
+    spec = fake_spec(history=lambda v: {"a": float(v)} | ({"b": 1.0} if v < 2 else {}))
+    store.update(spec, reading("c", 1, monotonic=1.0))
+    store.update(spec, reading("c", None, Status.UNAVAILABLE, "down", monotonic=2.0))
+    store.update(spec, reading("c", 3, monotonic=3.0))
     assert store.history("c.a") == [1.0, None, 3.0]
     assert store.history("c.b") == [1.0, None, None]  # series b disappeared (a core went offline)
-    other = _spec(name="cc", history=lambda v: {"a": 9.0})  # a name sharing the prefix "c" is not touched
-    store.update(other, _reading("cc", 1, 4.0))
+    other = fake_spec(name="cc", history=lambda v: {"a": 9.0})  # a name sharing the prefix "c" is not touched
+    store.update(other, reading("cc", 1, monotonic=4.0))
     assert store.history("c.a") == [1.0, None, 3.0]
 
 
 def test_a_series_gone_for_a_whole_ring_is_forgotten() -> None:
     store = Store(Config(), history_length=3)
-    spec = _spec(history=lambda v: {"gone": 1.0} if v == 0 else {"kept": 2.0})
+    spec = fake_spec(history=lambda v: {"gone": 1.0} if v == 0 else {"kept": 2.0})
     for i in range(5):
-        store.update(spec, _reading("c", i, float(i)))
+        store.update(spec, reading("c", i, monotonic=float(i)))
     assert store.history("c.gone") == [] and store.history("c.kept") == [2.0, 2.0, 2.0]

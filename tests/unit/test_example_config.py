@@ -10,15 +10,15 @@ from __future__ import annotations
 import dataclasses
 import re
 import typing
-from pathlib import Path
 from typing import Any
 
 import yaml
 
 from edgetop.config import parse_config, to_plain
 from edgetop.config_schema import Config, Secret
+from tests.helpers import REPO
 
-EXAMPLE = Path(__file__).resolve().parent.parent.parent / "contrib" / "edgetop.example.yaml"
+EXAMPLE = REPO / "contrib" / "edgetop.example.yaml"
 
 
 def _dataclass_args(hint: Any) -> list[type[Any]]:

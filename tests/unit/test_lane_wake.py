@@ -1,16 +1,23 @@
-"""A collector that signals changes is collected at once, from whatever thread signals."""
+"""A collector that signals changes is collected at once, from whatever thread signals.
+
+Time is a ``FakeClock`` that the test advances: the 30 s interval and the wake gap are
+checked by where the runner's timers stand, not by waiting for them.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections.abc import Callable
+
+import pytest
 
 from edgetop.config_schema import Config
 from edgetop.engine.lanes import MIN_WAKE_GAP, Engine
-from edgetop.model.spec import CollectorSpec, Context
+from edgetop.model.spec import Context
 from edgetop.sources.fs import ProcFS, SysFS
+from tests.fake_clock import GUARD_SECONDS, FakeClock
+from tests.helpers import fake_spec
 
 
 class Signalling:
@@ -35,40 +42,56 @@ class Signalling:
 
 async def test_event_wakes_the_runner_long_before_its_interval() -> None:
     source = Signalling()
-    spec = CollectorSpec(name="evt", lane="events", json_key="x", pane="x", interval=30.0, timeout=3.0,
-                         build=lambda ctx: source)
+    spec = fake_spec("evt", source, lane="events", interval=30.0, timeout=3.0)
     ctx = Context(config=Config(), procfs=ProcFS(), sysfs=SysFS())
-    engine = Engine(ctx, [spec])
-    seen: list[float] = []
-    task = asyncio.create_task(engine.run_forever(lambda sample: seen.append(time.monotonic())))
+    clock = FakeClock()
+    engine = Engine(ctx, [spec], clock=clock)
+    seen: asyncio.Queue[float] = asyncio.Queue()
+    task = asyncio.create_task(engine.run_forever(lambda sample: seen.put_nowait(clock.monotonic())))
     try:
-        while not source.listeners:
-            await asyncio.sleep(0.01)
-        assert source.calls == 1
-        fired = time.monotonic()
+        first = await asyncio.wait_for(seen.get(), GUARD_SECONDS)
+        assert source.calls == 1 and source.listeners  # subscribed after its first collection
+        # still rate-limited: even an event that comes at once waits for the gap to pass
+        assert await clock.armed() == pytest.approx(first + MIN_WAKE_GAP)
         source.fire()
-        while source.calls < 2:
-            await asyncio.sleep(0.01)
-            assert time.monotonic() - fired < 5, "an event must not wait for the 30 s interval"
-        assert seen[1] - seen[0] >= MIN_WAKE_GAP  # still rate-limited
-        await asyncio.sleep(MIN_WAKE_GAP * 2)
+        clock.advance(MIN_WAKE_GAP)
+        second = await asyncio.wait_for(seen.get(), GUARD_SECONDS)
+        assert source.calls == 2
+        assert second - first < 5, "an event must not wait for the 30 s interval"
+        assert second - first >= MIN_WAKE_GAP  # still rate-limited
+        # no event: after the gap the runner waits for one, or for the rest of its interval
+        await clock.armed(at=second + MIN_WAKE_GAP)
+        clock.advance(MIN_WAKE_GAP)
+        await clock.armed(at=second + 30.0)
         assert source.calls == 2  # no event, no extra collection
+        clock.advance(30.0 - MIN_WAKE_GAP)
+        third = await asyncio.wait_for(seen.get(), GUARD_SECONDS)
+        assert third == pytest.approx(second + 30.0) and source.calls == 3  # the interval still holds
     finally:
         task.cancel()
         engine.close()
 
 
 async def test_spec_timeout_overrides_the_default() -> None:
-    release = threading.Event()
-    spec = CollectorSpec(name="slow", lane="slow", json_key="x", pane="x", interval=10.0, timeout=0.3,
-                         build=lambda ctx: lambda: release.wait(5))
+    release, entered = threading.Event(), threading.Event()
+
+    def hang() -> bool:
+        entered.set()
+        return release.wait(30)
+
+    spec = fake_spec("slow", hang, lane="slow", interval=10.0, timeout=0.3)
     ctx = Context(config=Config(), procfs=ProcFS(), sysfs=SysFS())
-    engine = Engine(ctx, [spec])
+    clock = FakeClock()
+    engine = Engine(ctx, [spec], clock=clock)
     try:
-        t0 = time.monotonic()
-        (sample,) = await engine.collect_round()
+        round_ = asyncio.create_task(engine.collect_round())
+        # once the call is made (its build, bounded by a timeout too, is over), its timeout runs:
+        assert await asyncio.to_thread(entered.wait, GUARD_SECONDS)
+        # the spec's 0.3 s, not the default max(5, 2 * interval) = 20 s
+        assert await clock.armed() == pytest.approx(clock.now + 0.3)
+        clock.advance(0.3)
+        (sample,) = await asyncio.wait_for(round_, GUARD_SECONDS)
         assert sample.reading.reason == "no answer within 0.3 s"
-        assert time.monotonic() - t0 < 2
     finally:
         release.set()
         engine.close()
@@ -81,17 +104,17 @@ async def test_a_slow_derive_moves_off_the_event_loop() -> None:
     from edgetop.engine.lanes import SLOW_DERIVE_SECONDS
 
     threads: list[str] = []
+    clock = FakeClock()
 
     def derive(prev: object, cur: object, elapsed: float) -> object:
         threads.append(th.current_thread().name)
         if len(threads) == 2:
-            time.sleep(SLOW_DERIVE_SECONDS * 4)
+            clock.advance(SLOW_DERIVE_SECONDS * 4)  # this derive "takes" 20 ms (it runs on the loop)
         return cur
 
-    spec = CollectorSpec(name="d", lane="derive", json_key="x", pane="x", interval=1.0,
-                         build=lambda ctx: lambda: 1, derive=derive)
+    spec = fake_spec("d", lambda: 1, lane="derive", interval=1.0, derive=derive)
     ctx = Context(config=Config(), procfs=ProcFS(), sysfs=SysFS())
-    engine = Engine(ctx, [spec])
+    engine = Engine(ctx, [spec], clock=clock)
     try:
         for _ in range(3):
             await engine.collect_round()

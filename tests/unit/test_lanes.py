@@ -1,4 +1,9 @@
-"""Lanes on real threads: unavailable vs failed, hung collectors isolated and never stacked."""
+"""Lanes: unavailable vs failed, hung collectors isolated and never stacked.
+
+Collectors run on the lanes' real threads, but time is a ``FakeClock``: timeouts and
+intervals pass when the test advances it, so nothing here waits for seconds to go by.
+A call that hangs in a thread waits on a ``threading.Event`` the test sets.
+"""
 
 from __future__ import annotations
 
@@ -11,16 +16,24 @@ from typing import Any
 import pytest
 
 from edgetop.config_schema import Config
-from edgetop.engine.lanes import Engine
+from edgetop.engine.clock import SYSTEM_CLOCK
+from edgetop.engine.lanes import Engine, SpecRunner
 from edgetop.errors import SourceUnavailable
 from edgetop.model.reading import Status
-from edgetop.model.spec import CollectorSpec, Context
+from edgetop.model.spec import Context
 from edgetop.sources.fs import ProcFS, SysFS
+from tests.fake_clock import GUARD_SECONDS, FakeClock
+from tests.helpers import fake_spec
 
 
 @pytest.fixture
 def ctx(tmp_path: Any) -> Context:
     return Context(config=Config(interval=0.1), procfs=ProcFS(tmp_path), sysfs=SysFS(tmp_path))
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
 
 
 @pytest.fixture
@@ -31,23 +44,31 @@ def release() -> Iterator[threading.Event]:
     event.set()
 
 
-def _spec(name: str, collect: Any, lane: str = "local") -> CollectorSpec:
-    return CollectorSpec(name=name, lane=lane, json_key=name, pane="p", build=lambda c: collect)
-
-
 def _raise(err: BaseException) -> Any:
     def collect() -> Any:
         raise err
     return collect
 
 
-async def test_source_unavailable_and_other_errors(ctx: Context) -> None:
+async def _returned(runner: SpecRunner) -> None:
+    """Wait until the call that outlived its timeout has returned in its thread.
+
+    Its asyncio future completes from the lane thread; waiting on it is the one exact
+    moment after which the next ``collect_once`` sees it done (no retry loop, no pause).
+    """
+    hung = runner._pending
+    assert hung is not None, "no call was left running"
+    await asyncio.wait({hung}, timeout=GUARD_SECONDS)
+    assert hung.done(), "the released call did not return"
+
+
+async def test_source_unavailable_and_other_errors(ctx: Context, clock: FakeClock) -> None:
     specs = [
-        _spec("gone", _raise(SourceUnavailable("libvirtd is not running"))),
-        _spec("bug", _raise(KeyError("MemTotal"))),
-        _spec("ok", lambda: {"thread": threading.current_thread().name}),
+        fake_spec("gone", _raise(SourceUnavailable("libvirtd is not running"))),
+        fake_spec("bug", _raise(KeyError("MemTotal"))),
+        fake_spec("ok", lambda: {"thread": threading.current_thread().name}),
     ]
-    engine = Engine(ctx, specs)
+    engine = Engine(ctx, specs, clock=clock)
     try:
         samples = {s.spec.name: s for s in await engine.collect_round()}
     finally:
@@ -58,9 +79,11 @@ async def test_source_unavailable_and_other_errors(ctx: Context) -> None:
     assert samples["bug"].reading.reason == "KeyError: 'MemTotal'"
     assert samples["ok"].reading.ok and samples["ok"].view["thread"].startswith("lane-local")
     assert all(s.reading.duration_seconds >= 0 for s in samples.values())
+    # readings are stamped from the engine's clock, not from the system's
+    assert samples["ok"].reading.timestamp == clock.wall() and samples["ok"].reading.monotonic == clock.monotonic()
 
 
-async def test_failing_build_is_failed_and_retried(ctx: Context) -> None:
+async def test_failing_build_is_failed_and_retried(ctx: Context, clock: FakeClock) -> None:
     calls = []
 
     def build(c: Context) -> Any:
@@ -69,8 +92,8 @@ async def test_failing_build_is_failed_and_retried(ctx: Context) -> None:
             raise OSError("socket refused")
         return lambda: 42
 
-    spec = CollectorSpec(name="b", lane="local", json_key="b", pane="p", build=build)
-    engine = Engine(ctx, [spec])
+    spec = fake_spec("b", build=build)
+    engine = Engine(ctx, [spec], clock=clock)
     try:
         first = await engine.runners[0].collect_once()
         second = await engine.runners[0].collect_once()
@@ -81,50 +104,56 @@ async def test_failing_build_is_failed_and_retried(ctx: Context) -> None:
 
 
 async def test_hung_collector_times_out_without_blocking_other_lanes_or_stacking(
-    ctx: Context, release: threading.Event
+    ctx: Context, clock: FakeClock, release: threading.Event
 ) -> None:
     calls: list[float] = []
+    entered = threading.Event()
 
     def hung() -> str:
-        calls.append(time.monotonic())
+        calls.append(clock.monotonic())
+        entered.set()
         release.wait(30)
         return "late"
 
-    engine = Engine(ctx, [_spec("hyp", hung, lane="libvirt"), _spec("cpu", lambda: "fast", lane="local")])
+    engine = Engine(
+        ctx, [fake_spec("hyp", hung, lane="libvirt"), fake_spec("cpu", lambda: "fast", lane="local")], clock=clock
+    )
     runners = {r.spec.name: r for r in engine.runners}
     runners["hyp"].timeout = 0.5  # the real floor is 5 s; the mechanism is what is tested
     try:
         hung_task = asyncio.create_task(runners["hyp"].collect_once())
-        await asyncio.sleep(0.05)
-        t0 = time.monotonic()
-        fast = await runners["cpu"].collect_once()
-        assert fast.view == "fast" and time.monotonic() - t0 < 0.4, "another lane waited for the hung one"
-        assert not hung_task.done()
-        timed_out = await asyncio.wait_for(hung_task, 10)
+        assert await asyncio.to_thread(entered.wait, GUARD_SECONDS)  # the call is stuck in the driver
+        assert await clock.armed() == pytest.approx(clock.now + 0.5)  # and its timeout is running
+        # the clock stands still: had the other lane waited for the hung one, this would never return
+        fast = await asyncio.wait_for(runners["cpu"].collect_once(), GUARD_SECONDS)
+        assert fast.view == "fast" and not hung_task.done(), "another lane waited for the hung one"
+        clock.advance(0.5)
+        timed_out = await asyncio.wait_for(hung_task, GUARD_SECONDS)
         assert timed_out.reading.status is Status.UNAVAILABLE
         assert timed_out.reading.reason == "no answer within 0.5 s"
         # while the first call still hangs, no second call is started
+        clock.advance(4.5)
         again = await runners["hyp"].collect_once()
         assert again.reading.status is Status.UNAVAILABLE
         assert (again.reading.reason or "").startswith("previous collection still running after")
+        assert again.reading.reason == "previous collection still running after 5 s"  # since the call began
         assert len(calls) == 1
         # the other lane keeps working meanwhile
         assert (await runners["cpu"].collect_once()).view == "fast"
         # once the driver answers, collection resumes with a new call
         release.set()
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            sample = await runners["hyp"].collect_once()
-            if sample.reading.ok:
-                break
-            await asyncio.sleep(0.05)
+        await _returned(runners["hyp"])
+        sample = await runners["hyp"].collect_once()
         assert sample.reading.ok and sample.view == "late" and len(calls) == 2
     finally:
         release.set()
         engine.close()
 
 
-async def test_async_collectors_run_on_the_loop(ctx: Context) -> None:
+async def test_async_collectors_run_on_the_loop(ctx: Context, clock: FakeClock) -> None:
+    cancelled: list[bool] = []
+    entered = asyncio.Event()
+
     async def fine() -> str:
         return threading.current_thread().name
 
@@ -132,48 +161,77 @@ async def test_async_collectors_run_on_the_loop(ctx: Context) -> None:
         raise SourceUnavailable("agent did not answer")
 
     async def stuck() -> str:
-        await asyncio.sleep(30)
+        entered.set()
+        try:
+            await asyncio.Event().wait()  # an agent that never answers
+        except asyncio.CancelledError:
+            cancelled.append(True)
+            raise
         return "never"
 
-    engine = Engine(ctx, [_spec("a", fine, "snmp"), _spec("b", down, "snmp"), _spec("c", stuck, "snmp")])
+    specs = [fake_spec("a", fine, lane="snmp"), fake_spec("b", down, lane="snmp"), fake_spec("c", stuck, lane="snmp")]
+    engine = Engine(ctx, specs, clock=clock)
     engine.runners[2].timeout = 0.2
     try:
-        samples = {s.spec.name: s for s in await engine.collect_round()}
+        round_ = asyncio.create_task(engine.collect_round())
+        # once the call is made (its build, bounded by a timeout too, is over), its timeout runs
+        await asyncio.wait_for(entered.wait(), GUARD_SECONDS)
+        await clock.armed(at=clock.now + 0.2)
+        clock.advance(0.2)
+        samples = {s.spec.name: s for s in await asyncio.wait_for(round_, GUARD_SECONDS)}
     finally:
         engine.close()
     assert samples["a"].view == threading.current_thread().name  # ran on the loop's thread
     assert samples["b"].reading.status is Status.UNAVAILABLE and samples["b"].reading.reason == "agent did not answer"
     assert samples["c"].reading.reason == "no answer within 0.2 s"
+    assert cancelled == [True]  # the timed-out coroutine was cancelled, not left running
 
 
-async def test_run_forever_keeps_its_interval_and_reports_every_sample(ctx: Context) -> None:
+async def test_run_forever_keeps_its_interval_and_reports_every_sample(ctx: Context, clock: FakeClock) -> None:
     counter = iter(range(1000))
-    engine = Engine(ctx, [_spec("n", lambda: next(counter))])
-    got: list[Any] = []
-    task = asyncio.create_task(engine.run_forever(lambda s: got.append(s.view)))
+    engine = Engine(ctx, [fake_spec("n", lambda: next(counter), interval=1.0)], clock=clock)
+    reported: asyncio.Queue[tuple[float, Any]] = asyncio.Queue()
+    task = asyncio.create_task(engine.run_forever(lambda s: reported.put_nowait((clock.monotonic(), s.view))))
+    got: list[tuple[float, Any]] = []
     try:
-        deadline = time.monotonic() + 10
-        while len(got) < 3 and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
+        for _ in range(3):
+            got.append(await asyncio.wait_for(reported.get(), GUARD_SECONDS))
+            next_run = await clock.armed()
+            assert next_run == pytest.approx(got[-1][0] + 1.0)  # one interval after this run began
+            assert reported.empty()  # nothing more until then
+            clock.advance(next_run - clock.now)
     finally:
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
         engine.close()
-    assert got[:3] == [0, 1, 2]
+    assert [view for _, view in got] == [0, 1, 2]
+    assert [at - got[0][0] for at, _ in got] == pytest.approx([0.0, 1.0, 2.0])
     assert engine.store.history("n.x") == []
 
 
-def test_lanes_group_runners(ctx: Context) -> None:
-    engine = Engine(ctx, [_spec("a", int), _spec("b", int, "snmp"), _spec("c", int)])
+def test_lanes_group_runners(ctx: Context, clock: FakeClock) -> None:
+    engine = Engine(ctx, [fake_spec("a", int), fake_spec("b", int, lane="snmp"), fake_spec("c", int)], clock=clock)
     try:
         assert {k: [r.spec.name for r in v] for k, v in engine.lanes().items()} == {"local": ["a", "c"], "snmp": ["b"]}
         assert engine.runners[0].interval == 0.1 and engine.runners[0].timeout == 5.0
+        assert all(r.clock is clock for r in engine.runners)
     finally:
         engine.close()
 
 
-async def test_hung_build_times_out_and_a_late_build_is_adopted(ctx: Context, release: threading.Event) -> None:
+def test_the_system_clock_is_the_default(ctx: Context) -> None:
+    engine = Engine(ctx, [fake_spec("a", int)])
+    try:
+        assert engine.clock is SYSTEM_CLOCK and engine.runners[0].clock is SYSTEM_CLOCK
+        assert abs(SYSTEM_CLOCK.wall() - time.time()) < 60 and SYSTEM_CLOCK.monotonic() <= time.monotonic()
+    finally:
+        engine.close()
+
+
+async def test_hung_build_times_out_and_a_late_build_is_adopted(
+    ctx: Context, clock: FakeClock, release: threading.Event
+) -> None:
     builds: list[int] = []
 
     def build(c: Context) -> Any:
@@ -181,22 +239,21 @@ async def test_hung_build_times_out_and_a_late_build_is_adopted(ctx: Context, re
         release.wait(30)  # a connect() that hangs
         return lambda: "connected"
 
-    spec = CollectorSpec(name="virt", lane="libvirt", json_key="virt", pane="p", build=build)
-    engine = Engine(ctx, [spec])
+    spec = fake_spec("virt", lane="libvirt", build=build)
+    engine = Engine(ctx, [spec], clock=clock)
     runner = engine.runners[0]
     runner.timeout = 0.3
     try:
-        first = await asyncio.wait_for(runner.collect_once(), 10)
+        first_task = asyncio.create_task(runner.collect_once())
+        assert await clock.armed() == pytest.approx(clock.now + 0.3)
+        clock.advance(0.3)
+        first = await asyncio.wait_for(first_task, GUARD_SECONDS)
         assert first.reading.status is Status.UNAVAILABLE and first.reading.reason == "no answer within 0.3 s"
         second = await runner.collect_once()
         assert (second.reading.reason or "").startswith("previous collection still running")
         release.set()
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            sample = await runner.collect_once()
-            if sample.reading.ok:
-                break
-            await asyncio.sleep(0.05)
+        await _returned(runner)
+        sample = await runner.collect_once()
         assert sample.view == "connected"
         assert len(builds) == 1  # the late build was used, not thrown away and redone
     finally:
@@ -204,32 +261,42 @@ async def test_hung_build_times_out_and_a_late_build_is_adopted(ctx: Context, re
         engine.close()
 
 
-async def test_close_does_not_block_behind_a_hung_call(ctx: Context, release: threading.Event) -> None:
+async def test_close_does_not_block_behind_a_hung_call(
+    ctx: Context, clock: FakeClock, release: threading.Event
+) -> None:
     closed: list[Any] = []
     lock = threading.Lock()
+    entered = threading.Event()
 
     def hung() -> None:
         with lock:  # like a connection object holding its lock during a wedged RPC
+            entered.set()
             release.wait(30)
 
     def close(collect: Any) -> None:
         with lock:
             closed.append(collect)
 
-    spec = CollectorSpec(name="virt", lane="libvirt", json_key="virt", pane="p", build=lambda c: hung, close=close)
-    engine = Engine(ctx, [spec, _spec("ok", lambda: 1)])
+    spec = fake_spec("virt", hung, lane="libvirt", close=close)
+    engine = Engine(ctx, [spec, fake_spec("ok", lambda: 1)], clock=clock)
     engine.runners[0].timeout = 0.2
-    await engine.collect_round()
-    t0 = time.monotonic()
-    engine.close()
-    assert time.monotonic() - t0 < 1.0 and closed == []
+    round_ = asyncio.create_task(engine.collect_round())
+    assert await asyncio.to_thread(entered.wait, GUARD_SECONDS)  # the hung call holds the lock
+    await clock.armed(at=clock.now + 0.2)
+    clock.advance(0.2)
+    await asyncio.wait_for(round_, GUARD_SECONDS)
+    # close from a thread of its own, so that a close that blocks fails the test instead of hanging it
+    closer = threading.Thread(target=engine.close)
+    closer.start()
+    closer.join(1.0)
+    assert not closer.is_alive() and closed == []
     release.set()
 
 
-async def test_close_releases_sources_normally(ctx: Context) -> None:
+async def test_close_releases_sources_normally(ctx: Context, clock: FakeClock) -> None:
     closed: list[Any] = []
-    spec = CollectorSpec(name="c", lane="local", json_key="c", pane="p", build=lambda c: int, close=closed.append)
-    engine = Engine(ctx, [spec])
+    spec = fake_spec("c", int, close=closed.append)
+    engine = Engine(ctx, [spec], clock=clock)
     await engine.collect_round()
     engine.close()
     assert closed == [int]
