@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 import unicodedata
 
 import pytest
@@ -12,10 +13,12 @@ from textual.widgets import Static
 
 from edgetop.config_schema import Config
 from edgetop.engine.store import Store
-from edgetop.model.spec import Context
+from edgetop.model.reading import Reading, Status
+from edgetop.model.spec import CollectorSpec, Context
 from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.ui.app import EdgetopApp
 from edgetop.ui.safe_output import UNSAFE, clean
+from edgetop.ui.screens.sources import DETAIL_LINES, SourcesScreen
 from edgetop.ui.widgets.synced_table import SyncedTable
 
 BIDI = ["\u061c", "\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e",
@@ -79,3 +82,78 @@ async def test_the_app_never_paints_bidi_or_invisible_characters() -> None:
     assert written.count(PERSIAN) == 2  # the word keeps its non-joiner, in the Static and in the table
     leaked = {f"U+{ord(c):04X}" for c in written if c >= "\xa0" and UNSAFE.match(c)}
     assert leaked == {"U+200C"} and written.count("\u200c") == 2  # the Persian word's, nothing else
+
+
+# An SNMP error as the collector words it, as long as they get (about 230 characters).
+LONG_REASON = ("no answer from core-switch-01.example.net:161 within 5 s after 3 retries (authPriv, user "
+               "monitor, SHA-256/AES-128): the host is down or filtered, or the privacy key is wrong; an "
+               "authNoPriv probe got no answer either")
+
+
+def _sources_store() -> Store:
+    store = Store(Config())
+    for name, lane, status, reason in [
+        ("probe-ok", "local", Status.OK, None),
+        ("probe-virt", "libvirt", Status.UNAVAILABLE, "libvirt: cannot connect to qemu:///system"),
+        ("snmp:probe", "snmp", Status.FAILED, LONG_REASON),
+    ]:
+        spec = CollectorSpec(name=name, lane=lane, json_key=name, pane="overview", build=lambda ctx: lambda: None)
+        store.update(spec, Reading(name, status, 1 if status is Status.OK else None, reason, 0.001, time.time(),
+                                   time.monotonic()))
+    return store
+
+
+def _dialog(lines: list[str]) -> tuple[list[str], int, int]:
+    """The lines between the dialog's top and bottom border, and the border's two columns."""
+    top = next(i for i, line in enumerate(lines) if "╭" in line)
+    bottom = next(i for i, line in enumerate(lines) if "╰" in line)
+    left, right = lines[top].index("╭"), lines[top].index("╮")
+    assert lines[bottom].index("╰") == left and lines[bottom].index("╯") == right
+    return lines[top + 1:bottom], left, right
+
+
+async def test_a_long_reason_stays_inside_the_sources_dialog_at_80x25() -> None:
+    store = _sources_store()
+    app = EdgetopApp(Context(Config(), ProcFS(), SysFS()), [], start_engine=False, store=store)
+    async with app.run_test(size=(80, 25)) as pilot:
+        screen = SourcesScreen(store)
+        app.push_screen(screen)
+        await pilot.pause()
+        table = screen.query_one("#sources-table", SyncedTable)
+        await pilot.press("down", "down")
+        await pilot.pause()
+        assert table.cursor_key == "snmp:probe"
+        screen.fill()  # the 1 s refresh: the cursor stays on its collector
+        await pilot.pause()
+        assert table.cursor_key == "snmp:probe"
+        assert table.virtual_size.width <= table.scrollable_content_region.width  # nothing to scroll sideways
+        lines = [strip.text for strip in app.screen._compositor.render_strips()]
+    body, left, right = _dialog(lines)
+    for line in body:  # every line of the dialog ends at its border
+        assert line[left] == "│" and line[right] == "│", line
+    inside = [line[left + 1:right].strip() for line in body]
+    row = next(line for line in inside if line.startswith("snmp:probe "))
+    cell = row.split("n/a", 1)[1].strip()
+    assert cell.endswith("…") and LONG_REASON.startswith(cell[:-1]) and len(cell) > 12  # cut, and says so
+    detail = " ".join(line for line in inside if line and not line.startswith(("Sources:", "Collector", "probe-",
+                                                                                  "snmp:probe ")))
+    assert detail == f"snmp:probe: {LONG_REASON}"  # in full, wrapped below the table
+
+
+async def test_a_reason_longer_than_the_space_below_the_table_ends_with_an_ellipsis() -> None:
+    store = _sources_store()
+    spec = CollectorSpec(name="snmp:probe", lane="snmp", json_key="x", pane="overview", build=lambda ctx: lambda: None)
+    store.update(spec, Reading("snmp:probe", Status.FAILED, None, LONG_REASON * 3, 0.001, time.time(),
+                               time.monotonic()))
+    app = EdgetopApp(Context(Config(), ProcFS(), SysFS()), [], start_engine=False, store=store)
+    async with app.run_test(size=(80, 25)) as pilot:
+        screen = SourcesScreen(store)
+        app.push_screen(screen)
+        await pilot.pause()
+        await pilot.press("end")
+        await pilot.pause()
+        lines = [strip.text for strip in app.screen._compositor.render_strips()]
+    body, left, right = _dialog(lines)
+    assert all(line[left] == "│" and line[right] == "│" for line in body)
+    detail = [line[left + 1:right].strip() for line in body[-DETAIL_LINES:]]
+    assert detail[0].startswith("snmp:probe: no answer") and detail[-1].endswith("…")
