@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 import time
 import unicodedata
+from pathlib import Path
 
 import pytest
 from rich.cells import get_character_cell_size
@@ -21,6 +24,7 @@ from edgetop.ui.safe_output import UNSAFE, clean
 from edgetop.ui.screens.sources import DETAIL_LINES, SourcesScreen
 from edgetop.ui.widgets.synced_table import SyncedTable
 
+REPO = Path(__file__).resolve().parent.parent.parent
 BIDI = ["\u061c", "\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e",
         "\u2066", "\u2067", "\u2068", "\u2069"]
 # "vm-" RLO "gnp.exe" reads "vm-exe.png" where bidi is applied; an isolate and an override left open.
@@ -157,3 +161,62 @@ async def test_a_reason_longer_than_the_space_below_the_table_ends_with_an_ellip
     assert all(line[left] == "│" and line[right] == "│" for line in body)
     detail = [line[left + 1:right].strip() for line in body[-DETAIL_LINES:]]
     assert detail[0].startswith("snmp:probe: no answer") and detail[-1].endswith("…")
+
+
+def _edgetop(tmp_path: Path, *args: str, env: dict[str, str] | None = None,
+             read_only_dir: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``edgetop ARGS``; with ``read_only_dir``, that directory cannot be written, even by root.
+
+    Root writes through permission bits, so as root the directory is a read-only tmpfs
+    mounted in a private mount namespace of the child (``unshare --mount``): the host's
+    mounts never see it.
+    """
+    base = {k: v for k, v in os.environ.items() if k != "EDGETOP_CONFIG"}
+    full_env = base | {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "xdg"),
+                       "XDG_STATE_HOME": str(tmp_path / "state"), "TMPDIR": str(tmp_path / "tmp"),
+                       "PYTHONPATH": str(REPO)} | (env or {})
+    (tmp_path / "tmp").mkdir(exist_ok=True)
+    command = [sys.executable, "-m", "edgetop", *args]
+    if read_only_dir is not None:
+        read_only_dir.mkdir()
+        if os.geteuid() == 0:
+            script = 'mount -t tmpfs -o ro,size=64k edgetop-ro "$0" && exec "$@"'
+            command = ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, str(read_only_dir),
+                       *command]
+        else:
+            read_only_dir.chmod(0o555)
+    try:
+        return subprocess.run(command, capture_output=True, text=True, timeout=60, env=full_env, cwd=tmp_path,
+                              check=False)
+    finally:
+        if read_only_dir is not None:
+            read_only_dir.chmod(0o755)
+
+
+def _fallback_of(stderr: str, bad: Path, reason: str) -> Path:
+    prefix = f"edgetop: warning: cannot write the log file {bad}: {reason}; logging to "
+    lines = stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(prefix) and lines[0].endswith(" instead"), stderr
+    return Path(lines[0][len(prefix):-len(" instead")])
+
+
+def test_a_log_file_that_is_a_directory_is_said_and_the_state_file_used(tmp_path: Path) -> None:
+    result = _edgetop(tmp_path, "check-config", "--log-file", str(tmp_path))
+    assert result.returncode == 0
+    assert _fallback_of(result.stderr, tmp_path, "Is a directory") == tmp_path / "state" / "edgetop" / "edgetop.log"
+    assert (tmp_path / "state" / "edgetop").stat().st_mode & 0o777 == 0o700
+
+
+def test_an_unwritable_log_directory_falls_back_to_a_private_new_directory(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    # The state directory is in the locked one too: only the private temporary directory is left.
+    result = _edgetop(tmp_path, "check-config", "--log-file", str(locked / "logs" / "edgetop.log"),
+                      env={"XDG_STATE_HOME": str(locked / "state")}, read_only_dir=locked)
+    assert result.returncode == 0, result.stderr
+    reason = "Read-only file system" if os.geteuid() == 0 else "Permission denied"
+    fallback = _fallback_of(result.stderr, locked / "logs" / "edgetop.log", reason)
+    assert fallback.parent.parent == tmp_path / "tmp" and fallback.name == "edgetop.log"
+    assert fallback.parent.name.startswith("edgetop-") and fallback.parent.name != "edgetop-"  # mkdtemp's
+    assert fallback.parent.stat().st_mode & 0o777 == 0o700 and fallback.parent.stat().st_uid == os.geteuid()
+    assert fallback.is_file()
+    assert not list((tmp_path / "tmp").glob("edgetop-*.log"))  # no predictable name beside it
