@@ -21,10 +21,16 @@ from pathlib import Path
 
 import pytest
 
-from edgetop.config_schema import Config
+from edgetop.collectors import snmp
+from edgetop.collectors.registry import all_specs
+from edgetop.config_schema import Config, Secret, SnmpTarget
+from edgetop.demo import demo_context
+from edgetop.engine.lanes import Engine
 from edgetop.engine.store import Store
 from edgetop.export.bounded_http import BoundedHTTPServer, BufferedRequestHandler
 from edgetop.export.prometheus import loopback_only, make_handler
+from edgetop.model.spec import Metric
+from edgetop.sources.fs import ProcFS, SysFS
 
 REPO = Path(__file__).resolve().parent.parent.parent
 IDLE_CLIENTS = 300
@@ -206,3 +212,39 @@ def test_serve_warns_once_on_a_non_loopback_address(tmp_path: Path) -> None:
         "so anyone who can reach the port can read it",
         "edgetop: cannot listen on 192.0.2.1:9117: Cannot assign requested address",
     ]
+
+
+async def test_collector_up_says_edgetop_could_ask_and_the_device_gauges_say_whether_it_answered() -> None:
+    """The demo's PDU times out: its collector is up, the target is not, and the reason is a timeout."""
+    ctx = demo_context(Config(), ProcFS(), SysFS())
+    engine = Engine(ctx, all_specs(ctx))
+    try:
+        await engine.collect_round()
+    finally:
+        engine.close()
+    server = _start(make_handler(engine.store))
+    try:
+        status, body, _ = _scrape(server)
+    finally:
+        server.shutdown()
+    assert status == 200
+    lines = set(body.splitlines())
+    assert {'edgetop_collector_up{collector="snmp:pdu-b"} 1', 'edgetop_snmp_up{target="pdu-b"} 0',
+            'edgetop_snmp_poll_error{target="pdu-b",kind="timeout"} 1',
+            'edgetop_collector_up{collector="snmp:tor-switch"} 1', 'edgetop_snmp_up{target="tor-switch"} 1',
+            'edgetop_collector_up{collector="ntp:chrony"} 1',
+            'edgetop_ntp_reachable{kind="chrony",source="chrony/2001:db8:100:200::53"} 0',
+            'edgetop_ntp_reachable{kind="chrony",source="chrony/10.20.0.5"} 1'} <= lines
+    assert not [line for line in lines if line.startswith("edgetop_snmp_poll_error{") and "pdu-b" not in line]
+
+
+def test_a_target_edgetop_cannot_ask_is_told_from_one_that_is_down() -> None:
+    target = SnmpTarget(name="ups", host="192.0.2.1", user="mon", auth_protocol="SHA", auth_key=Secret("k3y-s3cret"))
+    refused = snmp.metrics(snmp.failed_reading(target, "error", "auth", "wrong auth key"))
+    silent = snmp.metrics(snmp.failed_reading(target, "down", "timeout", "no answer"))
+
+    def by_name(ms: list[Metric]) -> dict[str, tuple[float, dict[str, str]]]:
+        return {m.name: (m.value, dict(m.labels)) for m in ms}
+    assert by_name(refused)["snmp_up"][0] == 0 == by_name(silent)["snmp_up"][0]
+    assert by_name(refused)["snmp_poll_error"] == (1.0, {"target": "ups", "kind": "auth"})
+    assert by_name(silent)["snmp_poll_error"] == (1.0, {"target": "ups", "kind": "timeout"})
