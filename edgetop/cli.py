@@ -152,13 +152,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return leave(1)
         return leave(0)
     if args.command == "serve":
-        from edgetop.export.prometheus import parse_listen, serve
+        from edgetop.export.prometheus import loopback_only, parse_listen, serve
 
         try:
-            parse_listen(args.listen)
+            host, _ = parse_listen(args.listen)
         except ValueError as err:
             print(f"edgetop: {err}", file=sys.stderr)
             return EXIT_CONFIG
+        if not loopback_only(host):
+            print(f"edgetop: warning: --listen {args.listen} is not a loopback address: /metrics has no "
+                  "authentication, so anyone who can reach the port can read it", file=sys.stderr)
         try:
             asyncio.run(serve(ctx, specs, args.listen))
         except KeyboardInterrupt:

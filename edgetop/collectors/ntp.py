@@ -158,6 +158,11 @@ def row_metrics(view: TimeReport) -> list[Metric]:
                               help=SYNC_HELP))
         if row.stratum is not None:
             out.append(Metric("ntp_stratum", float(row.stratum), labels, help="Stratum reported by the source"))
+        if row.reachable is not None:
+            # A server that stopped answering has no offset: without this, a dashboard saw
+            # its series vanish while the collector stayed up.
+            out.append(Metric("ntp_reachable", 1.0 if row.reachable else 0.0, labels,
+                              help="1 when the time server answered recently (its reach register, or this poll)"))
     return out
 
 

@@ -257,9 +257,19 @@ def alerts(view: SnmpReading, config: Config) -> list[Alert]:
 
 
 def metrics(view: SnmpReading) -> list[Metric]:
-    """``snmp_up``, ``snmp_latency_seconds`` and every numeric value as ``snmp_value``."""
+    """``snmp_up``, ``snmp_poll_error`` while not up, ``snmp_latency_seconds`` and numbers as ``snmp_value``.
+
+    ``collector_up`` stays 1 for a target that is down (the poll ran and said so), and
+    ``snmp_up`` is 0 both for a device that is down and for one edgetop cannot ask (wrong
+    key, unknown user, a name that does not resolve): ``snmp_poll_error``'s ``kind`` tells
+    them apart (``timeout``: no answer at all).
+    """
     target = ("target", view.name)
     out = [Metric("snmp_up", 1.0 if view.status == "up" else 0.0, (target,), help="1 when the SNMP target answers")]
+    if view.status != "up":
+        out.append(Metric("snmp_poll_error", 1.0, (target, ("kind", view.error_kind or "error")),
+                          help="1 while the target's last poll failed; kind=timeout: no answer (down or filtered), "
+                          "other kinds (auth, priv, user, access, dns...): edgetop could not ask"))
     if view.latency_seconds is not None:
         out.append(Metric("snmp_latency_seconds", view.latency_seconds, (target,), help="SNMP GET round trip"))
     for name, value in numeric_values(view):

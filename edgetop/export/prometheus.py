@@ -7,16 +7,16 @@ never waits for a collector, so a hung hypervisor cannot make scrapes time out.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import math
 import socket
-import threading
 from collections.abc import Iterable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from edgetop import __version__
 from edgetop.engine.lanes import Engine
 from edgetop.engine.store import Store
+from edgetop.export.bounded_http import BoundedHTTPServer, BufferedRequestHandler
 from edgetop.hostport import split_host_port
 from edgetop.model.reading import Status
 from edgetop.model.spec import CollectorSpec, Context, Metric
@@ -83,10 +83,10 @@ def store_metrics(store: Store) -> list[Metric]:
     return out
 
 
-def make_handler(store: Store) -> type[BaseHTTPRequestHandler]:
+def make_handler(store: Store) -> type[BufferedRequestHandler]:
     """A request handler serving ``/metrics`` from ``store``."""
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(BufferedRequestHandler):
         def do_GET(self) -> None:
             if self.path.split("?", 1)[0] not in ("/metrics", "/"):
                 self.send_error(404, "try /metrics")
@@ -98,14 +98,7 @@ def make_handler(store: Store) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: object) -> None:
-            log.debug("%s %s", self.address_string(), format % args)
-
     return Handler
-
-
-class _IPv6Server(ThreadingHTTPServer):
-    address_family = socket.AF_INET6
 
 
 def parse_listen(listen: str) -> tuple[str, int]:
@@ -119,14 +112,31 @@ def parse_listen(listen: str) -> tuple[str, int]:
     return host or "127.0.0.1", port
 
 
+def loopback_only(host: str) -> bool:
+    """Whether ``host`` names only loopback addresses (a name is resolved as bind would).
+
+    A name that does not resolve counts as loopback: binding it fails and says so.
+    """
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except OSError:
+        return True
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+            address = address.ipv4_mapped  # ::ffff:127.0.0.1 is loopback too
+        if not address.is_loopback:
+            return False
+    return True
+
+
 async def serve(ctx: Context, specs: list[CollectorSpec], listen: str) -> None:
     """Collect forever and serve /metrics until cancelled."""
     host, port = parse_listen(listen)
-    engine = Engine(ctx, specs)
-    server_class = _IPv6Server if ":" in host else ThreadingHTTPServer
-    server = server_class((host, port), make_handler(engine.store))
-    thread = threading.Thread(target=server.serve_forever, name="metrics-http", daemon=True)
-    thread.start()
+    store = Store(ctx.config)
+    server = BoundedHTTPServer(make_handler(store), host, port)  # binds now: a busy port fails before any collector
+    engine = Engine(ctx, specs, store)
+    server.start()
     log.info("serving metrics on http://%s:%d/metrics", host, port)
     try:
         await engine.run_forever(lambda sample: None)

@@ -226,7 +226,8 @@ def test_alerts() -> None:
     assert (Severity.WARNING, "ups", "SNMP answers slowly: 0.70 s") in got
     down = snmp.failed_reading(t, "down", "timeout", "no response")
     assert alerts_for(down, t) == [(Severity.CRITICAL, "ups", "SNMP target down: no response")]
-    assert [m.value for m in snmp.metrics(down)] == [0.0]
+    assert [(m.name, m.value, dict(m.labels).get("kind")) for m in snmp.metrics(down)] == [
+        ("snmp_up", 0.0, None), ("snmp_poll_error", 1.0, "timeout")]
 
 
 def test_sensor_nonoperational_alert_and_unknown_values_stay_unknown() -> None:

@@ -4,26 +4,42 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.events import Resize
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from edgetop.engine.store import Store
 from edgetop.model.reading import Status
 from edgetop.ui.fmt import age, literal
+from edgetop.ui.widgets.synced_table import SyncedTable
+from edgetop.ui.widgets.table_cells import ELLIPSIS, fit
 
 _STYLE = {Status.OK: "green", Status.UNAVAILABLE: "yellow", Status.FAILED: "bold red"}
+COLUMNS = [("collector", "Collector"), ("lane", "Lane"), ("status", "Status"), ("took", "Took"),
+           ("last ok", "Last ok"), ("reason", "Reason")]
+MIN_REASON = 12  # cells the reason column keeps however narrow the dialog gets (then it scrolls)
+DETAIL_LINES = 4
 
 
 class SourcesScreen(ModalScreen[None]):
-    """A table of collectors and their state; refreshed every second while open."""
+    """A table of collectors and their state; refreshed every second while open.
+
+    A reason can be a paragraph (an SNMP error, a libvirt socket path): in the table it is
+    cut to the width left in the dialog with an ellipsis, one line per collector, and the
+    highlighted collector's reason is shown in full, wrapped, below the table.
+    """
 
     DEFAULT_CSS = """
     SourcesScreen { align: center middle; }
     #sources-body { width: 96%; height: 90%; border: round $accent; background: $surface; }
+    #sources-table { height: 1fr; }
+    #sources-reason { height: auto; max-height: 4; padding: 0 1; }  /* DETAIL_LINES */
     """
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,s,q", "dismiss", "Close", id="close_sources")]
 
@@ -33,30 +49,66 @@ class SourcesScreen(ModalScreen[None]):
         self.store = store
 
     def compose(self) -> ComposeResult:
-        """Title and table."""
+        """Title, table and the highlighted collector's reason."""
         with Vertical(id="sources-body"):
             yield Static(Text("Sources: each collector, its lane and state", style="bold"))
-            table: DataTable[Text] = DataTable(id="sources-table", cursor_type="row")
-            for label in ("Collector", "Lane", "Status", "Took", "Last ok", "Reason"):
-                table.add_column(label, key=label.lower())
-            yield table
+            yield SyncedTable(COLUMNS, id="sources-table")
+            yield Static(id="sources-reason")
 
     def on_mount(self) -> None:
         """Fill and keep fresh."""
         self.fill()
         self.set_interval(1.0, self.fill)
 
+    def on_resize(self, event: Resize) -> None:
+        """Fit the reasons to the new width once the table has its new size."""
+        self.call_after_refresh(self.fill)
+
+    def _reason_width(self, table: SyncedTable) -> int:
+        """Cells left for the reason: the table's width less the other columns and their padding."""
+        others = sum(col.width + 2 for col in table.columns if col.key != "reason")
+        return max(MIN_REASON, table.scrollable_content_region.width - others - 2)
+
     def fill(self) -> None:
-        """Rebuild rows (a few dozen at most)."""
-        table = self.query_one("#sources-table", DataTable)
-        table.clear()
-        for name, sample in sorted(self.store.samples().items()):
-            r = sample.reading
-            table.add_row(
-                literal(name), literal(sample.spec.lane), Text(str(r.status), style=_STYLE[r.status]),
-                Text(f"{r.duration_seconds * 1000:.1f}ms"), Text(age(sample.last_ok_timestamp)),
-                literal(r.reason or ""), key=name,
-            )
+        """Bring the rows up to date (a few dozen at most); the cursor stays on its collector."""
+        table = self.query_one("#sources-table", SyncedTable)
+        samples = sorted(self.store.samples().items())
+        for _ in range(2):  # the reason's width depends on the other columns, which this sync may widen
+            width = self._reason_width(table)
+            rows = {}
+            for name, sample in samples:
+                r = sample.reading
+                reason = r.reason or ""
+                rows[name] = (
+                    literal(name), literal(sample.spec.lane), Text(str(r.status), style=_STYLE[r.status]),
+                    Text(f"{r.duration_seconds * 1000:.1f}ms"), Text(age(sample.last_ok_timestamp)),
+                    literal(fit(reason, width) if cell_len(reason) > width else reason),
+                )
+            table.sync(rows, sort_key=str)
+            if self._reason_width(table) == width:
+                break
+        self._show_reason(table.cursor_key)
+
+    @on(SyncedTable.RowHighlighted, "#sources-table")
+    def _highlighted(self, event: SyncedTable.RowHighlighted) -> None:
+        self._show_reason(event.row_key)
+
+    def _show_reason(self, name: str | None) -> None:
+        """The whole reason of collector ``name``, wrapped to the dialog (empty when it has none)."""
+        sample = self.store.get(name) if name else None
+        reason = sample.reading.reason if sample is not None else None
+        detail = self.query_one("#sources-reason", Static)
+        if not reason:
+            detail.update("")
+            return
+        text = Text.assemble((f"{name}: ", "bold"), reason)
+        width = max(1, detail.content_region.width)
+        lines = list(text.wrap(self.app.console, width))
+        if len(lines) > DETAIL_LINES:  # a reason longer than the space below the table says it is cut
+            lines = lines[:DETAIL_LINES]
+            lines[-1].truncate(width - 1)
+            lines[-1].append(ELLIPSIS)
+        detail.update(Text("\n").join(lines))
 
     async def action_dismiss(self, result: None = None) -> None:
         """Close."""
