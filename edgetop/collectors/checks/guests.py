@@ -33,6 +33,11 @@ MAX_SHOWN = 5
 Finder = Callable[[GuestFacts, GuestSetup], list[str]]
 
 
+def plural(count: int, noun: str) -> str:
+    """``1 guest``, ``2 guests``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def _listed(items: list[str]) -> str:
     head = "; ".join(items[:MAX_SHOWN])
     return head + (f"; and {len(items) - MAX_SHOWN} more" if len(items) > MAX_SHOWN else "")
@@ -76,7 +81,8 @@ def check_disk_bus(lv: LibvirtFacts) -> Check:
                              "Move these disks to bus='virtio' (or a virtio-scsi controller) after installing the "
                              "virtio drivers in the guest: emulated disks cost host CPU on every I/O.")
     disks = sum(len(g.setup.disks) for g in lv.guests if g.setup is not None)
-    return DISK_BUS.passed(f"{disks} disks of {len(lv.guests)} guests at {lv.uri}: none on an emulated bus")
+    return DISK_BUS.passed(f"{plural(disks, 'disk')} of {plural(len(lv.guests), 'guest')} at {lv.uri}: none on an "
+                           "emulated bus")
 
 
 def _nic_findings(g: GuestFacts, s: GuestSetup) -> list[str]:
@@ -94,13 +100,15 @@ def check_nic_model(lv: LibvirtFacts) -> Check:
                               "Set <model type='virtio'/> on these interfaces after installing the virtio-net "
                               "driver in the guest: emulated NICs cost host CPU for every packet.")
     nics = sum(len(g.setup.nics) for g in lv.guests if g.setup is not None)
-    return NIC_MODEL.passed(f"{nics} NICs of {len(lv.guests)} guests at {lv.uri}: virtio or passed through")
+    return NIC_MODEL.passed(f"{plural(nics, 'NIC')} of {plural(len(lv.guests), 'guest')} at {lv.uri}: virtio or "
+                            "passed through")
 
 
 def _balloon_findings(g: GuestFacts, s: GuestSetup) -> list[str]:
     if s.balloon is None or s.balloon == "none":
         return [f"{g.name}: no balloon device"]
-    if g.active and g.memory_stats is not None and not (g.memory_stats & GUEST_STAT_KEYS):
+    # An empty answer is a driver without statistics (not a silent guest): QEMU always reports "actual".
+    if g.active and g.memory_stats and not (g.memory_stats & GUEST_STAT_KEYS):
         period = "" if s.balloon_period else ", no stats period"
         keys = ", ".join(sorted(g.memory_stats)) or "nothing"
         return [f"{g.name}: the guest's balloon driver does not answer (memoryStats gave {keys}{period})"]
@@ -116,7 +124,8 @@ def check_balloon(lv: LibvirtFacts) -> Check:
         return BALLOON.warn(_listed(found),
                             "Add <memballoon model='virtio'><stats period='10'/></memballoon> and load "
                             "virtio_balloon in the guest: without it edgetop cannot see the guest's free memory.")
-    return BALLOON.passed(f"{len(lv.guests)} guests at {lv.uri} have a balloon; the running ones report memory")
+    return BALLOON.passed(f"{plural(len(lv.guests), 'guest')} at {lv.uri}, each with a balloon; the running ones "
+                          "report memory")
 
 
 def _agent_findings(g: GuestFacts, s: GuestSetup) -> list[str]:
@@ -136,7 +145,7 @@ def check_guest_agent(lv: LibvirtFacts) -> Check:
         return GUEST_AGENT.warn(_listed(found),
                                 "Add <channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/>"
                                 "</channel> and run qemu-guest-agent in the guest, for clean shutdowns and backups.")
-    return GUEST_AGENT.passed(f"{len(lv.guests)} guests at {lv.uri} have a guest agent channel")
+    return GUEST_AGENT.passed(f"{plural(len(lv.guests), 'guest')} at {lv.uri}, each with a guest agent channel")
 
 
 def check_autostart(lv: LibvirtFacts) -> Check:
@@ -152,7 +161,7 @@ def check_autostart(lv: LibvirtFacts) -> Check:
     unknown = [g.name for g in active if g.autostart is None]
     if unknown:
         return AUTOSTART.unknown(f"libvirt did not say whether these start with the host: {_listed(unknown)}")
-    return AUTOSTART.passed(f"{len(active)} active guests at {lv.uri}, each marked autostart")
+    return AUTOSTART.passed(f"{plural(len(active), 'active guest')} at {lv.uri}, each marked autostart")
 
 
 def run_checks(lv: LibvirtFacts) -> list[Check]:

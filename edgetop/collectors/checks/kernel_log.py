@@ -108,7 +108,7 @@ def check_mac_denials(logs: tuple[LogRead, ...]) -> Check:
         return MAC_DENIALS.unknown(why, "Run the check as root, or allow reading the kernel log "
                                         "(sysctl kernel.dmesg_restrict=0), so that it can see denials.")
     denials = [d for log in read for d in log.denials]
-    seen = ", ".join(f"{log.source} ({log.lines} lines)" for log in read)
+    seen = ", ".join(f"{log.source} ({log.lines} line{'' if log.lines == 1 else 's'})" for log in read)
     if not denials:
         return MAC_DENIALS.passed(f"no AppArmor or SELinux denial for QEMU in {seen}")
     kvm = [d for d in denials if _KVM.search(d)]

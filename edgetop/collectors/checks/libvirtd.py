@@ -165,7 +165,8 @@ def gather_libvirtd(procfs: ProcFS, host_root: Path) -> LibvirtdFacts:
     group = etc.read_optional("etc/group")
     return LibvirtdFacts(
         confs=tuple(confs),
-        tcp_sockets=tuple(str(etc.path(rel)) for rel in TCP_SOCKETS if etc.path(rel).exists()),
+        # The link itself says "enabled"; its absolute target is the host's, not under a fixture root.
+        tcp_sockets=tuple(str(etc.path(rel)) for rel in TCP_SOCKETS if os.path.lexists(etc.path(rel))),
         status_path=str(procfs.path("self/status")),
         uid=uid,
         gids=gids,

@@ -67,10 +67,11 @@ class EdgetopProcess:
 
 @dataclass(frozen=True, slots=True)
 class MonitorFacts:
-    """Every edgetop process in ``procfs``."""
+    """Every edgetop process in ``procfs``, and the CPUs this process may run on (``self/status``)."""
 
     procfs: str
     processes: tuple[EdgetopProcess, ...]
+    self_cpus: frozenset[int] | None = None
 
 
 def edgetop_args(argv: list[str]) -> list[str] | None:
@@ -143,14 +144,19 @@ def gather_monitor(procfs: ProcFS) -> MonitorFacts:
             proc = _process(procfs, int(name), uptime, self_pid)
             if proc is not None:
                 found.append(proc)
-    return MonitorFacts(str(procfs.root), tuple(found))
+    status = procfs.read_optional("self/status")
+    return MonitorFacts(str(procfs.root), tuple(found), parse_pid_status(status).cpus_allowed if status else None)
 
 
 def watched_by(f: MonitorFacts) -> tuple[Placement, ...]:
     """Where the edgetop that watches the node runs: the TUI and exporters, else this process."""
-    long = [p for p in f.processes if p.role in LONG_RUNNING and p.cpus is not None]
-    chosen = long or [p for p in f.processes if p.is_self and p.cpus is not None]
-    return tuple(Placement(p.who, p.cpus) for p in chosen if p.cpus is not None)
+    long = tuple(Placement(p.who, p.cpus) for p in f.processes if p.role in LONG_RUNNING and p.cpus is not None)
+    if long:
+        return long
+    me = next((p for p in f.processes if p.is_self), None)
+    if f.self_cpus is None:
+        return ()
+    return (Placement(me.who if me else "this process", f.self_cpus),)
 
 
 def is_loopback(listen: str) -> bool:
