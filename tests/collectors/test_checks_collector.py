@@ -229,3 +229,13 @@ def test_snapshot_and_exporter_carry_every_check(tmp_path: Path) -> None:
     assert 'edgetop_check_status{check="guests.nic_model"} 1' in text
     assert 'edgetop_check_status{check="time.sync"} -1' in text  # no time collector ran
     assert sum(1 for line in text.splitlines() if line.startswith("edgetop_check_status{")) == len(CATALOGUE)
+
+
+def test_the_readme_names_every_check() -> None:
+    readme = (Path(__file__).resolve().parent.parent.parent / "README.md").read_text()
+    section = readme.split("## Checking the node's set-up", 1)[1].split("\n## ", 1)[0]
+    rows = {line.split("|")[1].strip(): line for line in section.splitlines() if line.startswith("| `")}
+    for check in CATALOGUE:
+        area, name = check.id.split(".", 1)
+        row = next((line for key, line in rows.items() if f"`{area}`" in key), "")
+        assert f"`{name}`" in row or f"`{check.id}`" in row, f"README's table of checks lacks {check.id}"
