@@ -73,9 +73,11 @@ def render_table(checks: Sequence[Check], width: int | None = None) -> str:
     text_width = max(20, width - indent)
     lines = [f"{'STATUS':<8}{'CHECK':<{id_width}}  EVIDENCE"]
     for c in checks:
-        body = textwrap.wrap(printable(c.evidence), text_width) or [""]
+        # Not at hyphens: paths and names (/work/wt-checks, e1000e) stay whole on their line.
+        body = textwrap.wrap(printable(c.evidence), text_width, break_on_hyphens=False) or [""]
         if c.fix:
-            body += textwrap.wrap(f"fix: {printable(c.fix)}", text_width, subsequent_indent="     ")
+            body += textwrap.wrap(f"fix: {printable(c.fix)}", text_width, subsequent_indent="     ",
+                                  break_on_hyphens=False)
         lines.append(f"{_SHOWN[c.status]:<8}{c.id:<{id_width}}  {body[0]}")
         lines.extend(" " * indent + rest for rest in body[1:])
     n = counts(checks)
