@@ -17,11 +17,12 @@ from edgetop import __version__
 from edgetop.config import ConfigError, load_config, to_plain
 from edgetop.config_schema import Config
 from edgetop.logsetup import default_log_path, setup_logging
+from edgetop.model.checks import EXIT_CANNOT_CHECK
 
 EXIT_CONFIG = 2
-# ``edgetop check`` exits 2 when a check fails, so there a bad flag or config is 3 (as a
-# Nagios plugin's UNKNOWN): a provisioning script must tell "could not check" from "failed".
-EXIT_CANNOT_CHECK = 3
+# ``edgetop check`` exits 2 when a check fails, so there a bad flag or config is
+# EXIT_CANNOT_CHECK (3, as a Nagios plugin's UNKNOWN): a provisioning script must tell
+# "could not check" from "failed".
 
 
 def _add_common(parser: argparse.ArgumentParser, sub: bool) -> None:

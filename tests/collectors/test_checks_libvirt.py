@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 
 from edgetop.collectors.checks import kernel_log, libvirtd
 from edgetop.collectors.checks.kernel_log import LogRead
-from edgetop.collectors.checks.libvirt_facts import LibvirtFacts, gather_libvirt
+from edgetop.collectors.checks.libvirt_facts import BoundedLibvirt, LibvirtFacts, gather_libvirt
 from edgetop.collectors.checks.libvirtd import ConfFile, DaemonConf, LibvirtdFacts
 from edgetop.model.checks import CheckStatus
 from edgetop.sources.fs import ProcFS
@@ -274,3 +275,34 @@ def test_every_denial_source_unreadable() -> None:
     check = kernel_log.check_mac_denials((LogRead("dmesg", error="dmesg not installed"),))
     assert check.status is UNKNOWN and check.evidence == "dmesg: dmesg not installed"
     assert "dmesg_restrict" in (check.fix or "")
+
+
+def test_a_hung_libvirt_costs_one_thread_and_the_timeout() -> None:
+    release, calls = threading.Event(), []
+
+    def wedged(uri: str) -> LibvirtFacts:
+        calls.append(uri)
+        release.wait(30)
+        return LibvirtFacts(uri, hypervisor="QEMU")
+
+    probe = BoundedLibvirt("qemu:///system", 0.2, wedged)
+    assert probe() == LibvirtFacts("qemu:///system", error="no answer within 0.2 s")
+    again = probe()  # the first call still hangs: no second one is started
+    assert again.error is not None and again.error.startswith("no answer: the previous call is still running after")
+    assert calls == ["qemu:///system"]
+    release.set()
+    for thread in threading.enumerate():
+        if thread.name == "lane-checks-libvirt":
+            assert thread.daemon  # never keeps the process alive
+            thread.join(5)
+    assert probe().hypervisor == "QEMU" and len(calls) == 2
+    check = libvirtd.check_connection(LibvirtFacts("qemu:///system", error="no answer within 0.2 s"))
+    assert check.status is FAIL and check.evidence == "qemu:///system: no answer within 0.2 s"
+
+
+def test_bounded_libvirt_hands_errors_back() -> None:
+    def broken(uri: str) -> LibvirtFacts:
+        raise RuntimeError("bug")
+
+    with pytest.raises(RuntimeError, match="bug"):
+        BoundedLibvirt("qemu:///system", 5, broken)()

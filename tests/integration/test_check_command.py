@@ -160,3 +160,24 @@ def test_bad_config_is_3_under_check_and_2_elsewhere(node: dict[str, Any]) -> No
     snapshot = subprocess.run([sys.executable, "-m", "edgetop", "snapshot", "--config", str(bad)], capture_output=True,
                               text=True, timeout=60, env=node["env"], cwd=node["tmp"], check=False)
     assert snapshot.returncode == 2
+
+
+def test_a_hung_libvirtd_is_a_failed_check_not_a_hung_command(node: dict[str, Any]) -> None:
+    """A libvirtd that accepts and never answers: the connection check fails after the timeout."""
+    import socket
+    import time
+
+    path = node["tmp"] / "libvirt-sock"
+    with socket.socket(socket.AF_UNIX) as wedged:
+        wedged.bind(str(path))
+        wedged.listen(8)
+        t0 = time.monotonic()
+        result = run(node, "--json", "--only", "libvirt.connection", "virt.kernel", "--connect",
+                     f"qemu+unix:///system?socket={path}")
+        elapsed = time.monotonic() - t0
+    assert result.returncode == 2, result.stderr
+    checks = {c["id"]: c for c in json.loads(result.stdout)["checks"]}
+    assert checks["libvirt.connection"]["status"] == "fail"
+    assert checks["libvirt.connection"]["evidence"] == f"qemu+unix:///system?socket={path}: no answer within 5 s"
+    assert checks["virt.kernel"]["status"] == "pass"  # the other checks did not wait for libvirt
+    assert elapsed < 20, f"took {elapsed:.1f} s"

@@ -17,7 +17,7 @@ from typing import Any
 from edgetop.collectors.checks import guests, host, joined, kernel_log, libvirtd, monitor, virt
 from edgetop.collectors.checks.host import HostFacts
 from edgetop.collectors.checks.kernel_log import LogRead
-from edgetop.collectors.checks.libvirt_facts import LibvirtFacts, gather_libvirt
+from edgetop.collectors.checks.libvirt_facts import BoundedLibvirt, LibvirtFacts
 from edgetop.collectors.checks.libvirtd import LibvirtdFacts
 from edgetop.collectors.checks.monitor import MonitorFacts
 from edgetop.collectors.checks.virt import VirtFacts
@@ -45,11 +45,18 @@ class NodeFacts:
     monitor: MonitorFacts
 
 
-def gather(ctx: Context) -> NodeFacts:
-    """Read every fact the checks need, through the context only."""
+def gather(ctx: Context, libvirt: Callable[[], LibvirtFacts] | None = None) -> NodeFacts:
+    """Read every fact the checks need, through the context only.
+
+    Args:
+        ctx: the context.
+        libvirt: asks libvirt (default: a bounded call to the config's URI, made now).
+
+    """
+    ask = libvirt or BoundedLibvirt(ctx.config.libvirt.uri, ctx.config.libvirt.timeout)
     return NodeFacts(
         virt=virt.gather_virt(ctx.procfs, ctx.host_root, ctx.run),
-        libvirt=gather_libvirt(ctx.config.libvirt.uri),
+        libvirt=ask(),
         daemon=libvirtd.gather_libvirtd(ctx.procfs, ctx.host_root),
         kernel_log=kernel_log.gather_kernel_log(ctx.run, ctx.host_root),
         host=host.gather_host(ctx.procfs, ctx.sysfs),
@@ -85,7 +92,8 @@ def check_metrics(view: Iterable[Check]) -> list[Metric]:
 
 
 def _build(ctx: Context) -> Callable[[], NodeFacts]:
-    return lambda: gather(ctx)
+    libvirt = BoundedLibvirt(ctx.config.libvirt.uri, ctx.config.libvirt.timeout)  # kept: it knows a hung call
+    return lambda: gather(ctx, libvirt)
 
 
 def specs(ctx: Context) -> list[CollectorSpec]:

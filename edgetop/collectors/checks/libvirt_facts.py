@@ -8,6 +8,11 @@ tells "reachable now" rather than "reachable when the collector last reconnected
 from __future__ import annotations
 
 import contextlib
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,3 +123,41 @@ def gather_libvirt(uri: str) -> LibvirtFacts:
     finally:
         with contextlib.suppress(Exception):
             conn.close()
+
+
+class BoundedLibvirt:
+    """Gathers libvirt facts in a thread of its own, waiting at most the config's libvirt timeout.
+
+    A libvirtd that accepts and never answers would otherwise hold every other check with
+    it. A call that outlives the timeout is left to finish in its (daemon) thread, named
+    ``lane-…`` so that a one-shot command exits without waiting for it, and no second call
+    starts while it runs: a wedged daemon costs one thread, not one per minute.
+    """
+
+    def __init__(self, uri: str, timeout: float, gather: Callable[[str], LibvirtFacts] = gather_libvirt) -> None:
+        """Ask ``uri`` with ``gather``, waiting at most ``timeout`` seconds."""
+        self.uri = uri
+        self.timeout = timeout
+        self._gather = gather
+        self._pending: Future[LibvirtFacts] | None = None
+        self._since = 0.0
+
+    def __call__(self) -> LibvirtFacts:
+        """The facts, or facts whose ``error`` says that libvirt did not answer in time."""
+        if self._pending is not None and not self._pending.done():
+            waited = time.monotonic() - self._since
+            return LibvirtFacts(self.uri, error=f"no answer: the previous call is still running after {waited:.0f} s")
+        future: Future[LibvirtFacts] = Future()
+        self._pending, self._since = future, time.monotonic()
+
+        def run() -> None:
+            try:
+                future.set_result(self._gather(self.uri))
+            except BaseException as err:  # handed to the caller, who reports it
+                future.set_exception(err)
+
+        threading.Thread(target=run, name="lane-checks-libvirt", daemon=True).start()
+        try:
+            return future.result(self.timeout)
+        except FutureTimeout:
+            return LibvirtFacts(self.uri, error=f"no answer within {self.timeout:g} s")
