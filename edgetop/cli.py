@@ -1,4 +1,4 @@
-"""Command line: the TUI, ``snapshot``, ``serve`` and ``check-config`` (DESIGN §7)."""
+"""Command line: the TUI, ``snapshot``, ``serve``, ``check-config`` and ``check`` (DESIGN §7)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,12 @@ from edgetop import __version__
 from edgetop.config import ConfigError, load_config, to_plain
 from edgetop.config_schema import Config
 from edgetop.logsetup import default_log_path, setup_logging
+from edgetop.model.checks import EXIT_CANNOT_CHECK
 
 EXIT_CONFIG = 2
+# ``edgetop check`` exits 2 when a check fails, so there a bad flag or config is
+# EXIT_CANNOT_CHECK (3, as a Nagios plugin's UNKNOWN): a provisioning script must tell
+# "could not check" from "failed".
 
 
 def _add_common(parser: argparse.ArgumentParser, sub: bool) -> None:
@@ -70,6 +74,15 @@ def build_parser() -> argparse.ArgumentParser:
                             "(secrets redacted)")
     check.add_argument("file", nargs="?", help="the file (default: the one edgetop would use)")
     _add_common(check, sub=True)
+    setup = subs.add_parser("check", help="check the node's set-up against what a KVM edge node needs; exit 0 "
+                            "pass, 1 warning, 2 failure, 3 could not check",
+                            description="Check the node's set-up (virtualisation, libvirt, host, guests, time, "
+                            "network, edgetop itself). Changes nothing. Exit code: 0 when nothing warns or fails, "
+                            "1 on a warning, 2 on a failure, 3 when the checks could not run (bad flag or config).")
+    setup.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    setup.add_argument("--only", nargs="+", action="extend", metavar="ID",
+                       help="only these checks: an id (virt.dev_kvm), an area (virt) or a pattern (guests.*)")
+    _add_common(setup, sub=True)
     return parser
 
 
@@ -111,7 +124,12 @@ def _context(cfg: Config, demo: bool) -> Any:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run edgetop; returns the process exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # argparse printed the error; its code 2 means "failed" under check
+        if stop.code == 2 and _command(parser, sys.argv[1:] if argv is None else list(argv)) == "check":
+            return EXIT_CANNOT_CHECK
+        raise
     for name in ("config", "connect", "interval", "theme", "procfs", "sysfs", "log_file", "audit_log"):
         if not hasattr(args, name):
             setattr(args, name, None)
@@ -122,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cfg = effective_config(args)
     except ConfigError as err:
         print(f"edgetop: {err}", file=sys.stderr)
-        return EXIT_CONFIG
+        return EXIT_CANNOT_CHECK if args.command == "check" else EXIT_CONFIG
     setup_logging(cfg.log_file)
     for warning in cfg.warnings:
         print(f"edgetop: warning: {warning}", file=sys.stderr)
@@ -131,6 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ctx = _context(cfg, args.demo)
     if args.command is None:
         return leave(run_tui(ctx, cfg))
+    if args.command == "check":
+        return leave(check_node(ctx, args.json, args.only))
     from edgetop.collectors.registry import all_specs
 
     specs = all_specs(ctx)
@@ -187,6 +207,48 @@ def leave(code: int) -> int:
         logging.shutdown()
         os._exit(code)
     return code
+
+
+def _command(parser: argparse.ArgumentParser, argv: list[str]) -> str | None:
+    """The subcommand named in ``argv`` (the first word that is one, skipping option values)."""
+    names = set(next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices)
+    takes_value = {s for a in parser._actions if a.nargs != 0 for s in a.option_strings}
+    skip = False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word in takes_value:
+            skip = True
+        elif word in names:
+            return word
+    return None
+
+
+def check_node(ctx: Any, as_json: bool, only: list[str] | None) -> int:
+    """``edgetop check``: one sample of the set-up facts, the checks printed, the exit code."""
+    from edgetop.collectors.registry import all_specs
+    from edgetop.export.checks_report import MODULES, collect_checks, render_table, report_json, select, unmatched
+    from edgetop.model.checks import exit_code
+
+    unknown = unmatched(only or [])
+    if unknown:
+        print(f"edgetop: --only: no check matches {', '.join(unknown)} (see edgetop check --json for the ids)",
+              file=sys.stderr)
+        return EXIT_CANNOT_CHECK
+    try:
+        checks = select(asyncio.run(collect_checks(ctx, all_specs(ctx, MODULES))), only)
+    except KeyboardInterrupt:
+        return 130
+    try:
+        if as_json:
+            json.dump(report_json(checks), sys.stdout, indent=2)
+            sys.stdout.write("\n")
+        else:
+            sys.stdout.write(render_table(checks))
+        sys.stdout.flush()
+    except BrokenPipeError:  # ``edgetop check | head``: the verdict still counts
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return exit_code(checks)
 
 
 def check_config(cfg: Config) -> int:

@@ -50,11 +50,11 @@ def cpumap_to_cpus(cpumap: tuple[bool, ...]) -> tuple[int, ...]:
     return tuple(i for i, on in enumerate(cpumap) if on)
 
 
-def parse_domain_xml(text: str) -> DomainXml:
-    """Extract NIC targets, disk targets and vCPU pins from a domain XML description.
+def domain_root(text: str) -> ET.Element:
+    """Parse a domain XML description into its ``<domain>`` element.
 
     Raises:
-        ParseError: the text is not XML or has no ``<domain>`` root.
+        ParseError: the text has a DTD, is not XML or has no ``<domain>`` root.
 
     """
     if "<!ENTITY" in text or "<!DOCTYPE" in text:
@@ -65,6 +65,28 @@ def parse_domain_xml(text: str) -> DomainXml:
         raise ParseError(f"domain XML: {err}") from err
     if root.tag != "domain":
         raise ParseError(f"domain XML root is <{root.tag}>")
+    return root
+
+
+def vcpu_pins(root: ET.Element) -> tuple[tuple[int, tuple[int, ...]], ...]:
+    """``<cputune><vcpupin>`` of a parsed domain: (vCPU, host CPUs), malformed entries skipped."""
+    pins: list[tuple[int, tuple[int, ...]]] = []
+    for pin in root.findall("./cputune/vcpupin"):
+        try:
+            pins.append((int(pin.get("vcpu", "")), parse_cpuset(pin.get("cpuset", ""))))
+        except (ValueError, ParseError):
+            continue
+    return tuple(pins)
+
+
+def parse_domain_xml(text: str) -> DomainXml:
+    """Extract NIC targets, disk targets and vCPU pins from a domain XML description.
+
+    Raises:
+        ParseError: the text is not XML or has no ``<domain>`` root.
+
+    """
+    root = domain_root(text)
     nics = tuple(t.get("dev", "") for t in root.findall("./devices/interface/target") if t.get("dev"))
     disks: list[tuple[str, str | None]] = []
     for disk in root.findall("./devices/disk"):
@@ -76,10 +98,4 @@ def parse_domain_xml(text: str) -> DomainXml:
         if src is not None:
             path = src.get("file") or src.get("dev") or src.get("name") or src.get("volume")
         disks.append((target.get("dev", ""), path))
-    pins: list[tuple[int, tuple[int, ...]]] = []
-    for pin in root.findall("./cputune/vcpupin"):
-        try:
-            pins.append((int(pin.get("vcpu", "")), parse_cpuset(pin.get("cpuset", ""))))
-        except (ValueError, ParseError):
-            continue
-    return DomainXml(nics=nics, disks=tuple(disks), pins=tuple(pins))
+    return DomainXml(nics=nics, disks=tuple(disks), pins=vcpu_pins(root))

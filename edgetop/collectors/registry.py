@@ -23,6 +23,7 @@ MODULES: tuple[str, ...] = (
     "edgetop.collectors.sensors",
     "edgetop.collectors.network",
     "edgetop.collectors.services",
+    "edgetop.collectors.checks.collector",
 )
 
 

@@ -1,8 +1,9 @@
 """Recorded answers of the tools the collectors run, standing in for this host's programs with ``--demo``.
 
 A :class:`RecordedCommands` is the demo context's ``run``: ``chronyc`` answers with a recorded
-``chronyc -c`` session and ``systemctl show`` with recorded unit blocks, so the real parsers
-read them; any other tool is "not installed" here, as it would be on a node without it.
+``chronyc -c`` session, ``systemctl show`` with recorded unit blocks and ``dmesg`` with a
+recorded kernel log (for the set-up checks), so the real parsers read them; any other tool is
+"not installed" here, as it would be on a node without it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ UPTIME_SECONDS = 3 * 86400.0
 
 
 class RecordedCommands:
-    """Answers ``chronyc`` and ``systemctl show`` from the files under ``demo/``."""
+    """Answers ``chronyc``, ``systemctl show`` and ``dmesg`` from the files under ``demo/``."""
 
     def __init__(self, demo_dir: Path, wall: Callable[[], float] = time.time) -> None:
         """Answer from the recordings under ``demo_dir``; ``wall`` dates the recorded units."""
@@ -29,7 +30,7 @@ class RecordedCommands:
 
     def installed(self, tool: str) -> bool:
         """Only the recorded tools are "installed"."""
-        return tool in ("chronyc", "systemctl")
+        return tool in ("chronyc", "systemctl", "dmesg")
 
     def __call__(self, argv: Sequence[str], timeout: float) -> Completed:
         """Replay the recording for ``argv``.
@@ -41,6 +42,8 @@ class RecordedCommands:
         args = tuple(argv)
         if args[0] == "chronyc":
             return Completed(args, 0, self._read("ntp/chronyc.csv"), "")
+        if args == ("dmesg",):
+            return Completed(args, 0, self._read("kernel/dmesg.txt"), "")
         if args[:2] == ("systemctl", "show") and "--" in args:
             return Completed(args, 0, self._units(list(args[args.index("--") + 1:])), "")
         raise ToolMissing(args, f"{args[0]}: no recording of it in the demo")

@@ -14,6 +14,8 @@ import socket
 from collections.abc import Iterable
 
 from edgetop import __version__
+from edgetop.collectors.checks.collector import check_metrics
+from edgetop.engine.checks_join import joined_checks
 from edgetop.engine.lanes import Engine
 from edgetop.engine.store import Store
 from edgetop.export.bounded_http import BoundedHTTPServer, BufferedRequestHandler
@@ -76,6 +78,7 @@ def store_metrics(store: Store) -> list[Metric]:
             out.extend(sample.spec.metrics(sample.view))
         except Exception:  # one collector's bug must not break the scrape
             log.exception("metrics of %s", sample.spec.name)
+    out.extend(check_metrics(joined_checks(store.samples())))  # time and network: from their panes' views
     alerts = store.alerts()
     for severity in ("warning", "critical"):
         out.append(Metric("alerts", sum(1 for a in alerts if a.severity == severity), (("severity", severity),),

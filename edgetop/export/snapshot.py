@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from edgetop.engine.checks_join import joined_checks
 from edgetop.engine.lanes import Engine
 from edgetop.engine.store import Store, merge_sections
 from edgetop.model.spec import CollectorSpec, Context
@@ -16,7 +17,7 @@ SCHEMA_VERSION = 1
 # Every top-level section, with its empty value, in contract order.
 SECTIONS: dict[str, Any] = {
     "host": {}, "cpu": {}, "memory": {}, "domains": [], "sensors": [], "network": {}, "snmp": [],
-    "ntp": {}, "services": [], "processes": [],
+    "ntp": {}, "services": [], "processes": [], "checks": [],
 }
 
 
@@ -39,6 +40,8 @@ def build_snapshot(store: Store, specs: list[CollectorSpec]) -> dict[str, Any]:
                               "duration_seconds": round(r.duration_seconds, 6)}
         if sample.view is not None:
             parts.setdefault(spec.json_key, []).append(spec.to_json(sample.view))
+    # The time and network checks reuse those panes' views: joined here, after the collector's own.
+    parts["checks"].append([c.to_json() for c in joined_checks(samples)])
     out: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "timestamp": time.time()}
     empties: dict[str, Callable[[], Any]] = {}
     for spec in specs:

@@ -138,7 +138,8 @@ class Hypervisor:
     host_cpus: int | None
 
 
-def _version(n: Any) -> str | None:
+def version_text(n: Any) -> str | None:
+    """The version number libvirt gives (1_000_000 * major + 1_000 * minor + release) as ``9.0.0``; None if not one."""
     if not isinstance(n, int) or n <= 0:
         return None
     return f"{n // 1_000_000}.{n // 1000 % 1000}.{n % 1000}"
@@ -250,7 +251,7 @@ class LibvirtConnection:
             name=attempt(conn.getType),
             version=None,  # filled by fill_version(): the QEMU driver's first answer can take seconds
             uri=attempt(conn.getURI) or self.uri,
-            library_version=_version(attempt(conn.getLibVersion)),
+            library_version=version_text(attempt(conn.getLibVersion)),
             host_cpus=info[2] if isinstance(info, list | tuple) and len(info) > 2 else None,
         )
 
@@ -267,7 +268,7 @@ class LibvirtConnection:
         number = self.call(lambda c: c.getVersion())
         with self._lock:
             if self.hypervisor is hyp:  # not reconnected meanwhile
-                self.hypervisor = dataclasses.replace(hyp, version=_version(number) or "unknown")
+                self.hypervisor = dataclasses.replace(hyp, version=version_text(number) or "unknown")
             return self.hypervisor
 
     def lost(self, err: BaseException) -> SourceUnavailable:

@@ -93,3 +93,18 @@ def test_every_registered_collector_builds_on_the_demo() -> None:
     ctx = demo_context(Config(), ProcFS(), SysFS())
     names = {s.name for s in all_specs(ctx, MODULES)}
     assert {"domains", "sensors", "network", "services", "ntp:chrony", "snmp:ups-a"} <= names
+
+
+def test_demo_set_up_checks() -> None:
+    """The demo's stand-in root and recorded kernel log give the set-up checks something to show."""
+    from edgetop.collectors.checks import collector
+
+    ctx = demo_context(Config(), ProcFS(), SysFS())
+    assert RecordedCommands(DEMO_DIR).installed("dmesg")
+    checks = {c.id: c for c in collector.run_checks(collector.gather(ctx))}
+    assert checks["virt.dev_kvm"].status == "pass"
+    assert checks["virt.dev_kvm"].evidence.startswith(f"{DEMO_DIR / 'root' / 'dev' / 'kvm'} opened read-write")
+    assert checks["libvirt.tcp_listener"].status == "warn"  # the guide's listener, with SASL
+    denials = checks["libvirt.mac_denials"]
+    assert denials.status == "warn" and 'name="/srv/models/yolo-v8.onnx"' in denials.evidence
+    assert checks["libvirt.connection"].evidence.endswith(", 10 guests")
