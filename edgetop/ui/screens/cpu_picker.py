@@ -209,7 +209,7 @@ async def pick_cpus(app: App[Any], title: str, current: frozenset[int], store: S
     loop (a plain ``async def action_*``) it would block the keys the picker needs, so
     it refuses there with a notification and returns None.
     """
-    from edgetop.ui.action_glue import on_app_loop
+    from edgetop.ui.app_loop import on_app_loop
 
     if on_app_loop(app):
         # Awaiting here would block the key dispatch the picker needs: refuse loudly, never hang.

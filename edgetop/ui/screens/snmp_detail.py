@@ -17,7 +17,7 @@ from textual.widgets import Static
 from edgetop.collectors.snmp import SnmpReading
 from edgetop.engine.store import Store
 from edgetop.ui.fmt import NA, age, duration, literal
-from edgetop.ui.panes.snmp import STATUS_STYLE, VALUE_COLUMNS, latency_cell, target_view, value_rows
+from edgetop.ui.render.snmp import STATUS_STYLE, VALUE_COLUMNS, latency_cell, target_view, value_rows
 from edgetop.ui.widgets.glyphs import sparkline
 from edgetop.ui.widgets.synced_table import SyncedTable
 
