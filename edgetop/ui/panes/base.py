@@ -15,6 +15,7 @@ from textual.containers import Vertical
 from edgetop.engine.store import Sample, Store
 from edgetop.model.reading import Status
 from edgetop.ui.fmt import age
+from edgetop.ui.styles import BANNER_STYLE
 
 
 class Pane(Vertical):
@@ -61,7 +62,7 @@ def status_text(sample: Sample | None, what: str) -> Text | None:
         return Text(f"{what}: waiting for the first sample", style="dim")
     if sample.reading.status is Status.OK:
         return None
-    style = "bold yellow" if sample.reading.status is Status.UNAVAILABLE else "bold red"
+    style = BANNER_STYLE.get(sample.reading.status, "bold red")
     text = Text(f"{what} {sample.reading.status}: {sample.reading.reason}", style=style)
     if sample.last_view is not None:
         text.append(f"  (last values from {age(sample.last_ok_timestamp)} ago, greyed)", style="dim")

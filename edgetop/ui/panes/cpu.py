@@ -2,64 +2,20 @@
 
 from __future__ import annotations
 
-import math
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from edgetop.collectors.cpu import CpuRatios, CpuView
-from edgetop.config_schema import Level
-from edgetop.engine.store import Store
-from edgetop.model.alerts import level_above
-from edgetop.ui.fmt import NA, SEVERITY_STYLE, pct
+from edgetop.collectors.cpu import CpuView
+from edgetop.ui.fmt import NA, pct
 from edgetop.ui.panes.base import Pane
-from edgetop.ui.widgets.glyphs import bar, sparkline
+from edgetop.ui.render.cpu import core_bar, steal_sparkline, usage_bar
+from edgetop.ui.styles import above_style
 from edgetop.ui.widgets.synced_table import SyncedTable
 
-# Bar segment colours, in the order htop uses: user, system, irq, iowait, steal.
-SEGMENTS = (("user_ratio", "green"), ("nice_ratio", "blue"), ("system_ratio", "red"),
-            ("irq_ratio", "magenta"), ("softirq_ratio", "magenta"), ("iowait_ratio", "grey50"),
-            ("steal_ratio", "bold yellow"), ("guest_ratio", "cyan"))
 _COLUMNS = (("cpu", "CPU"), ("bar", "Usage"), ("user", "user"), ("sys", "sys"), ("iow", "iowait"),
             ("irq", "irq+si"), ("steal", "steal"), ("idle", "idle"), ("mhz", "MHz"), ("thr", "throttle"))
 _RIGHT = frozenset({"user", "sys", "iow", "irq", "steal", "idle", "mhz", "thr"})  # numbers line up on the right
-
-
-def severity_style(value: float | None, level: Level) -> str:
-    """Red for critical, yellow for warning, green otherwise."""
-    return SEVERITY_STYLE.get(level_above(value, level), "green")
-
-
-def steal_sparkline(store: Store, width: int) -> Text:
-    """Recent host steal, coloured by its threshold.
-
-    The scale starts at the warning level, so that a flat line at 1% does not fill
-    the cells as if it were a problem.
-    """
-    level = store.config.thresholds.cpu_steal_ratio
-    history = store.history("cpu.steal")
-    top = max([v for v in history if v is not None] + [level.warn or 0.05])
-    latest = next((v for v in reversed(history) if v is not None), None)
-    return Text(sparkline(history, width, top=top), style=severity_style(latest, level))
-
-
-def usage_bar(r: CpuRatios, width: int) -> Text:
-    """A stacked bar of the non-idle states."""
-    return bar([(getattr(r, name), style) for name, style in SEGMENTS], width)
-
-
-def core_bar(r: CpuRatios, width: int) -> Text:
-    """A core's bar in one colour, that of its largest state (green user, red system, yellow steal).
-
-    A table cell is drawn in one style, so the stacked colours of :func:`usage_bar`
-    cannot show; the length still says how busy the core is, and each state's share is
-    in the columns beside it. An idle core's bar is dim.
-    """
-    parts = [(ratio, style) for name, style in SEGMENTS
-             if (ratio := getattr(r, name)) is not None and math.isfinite(ratio) and ratio > 0]
-    style = max(parts, key=lambda part: part[0])[1] if parts else "dim"
-    return Text(usage_bar(r, width).plain, style=style)
 
 
 class CpuPane(Pane):
@@ -95,7 +51,7 @@ class CpuPane(Pane):
         if view.since_boot:
             lines.append("  (since boot)", style="dim")
         lines.append("\nSTEAL ", style="bold")
-        lines.append(f"{pct(total.steal_ratio):>6}", style=severity_style(total.steal_ratio, t.cpu_steal_ratio))
+        lines.append(f"{pct(total.steal_ratio):>6}", style=above_style(total.steal_ratio, t.cpu_steal_ratio))
         lines.append(" ")
         lines.append_text(steal_sparkline(self.store, width))
         lines.append(f"  warn {pct(t.cpu_steal_ratio.warn, 0)} crit {pct(t.cpu_steal_ratio.crit, 0)}", style="dim")
@@ -108,7 +64,7 @@ class CpuPane(Pane):
             lines.append("n/a (kernel without CONFIG_PSI)", style="dim")
         else:
             lines.append(f"some {p.some.avg10:.1f}% {p.some.avg60:.1f}% {p.some.avg300:.1f}% (10s/60s/300s)",
-                         style=severity_style(p.some.avg10, t.cpu_pressure_some_avg10))
+                         style=above_style(p.some.avg10, t.cpu_pressure_some_avg10))
             if p.full is not None:
                 lines.append(f"  full {p.full.avg10:.1f}%")
         running, blocked = view.raw.stat.procs_running, view.raw.stat.procs_blocked
@@ -121,7 +77,7 @@ class CpuPane(Pane):
             rows[r.name] = (
                 Text(r.name), core_bar(r, bar_width), pct(r.user_ratio), pct(r.system_ratio), pct(r.iowait_ratio),
                 pct(r.irq_softirq_ratio),
-                Text(pct(r.steal_ratio), style=severity_style(r.steal_ratio, t.cpu_steal_ratio)),
+                Text(pct(r.steal_ratio), style=above_style(r.steal_ratio, t.cpu_steal_ratio)),
                 pct(r.idle_ratio),
                 NA if r.frequency_hertz is None else f"{r.frequency_hertz / 1e6:.0f}",
                 NA if throttle is None else Text(str(throttle), style="bold red" if throttle else ""),

@@ -7,12 +7,10 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from edgetop.collectors.memory import MemoryView
-from edgetop.config_schema import Level
-from edgetop.model.alerts import level_below
 from edgetop.model.derive import share
-from edgetop.ui.fmt import NA, SEVERITY_STYLE, num, pct, size
+from edgetop.ui.fmt import NA, num, pct, size
 from edgetop.ui.panes.base import Pane
-from edgetop.ui.panes.cpu import severity_style
+from edgetop.ui.styles import above_style, below_style
 from edgetop.ui.widgets.glyphs import bar, sparkline
 
 
@@ -52,7 +50,7 @@ class MemoryPane(Pane):
         out.append(f" {size(view.used_bytes)} used of {size(total)}\n")
         out.append(f"     available {size(view.available_bytes)} ")
         out.append(f"({pct(view.available_ratio, 0)})",
-                   style=_below_style(view.available_ratio, t.memory_available_ratio_below))
+                   style=below_style(view.available_ratio, t.memory_available_ratio_below))
         out.append(f"  cached {size(view.cached_bytes)}  buffers {size(view.buffers_bytes)}  "
                    f"dirty {size(view.dirty_bytes)}  writeback {size(view.writeback_bytes)}\n")
         out.append("Swap ", style="bold")
@@ -63,7 +61,7 @@ class MemoryPane(Pane):
             out.append(" no swap configured\n", style="dim")
         out.append("     in ")
         out.append(f"{num(view.swap_in_pages_per_second, 0)} pages/s",
-                   style=severity_style(view.swap_in_pages_per_second, t.swap_in_pages_per_second))
+                   style=above_style(view.swap_in_pages_per_second, t.swap_in_pages_per_second))
         out.append(f"  out {num(view.swap_out_pages_per_second, 0)} pages/s  major faults "
                    f"{num(view.major_faults_per_second, 0)}/s  ")
         out.append(sparkline(self.store.history("memory.swap_in"), 20), style="red")
@@ -76,7 +74,7 @@ class MemoryPane(Pane):
             out.append("n/a (kernel without CONFIG_PSI)\n", style="dim")
         else:
             out.append(f"some {p.some.avg10:.1f}% {p.some.avg60:.1f}% {p.some.avg300:.1f}%",
-                       style=severity_style(p.some.avg10, t.memory_pressure_some_avg10))
+                       style=above_style(p.some.avg10, t.memory_pressure_some_avg10))
             out.append(f"  full {p.full.avg10:.1f}%\n" if p.full else "\n")
         out.append("\nHugePages\n", style="bold")
         if not view.hugepages:
@@ -102,7 +100,3 @@ class MemoryPane(Pane):
 def _n(value: int | None) -> str:
     return NA if value is None else str(value)
 
-
-def _below_style(value: float | None, level: Level) -> str:
-    """Red or yellow once ``value`` fell to the level (lower is worse); uncoloured when unknown."""
-    return "" if value is None else SEVERITY_STYLE.get(level_below(value, level), "green")

@@ -9,15 +9,13 @@ from textual.widgets import Static
 
 from edgetop.collectors.cpu import CpuView
 from edgetop.collectors.memory import MemoryView
-from edgetop.model.alerts import Severity
 from edgetop.model.reading import Status
 from edgetop.ui.fmt import literal, pct, size
 from edgetop.ui.panes.base import Pane
-from edgetop.ui.panes.cpu import severity_style, steal_sparkline, usage_bar
-from edgetop.ui.panes.overview_lines import area_lines
+from edgetop.ui.render.cpu import steal_sparkline, usage_bar
+from edgetop.ui.render.overview_lines import area_lines
+from edgetop.ui.styles import ALERT_STYLE, STATUS_STYLE, above_style
 from edgetop.ui.widgets.glyphs import bar
-
-_STATUS_STYLE = {Status.OK: "green", Status.UNAVAILABLE: "yellow", Status.FAILED: "bold red"}
 
 
 def fit_alerts(alerts: list[Text], sources: list[Text], room: int,
@@ -77,7 +75,7 @@ class OverviewPane(Pane):
             out.append(f"{'CPU':<9}", style="bold")
             out.append_text(usage_bar(cpu.total, width))
             out.append(f" busy {pct(cpu.total.busy_ratio)}  steal ")
-            out.append(pct(cpu.total.steal_ratio), style=severity_style(cpu.total.steal_ratio, t.cpu_steal_ratio))
+            out.append(pct(cpu.total.steal_ratio), style=above_style(cpu.total.steal_ratio, t.cpu_steal_ratio))
             out.append(" ")
             out.append_text(steal_sparkline(self.store, 16))
             out.append("\n")
@@ -99,7 +97,7 @@ class OverviewPane(Pane):
         for alert in alerts[:max(self.size.height, 0) or 100]:
             line = Text()
             line.append(f"  {alert.severity.upper():8} ",
-                        style="bold red" if alert.severity is Severity.CRITICAL else "yellow")
+                        style=ALERT_STYLE[alert.severity])
             line.append_text(literal(f"{alert.source}/{alert.subject}: {alert.message}"))
             alert_lines.append(line)
         samples = sorted(self.store.samples().items())
@@ -115,7 +113,7 @@ class OverviewPane(Pane):
             if status is Status.OK:
                 continue
             line = Text()
-            line.append(f"  {status.value:11}", style=_STATUS_STYLE[status])
+            line.append(f"  {status.value:11}", style=STATUS_STYLE[status])
             line.append_text(literal(f" {name:16} "))
             line.append_text(literal(sample.reading.reason or "", "dim"))
             source_lines.append(line)

@@ -11,8 +11,10 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from edgetop.collectors.sensors import Sensor, SensorsReading
+from edgetop.model.alerts import Severity
 from edgetop.ui.fmt import NA, console_mode, literal
 from edgetop.ui.panes.base import Pane, status_text
+from edgetop.ui.styles import OK_STYLE, level_style
 from edgetop.ui.widgets.glyphs import sparkline
 from edgetop.ui.widgets.synced_table import SyncedTable
 
@@ -23,20 +25,17 @@ _RIGHT = frozenset({"now", "high", "crit"})  # temperatures and speeds line up o
 _DEVICE_NAMED = ("nvme", "drivetemp")  # nvme0, sda
 
 
-def severity(s: Sensor) -> str | None:
+def severity(s: Sensor) -> Severity | None:
     """``critical``/``warning`` when the sensor is at a threshold or alarmed, else None."""
     if s.kind == "fan":
-        return "warning" if s.alarm else None
+        return Severity.WARNING if s.alarm else None
     if s.celsius is None:
         return None
     if (s.critical_celsius is not None and s.celsius >= s.critical_celsius) or s.alarm:
-        return "critical"
+        return Severity.CRITICAL
     if s.high_celsius is not None and s.celsius >= s.high_celsius:
-        return "warning"
+        return Severity.WARNING
     return None
-
-
-_STYLE = {"critical": "bold red", "warning": "bold yellow", None: "green"}
 
 
 def threshold_bar(s: Sensor, width: int, ascii_only: bool | None = None) -> Text:
@@ -51,7 +50,7 @@ def threshold_bar(s: Sensor, width: int, ascii_only: bool | None = None) -> Text
 
     filled = round(max(0.0, s.celsius) / top * width)
     marks = {cell(s.high_celsius): "yellow", cell(s.critical_celsius): "red"}
-    style = _STYLE[severity(s)].replace("bold ", "")
+    style = level_style(severity(s), OK_STYLE).replace("bold ", "")
     out = Text(no_wrap=True)
     for i in range(width):
         if i in marks:
@@ -125,7 +124,7 @@ class SensorsPane(Pane):
                     f"{sum(1 for s in view.sensors if s.kind == 'fan')} fans")
         if hot is not None:
             line.append("  hottest ")
-            line.append_text(literal(f"{hot.label} {hot.celsius:.0f} °C", _STYLE[severity(hot)]))
+            line.append_text(literal(f"{hot.label} {hot.celsius:.0f} °C", level_style(severity(hot), OK_STYLE)))
         bad = [s for s in view.sensors if s.status != "ok"]
         if bad:
             line.append(f"  {len(bad)} not readable", style="yellow")
@@ -146,17 +145,17 @@ class SensorsPane(Pane):
         sev = severity(s)
         dim = "dim" if stale else ""
         if s.kind == "fan":
-            now = Text(NA if s.rpm is None else f"{s.rpm:.0f}rpm", style=dim or _STYLE[sev])
+            now = Text(NA if s.rpm is None else f"{s.rpm:.0f}rpm", style=dim or level_style(sev, OK_STYLE))
             high = Text("")
             crit = Text("")
             bar, trend_values = Text(" " * width), self.store.history(f"sensors.{s.id}")
         else:
-            now = Text(NA if s.celsius is None else f"{s.celsius:.1f}°C", style=dim or _STYLE[sev])
+            now = Text(NA if s.celsius is None else f"{s.celsius:.1f}°C", style=dim or level_style(sev, OK_STYLE))
             limits = "italic" if s.thresholds_from == "config" else ""
             high, crit = Text(_deg(s.high_celsius), style=limits), Text(_deg(s.critical_celsius), style=limits)
             # A table cell is drawn in one style: the bar takes the severity colour; the
             # high and critical marks still show as "|".
-            bar = Text(threshold_bar(s, width).plain, style=_STYLE[sev].replace("bold ", ""))
+            bar = Text(threshold_bar(s, width).plain, style=level_style(sev, OK_STYLE).replace("bold ", ""))
             trend_values = self.store.history(f"sensors.{s.id}")
         return (literal(chip), literal(s.label), now, high, crit, bar,
                 Text(_trend(trend_values, width), style="cyan"), self._note(s))

@@ -24,8 +24,9 @@ from edgetop.config_schema import Config
 from edgetop.engine.store import Sample
 from edgetop.model.alerts import level_above
 from edgetop.model.reading import Status
-from edgetop.ui.fmt import NA, SEVERITY_STYLE, console_mode
+from edgetop.ui.fmt import NA, console_mode
 from edgetop.ui.panes.base import Pane
+from edgetop.ui.styles import level_style
 from edgetop.ui.widgets.glyphs import sparkline
 from edgetop.ui.widgets.synced_table import SyncedTable
 
@@ -78,7 +79,7 @@ def row_cells(row: TimeRow, config: Config, greyed: bool = False) -> tuple[Text,
     if not greyed and row.offset_seconds is not None and (row.role == CLOCK or row.kind == "sntp") \
             and row.kind in _OFFSET_ALERT_KINDS:
         sev = level_above(abs(row.offset_seconds), config.thresholds.ntp_offset_seconds)
-        offset_style = SEVERITY_STYLE[sev] if sev else ""
+        offset_style = level_style(sev)
     state = row.state or NA
     if row.reach is not None:
         state = f"{state} reach {row.reach:03o}"

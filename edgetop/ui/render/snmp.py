@@ -14,9 +14,9 @@ from edgetop.collectors.snmp_profiles import Interface
 from edgetop.config_schema import Config
 from edgetop.engine.store import Sample
 from edgetop.model.alerts import level_above
-from edgetop.ui.fmt import NA, SEVERITY_STYLE, age, duration, literal, num, pct, rate_bytes
+from edgetop.ui.fmt import NA, age, duration, literal, num, pct, rate_bytes
+from edgetop.ui.styles import SNMP_STATUS_STYLE, level_style
 
-STATUS_STYLE = {"up": "green", "down": "bold red", "error": "bold yellow"}
 VALUE_COLUMNS = (("kind", "Kind"), ("name", "Name"), ("value", "Value"), ("state", "State"))
 
 
@@ -48,7 +48,7 @@ def latency_cell(view: SnmpReading, config: Config) -> Text:
     """Return the latency, coloured against the configured thresholds."""
     sev = level_above(view.latency_seconds, config.thresholds.snmp_latency_seconds)
     shown = NA if view.latency_seconds is None else f"{view.latency_seconds * 1000:.0f} ms"
-    return Text(shown, style=SEVERITY_STYLE.get(sev, "") if sev else "", no_wrap=True)
+    return Text(shown, style=level_style(sev), no_wrap=True)
 
 
 def target_cells(sample: Sample, config: Config) -> tuple[Text, ...]:
@@ -66,7 +66,7 @@ def target_cells(sample: Sample, config: Config) -> tuple[Text, ...]:
     info = literal(summary(view), dim) if view.status == "up" else literal(view.error or "", dim or "bold red")
     return (
         literal(name, dim or "bold"), literal(host, dim),
-        Text(view.status, style=dim or STATUS_STYLE.get(view.status, "")),
+        Text(view.status, style=dim or SNMP_STATUS_STYLE.get(view.status, "")),
         latency_cell(view, config) if not greyed else Text(NA, style="dim"),
         Text(duration(uptime), style=dim), Text(age(last_ok), style=dim), info,
     )
@@ -77,12 +77,12 @@ def value_rows(view: SnmpReading, config: Config) -> dict[str, tuple[Text, ...]]
     rows: dict[str, tuple[Text, ...]] = {}
     if view.status != "up":  # the whole reason, which the targets table may have to cut short
         rows["status:error"] = (Text("error"), Text(view.error_kind or ""), literal(view.error or "", "bold red"),
-                                Text(view.status, style=STATUS_STYLE.get(view.status, "")))
+                                Text(view.status, style=SNMP_STATUS_STYLE.get(view.status, "")))
     for n, note in enumerate(view.notes):
         rows[f"note:{n}"] = (Text("note"), Text(""), literal(note, "yellow"), Text(""))
     for v in view.values:
         sev = v.severity()
-        style = SEVERITY_STYLE.get(sev, "") if sev else ""
+        style = level_style(sev)
         shown = NA if v.value is None else (f"{v.value:g}" if isinstance(v.value, float) else v.value)
         unit = f" {v.unit}" if v.unit and v.value is not None else ""
         rows[f"oid:{v.name}"] = (Text("OID"), literal(v.name), literal(f"{shown}{unit}", style),

@@ -12,10 +12,8 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from edgetop.engine.store import Store
-from edgetop.model.reading import Status
 from edgetop.ui.fmt import age, literal
-
-_STYLE = {Status.OK: "green", Status.UNAVAILABLE: "yellow", Status.FAILED: "bold red"}
+from edgetop.ui.styles import STATUS_STYLE
 
 
 class SourcesScreen(ModalScreen[None]):
@@ -53,7 +51,7 @@ class SourcesScreen(ModalScreen[None]):
         for name, sample in sorted(self.store.samples().items()):
             r = sample.reading
             table.add_row(
-                literal(name), literal(sample.spec.lane), Text(str(r.status), style=_STYLE[r.status]),
+                literal(name), literal(sample.spec.lane), Text(str(r.status), style=STATUS_STYLE[r.status]),
                 Text(f"{r.duration_seconds * 1000:.1f}ms"), Text(age(sample.last_ok_timestamp)),
                 literal(r.reason or ""), key=name,
             )
