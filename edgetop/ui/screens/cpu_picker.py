@@ -78,11 +78,11 @@ class CpuPickerScreen(ModalScreen[frozenset[int] | None]):
     #picker-buttons Button { margin: 0 2; border: none; height: 1; min-width: 16; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle_cpu", "Toggle", id="picker_toggle", key_display="spc"),
-        Binding("s", "toggle_siblings", "Core", id="picker_core"),
-        Binding("a", "all", "All", id="picker_all"),
-        Binding("enter", "apply", "Apply", id="picker_apply", priority=True),
-        Binding("escape", "cancel", "Cancel", id="picker_cancel"),
+        Binding("space", "toggle_cpu", "Toggle", id="picker.toggle", key_display="spc"),
+        Binding("s", "toggle_siblings", "Core", id="picker.core"),
+        Binding("a", "all", "All", id="picker.all"),
+        Binding("enter", "apply", "Apply", id="picker.apply", priority=True),
+        Binding("escape", "cancel", "Cancel", id="picker.cancel"),
     ]
 
     def __init__(self, title: str, current: frozenset[int], topology: CpuTopology,
