@@ -20,6 +20,7 @@ from textual.widgets import ContentSwitcher, Static
 
 from edgetop.actions.intents import Intent
 from edgetop.collectors.registry import CORE_MODULES, all_specs
+from edgetop.config_schema import canonical_keymap
 from edgetop.engine.lanes import Engine, SpecRunner
 from edgetop.engine.store import Sample, Store
 from edgetop.model.spec import CollectorSpec, Context
@@ -48,13 +49,13 @@ class EdgetopApp(MutationGate, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "edgetop"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("question_mark", "help", "Help", id="help", key_display="?"),
-        Binding("q", "quit", "Quit", id="quit"),
-        Binding("space", "freeze", "Freeze", id="freeze", key_display="spc"),
-        Binding("tab", "next_pane", "Next", id="next_pane", priority=True, show=False),
-        Binding("shift+tab", "previous_pane", "Prev", id="previous_pane", priority=True, show=False),
-        Binding("s", "sources", "Sources", id="sources"),
-        *[Binding(str(k), f"show_pane_number('{k}')", f"Pane {k}", id=f"pane_{k}", show=False) for k in range(10)],
+        Binding("question_mark", "help", "Help", id="app.help", key_display="?"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("space", "freeze", "Freeze", id="app.freeze", key_display="spc"),
+        Binding("tab", "next_pane", "Next", id="app.next_pane", priority=True, show=False),
+        Binding("shift+tab", "previous_pane", "Prev", id="app.previous_pane", priority=True, show=False),
+        Binding("s", "sources", "Sources", id="app.sources"),
+        *[Binding(str(k), f"show_pane_number('{k}')", f"Pane {k}", id=f"app.pane_{k}", show=False) for k in range(10)],
     ]
 
     def __init__(
@@ -106,7 +107,8 @@ class EdgetopApp(MutationGate, App[None]):
         self.pane_keys = {e.key: e.pane_id for e in PANES}
         self.mounted_panes: dict[str, Pane] = {}
         if ctx.config.keymap:
-            self.set_keymap(ctx.config.keymap)
+            # Old ids still work: a config built in code has not been through the loader.
+            self.set_keymap(canonical_keymap(ctx.config.keymap))
         chord = ctx.config.kiosk_options.exit_chord
         if kiosk and chord:
             # The only way out of a kiosk is a chord the site chose (none: never).

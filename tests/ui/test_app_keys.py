@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from rich.text import Text
 from textual.widgets import ContentSwitcher, Input
 
@@ -165,11 +166,12 @@ async def test_names_render_literally(live_ctx: Context, foundation_specs: list[
         child.wait()
 
 
-async def test_keymap_from_config_remaps_a_binding(live_ctx: Context,
-                                                   foundation_specs: list[CollectorSpec]) -> None:
+@pytest.mark.parametrize("binding_id", ["app.sources", "sources"])  # the id, and the id of earlier versions
+async def test_keymap_from_config_remaps_a_binding(live_ctx: Context, foundation_specs: list[CollectorSpec],
+                                                   binding_id: str) -> None:
     import dataclasses
 
-    ctx = dataclasses.replace(live_ctx, config=dataclasses.replace(live_ctx.config, keymap={"sources": "f2"}))
+    ctx = dataclasses.replace(live_ctx, config=dataclasses.replace(live_ctx.config, keymap={binding_id: "f2"}))
     app = EdgetopApp(ctx, foundation_specs)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("s")

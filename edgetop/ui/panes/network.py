@@ -76,7 +76,7 @@ class NetworkPane(Pane):
     TITLE = "Network"
     COLLECTORS = ("network",)
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("b", "sort_traffic", "Busiest", id="network_sort_traffic"),
+        Binding("b", "sort_traffic", "Busiest", id="network.sort_traffic"),
     ]
     DEFAULT_CSS = """
     NetworkPane #net-status { height: auto; }

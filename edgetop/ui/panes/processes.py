@@ -51,17 +51,17 @@ class ProcessesPane(MutationGate, Pane):
     TITLE = "Processes"
     COLLECTORS = ("processes",)
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "filter", "Filter", id="filter", key_display="/"),
-        Binding("greater_than_sign", "sort_next", "Sort>", id="sort_next", key_display=">"),
-        Binding("less_than_sign", "sort_previous", "Sort<", id="sort_previous", key_display="<", show=False),
-        Binding("I", "sort_invert", "Invert", id="sort_invert"),
-        Binding("P", "sort_by('cpu')", "CPU", id="sort_cpu", show=False),
-        Binding("M", "sort_by('rss')", "Mem", id="sort_memory", show=False),
-        Binding("N", "sort_by('pid')", "PID", id="sort_pid", show=False),
-        Binding("T", "sort_by('time')", "Time", id="sort_time", show=False),
-        Binding("K", "toggle_kernel_threads", "Kthreads", id="toggle_kernel_threads"),
-        Binding("a", "pin_process", "Affinity", id="pin_process"),
-        Binding("escape", "clear_filter", "Clear filter", id="clear_filter", show=False),
+        Binding("slash", "filter", "Filter", id="processes.filter", key_display="/"),
+        Binding("greater_than_sign", "sort_next", "Sort>", id="processes.sort_next", key_display=">"),
+        Binding("less_than_sign", "sort_previous", "Sort<", id="processes.sort_previous", key_display="<", show=False),
+        Binding("I", "sort_invert", "Invert", id="processes.sort_invert"),
+        Binding("P", "sort_by('cpu')", "CPU", id="processes.sort_cpu", show=False),
+        Binding("M", "sort_by('rss')", "Mem", id="processes.sort_memory", show=False),
+        Binding("N", "sort_by('pid')", "PID", id="processes.sort_pid", show=False),
+        Binding("T", "sort_by('time')", "Time", id="processes.sort_time", show=False),
+        Binding("K", "toggle_kernel_threads", "Kthreads", id="processes.toggle_kernel_threads"),
+        Binding("a", "pin_process", "Affinity", id="processes.pin_process"),
+        Binding("escape", "clear_filter", "Clear filter", id="processes.clear_filter", show=False),
     ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -73,7 +73,7 @@ class SensorsPane(Pane):
     TITLE = "Sensors"
     COLLECTORS = ("sensors",)
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("t", "sort_hottest", "Hottest", id="sensors_sort_hottest"),
+        Binding("t", "sort_hottest", "Hottest", id="sensors.sort_hottest"),
     ]
     DEFAULT_CSS = """
     SensorsPane #sensors-table { height: 1fr; }

@@ -55,7 +55,7 @@ class ServicesPane(MutationGate, Pane):
     TITLE = "Services"
     COLLECTORS = ("services",)
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "restart_service", "Restart", id="restart_service"),
+        Binding("r", "restart_service", "Restart", id="services.restart_service"),
     ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

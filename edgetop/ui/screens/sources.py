@@ -23,7 +23,7 @@ class SourcesScreen(ModalScreen[None]):
     SourcesScreen { align: center middle; }
     #sources-body { width: 96%; height: 90%; border: round $accent; background: $surface; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,s,q", "dismiss", "Close", id="close_sources")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,s,q", "dismiss", "Close", id="sources.close")]
 
     def __init__(self, store: Store) -> None:
         """Show the collectors in ``store``."""
