@@ -69,7 +69,7 @@ def _chk(fn: Any) -> dict[str, Any]:
 # being a pane id, a screen or dialog, ``table`` (any table's cursor) or ``app`` (global
 # keys). tests/ui/test_binding_ids.py checks this list against the bindings the UI has.
 KEYMAP_IDS: frozenset[str] = frozenset({
-    *(f"app.{a}" for a in ("help", "quit", "freeze", "sources", "next_pane", "previous_pane")),
+    *(f"app.{a}" for a in ("help", "quit", "freeze", "sources", "goto", "next_pane", "previous_pane")),
     *(f"app.pane_{k}" for k in range(10)),
     *(f"processes.{a}" for a in ("filter", "clear_filter", "sort_next", "sort_previous", "sort_invert",
                                  "sort_cpu", "sort_memory", "sort_pid", "sort_time", "toggle_kernel_threads",
@@ -79,7 +79,7 @@ KEYMAP_IDS: frozenset[str] = frozenset({
     "sensors.sort_hottest", "network.sort_traffic", "snmp.open", "time.sort_offset", "services.restart_service",
     *(f"table.{a}" for a in ("cursor_up", "cursor_down", "page_up", "page_down", "cursor_home", "cursor_end",
                              "select")),
-    "help.close", "sources.close", "confirm.yes", "confirm.no",
+    "help.close", "sources.close", "goto.close", "goto.next", "goto.previous", "confirm.yes", "confirm.no",
     *(f"picker.{a}" for a in ("toggle", "core", "all", "apply", "cancel")),
     "domain_detail.close", "domain_detail.pin_vcpu", "snmp_detail.close",
 })

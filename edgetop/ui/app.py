@@ -27,7 +27,7 @@ from edgetop.model.spec import CollectorSpec, Context
 from edgetop.ui.fmt import console_mode
 from edgetop.ui.gate import MutationGate
 from edgetop.ui.messages import SampleArrived
-from edgetop.ui.pane_list import PANES
+from edgetop.ui.pane_list import PANES, PaneEntry
 from edgetop.ui.panes.base import Pane
 from edgetop.ui.safe_output import DropControlCharacters
 from edgetop.ui.widgets.header import HeaderBar
@@ -55,6 +55,8 @@ class EdgetopApp(MutationGate, App[None]):
         Binding("tab", "next_pane", "Next", id="app.next_pane", priority=True, show=False),
         Binding("shift+tab", "previous_pane", "Prev", id="app.previous_pane", priority=True, show=False),
         Binding("s", "sources", "Sources", id="app.sources"),
+        # Not in the key bar (it would change at every size); ? lists it, README documents it.
+        Binding("g", "goto", "Go to pane", id="app.goto", show=False),
         *[Binding(str(k), f"show_pane_number('{k}')", f"Pane {k}", id=f"app.pane_{k}", show=False) for k in range(10)],
     ]
 
@@ -69,6 +71,7 @@ class EdgetopApp(MutationGate, App[None]):
         start_engine: bool = True,
         store: Store | None = None,
         runner: Any = None,
+        panes: Sequence[PaneEntry] = PANES,
     ) -> None:
         """Create the app.
 
@@ -82,6 +85,7 @@ class EdgetopApp(MutationGate, App[None]):
             start_engine: False in tests that feed the store by hand.
             store: an existing store (tests); a new one otherwise.
             runner: the action runner; None builds the default one lazily.
+            panes: the panes, in order (tests add more).
 
         """
         self.kiosk = kiosk
@@ -103,8 +107,8 @@ class EdgetopApp(MutationGate, App[None]):
         self._early_paints = 3
         self._early_paint_pending = False
         self._theme_name = theme
-        self.pane_entries = PANES
-        self.pane_keys = {e.key: e.pane_id for e in PANES}
+        self.pane_entries = tuple(panes)
+        self.pane_keys = {e.key: e.pane_id for e in self.pane_entries if e.key}
         self.mounted_panes: dict[str, Pane] = {}
         if ctx.config.keymap:
             # Old ids still work: a config built in code has not been through the loader.
@@ -344,6 +348,17 @@ class EdgetopApp(MutationGate, App[None]):
 
         self.push_screen(HelpScreen(bindings_of(self.screen)))
 
+    def action_goto(self) -> None:
+        """List every pane (number keys reach only ten): type to filter, enter to go."""
+        from edgetop.ui.screens.goto import GotoScreen
+
+        def go(pane_id: str | None) -> None:
+            if pane_id is not None:
+                self._show_pane_soon(pane_id)
+
+        entries = [(e.pane_id, e.key, e.title) for e in self.pane_entries]
+        self.push_screen(GotoScreen(entries, self.switcher.current), go)
+
     def action_sources(self) -> None:
         """Show the state of every collector."""
         from edgetop.ui.screens.sources import SourcesScreen
@@ -382,7 +397,8 @@ class EdgetopApp(MutationGate, App[None]):
                 continue
             yield command
         for entry in self.pane_entries:
-            yield SystemCommand(f"Show {entry.title}", f"Switch to the {entry.title} pane (key {entry.key})",
+            how = f"key {entry.key}" if entry.key else "g, then its name"
+            yield SystemCommand(f"Show {entry.title}", f"Switch to the {entry.title} pane ({how})",
                                 partial(self._show_pane_soon, entry.pane_id))
 
     def _fatal_error(self) -> None:

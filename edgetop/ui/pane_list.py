@@ -1,6 +1,8 @@
 """Which panes the app shows, in order, with their number keys.
 
-Panes are imported when first shown, so start-up pays only for the overview.
+Panes are imported when first shown, so start-up pays only for the overview. The first
+ten panes have the number keys 1…9, 0; later ones have none: ``g`` (go to) and tab reach
+every pane.
 """
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ from edgetop.ui.panes.base import Pane
 
 @dataclass(frozen=True)
 class PaneEntry:
-    """One pane: where its class lives, its id, title and number key."""
+    """One pane: where its class lives, its id, title and number key ("" for none)."""
 
     module: str
     class_name: str
     pane_id: str
     title: str
-    key: str
+    key: str = ""
 
     def load(self) -> type[Pane]:
         """Import the pane class."""
