@@ -230,9 +230,8 @@ class EdgetopApp(MutationGate, App[None]):
         Rendering waits for the next tick: ten collectors finishing within one second
         cost one repaint, not ten.
         """
-        name = message.sample.spec.name
         active = self.active_pane()
-        if active is not None and (active.wants(name) or active.PANE_ID == "overview"):
+        if active is not None and active.wants(message.sample):
             self._dirty = True
             # Right after start-up, paint the first samples at once instead of at the
             # next tick: a technician should see numbers within a second of typing edgetop.

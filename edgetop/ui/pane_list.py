@@ -2,7 +2,9 @@
 
 Panes are imported when first shown, so start-up pays only for the overview. The first
 ten panes have the number keys 1…9, 0; later ones have none: ``g`` (go to) and tab reach
-every pane.
+every pane. A new pane is one module (a ``TablePane`` subclass when it is a table of one
+collector's rows, see ``panes/table.py``) and one line here; its collectors' specs name it
+(``CollectorSpec.pane``), which is how it learns of their samples.
 """
 
 from __future__ import annotations

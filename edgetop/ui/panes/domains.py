@@ -80,7 +80,6 @@ class DomainsPane(Pane):
 
     PANE_ID: ClassVar[str] = "domains"
     TITLE: ClassVar[str] = "Domains"
-    COLLECTORS: ClassVar[tuple[str, ...]] = ("domains", "hypervisor")
     BINDINGS: ClassVar[list[BindingType]] = [
         # The same sort keys as the processes pane (htop's): > < I, and P M N T directly.
         Binding("greater_than_sign", "sort_next", "Sort>", id="domains.sort_next", key_display=">"),

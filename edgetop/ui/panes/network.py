@@ -74,7 +74,6 @@ class NetworkPane(Pane):
 
     PANE_ID = "network"
     TITLE = "Network"
-    COLLECTORS = ("network",)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("b", "sort_traffic", "Busiest", id="network.sort_traffic"),
     ]

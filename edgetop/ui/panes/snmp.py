@@ -53,7 +53,6 @@ class SnmpPane(Pane):
 
     PANE_ID: ClassVar[str] = "snmp"
     TITLE: ClassVar[str] = "SNMP"
-    COLLECTORS: ClassVar[tuple[str, ...]] = ("snmp:",)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_target", "Detail", id="snmp.open"),
     ]

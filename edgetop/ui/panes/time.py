@@ -129,7 +129,6 @@ class TimePane(Pane):
 
     PANE_ID: ClassVar[str] = "time"
     TITLE: ClassVar[str] = "Time"
-    COLLECTORS: ClassVar[tuple[str, ...]] = ("ntp:",)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("o", "sort_offset", "Sort |offset|", id="time.sort_offset"),
     ]
@@ -239,7 +238,7 @@ class TimePane(Pane):
         """Update the verdict, the sparkline and the table (by row key, in one batch)."""
         if not self.is_mounted:
             return
-        samples = {name: s for name, s in self.store.samples().items() if self.wants(name)}
+        samples = {s.spec.name: s for s in self.samples()}
         reports = self._reports(samples)
         offsets = {r.key: abs(r.offset_seconds) for rep, _, _ in reports.values() if rep is not None
                    for r in rep.rows if r.offset_seconds is not None}
