@@ -14,7 +14,7 @@ import os
 import stat
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -132,6 +132,9 @@ class _Builder:
                 values[name] = self.secret_from(value_node, sub, secret_via)
                 continue
             value = self.convert(hints[name], value_node, sub)
+            rename = fields[name].metadata.get("key")
+            if rename is not None and isinstance(value_node, yaml.MappingNode):
+                value = self.rename_keys(value_node, sub, value, rename)
             check = fields[name].metadata.get("check")
             if check is not None and value is not None:
                 try:
@@ -149,6 +152,24 @@ class _Builder:
             return cls(**values)
         except (TypeError, ValueError) as err:
             raise self.fail(node, path, str(err)) from None
+
+    def rename_keys(self, node: yaml.MappingNode, path: str, value: dict[str, Any],
+                    rename: Callable[[str], tuple[str, str | None]]) -> dict[str, Any]:
+        """Check each key of a mapping (``keymap``): unknown is an error, an old name a warning."""
+        out: dict[str, Any] = {}
+        for key_node, _value_node in node.value:
+            key = str(self.scalar(key_node))
+            where = f"{path}.{key}"
+            try:
+                new, note = rename(key)
+            except ValueError as err:
+                raise self.fail(key_node, where, str(err)) from None
+            if new in out:
+                raise self.fail(key_node, where, f"given twice (as {new})")
+            if note is not None:
+                self.warnings.append(f"{self.filename}:{key_node.start_mark.line + 1}: {where}: {note}")
+            out[new] = value[key]
+        return out
 
     def secret_from(self, node: yaml.Node, path: str, via: str) -> Secret:
         ref = self.scalar(node)

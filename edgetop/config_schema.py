@@ -1,13 +1,17 @@
 """The configuration's shape: frozen dataclasses, one per section.
 
 Every field documents itself in ``contrib/edgetop.example.yaml``. Field metadata may
-carry ``check``: a callable raising ValueError with a message when a value is bad.
+carry ``check``: a callable raising ValueError with a message when a value is bad, and
+a mapping field ``key``: a callable that turns one key into the key to keep and a
+deprecation note (or None), raising ValueError when the key is unknown.
 Secrets are :class:`Secret` and are never printed (``repr`` is redacted).
 """
 
 from __future__ import annotations
 
+import difflib
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -61,6 +65,65 @@ def port(value: Any) -> None:
 
 def _chk(fn: Any) -> dict[str, Any]:
     return {"check": fn}
+
+
+# Every key binding id a config's ``keymap:`` may name: ``<scope>.<action>``, the scope
+# being a pane id, a screen or dialog, ``table`` (any table's cursor) or ``app`` (global
+# keys). tests/ui/test_binding_ids.py checks this list against the bindings the UI has.
+KEYMAP_IDS: frozenset[str] = frozenset({
+    *(f"app.{a}" for a in ("help", "quit", "freeze", "sources", "goto", "next_pane", "previous_pane")),
+    *(f"app.pane_{k}" for k in range(10)),
+    *(f"processes.{a}" for a in ("filter", "clear_filter", "sort_next", "sort_previous", "sort_invert",
+                                 "sort_cpu", "sort_memory", "sort_pid", "sort_time", "toggle_kernel_threads",
+                                 "pin_process")),
+    *(f"domains.{a}" for a in ("filter", "clear_filter", "sort_next", "sort_previous", "sort_invert",
+                               "sort_cpu", "sort_steal", "sort_squeeze", "sort_name")),
+    "sensors.sort_hottest", "network.sort_traffic", "snmp.open", "time.sort_offset", "services.restart_service",
+    *(f"table.{a}" for a in ("cursor_up", "cursor_down", "page_up", "page_down", "cursor_home", "cursor_end",
+                             "select")),
+    "help.close", "sources.close", "goto.close", "goto.next", "goto.previous", "confirm.yes", "confirm.no",
+    *(f"picker.{a}" for a in ("toggle", "core", "all", "apply", "cancel")),
+    "domain_detail.close", "domain_detail.pin_vcpu", "snmp_detail.close",
+})
+
+# Ids of edgetop 0.x, before every id had its scope: still accepted, with a warning.
+KEYMAP_RENAMED: Mapping[str, str] = {
+    **{old: f"app.{old}" for old in ("help", "quit", "freeze", "sources", "next_pane", "previous_pane")},
+    **{f"pane_{k}": f"app.pane_{k}" for k in range(10)},
+    **{old: f"processes.{old}" for old in ("filter", "clear_filter", "sort_next", "sort_previous", "sort_invert",
+                                           "sort_cpu", "sort_memory", "sort_pid", "sort_time",
+                                           "toggle_kernel_threads", "pin_process")},
+    "sensors_sort_hottest": "sensors.sort_hottest", "network_sort_traffic": "network.sort_traffic",
+    "restart_service": "services.restart_service", "close_help": "help.close", "close_sources": "sources.close",
+    "confirm_yes": "confirm.yes", "confirm_no": "confirm.no",
+    **{f"picker_{a}": f"picker.{a}" for a in ("toggle", "core", "all", "apply", "cancel")},
+}
+
+
+def keymap_id(key: str) -> tuple[str, str | None]:
+    """Return the binding id ``key`` names today, and a deprecation note when it is an old id.
+
+    Raises:
+        ValueError: no binding has this id, old or new.
+
+    """
+    if key in KEYMAP_IDS:
+        return key, None
+    if key in KEYMAP_RENAMED:
+        new = KEYMAP_RENAMED[key]
+        return new, f"binding id {key!r} is now {new!r}; the old id still works, but rename it"
+    close = difflib.get_close_matches(key, sorted(KEYMAP_IDS | KEYMAP_RENAMED.keys()), n=1)
+    hint = f"did you mean {KEYMAP_RENAMED.get(close[0], close[0])}? " if close else ""
+    raise ValueError(f"unknown key binding id ({hint}every id is listed in README.md, Keys)")
+
+
+def canonical_keymap(keymap: Mapping[str, str]) -> dict[str, str]:
+    """``keymap`` with old ids renamed and unknown ones left out (the loader already refused those)."""
+    out: dict[str, str] = {}
+    for key, keys in keymap.items():
+        if key in KEYMAP_IDS or key in KEYMAP_RENAMED:
+            out[KEYMAP_RENAMED.get(key, key)] = keys
+    return out
 
 
 @dataclass(frozen=True)
@@ -278,7 +341,7 @@ class Config:
     sysfs: str = "/sys"
     log_file: str | None = None
     show_kernel_threads: bool = False
-    keymap: dict[str, str] = field(default_factory=dict)
+    keymap: dict[str, str] = field(default_factory=dict, metadata={"key": keymap_id})
     thresholds: Thresholds = Thresholds()
     libvirt: LibvirtConfig = LibvirtConfig()
     snmp: SnmpConfig = SnmpConfig()

@@ -122,7 +122,7 @@ class CollectorSpec:
         lane: the lane that runs it (``local``, ``libvirt``, ``snmp``, ``ntp``, ``services``).
         json_key: the snapshot's top-level key; specs sharing a key are merged (lists
             concatenated, mappings updated).
-        pane: the UI pane that renders it.
+        pane: the id of the UI pane that shows it; that pane repaints when a sample arrives.
         build: makes the collect callable from the context (opens sources lazily).
         interval: seconds between runs; None uses ``config.interval``.
         timeout: how long one run may take before it counts as "no answer"; None uses

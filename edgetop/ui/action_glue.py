@@ -13,13 +13,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from textual._context import active_message_pump
-from textual.worker import NoActiveWorker, get_current_worker
-
 from edgetop.actions.intents import Intent, PinProcess, PinVcpu, RestartService
 from edgetop.engine.store import Store
 from edgetop.errors import ActionDenied, ActionFailed, EdgetopError
 from edgetop.model.cpulist import format_cpu_list
+from edgetop.ui.app_loop import on_app_loop
 from edgetop.ui.screens.confirm import ConfirmScreen
 
 _BUSY_ATTR = "_edgetop_action_busy"
@@ -34,24 +32,6 @@ def title_of(intent: Intent) -> str:
     if isinstance(intent, PinVcpu):
         return f"Pin {intent.domain} vCPU {intent.vcpu} to host CPUs {format_cpu_list(intent.cpus)}?"
     return "Run this action?"  # pragma: no cover
-
-
-def on_app_loop(app: Any) -> bool:
-    """Tell whether we run in the app's own message loop, outside any worker.
-
-    Textual dispatches every key binding from that loop (``App.run_action`` awaits the
-    action there), so awaiting a dialog's answer in it would stop the keys the dialog
-    needs: the dialog would never close.
-    """
-    try:
-        get_current_worker()
-        return False
-    except NoActiveWorker:
-        pass
-    try:
-        return active_message_pump.get() is app
-    except LookupError:
-        return False
 
 
 def app_runner(app: Any) -> Any:

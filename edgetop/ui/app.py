@@ -20,13 +20,14 @@ from textual.widgets import ContentSwitcher, Static
 
 from edgetop.actions.intents import Intent
 from edgetop.collectors.registry import CORE_MODULES, all_specs
+from edgetop.config_schema import canonical_keymap
 from edgetop.engine.lanes import Engine, SpecRunner
 from edgetop.engine.store import Sample, Store
 from edgetop.model.spec import CollectorSpec, Context
 from edgetop.ui.fmt import console_mode
 from edgetop.ui.gate import MutationGate
 from edgetop.ui.messages import SampleArrived
-from edgetop.ui.pane_list import PANES
+from edgetop.ui.pane_list import PANES, PaneEntry
 from edgetop.ui.panes.base import Pane
 from edgetop.ui.safe_output import DropControlCharacters
 from edgetop.ui.widgets.header import HeaderBar
@@ -48,13 +49,15 @@ class EdgetopApp(MutationGate, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "edgetop"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("question_mark", "help", "Help", id="help", key_display="?"),
-        Binding("q", "quit", "Quit", id="quit"),
-        Binding("space", "freeze", "Freeze", id="freeze", key_display="spc"),
-        Binding("tab", "next_pane", "Next", id="next_pane", priority=True, show=False),
-        Binding("shift+tab", "previous_pane", "Prev", id="previous_pane", priority=True, show=False),
-        Binding("s", "sources", "Sources", id="sources"),
-        *[Binding(str(k), f"show_pane_number('{k}')", f"Pane {k}", id=f"pane_{k}", show=False) for k in range(10)],
+        Binding("question_mark", "help", "Help", id="app.help", key_display="?"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("space", "freeze", "Freeze", id="app.freeze", key_display="spc"),
+        Binding("tab", "next_pane", "Next", id="app.next_pane", priority=True, show=False),
+        Binding("shift+tab", "previous_pane", "Prev", id="app.previous_pane", priority=True, show=False),
+        Binding("s", "sources", "Sources", id="app.sources"),
+        # Not in the key bar (it would change at every size); ? lists it, README documents it.
+        Binding("g", "goto", "Go to pane", id="app.goto", show=False),
+        *[Binding(str(k), f"show_pane_number('{k}')", f"Pane {k}", id=f"app.pane_{k}", show=False) for k in range(10)],
     ]
 
     def __init__(
@@ -68,6 +71,7 @@ class EdgetopApp(MutationGate, App[None]):
         start_engine: bool = True,
         store: Store | None = None,
         runner: Any = None,
+        panes: Sequence[PaneEntry] = PANES,
     ) -> None:
         """Create the app.
 
@@ -81,6 +85,7 @@ class EdgetopApp(MutationGate, App[None]):
             start_engine: False in tests that feed the store by hand.
             store: an existing store (tests); a new one otherwise.
             runner: the action runner; None builds the default one lazily.
+            panes: the panes, in order (tests add more).
 
         """
         self.kiosk = kiosk
@@ -102,11 +107,12 @@ class EdgetopApp(MutationGate, App[None]):
         self._early_paints = 3
         self._early_paint_pending = False
         self._theme_name = theme
-        self.pane_entries = PANES
-        self.pane_keys = {e.key: e.pane_id for e in PANES}
+        self.pane_entries = tuple(panes)
+        self.pane_keys = {e.key: e.pane_id for e in self.pane_entries if e.key}
         self.mounted_panes: dict[str, Pane] = {}
         if ctx.config.keymap:
-            self.set_keymap(ctx.config.keymap)
+            # Old ids still work: a config built in code has not been through the loader.
+            self.set_keymap(canonical_keymap(ctx.config.keymap))
         chord = ctx.config.kiosk_options.exit_chord
         if kiosk and chord:
             # The only way out of a kiosk is a chord the site chose (none: never).
@@ -224,9 +230,8 @@ class EdgetopApp(MutationGate, App[None]):
         Rendering waits for the next tick: ten collectors finishing within one second
         cost one repaint, not ten.
         """
-        name = message.sample.spec.name
         active = self.active_pane()
-        if active is not None and (active.wants(name) or active.PANE_ID == "overview"):
+        if active is not None and active.wants(message.sample):
             self._dirty = True
             # Right after start-up, paint the first samples at once instead of at the
             # next tick: a technician should see numbers within a second of typing edgetop.
@@ -342,6 +347,17 @@ class EdgetopApp(MutationGate, App[None]):
 
         self.push_screen(HelpScreen(bindings_of(self.screen)))
 
+    def action_goto(self) -> None:
+        """List every pane (number keys reach only ten): type to filter, enter to go."""
+        from edgetop.ui.screens.goto import GotoScreen
+
+        def go(pane_id: str | None) -> None:
+            if pane_id is not None:
+                self._show_pane_soon(pane_id)
+
+        entries = [(e.pane_id, e.key, e.title) for e in self.pane_entries]
+        self.push_screen(GotoScreen(entries, self.switcher.current), go)
+
     def action_sources(self) -> None:
         """Show the state of every collector."""
         from edgetop.ui.screens.sources import SourcesScreen
@@ -380,7 +396,8 @@ class EdgetopApp(MutationGate, App[None]):
                 continue
             yield command
         for entry in self.pane_entries:
-            yield SystemCommand(f"Show {entry.title}", f"Switch to the {entry.title} pane (key {entry.key})",
+            how = f"key {entry.key}" if entry.key else "g, then its name"
+            yield SystemCommand(f"Show {entry.title}", f"Switch to the {entry.title} pane ({how})",
                                 partial(self._show_pane_soon, entry.pane_id))
 
     def _fatal_error(self) -> None:

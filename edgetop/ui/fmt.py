@@ -9,13 +9,9 @@ from collections.abc import Iterable
 
 from rich.text import Text
 
-from edgetop.model.alerts import Severity
 from edgetop.model.cpulist import format_cpu_list
 
 NA = "n/a"
-
-# How every pane colours a value that crossed a threshold (engine/alerts.py decides which).
-SEVERITY_STYLE: dict[Severity | None, str] = {Severity.WARNING: "bold yellow", Severity.CRITICAL: "bold red"}
 
 
 def console_mode() -> bool:

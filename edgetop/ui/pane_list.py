@@ -1,6 +1,10 @@
 """Which panes the app shows, in order, with their number keys.
 
-Panes are imported when first shown, so start-up pays only for the overview.
+Panes are imported when first shown, so start-up pays only for the overview. The first
+ten panes have the number keys 1…9, 0; later ones have none: ``g`` (go to) and tab reach
+every pane. A new pane is one module (a ``TablePane`` subclass when it is a table of one
+collector's rows, see ``panes/table.py``) and one line here; its collectors' specs name it
+(``CollectorSpec.pane``), which is how it learns of their samples.
 """
 
 from __future__ import annotations
@@ -13,13 +17,13 @@ from edgetop.ui.panes.base import Pane
 
 @dataclass(frozen=True)
 class PaneEntry:
-    """One pane: where its class lives, its id, title and number key."""
+    """One pane: where its class lives, its id, title and number key ("" for none)."""
 
     module: str
     class_name: str
     pane_id: str
     title: str
-    key: str
+    key: str = ""
 
     def load(self) -> type[Pane]:
         """Import the pane class."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from rich.text import Text
 from textual.widgets import ContentSwitcher, Input
 
@@ -60,7 +61,7 @@ async def test_processes_sort_filter_kernel_threads(live_ctx: Context, foundatio
         await pilot.press("4")
         await wait_for(lambda: bool(app.query(ProcessesPane)))
         pane = app.query_one(ProcessesPane)
-        table = pane.query_one("#proc-table", SyncedTable)
+        table = pane.query_one("#processes-table", SyncedTable)
         await wait_for(lambda: table.row_count > 0)
         assert pane.sort_column == "cpu" and pane.sort_reverse
         await pilot.press("N")
@@ -80,7 +81,7 @@ async def test_processes_sort_filter_kernel_threads(live_ctx: Context, foundatio
         await wait_for(lambda: table.row_count > shown_without)
         await pilot.press("K")
         await pilot.press("slash")
-        box = pane.query_one("#proc-filter", Input)
+        box = pane.query_one("#processes-filter", Input)
         assert box.display and box.has_focus
         await pilot.press(*"python")
         assert pane.filter_text == "python"
@@ -113,7 +114,7 @@ async def test_read_only_hides_and_refuses_pin(live_ctx: Context, foundation_spe
         await pilot.press("4")
         await wait_for(lambda: bool(app.query(ProcessesPane)))
         pane = app.query_one(ProcessesPane)
-        await wait_for(lambda: pane.query_one("#proc-table", SyncedTable).row_count > 0)
+        await wait_for(lambda: pane.query_one("#processes-table", SyncedTable).row_count > 0)
         assert pane.check_action("pin_process", ()) is False
         shown = {a.binding.action for a in app.screen.active_bindings.values() if a.enabled}
         assert "pin_process" not in shown
@@ -143,7 +144,7 @@ async def test_names_render_literally(live_ctx: Context, foundation_specs: list[
         async with app.run_test(size=(160, 40)) as pilot:
             await pilot.press("4")
             await wait_for(lambda: bool(app.query(ProcessesPane)))
-            table = app.query_one(ProcessesPane).query_one("#proc-table", SyncedTable)
+            table = app.query_one(ProcessesPane).query_one("#processes-table", SyncedTable)
             await wait_for(lambda: str(child.pid) in table.row_keys_in_order())
             cell = table.get_row(str(child.pid))[-1]
             assert isinstance(cell, Text)
@@ -154,11 +155,12 @@ async def test_names_render_literally(live_ctx: Context, foundation_specs: list[
         child.wait()
 
 
-async def test_keymap_from_config_remaps_a_binding(live_ctx: Context,
-                                                   foundation_specs: list[CollectorSpec]) -> None:
+@pytest.mark.parametrize("binding_id", ["app.sources", "sources"])  # the id, and the id of earlier versions
+async def test_keymap_from_config_remaps_a_binding(live_ctx: Context, foundation_specs: list[CollectorSpec],
+                                                   binding_id: str) -> None:
     import dataclasses
 
-    ctx = dataclasses.replace(live_ctx, config=dataclasses.replace(live_ctx.config, keymap={"sources": "f2"}))
+    ctx = dataclasses.replace(live_ctx, config=dataclasses.replace(live_ctx.config, keymap={binding_id: "f2"}))
     app = EdgetopApp(ctx, foundation_specs)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("s")
@@ -210,7 +212,7 @@ async def test_a_on_a_process_pins_it_through_picker_and_confirm(live_ctx: Conte
             await pilot.press("4")
             await wait_for(lambda: bool(app.query(ProcessesPane)))
             pane = app.query_one(ProcessesPane)
-            table = pane.query_one("#proc-table", SyncedTable)
+            table = pane.query_one("#processes-table", SyncedTable)
             await wait_for(lambda: str(child.pid) in table.row_keys_in_order())
             await pilot.press("slash", *str(child.pid), "enter")  # filter down to the child
             await wait_for(lambda: table.row_keys_in_order() == [str(child.pid)])

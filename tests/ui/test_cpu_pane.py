@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from edgetop.collectors.cpu import CpuRatios
-from edgetop.ui.panes.cpu import core_bar
+from edgetop.ui.render.cpu import core_bar
 
 
 def ratios(user: float = 0.0, system: float = 0.0, steal: float | None = 0.0) -> CpuRatios:

@@ -10,7 +10,7 @@ from edgetop.config_schema import Config
 from edgetop.demo import demo_context
 from edgetop.engine.lanes import Engine
 from edgetop.sources.fs import ProcFS, SysFS
-from edgetop.ui.panes.overview_lines import area_lines, sensors_line
+from edgetop.ui.render.overview_lines import area_lines, sensors_line
 
 
 async def test_every_area_has_a_line_in_the_demo() -> None:

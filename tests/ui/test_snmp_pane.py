@@ -16,7 +16,8 @@ from edgetop.demo import demo_context
 from edgetop.model.reading import Status
 from edgetop.model.spec import Context
 from edgetop.sources.fs import ProcFS, SysFS
-from edgetop.ui.panes.snmp import NO_TARGETS_HELP, SnmpPane, port_value
+from edgetop.ui.panes.snmp import NO_TARGETS_HELP, SnmpPane
+from edgetop.ui.render.snmp import port_value
 from edgetop.ui.screens.snmp_detail import SnmpDetailScreen
 from tests.ui.harness import PaneHarness, plain
 

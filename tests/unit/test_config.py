@@ -59,7 +59,7 @@ def test_full_config_values_land_in_the_dataclasses() -> None:
     assert cfg.network.expected_speed_mbps == {"eth0": 10000, "eth1": 10000}
     assert cfg.sensors.overrides[0].match == "coretemp-*/Package*" and cfg.sensors.overrides[0].critical == 100
     assert cfg.actions.restart_allowlist == ("chronyd",) and cfg.kiosk_options.exit_chord == "ctrl+alt+x"
-    assert cfg.services == ("libvirtd", "chronyd") and cfg.keymap == {"quit": "ctrl+q"}
+    assert cfg.services == ("libvirtd", "chronyd") and cfg.keymap == {"app.quit": "ctrl+q"}
 
 
 def test_null_where_optional() -> None:

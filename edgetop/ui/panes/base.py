@@ -1,8 +1,10 @@
 """The base class every pane derives from.
 
-A pane names the collectors it shows; the app calls :meth:`Pane.refresh_view` when one
-of them has a new sample and the pane is visible (hidden panes do not render), and
-once when the pane becomes visible. A pane reads ``self.store`` and nothing else.
+A collector's spec names the pane that shows it (``CollectorSpec.pane`` is a
+``PANE_ID``); the app calls :meth:`Pane.refresh_view` when such a collector has a new
+sample and the pane is visible (hidden panes do not render), and once when the pane
+becomes visible. A pane reads ``self.store`` and nothing else. Table panes build on
+:class:`~edgetop.ui.panes.table.TablePane`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from textual.containers import Vertical
 from edgetop.engine.store import Sample, Store
 from edgetop.model.reading import Status
 from edgetop.ui.fmt import age
+from edgetop.ui.styles import BANNER_STYLE
 
 
 class Pane(Vertical):
@@ -22,21 +25,19 @@ class Pane(Vertical):
 
     PANE_ID: ClassVar[str] = ""
     TITLE: ClassVar[str] = ""
-    COLLECTORS: ClassVar[tuple[str, ...]] = ()
-    """Collector names this pane shows; a name ending in ``:`` matches a prefix (``snmp:``)."""
 
     def __init__(self, store: Store) -> None:
         """Create the pane over ``store``."""
         super().__init__(id=self.PANE_ID)
         self.store = store
 
-    def wants(self, collector: str) -> bool:
-        """Tell whether a new sample of ``collector`` concerns this pane."""
-        return any(collector == c or (c.endswith(":") and collector.startswith(c)) for c in self.COLLECTORS)
+    def wants(self, sample: Sample) -> bool:
+        """Tell whether ``sample`` concerns this pane: its collector's spec names this pane."""
+        return sample.spec.pane == self.PANE_ID
 
     def samples(self) -> list[Sample]:
-        """The latest samples of this pane's collectors, in registry order."""
-        return [s for name, s in self.store.samples().items() if self.wants(name)]
+        """The latest samples this pane wants, in registry order."""
+        return [s for s in self.store.samples().values() if self.wants(s)]
 
     def refresh_view(self) -> None:
         """Re-render from the store. Subclasses override."""
@@ -61,7 +62,7 @@ def status_text(sample: Sample | None, what: str) -> Text | None:
         return Text(f"{what}: waiting for the first sample", style="dim")
     if sample.reading.status is Status.OK:
         return None
-    style = "bold yellow" if sample.reading.status is Status.UNAVAILABLE else "bold red"
+    style = BANNER_STYLE.get(sample.reading.status, "bold red")
     text = Text(f"{what} {sample.reading.status}: {sample.reading.reason}", style=style)
     if sample.last_view is not None:
         text.append(f"  (last values from {age(sample.last_ok_timestamp)} ago, greyed)", style="dim")

@@ -1,130 +1,56 @@
-"""CPU pane: total and per-core state bars, steal as the headline, frequency, throttling, PSI."""
+"""CPU pane: total and per-core state bars, steal as the headline, frequency, throttling, PSI.
+
+A :class:`~edgetop.ui.panes.table.TablePane`: the header block (sections from
+``ui/render/cpu.py``) is its summary, the cores are its rows.
+"""
 
 from __future__ import annotations
 
-import math
+from collections.abc import Mapping
+from typing import Any
 
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.widgets import Static
 
 from edgetop.collectors.cpu import CpuRatios, CpuView
-from edgetop.config_schema import Level
-from edgetop.engine.store import Store
-from edgetop.model.alerts import level_above
-from edgetop.ui.fmt import NA, SEVERITY_STYLE, pct
-from edgetop.ui.panes.base import Pane
-from edgetop.ui.widgets.glyphs import bar, sparkline
-from edgetop.ui.widgets.synced_table import SyncedTable
+from edgetop.ui.fmt import NA, pct
+from edgetop.ui.panes.table import TablePane
+from edgetop.ui.render.cpu import core_bar, pressure_line, states_line, steal_line, total_line
+from edgetop.ui.render.sections import join
+from edgetop.ui.styles import above_style
 
-# Bar segment colours, in the order htop uses: user, system, irq, iowait, steal.
-SEGMENTS = (("user_ratio", "green"), ("nice_ratio", "blue"), ("system_ratio", "red"),
-            ("irq_ratio", "magenta"), ("softirq_ratio", "magenta"), ("iowait_ratio", "grey50"),
-            ("steal_ratio", "bold yellow"), ("guest_ratio", "cyan"))
 _COLUMNS = (("cpu", "CPU"), ("bar", "Usage"), ("user", "user"), ("sys", "sys"), ("iow", "iowait"),
             ("irq", "irq+si"), ("steal", "steal"), ("idle", "idle"), ("mhz", "MHz"), ("thr", "throttle"))
 _RIGHT = frozenset({"user", "sys", "iow", "irq", "steal", "idle", "mhz", "thr"})  # numbers line up on the right
+_CORE_BAR_WIDTH = 12
 
 
-def severity_style(value: float | None, level: Level) -> str:
-    """Red for critical, yellow for warning, green otherwise."""
-    return SEVERITY_STYLE.get(level_above(value, level), "green")
-
-
-def steal_sparkline(store: Store, width: int) -> Text:
-    """Recent host steal, coloured by its threshold.
-
-    The scale starts at the warning level, so that a flat line at 1% does not fill
-    the cells as if it were a problem.
-    """
-    level = store.config.thresholds.cpu_steal_ratio
-    history = store.history("cpu.steal")
-    top = max([v for v in history if v is not None] + [level.warn or 0.05])
-    latest = next((v for v in reversed(history) if v is not None), None)
-    return Text(sparkline(history, width, top=top), style=severity_style(latest, level))
-
-
-def usage_bar(r: CpuRatios, width: int) -> Text:
-    """A stacked bar of the non-idle states."""
-    return bar([(getattr(r, name), style) for name, style in SEGMENTS], width)
-
-
-def core_bar(r: CpuRatios, width: int) -> Text:
-    """A core's bar in one colour, that of its largest state (green user, red system, yellow steal).
-
-    A table cell is drawn in one style, so the stacked colours of :func:`usage_bar`
-    cannot show; the length still says how busy the core is, and each state's share is
-    in the columns beside it. An idle core's bar is dim.
-    """
-    parts = [(ratio, style) for name, style in SEGMENTS
-             if (ratio := getattr(r, name)) is not None and math.isfinite(ratio) and ratio > 0]
-    style = max(parts, key=lambda part: part[0])[1] if parts else "dim"
-    return Text(usage_bar(r, width).plain, style=style)
-
-
-class CpuPane(Pane):
+class CpuPane(TablePane):
     """Host CPU."""
 
     PANE_ID = "cpu"
     TITLE = "CPU"
-    COLLECTORS = ("cpu",)
+    COLUMNS = _COLUMNS
+    RIGHT = _RIGHT
+    BANNER_JOIN = "\n"  # the banner on a line of its own above the header block
 
-    def compose(self) -> ComposeResult:
-        """Summary lines and the per-core table."""
-        yield Static(id="cpu-summary", classes="banner")
-        yield SyncedTable(_COLUMNS, right=_RIGHT, id="cpu-cores", zebra_stripes=False)
-
-    def refresh_view(self) -> None:
-        """Render the latest CPU view."""
-        view: CpuView | None
-        view, banner = self.latest("cpu")
-        summary = self.query_one("#cpu-summary", Static)
-        if view is None:
-            summary.update(banner or Text(""))
-            return
-        t = self.store.config.thresholds
-        total = view.total
+    def summary(self, view: CpuView, items: Mapping[str, CpuRatios]) -> Text:
+        """Total bar, steal with its history, every state in numbers, pressure and the run queue."""
         width = max(10, min(40, (self.size.width or 80) - 40))
-        lines = Text(no_wrap=True)
-        if banner is not None:
-            lines.append_text(banner)
-            lines.append("\n")
-        lines.append("Total ", style="bold")
-        lines.append_text(usage_bar(total, width))
-        lines.append(f" busy {pct(total.busy_ratio)}")
-        if view.since_boot:
-            lines.append("  (since boot)", style="dim")
-        lines.append("\nSTEAL ", style="bold")
-        lines.append(f"{pct(total.steal_ratio):>6}", style=severity_style(total.steal_ratio, t.cpu_steal_ratio))
-        lines.append(" ")
-        lines.append_text(steal_sparkline(self.store, width))
-        lines.append(f"  warn {pct(t.cpu_steal_ratio.warn, 0)} crit {pct(t.cpu_steal_ratio.crit, 0)}", style="dim")
-        lines.append(f"\nuser {pct(total.user_ratio)}  sys {pct(total.system_ratio)}  "
-                     f"iowait {pct(total.iowait_ratio)}  irq+si {pct(total.irq_softirq_ratio)}  "
-                     f"guest {pct(total.guest_ratio)}  idle {pct(total.idle_ratio)}")
-        p = view.pressure
-        lines.append("\nPSI cpu ", style="bold")
-        if p is None:
-            lines.append("n/a (kernel without CONFIG_PSI)", style="dim")
-        else:
-            lines.append(f"some {p.some.avg10:.1f}% {p.some.avg60:.1f}% {p.some.avg300:.1f}% (10s/60s/300s)",
-                         style=severity_style(p.some.avg10, t.cpu_pressure_some_avg10))
-            if p.full is not None:
-                lines.append(f"  full {p.full.avg10:.1f}%")
-        running, blocked = view.raw.stat.procs_running, view.raw.stat.procs_blocked
-        lines.append(f"  run {running if running is not None else NA} blocked {blocked if blocked is not None else NA}")
-        summary.update(lines)
-        bar_width = 12
-        rows = {}
-        for r in view.cores:
-            throttle = r.core_throttle_count_total
-            rows[r.name] = (
-                Text(r.name), core_bar(r, bar_width), pct(r.user_ratio), pct(r.system_ratio), pct(r.iowait_ratio),
-                pct(r.irq_softirq_ratio),
-                Text(pct(r.steal_ratio), style=severity_style(r.steal_ratio, t.cpu_steal_ratio)),
-                pct(r.idle_ratio),
-                NA if r.frequency_hertz is None else f"{r.frequency_hertz / 1e6:.0f}",
-                NA if throttle is None else Text(str(throttle), style="bold red" if throttle else ""),
-            )
-        self.query_one("#cpu-cores", SyncedTable).sync(rows)
+        t = self.store.config.thresholds
+        return join([total_line(view, width), steal_line(self.store, view.total, width), states_line(view.total),
+                     pressure_line(view, t.cpu_pressure_some_avg10)])
 
+    def items(self, view: CpuView) -> dict[str, CpuRatios]:
+        """Every core, in the kernel's order."""
+        return {r.name: r for r in view.cores}
+
+    def cells(self, r: CpuRatios, stale: bool) -> tuple[Any, ...]:
+        """A core: its bar, each state's share, frequency, throttle count."""
+        level = self.store.config.thresholds.cpu_steal_ratio
+        throttle = r.core_throttle_count_total
+        return (
+            Text(r.name), core_bar(r, _CORE_BAR_WIDTH), pct(r.user_ratio), pct(r.system_ratio), pct(r.iowait_ratio),
+            pct(r.irq_softirq_ratio), Text(pct(r.steal_ratio), style=above_style(r.steal_ratio, level)),
+            pct(r.idle_ratio), NA if r.frequency_hertz is None else f"{r.frequency_hertz / 1e6:.0f}",
+            NA if throttle is None else Text(str(throttle), style="bold red" if throttle else ""),
+        )

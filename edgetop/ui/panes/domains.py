@@ -23,8 +23,9 @@ from textual.widgets import Input, Static
 from edgetop.collectors.libvirt_view import DomainsView, DomainView
 from edgetop.config_schema import Level
 from edgetop.model.alerts import level_above, level_below
-from edgetop.ui.fmt import NA, SEVERITY_STYLE, literal, pct, rate_bytes, size
+from edgetop.ui.fmt import NA, literal, pct, rate_bytes, size
 from edgetop.ui.panes.base import Pane, status_text
+from edgetop.ui.styles import level_style
 from edgetop.ui.widgets.fast_table import FastTable
 from edgetop.ui.widgets.table_cells import TableCell
 
@@ -45,7 +46,7 @@ def _ratio(value: float | None, level: Level | None = None, below: bool = False)
     sev = None
     if level is not None:
         sev = level_below(value, level) if below else level_above(value, level)
-    return pct(value), value, SEVERITY_STYLE.get(sev, "") if sev else ""
+    return pct(value), value, level_style(sev)
 
 
 def _pair(a: float | None, b: float | None) -> tuple[str, Any, str]:
@@ -79,7 +80,6 @@ class DomainsPane(Pane):
 
     PANE_ID: ClassVar[str] = "domains"
     TITLE: ClassVar[str] = "Domains"
-    COLLECTORS: ClassVar[tuple[str, ...]] = ("domains", "hypervisor")
     BINDINGS: ClassVar[list[BindingType]] = [
         # The same sort keys as the processes pane (htop's): > < I, and P M N T directly.
         Binding("greater_than_sign", "sort_next", "Sort>", id="domains.sort_next", key_display=">"),

@@ -1,4 +1,7 @@
-"""Memory pane: usage bars, swap activity, HugePages per size, KSM, pressure."""
+"""Memory pane: usage bars, swap activity, HugePages per size, KSM, pressure.
+
+One text block stacked from the sections in ``ui/render/memory.py``.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +10,9 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from edgetop.collectors.memory import MemoryView
-from edgetop.config_schema import Level
-from edgetop.model.alerts import level_below
-from edgetop.model.derive import share
-from edgetop.ui.fmt import NA, SEVERITY_STYLE, num, pct, size
 from edgetop.ui.panes.base import Pane
-from edgetop.ui.panes.cpu import severity_style
-from edgetop.ui.widgets.glyphs import bar, sparkline
+from edgetop.ui.render.memory import hugepages_block, ksm_line, memory_lines, swap_lines, used_history_line
+from edgetop.ui.render.sections import join, psi_line
 
 
 class MemoryPane(Pane):
@@ -21,7 +20,6 @@ class MemoryPane(Pane):
 
     PANE_ID = "memory"
     TITLE = "Memory"
-    COLLECTORS = ("memory",)
 
     def compose(self) -> ComposeResult:
         """One text block; memory has a handful of lines."""
@@ -37,72 +35,8 @@ class MemoryPane(Pane):
             return
         t = self.store.config.thresholds
         width = max(10, min(40, (self.size.width or 80) - 40))
-        out = Text(no_wrap=True)
-        if banner is not None:
-            out.append_text(banner)
-            out.append("\n")
-        total = view.total_bytes
-        other_used = None
-        if view.used_bytes is not None:
-            other_used = view.used_bytes - (view.shmem_bytes or 0)
-        out.append("Mem  ", style="bold")
-        out.append_text(bar([(share(other_used, total), "green"), (share(view.shmem_bytes, total), "magenta"),
-                             (share(view.buffers_bytes, total), "blue"), (share(view.cached_bytes, total), "yellow")],
-                            width))
-        out.append(f" {size(view.used_bytes)} used of {size(total)}\n")
-        out.append(f"     available {size(view.available_bytes)} ")
-        out.append(f"({pct(view.available_ratio, 0)})",
-                   style=_below_style(view.available_ratio, t.memory_available_ratio_below))
-        out.append(f"  cached {size(view.cached_bytes)}  buffers {size(view.buffers_bytes)}  "
-                   f"dirty {size(view.dirty_bytes)}  writeback {size(view.writeback_bytes)}\n")
-        out.append("Swap ", style="bold")
-        out.append_text(bar([(share(view.swap_used_bytes, view.swap_total_bytes), "red")], width))
-        if view.swap_total_bytes:
-            out.append(f" {size(view.swap_used_bytes)} used of {size(view.swap_total_bytes)}\n")
-        else:
-            out.append(" no swap configured\n", style="dim")
-        out.append("     in ")
-        out.append(f"{num(view.swap_in_pages_per_second, 0)} pages/s",
-                   style=severity_style(view.swap_in_pages_per_second, t.swap_in_pages_per_second))
-        out.append(f"  out {num(view.swap_out_pages_per_second, 0)} pages/s  major faults "
-                   f"{num(view.major_faults_per_second, 0)}/s  ")
-        out.append(sparkline(self.store.history("memory.swap_in"), 20), style="red")
-        out.append("\nUsed ", style="bold")
-        out.append(sparkline(self.store.history("memory.used"), width, top=1.0), style="green")
-        out.append("  history of used/total\n")
-        out.append("PSI memory ", style="bold")
-        p = view.pressure
-        if p is None:
-            out.append("n/a (kernel without CONFIG_PSI)\n", style="dim")
-        else:
-            out.append(f"some {p.some.avg10:.1f}% {p.some.avg60:.1f}% {p.some.avg300:.1f}%",
-                       style=severity_style(p.some.avg10, t.memory_pressure_some_avg10))
-            out.append(f"  full {p.full.avg10:.1f}%\n" if p.full else "\n")
-        out.append("\nHugePages\n", style="bold")
-        if not view.hugepages:
-            out.append("  none (kernel without hugetlbfs)\n", style="dim")
-        for h in view.hugepages:
-            used = None if h.total is None or h.free is None else h.total - h.free
-            out.append(f"  {size(h.page_size_bytes):>8}: total {_n(h.total)}  free {_n(h.free)}  "
-                       f"reserved {_n(h.reserved)}  surplus {_n(h.surplus)}  in use {_n(used)}")
-            if h.total:
-                out.append(f" ({size((used or 0) * h.page_size_bytes)})")
-            out.append("\n")
-        out.append("KSM  ", style="bold")
-        if view.ksm is None:
-            out.append("not in this kernel", style="dim")
-        elif not view.ksm.running:
-            out.append("stopped", style="dim")
-        else:
-            out.append(f"running: {_n(view.ksm.pages_shared)} shared pages back {_n(view.ksm.pages_sharing)} "
-                       f"sharing pages; unshared {_n(view.ksm.pages_unshared)}, scans {_n(view.ksm.full_scans_total)}")
-        body.update(out)
-
-
-def _n(value: int | None) -> str:
-    return NA if value is None else str(value)
-
-
-def _below_style(value: float | None, level: Level) -> str:
-    """Red or yellow once ``value`` fell to the level (lower is worse); uncoloured when unknown."""
-    return "" if value is None else SEVERITY_STYLE.get(level_below(value, level), "green")
+        body.update(join([
+            banner, memory_lines(view, t, width), swap_lines(view, t, self.store, width),
+            used_history_line(self.store, width), psi_line("memory", view.pressure, t.memory_pressure_some_avg10),
+            Text(), hugepages_block(view), ksm_line(view),
+        ]))

@@ -74,9 +74,8 @@ class NetworkPane(Pane):
 
     PANE_ID = "network"
     TITLE = "Network"
-    COLLECTORS = ("network",)
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("b", "sort_traffic", "Busiest", id="network_sort_traffic"),
+        Binding("b", "sort_traffic", "Busiest", id="network.sort_traffic"),
     ]
     DEFAULT_CSS = """
     NetworkPane #net-status { height: auto; }

@@ -9,15 +9,15 @@ from textual.widgets import Static
 
 from edgetop.collectors.cpu import CpuView
 from edgetop.collectors.memory import MemoryView
-from edgetop.model.alerts import Severity
+from edgetop.engine.store import Sample
 from edgetop.model.reading import Status
-from edgetop.ui.fmt import literal, pct, size
+from edgetop.ui.fmt import literal
 from edgetop.ui.panes.base import Pane
-from edgetop.ui.panes.cpu import severity_style, steal_sparkline, usage_bar
-from edgetop.ui.panes.overview_lines import area_lines
-from edgetop.ui.widgets.glyphs import bar
-
-_STATUS_STYLE = {Status.OK: "green", Status.UNAVAILABLE: "yellow", Status.FAILED: "bold red"}
+from edgetop.ui.render.cpu import overview_line as cpu_line
+from edgetop.ui.render.memory import overview_line as memory_line
+from edgetop.ui.render.overview_lines import area_lines
+from edgetop.ui.render.sections import labelled
+from edgetop.ui.styles import ALERT_STYLE, STATUS_STYLE
 
 
 def fit_alerts(alerts: list[Text], sources: list[Text], room: int,
@@ -56,7 +56,10 @@ class OverviewPane(Pane):
 
     PANE_ID = "overview"
     TITLE = "Overview"
-    COLLECTORS = ("host", "cpu", "memory")
+
+    def wants(self, sample: Sample) -> bool:
+        """Every sample: the overview sums up every collector (alerts, sources, area lines)."""
+        return True
 
     def compose(self) -> ComposeResult:
         """Health block, alerts, sources."""
@@ -70,28 +73,17 @@ class OverviewPane(Pane):
         """Render alerts and a summary of every source."""
         out = Text(no_wrap=True, overflow="ellipsis")
         width = max(10, min(40, (self.size.width or 80) - 52))
-        t = self.store.config.thresholds
         cpu_sample = self.store.get("cpu")
         cpu: CpuView | None = cpu_sample.last_view if cpu_sample else None
-        if cpu is not None:
-            out.append(f"{'CPU':<9}", style="bold")
-            out.append_text(usage_bar(cpu.total, width))
-            out.append(f" busy {pct(cpu.total.busy_ratio)}  steal ")
-            out.append(pct(cpu.total.steal_ratio), style=severity_style(cpu.total.steal_ratio, t.cpu_steal_ratio))
-            out.append(" ")
-            out.append_text(steal_sparkline(self.store, 16))
-            out.append("\n")
         mem_sample = self.store.get("memory")
         mem: MemoryView | None = mem_sample.last_view if mem_sample else None
-        if mem is not None:
-            used = None if mem.used_bytes is None else mem.used_bytes / mem.total_bytes
-            out.append(f"{'Mem':<9}", style="bold")
-            out.append_text(bar([(used, "green")], width))
-            out.append(f" {size(mem.used_bytes)}/{size(mem.total_bytes)}  avail {pct(mem.available_ratio, 0)}\n")
-        for label, line in area_lines(self.store.samples()):
-            out.append(f"{label:<9}", style="bold")
-            out.append_text(line)
-            out.append("\n")
+        areas = [("CPU", cpu_line(cpu, self.store, width) if cpu is not None else None),
+                 ("Mem", memory_line(mem, width) if mem is not None else None),
+                 *area_lines(self.store.samples())]
+        for label, line in areas:
+            if line is not None:
+                out.append_text(labelled(label, line))
+                out.append("\n")
         alerts = self.store.alerts()
         alert_lines = [Text("  none: every threshold is met", style="green")] if not alerts else []
         # No more lines than the pane could ever show: a node with 1,000 squeezed guests
@@ -99,7 +91,7 @@ class OverviewPane(Pane):
         for alert in alerts[:max(self.size.height, 0) or 100]:
             line = Text()
             line.append(f"  {alert.severity.upper():8} ",
-                        style="bold red" if alert.severity is Severity.CRITICAL else "yellow")
+                        style=ALERT_STYLE[alert.severity])
             line.append_text(literal(f"{alert.source}/{alert.subject}: {alert.message}"))
             alert_lines.append(line)
         samples = sorted(self.store.samples().items())
@@ -115,7 +107,7 @@ class OverviewPane(Pane):
             if status is Status.OK:
                 continue
             line = Text()
-            line.append(f"  {status.value:11}", style=_STATUS_STYLE[status])
+            line.append(f"  {status.value:11}", style=STATUS_STYLE[status])
             line.append_text(literal(f" {name:16} "))
             line.append_text(literal(sample.reading.reason or "", "dim"))
             source_lines.append(line)

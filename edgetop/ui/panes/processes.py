@@ -1,21 +1,24 @@
-"""Processes pane: keyed rows updated in place, sort by any column, filter, affinity."""
+"""Processes pane: keyed rows updated in place, sort by any column, filter, affinity.
+
+A :class:`~edgetop.ui.panes.table.TablePane`: the skeleton keeps the rows and sorts
+them; this module says what a row shows, how it filters, and the ``a`` key.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from edgetop.collectors.processes import ProcessesView, ProcessRow
 from edgetop.ui.fmt import NA, cpu_list, literal, size
 from edgetop.ui.gate import MutationGate
-from edgetop.ui.panes.base import Pane
-from edgetop.ui.widgets.synced_table import SyncedTable
+from edgetop.ui.panes.table import TablePane, column_sort_bindings
 
 _COLUMNS = (("pid", "PID"), ("user", "USER"), ("state", "S"), ("cpu", "CPU%"), ("rss", "RSS"),
             ("threads", "THR"), ("affinity", "AFFINITY"), ("time", "TIME"), ("command", "COMMAND"))
@@ -34,8 +37,6 @@ SORTS: dict[str, Callable[[ProcessRow], Any]] = {
     "time": lambda r: r.cpu_seconds_total,
     "command": lambda r: r.command.lower(),
 }
-# Numbers read best largest first; names A to Z.
-_DESCENDING = {"cpu", "rss", "threads", "time"}
 
 
 def _time(seconds: float) -> str:
@@ -44,24 +45,26 @@ def _time(seconds: float) -> str:
     return f"{hours}h{minutes:02d}m" if hours else f"{minutes}:{secs:05.2f}"
 
 
-class ProcessesPane(MutationGate, Pane):
+class ProcessesPane(MutationGate, TablePane):
     """Every process (kernel threads hidden unless asked)."""
 
     PANE_ID = "processes"
     TITLE = "Processes"
-    COLLECTORS = ("processes",)
+    COLUMNS = _COLUMNS
+    RIGHT = _RIGHT
+    ZEBRA = True
+    SORTS = SORTS
+    DESCENDING = frozenset({"cpu", "rss", "threads", "time"})  # numbers largest first; names A to Z
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "filter", "Filter", id="filter", key_display="/"),
-        Binding("greater_than_sign", "sort_next", "Sort>", id="sort_next", key_display=">"),
-        Binding("less_than_sign", "sort_previous", "Sort<", id="sort_previous", key_display="<", show=False),
-        Binding("I", "sort_invert", "Invert", id="sort_invert"),
-        Binding("P", "sort_by('cpu')", "CPU", id="sort_cpu", show=False),
-        Binding("M", "sort_by('rss')", "Mem", id="sort_memory", show=False),
-        Binding("N", "sort_by('pid')", "PID", id="sort_pid", show=False),
-        Binding("T", "sort_by('time')", "Time", id="sort_time", show=False),
-        Binding("K", "toggle_kernel_threads", "Kthreads", id="toggle_kernel_threads"),
-        Binding("a", "pin_process", "Affinity", id="pin_process"),
-        Binding("escape", "clear_filter", "Clear filter", id="clear_filter", show=False),
+        Binding("slash", "filter", "Filter", id="processes.filter", key_display="/"),
+        *column_sort_bindings("processes"),
+        Binding("P", "sort_by('cpu')", "CPU", id="processes.sort_cpu", show=False),
+        Binding("M", "sort_by('rss')", "Mem", id="processes.sort_memory", show=False),
+        Binding("N", "sort_by('pid')", "PID", id="processes.sort_pid", show=False),
+        Binding("T", "sort_by('time')", "Time", id="processes.sort_time", show=False),
+        Binding("K", "toggle_kernel_threads", "Kthreads", id="processes.toggle_kernel_threads"),
+        Binding("a", "pin_process", "Affinity", id="processes.pin_process"),
+        Binding("escape", "clear_filter", "Clear filter", id="processes.clear_filter", show=False),
     ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -71,53 +74,40 @@ class ProcessesPane(MutationGate, Pane):
         self.sort_reverse = True
         self.filter_text = ""
         self.show_kernel_threads = self.store.config.show_kernel_threads
-        self._rows: dict[str, ProcessRow] = {}
 
     def compose(self) -> ComposeResult:
         """Status line, table, and the filter input (hidden until ``/``)."""
-        yield Static(id="proc-status", classes="banner")
-        yield SyncedTable(_COLUMNS, right=_RIGHT, id="proc-table")
-        yield Input(placeholder="filter: command, user or pid (Enter to keep, Esc to clear)", id="proc-filter")
+        yield from super().compose()
+        yield Input(placeholder="filter: command, user or pid (Enter to keep, Esc to clear)", id="processes-filter")
 
     def on_mount(self) -> None:
         """The filter input shows only while filtering."""
-        self.query_one("#proc-filter", Input).display = False
+        self.query_one("#processes-filter", Input).display = False
 
-    def refresh_view(self) -> None:
-        """Apply filter and sort to the latest view and sync the table."""
-        view: ProcessesView | None
-        view, banner = self.latest("processes")
-        status = self.query_one("#proc-status", Static)
-        if view is None:
-            status.update(banner or Text(""))
-            return
+    def items(self, view: ProcessesView) -> dict[str, ProcessRow]:
+        """The processes shown, in pid order (ties in a sort, such as every idle process, stay in pid order)."""
         needle = self.filter_text.lower()
         shown: dict[str, ProcessRow] = {}
-        for r in view.processes:
+        for r in sorted(view.processes, key=lambda r: r.pid):
             if r.kernel_thread and not self.show_kernel_threads:
                 continue
             if needle and needle not in r.command.lower() and needle not in r.user.lower() and needle != str(r.pid):
                 continue
             shown[str(r.pid)] = r
-        self._rows = shown
-        line = Text(no_wrap=True)
-        if banner is not None:
-            line.append_text(banner)
-            line.append("  ")
-        line.append(f"{len(shown)} shown of {view.count} ({view.kernel_threads} kernel threads"
+        return shown
+
+    def summary(self, view: ProcessesView, items: Mapping[str, ProcessRow]) -> Text:
+        """How many are shown of how many, the sort, the filter."""
+        line = Text(f"{len(items)} shown of {view.count} ({view.kernel_threads} kernel threads"
                     f"{'' if self.show_kernel_threads else ' hidden, K shows'})  sort: {self.sort_column}"
                     f"{' desc' if self.sort_reverse else ''}")
         if self.filter_text:
             line.append("  filter: ")
             line.append_text(literal(self.filter_text, "bold"))
-        status.update(line)
-        table = self.query_one("#proc-table", SyncedTable)
-        table.sort_reverse = self.sort_reverse
-        sort = SORTS[self.sort_column]
-        table.sync({k: self._cells(r) for k, r in shown.items()}, sort_key=lambda k: (sort(shown[k]), shown[k].pid))
+        return line
 
-    @staticmethod
-    def _cells(r: ProcessRow) -> tuple[Any, ...]:
+    def cells(self, r: ProcessRow, stale: bool) -> tuple[Any, ...]:
+        """PID, user, state, CPU% (bold red from 90%), RSS, threads, affinity, time, command."""
         cpu = NA if r.cpu_ratio is None else f"{r.cpu_ratio * 100:.1f}"
         return (
             str(r.pid), literal(r.user), r.state,
@@ -128,58 +118,34 @@ class ProcessesPane(MutationGate, Pane):
 
     def selected_row(self) -> ProcessRow | None:
         """The process under the cursor."""
-        table = self.query_one("#proc-table", SyncedTable)
-        key = table.cursor_key
-        return None if key is None else self._rows.get(key)
+        row: ProcessRow | None = self.selected()
+        return row
 
     # --------------------------------------------------------------- actions
     def action_filter(self) -> None:
         """Show the filter input."""
-        box = self.query_one("#proc-filter", Input)
+        box = self.query_one("#processes-filter", Input)
         box.display = True
         box.value = self.filter_text
         box.focus()
 
-    @on(Input.Changed, "#proc-filter")
+    @on(Input.Changed, "#processes-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self.filter_text = event.value.strip()
         self.refresh_view()
 
-    @on(Input.Submitted, "#proc-filter")
+    @on(Input.Submitted, "#processes-filter")
     def _filter_done(self, event: Input.Submitted) -> None:
         event.input.display = False
-        self.query_one("#proc-table", SyncedTable).focus()
+        self.table.focus()
 
     def action_clear_filter(self) -> None:
         """Clear and hide the filter."""
-        box = self.query_one("#proc-filter", Input)
+        box = self.query_one("#processes-filter", Input)
         box.value = ""
         box.display = False
         self.filter_text = ""
-        self.query_one("#proc-table", SyncedTable).focus()
-        self.refresh_view()
-
-    def action_sort_by(self, column: str) -> None:
-        """Sort by ``column`` in its natural direction."""
-        self.sort_column = column
-        self.sort_reverse = column in _DESCENDING
-        self.refresh_view()
-
-    def _cycle(self, step: int) -> None:
-        keys = [k for k, _ in _COLUMNS]
-        self.action_sort_by(keys[(keys.index(self.sort_column) + step) % len(keys)])
-
-    def action_sort_next(self) -> None:
-        """Sort by the next column."""
-        self._cycle(1)
-
-    def action_sort_previous(self) -> None:
-        """Sort by the previous column."""
-        self._cycle(-1)
-
-    def action_sort_invert(self) -> None:
-        """Reverse the sort order."""
-        self.sort_reverse = not self.sort_reverse
+        self.table.focus()
         self.refresh_view()
 
     def action_toggle_kernel_threads(self) -> None:

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Static
 
 from edgetop.collectors.sensors import Sensor, SensorsReading
+from edgetop.model.alerts import Severity
 from edgetop.ui.fmt import NA, console_mode, literal
-from edgetop.ui.panes.base import Pane, status_text
+from edgetop.ui.panes.table import TablePane
+from edgetop.ui.styles import OK_STYLE, level_style
 from edgetop.ui.widgets.glyphs import sparkline
-from edgetop.ui.widgets.synced_table import SyncedTable
 
 _COLUMNS = (("chip", "CHIP"), ("sensor", "SENSOR"), ("now", "NOW"), ("high", "HIGH"), ("crit", "CRIT"),
             ("bar", "LEVEL"), ("trend", "TREND"), ("note", "NOTE"))
@@ -23,20 +22,17 @@ _RIGHT = frozenset({"now", "high", "crit"})  # temperatures and speeds line up o
 _DEVICE_NAMED = ("nvme", "drivetemp")  # nvme0, sda
 
 
-def severity(s: Sensor) -> str | None:
+def severity(s: Sensor) -> Severity | None:
     """``critical``/``warning`` when the sensor is at a threshold or alarmed, else None."""
     if s.kind == "fan":
-        return "warning" if s.alarm else None
+        return Severity.WARNING if s.alarm else None
     if s.celsius is None:
         return None
     if (s.critical_celsius is not None and s.celsius >= s.critical_celsius) or s.alarm:
-        return "critical"
+        return Severity.CRITICAL
     if s.high_celsius is not None and s.celsius >= s.high_celsius:
-        return "warning"
+        return Severity.WARNING
     return None
-
-
-_STYLE = {"critical": "bold red", "warning": "bold yellow", None: "green"}
 
 
 def threshold_bar(s: Sensor, width: int, ascii_only: bool | None = None) -> Text:
@@ -51,7 +47,7 @@ def threshold_bar(s: Sensor, width: int, ascii_only: bool | None = None) -> Text
 
     filled = round(max(0.0, s.celsius) / top * width)
     marks = {cell(s.high_celsius): "yellow", cell(s.critical_celsius): "red"}
-    style = _STYLE[severity(s)].replace("bold ", "")
+    style = level_style(severity(s), OK_STYLE).replace("bold ", "")
     out = Text(no_wrap=True)
     for i in range(width):
         if i in marks:
@@ -67,31 +63,22 @@ def _deg(value: float | None) -> str:
     return NA if value is None else f"{value:.0f}"
 
 
-class SensorsPane(Pane):
+class SensorsPane(TablePane):
     """Temperatures and fans: hwmon chips, thermal zones, CPU throttle counts."""
 
     PANE_ID = "sensors"
     TITLE = "Sensors"
-    COLLECTORS = ("sensors",)
+    COLUMNS = _COLUMNS
+    RIGHT = _RIGHT
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("t", "sort_hottest", "Hottest", id="sensors_sort_hottest"),
+        Binding("t", "sort_hottest", "Hottest", id="sensors.sort_hottest"),
     ]
-    DEFAULT_CSS = """
-    SensorsPane #sensors-table { height: 1fr; }
-    SensorsPane #sensors-status { height: auto; }
-    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         """Start in chip order; ``t`` sorts hottest first."""
         super().__init__(*args, **kwargs)
         self.hottest_first = False
-        self._sensors: dict[str, Sensor] = {}
         self._narrow = True
-
-    def compose(self) -> ComposeResult:
-        """Lay out a status line above the table."""
-        yield Static(id="sensors-status")
-        yield SyncedTable(_COLUMNS, right=_RIGHT, id="sensors-table", zebra_stripes=False)
 
     def on_resize(self) -> None:
         """Redraw bars and trends at the width that now fits."""
@@ -102,61 +89,56 @@ class SensorsPane(Pane):
         return (self.size.width or 80) < 110
 
     def refresh_view(self) -> None:
-        """Render the latest sensors reading."""
-        sample = self.store.get("sensors")
-        status = self.query_one("#sensors-status", Static)
-        banner = status_text(sample, "sensors")
-        view: SensorsReading | None = sample.last_view if sample else None
-        line = Text(no_wrap=True)
-        if banner is not None:
-            line.append_text(banner)
-        if view is None:
-            status.update(line)
-            return
-        stale = sample is not None and sample.view is None
+        """Render the latest sensors reading, bars and trends as wide as the pane allows."""
         self._narrow = self._is_narrow()
-        width = 5 if self._narrow else 20
-        self._sensors = {s.id: s for s in view.sensors}
+        super().refresh_view()
+
+    def items(self, view: SensorsReading) -> dict[str, Sensor]:
+        """Every sensor, in the collector's (chip) order."""
+        return {s.id: s for s in view.sensors}
+
+    def summary(self, view: SensorsReading, items: Mapping[str, Sensor]) -> Text:
+        """Counts, the hottest sensor, unreadable ones, the order."""
+        line = Text(f"{sum(1 for s in view.sensors if s.kind == 'temp')} temperatures, "
+                    f"{sum(1 for s in view.sensors if s.kind == 'fan')} fans")
         temps = [s for s in view.sensors if s.kind == "temp" and s.celsius is not None]
         hot = max(temps, key=lambda s: s.celsius or 0.0, default=None)
-        if banner is not None:
-            line.append("  ")
-        line.append(f"{sum(1 for s in view.sensors if s.kind == 'temp')} temperatures, "
-                    f"{sum(1 for s in view.sensors if s.kind == 'fan')} fans")
         if hot is not None:
             line.append("  hottest ")
-            line.append_text(literal(f"{hot.label} {hot.celsius:.0f} °C", _STYLE[severity(hot)]))
+            line.append_text(literal(f"{hot.label} {hot.celsius:.0f} °C", level_style(severity(hot), OK_STYLE)))
         bad = [s for s in view.sensors if s.status != "ok"]
         if bad:
             line.append(f"  {len(bad)} not readable", style="yellow")
         line.append(f"  order: {'hottest first' if self.hottest_first else 'by chip'} (t)", style="dim")
-        status.update(line)
-        rows = {s.id: self._cells(s, width, stale) for s in view.sensors}
-        table = self.query_one("#sensors-table", SyncedTable)
-        table.sort_reverse = False
+        return line
+
+    def sort_key(self, items: Mapping[str, Sensor]) -> Callable[[str], Any]:
+        """Chip order, or hottest first (ties in chip order)."""
+        order = {key: n for n, key in enumerate(items)}
         if self.hottest_first:
-            order = {s.id: n for n, s in enumerate(view.sensors)}
-            table.sync(rows, sort_key=lambda k: (-(self._sensors[k].celsius or -1000.0), order[k]))
-        else:
-            order = {s.id: n for n, s in enumerate(view.sensors)}
-            table.sync(rows, sort_key=lambda k: order[k])
+            return lambda k: (-(items[k].celsius or -1000.0), order[k])
+        return order.__getitem__
+
+    def cells(self, s: Sensor, stale: bool) -> tuple[Any, ...]:
+        """Chip, label, reading, limits, level bar, trend, notes (all dim while stale)."""
+        return self._cells(s, 5 if self._narrow else 20, stale)
 
     def _cells(self, s: Sensor, width: int, stale: bool) -> tuple[Any, ...]:
         chip = s.device if s.chip in _DEVICE_NAMED and s.device else s.chip
         sev = severity(s)
         dim = "dim" if stale else ""
         if s.kind == "fan":
-            now = Text(NA if s.rpm is None else f"{s.rpm:.0f}rpm", style=dim or _STYLE[sev])
+            now = Text(NA if s.rpm is None else f"{s.rpm:.0f}rpm", style=dim or level_style(sev, OK_STYLE))
             high = Text("")
             crit = Text("")
             bar, trend_values = Text(" " * width), self.store.history(f"sensors.{s.id}")
         else:
-            now = Text(NA if s.celsius is None else f"{s.celsius:.1f}°C", style=dim or _STYLE[sev])
+            now = Text(NA if s.celsius is None else f"{s.celsius:.1f}°C", style=dim or level_style(sev, OK_STYLE))
             limits = "italic" if s.thresholds_from == "config" else ""
             high, crit = Text(_deg(s.high_celsius), style=limits), Text(_deg(s.critical_celsius), style=limits)
             # A table cell is drawn in one style: the bar takes the severity colour; the
             # high and critical marks still show as "|".
-            bar = Text(threshold_bar(s, width).plain, style=_STYLE[sev].replace("bold ", ""))
+            bar = Text(threshold_bar(s, width).plain, style=level_style(sev, OK_STYLE).replace("bold ", ""))
             trend_values = self.store.history(f"sensors.{s.id}")
         return (literal(chip), literal(s.label), now, high, crit, bar,
                 Text(_trend(trend_values, width), style="cyan"), self._note(s))

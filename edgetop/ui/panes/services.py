@@ -7,19 +7,17 @@ Read-only and kiosk modes hide the key (``MutationGate``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Static
 
 from edgetop.actions.intents import RestartService
 from edgetop.collectors.services import ServicesReading, ServiceState
 from edgetop.ui.fmt import NA, age, literal, size
 from edgetop.ui.gate import MutationGate
-from edgetop.ui.panes.base import Pane
-from edgetop.ui.widgets.synced_table import SyncedTable
+from edgetop.ui.panes.table import TablePane
 
 _COLUMNS = (("unit", "UNIT"), ("active", "ACTIVE"), ("sub", "SUB"), ("since", "SINCE"), ("pid", "PID"),
             ("restarts", "RESTARTS"), ("memory", "MEMORY"), ("description", "DESCRIPTION"))
@@ -48,51 +46,36 @@ def cells(s: ServiceState) -> tuple[Any, ...]:
     )
 
 
-class ServicesPane(MutationGate, Pane):
-    """The service units named in the config."""
+class ServicesPane(MutationGate, TablePane):
+    """The service units named in the config, in config order."""
 
     PANE_ID = "services"
     TITLE = "Services"
-    COLLECTORS = ("services",)
+    COLUMNS = _COLUMNS
+    RIGHT = _RIGHT
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "restart_service", "Restart", id="restart_service"),
+        Binding("r", "restart_service", "Restart", id="services.restart_service"),
     ]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        """Start empty."""
-        super().__init__(*args, **kwargs)
-        self._names: list[str] = []
+    def items(self, view: ServicesReading) -> dict[str, ServiceState]:
+        """Every configured unit by its configured name."""
+        return {s.name: s for s in view.services}
 
-    def compose(self) -> ComposeResult:
-        """Status line and the table."""
-        yield Static(id="services-status", classes="banner")
-        yield SyncedTable(_COLUMNS, right=_RIGHT, id="services-table", zebra_stripes=False)
+    def cells(self, s: ServiceState, stale: bool) -> tuple[Any, ...]:
+        """One unit's row."""
+        return cells(s)
 
-    def refresh_view(self) -> None:
-        """Sync the table with the latest services view (config order)."""
-        view: ServicesReading | None
-        view, banner = self.latest("services")
-        status = self.query_one("#services-status", Static)
-        line = Text(no_wrap=True)
-        if banner is not None:
-            line.append_text(banner)
-        if view is None:
-            status.update(line)
-            return
+    def summary(self, view: ServicesReading, items: Mapping[str, ServiceState]) -> Text:
+        """How many units, through which manager, how many failed."""
+        line = Text(f"{len(view.services)} units via {view.manager}")
         failed = sum(1 for s in view.services if s.active_state == "failed")
-        if banner is not None:
-            line.append("  ")
-        line.append(f"{len(view.services)} units via {view.manager}")
         if failed:
             line.append(f", {failed} failed", style="bold red")
-        status.update(line)
-        self._names = [s.name for s in view.services]
-        with self.app.batch_update():
-            self.query_one("#services-table", SyncedTable).sync({s.name: cells(s) for s in view.services})
+        return line
 
     def selected_name(self) -> str | None:
         """Return the configured name of the unit under the cursor."""
-        return self.query_one("#services-table", SyncedTable).cursor_key
+        return self.table.cursor_key
 
     def action_restart_service(self) -> None:
         """Ask the app to restart the selected unit (pre-check, confirm, audit, result)."""

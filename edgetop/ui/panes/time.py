@@ -24,8 +24,9 @@ from edgetop.config_schema import Config
 from edgetop.engine.store import Sample
 from edgetop.model.alerts import level_above
 from edgetop.model.reading import Status
-from edgetop.ui.fmt import NA, SEVERITY_STYLE, console_mode
+from edgetop.ui.fmt import NA, console_mode
 from edgetop.ui.panes.base import Pane
+from edgetop.ui.styles import level_style
 from edgetop.ui.widgets.glyphs import sparkline
 from edgetop.ui.widgets.synced_table import SyncedTable
 
@@ -78,7 +79,7 @@ def row_cells(row: TimeRow, config: Config, greyed: bool = False) -> tuple[Text,
     if not greyed and row.offset_seconds is not None and (row.role == CLOCK or row.kind == "sntp") \
             and row.kind in _OFFSET_ALERT_KINDS:
         sev = level_above(abs(row.offset_seconds), config.thresholds.ntp_offset_seconds)
-        offset_style = SEVERITY_STYLE[sev] if sev else ""
+        offset_style = level_style(sev)
     state = row.state or NA
     if row.reach is not None:
         state = f"{state} reach {row.reach:03o}"
@@ -128,7 +129,6 @@ class TimePane(Pane):
 
     PANE_ID: ClassVar[str] = "time"
     TITLE: ClassVar[str] = "Time"
-    COLLECTORS: ClassVar[tuple[str, ...]] = ("ntp:",)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("o", "sort_offset", "Sort |offset|", id="time.sort_offset"),
     ]
@@ -238,7 +238,7 @@ class TimePane(Pane):
         """Update the verdict, the sparkline and the table (by row key, in one batch)."""
         if not self.is_mounted:
             return
-        samples = {name: s for name, s in self.store.samples().items() if self.wants(name)}
+        samples = {s.spec.name: s for s in self.samples()}
         reports = self._reports(samples)
         offsets = {r.key: abs(r.offset_seconds) for rep, _, _ in reports.values() if rep is not None
                    for r in rep.rows if r.offset_seconds is not None}

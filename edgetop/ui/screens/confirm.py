@@ -31,8 +31,8 @@ class ConfirmScreen(ModalScreen[bool]):
     #confirm-buttons Button { margin: 0 2; border: none; height: 1; min-width: 14; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Run", id="confirm_yes"),
-        Binding("n,escape", "answer(False)", "Cancel", id="confirm_no"),
+        Binding("y", "answer(True)", "Run", id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "Cancel", id="confirm.no"),
     ]
 
     def __init__(self, title: str, command: str, note: str = "") -> None:

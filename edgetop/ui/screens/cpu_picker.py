@@ -78,11 +78,11 @@ class CpuPickerScreen(ModalScreen[frozenset[int] | None]):
     #picker-buttons Button { margin: 0 2; border: none; height: 1; min-width: 16; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle_cpu", "Toggle", id="picker_toggle", key_display="spc"),
-        Binding("s", "toggle_siblings", "Core", id="picker_core"),
-        Binding("a", "all", "All", id="picker_all"),
-        Binding("enter", "apply", "Apply", id="picker_apply", priority=True),
-        Binding("escape", "cancel", "Cancel", id="picker_cancel"),
+        Binding("space", "toggle_cpu", "Toggle", id="picker.toggle", key_display="spc"),
+        Binding("s", "toggle_siblings", "Core", id="picker.core"),
+        Binding("a", "all", "All", id="picker.all"),
+        Binding("enter", "apply", "Apply", id="picker.apply", priority=True),
+        Binding("escape", "cancel", "Cancel", id="picker.cancel"),
     ]
 
     def __init__(self, title: str, current: frozenset[int], topology: CpuTopology,
@@ -209,7 +209,7 @@ async def pick_cpus(app: App[Any], title: str, current: frozenset[int], store: S
     loop (a plain ``async def action_*``) it would block the keys the picker needs, so
     it refuses there with a notification and returns None.
     """
-    from edgetop.ui.action_glue import on_app_loop
+    from edgetop.ui.app_loop import on_app_loop
 
     if on_app_loop(app):
         # Awaiting here would block the key dispatch the picker needs: refuse loudly, never hang.

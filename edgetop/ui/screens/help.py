@@ -26,7 +26,7 @@ class HelpScreen(ModalScreen[None]):
     #help-body { width: 72; max-height: 90%; border: round $accent; background: $surface; padding: 0 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,question_mark,q", "dismiss", "Close", id="close_help"),
+        Binding("escape,question_mark,q", "dismiss", "Close", id="help.close"),
     ]
 
     def __init__(self, bindings: list[tuple[str, str, str]]) -> None:

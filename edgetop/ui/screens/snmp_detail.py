@@ -17,7 +17,8 @@ from textual.widgets import Static
 from edgetop.collectors.snmp import SnmpReading
 from edgetop.engine.store import Store
 from edgetop.ui.fmt import NA, age, duration, literal
-from edgetop.ui.panes.snmp import STATUS_STYLE, VALUE_COLUMNS, latency_cell, target_view, value_rows
+from edgetop.ui.render.snmp import VALUE_COLUMNS, latency_cell, target_view, value_rows
+from edgetop.ui.styles import SNMP_STATUS_STYLE
 from edgetop.ui.widgets.glyphs import sparkline
 from edgetop.ui.widgets.synced_table import SyncedTable
 
@@ -30,7 +31,7 @@ def detail_text(view: SnmpReading, store: Store, collector: str, greyed: bool) -
     out.append(literal(view.name, "bold"))
     out.append(f"  {view.host}:{view.port}  profiles {', '.join(view.profiles) or NA}\n", style="dim")
     out.append("status ")
-    out.append(view.status, style="dim" if greyed else STATUS_STYLE.get(view.status, ""))
+    out.append(view.status, style="dim" if greyed else SNMP_STATUS_STYLE.get(view.status, ""))
     out.append("   latency ")
     out.append(latency_cell(view, store.config))
     out.append(f"   last answer {age(view.last_up_timestamp)} ago\n")

@@ -15,12 +15,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from edgetop.engine.store import Store
-from edgetop.model.reading import Status
 from edgetop.ui.fmt import age, literal
+from edgetop.ui.styles import STATUS_STYLE
 from edgetop.ui.widgets.synced_table import SyncedTable
 from edgetop.ui.widgets.table_cells import ELLIPSIS, fit
 
-_STYLE = {Status.OK: "green", Status.UNAVAILABLE: "yellow", Status.FAILED: "bold red"}
 COLUMNS = [("collector", "Collector"), ("lane", "Lane"), ("status", "Status"), ("took", "Took"),
            ("last ok", "Last ok"), ("reason", "Reason")]
 MIN_REASON = 12  # cells the reason column keeps however narrow the dialog gets (then it scrolls)
@@ -41,7 +40,7 @@ class SourcesScreen(ModalScreen[None]):
     #sources-table { height: 1fr; }
     #sources-reason { height: auto; max-height: 4; padding: 0 1; }  /* DETAIL_LINES */
     """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,s,q", "dismiss", "Close", id="close_sources")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,s,q", "dismiss", "Close", id="sources.close")]
 
     def __init__(self, store: Store) -> None:
         """Show the collectors in ``store``."""
@@ -80,7 +79,7 @@ class SourcesScreen(ModalScreen[None]):
                 r = sample.reading
                 reason = r.reason or ""
                 rows[name] = (
-                    literal(name), literal(sample.spec.lane), Text(str(r.status), style=_STYLE[r.status]),
+                    literal(name), literal(sample.spec.lane), Text(str(r.status), style=STATUS_STYLE[r.status]),
                     Text(f"{r.duration_seconds * 1000:.1f}ms"), Text(age(sample.last_ok_timestamp)),
                     literal(fit(reason, width) if cell_len(reason) > width else reason),
                 )

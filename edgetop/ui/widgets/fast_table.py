@@ -35,13 +35,13 @@ class FastTable(ScrollView, can_focus=True):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor_up", "Up", show=False),
-        Binding("down", "cursor_down", "Down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home", "cursor_home", "Top", show=False),
-        Binding("end", "cursor_end", "Bottom", show=False),
-        Binding("enter", "select_cursor", "Select", show=False),
+        Binding("up", "cursor_up", "Up", id="table.cursor_up", show=False),
+        Binding("down", "cursor_down", "Down", id="table.cursor_down", show=False),
+        Binding("pageup", "page_up", "Page up", id="table.page_up", show=False),
+        Binding("pagedown", "page_down", "Page down", id="table.page_down", show=False),
+        Binding("home", "cursor_home", "Top", id="table.cursor_home", show=False),
+        Binding("end", "cursor_end", "Bottom", id="table.cursor_end", show=False),
+        Binding("enter", "select_cursor", "Select", id="table.select", show=False),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {"fast-table--header", "fast-table--cursor", "fast-table--even-row"}
     # The same theme variables DataTable uses, so the pane looks as it did.

@@ -13,10 +13,11 @@ from typing import Any
 from rich.text import Text
 
 from edgetop.engine.store import Sample
+from edgetop.ui.styles import HEALTH_BAD as _BAD
+from edgetop.ui.styles import HEALTH_OK as _OK
+from edgetop.ui.styles import HEALTH_WARN as _WARN
 
 Line = tuple[str, Text]
-
-_BAD, _WARN, _OK = "bold red", "yellow", "green"
 
 
 def _states(values: Iterable[str]) -> str:

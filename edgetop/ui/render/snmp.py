@@ -1,0 +1,132 @@
+"""SNMP rows and cells, shared by the SNMP pane and a target's detail screen.
+
+A module of its own (not in the pane) because the pane opens the detail screen and the
+screen draws the same value rows: either importing the other made an import cycle.
+Every string from an agent is literal text, never markup.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from edgetop.collectors.snmp import SnmpReading
+from edgetop.collectors.snmp_profiles import Interface
+from edgetop.config_schema import Config
+from edgetop.engine.store import Sample
+from edgetop.model.alerts import level_above
+from edgetop.ui.fmt import NA, age, duration, literal, num, pct, rate_bytes
+from edgetop.ui.styles import SNMP_STATUS_STYLE, level_style
+
+VALUE_COLUMNS = (("kind", "Kind"), ("name", "Name"), ("value", "Value"), ("state", "State"))
+
+
+def target_view(sample: Sample) -> tuple[SnmpReading | None, bool]:
+    """Return the sample's reading, or the last good one greyed when the collection failed."""
+    if sample.view is not None:
+        return sample.view, False
+    return sample.last_view, sample.last_view is not None
+
+
+def summary(view: SnmpReading) -> str:
+    """Say in a few words what a target's profiles found."""
+    parts = []
+    if view.interfaces:
+        up = sum(1 for i in view.interfaces if i.oper_status == "up")
+        parts.append(f"ports {up}/{len(view.interfaces)} up")
+    if view.ups is not None:
+        parts.append(f"UPS {pct(view.ups.charge_ratio, 0)} {view.ups.battery_status or NA}")
+        if view.ups.output_source == "battery":
+            parts.append("ON BATTERY")
+    if view.sensors:
+        parts.append(f"{len(view.sensors)} sensors")
+    if view.values:
+        parts.append(f"{len(view.values)} OIDs")
+    return ", ".join(parts)
+
+
+def latency_cell(view: SnmpReading, config: Config) -> Text:
+    """Return the latency, coloured against the configured thresholds."""
+    sev = level_above(view.latency_seconds, config.thresholds.snmp_latency_seconds)
+    shown = NA if view.latency_seconds is None else f"{view.latency_seconds * 1000:.0f} ms"
+    return Text(shown, style=level_style(sev), no_wrap=True)
+
+
+def target_cells(sample: Sample, config: Config) -> tuple[Text, ...]:
+    """Return the cells of one target row."""
+    view, greyed = target_view(sample)
+    name = sample.spec.name.removeprefix("snmp:")
+    if view is None:
+        reason = sample.reading.reason or "waiting for the first poll"
+        return (literal(name), Text(NA), Text(str(sample.reading.status), style="bold red"), Text(NA),
+                Text(NA), Text(NA), literal(reason, "bold red"))
+    dim = "dim" if greyed else ""
+    uptime = view.system.uptime_seconds if view.system is not None else None
+    last_ok = view.last_up_timestamp
+    host = view.host if view.port == 161 else f"{view.host}:{view.port}"
+    info = literal(summary(view), dim) if view.status == "up" else literal(view.error or "", dim or "bold red")
+    return (
+        literal(name, dim or "bold"), literal(host, dim),
+        Text(view.status, style=dim or SNMP_STATUS_STYLE.get(view.status, "")),
+        latency_cell(view, config) if not greyed else Text(NA, style="dim"),
+        Text(duration(uptime), style=dim), Text(age(last_ok), style=dim), info,
+    )
+
+
+def value_rows(view: SnmpReading, config: Config) -> dict[str, tuple[Text, ...]]:
+    """Return the rows of the values table for one target, keyed ``kind:name``."""
+    rows: dict[str, tuple[Text, ...]] = {}
+    if view.status != "up":  # the whole reason, which the targets table may have to cut short
+        rows["status:error"] = (Text("error"), Text(view.error_kind or ""), literal(view.error or "", "bold red"),
+                                Text(view.status, style=SNMP_STATUS_STYLE.get(view.status, "")))
+    for n, note in enumerate(view.notes):
+        rows[f"note:{n}"] = (Text("note"), Text(""), literal(note, "yellow"), Text(""))
+    for v in view.values:
+        sev = v.severity()
+        style = level_style(sev)
+        shown = NA if v.value is None else (f"{v.value:g}" if isinstance(v.value, float) else v.value)
+        unit = f" {v.unit}" if v.unit and v.value is not None else ""
+        rows[f"oid:{v.name}"] = (Text("OID"), literal(v.name), literal(f"{shown}{unit}", style),
+                                 literal(v.oid, "dim"))
+    if view.ups is not None:
+        u = view.ups
+        bat_style = {"low": "bold yellow", "depleted": "bold red"}.get(u.battery_status or "", "")
+        rows["ups:battery"] = (Text("UPS"), Text("battery"), Text(f"{pct(u.charge_ratio, 0)}  {num(u.battery_volts)} V"
+                               f"  {duration(u.runtime_remaining_seconds)} left"),
+                               Text(u.battery_status or NA, style=bat_style))
+        out_style = "bold yellow" if u.output_source == "battery" else ""
+        loads = " ".join(pct(r, 0) for r in u.output_load_ratios) or NA
+        volts = " ".join(num(v, 0) for v in u.output_volts) or NA
+        rows["ups:output"] = (Text("UPS"), Text("output"), Text(f"load {loads}  {volts} V"),
+                              Text(u.output_source or NA, style=out_style))
+    for s in view.sensors:
+        style = "" if s.status in ("ok", None) else "bold yellow"
+        rows[f"sensor:{s.index}"] = (Text("sensor"), literal(s.name), Text(f"{num(s.value)} {s.unit}".strip()),
+                                     Text(s.status or NA, style=style))
+    for i in view.interfaces:
+        down_but_wanted = i.admin_status == "up" and i.oper_status != "up"
+        state = f"{i.oper_status or NA}/{i.admin_status or NA}"
+        rows[f"if:{i.index}"] = (Text("port"), literal(i.name), port_value(i),
+                                 Text(state, style="yellow" if down_but_wanted else ("green" if i.oper_status == "up"
+                                                                                      else "dim")))
+    return rows
+
+
+def speed(mbps: int | None) -> str:
+    """Format a link speed compactly: ``100M``, ``1G``, ``25G``."""
+    if mbps is None:
+        return NA
+    return f"{mbps // 1000}G" if mbps >= 1000 and mbps % 1000 == 0 else f"{mbps}M"
+
+
+def port_value(i: Interface) -> Text:
+    """One port's MTU, speed, rates and error counters in fixed widths (cells keep their width).
+
+    A port with errors is bold yellow as a whole: a table cell is drawn in one style.
+    """
+    # The console font has the arrows (FIELD-NOTES); they save width at 80 columns.
+    shown = (f"MTU {NA if i.mtu is None else i.mtu:>5} {speed(i.speed_mbps):>4} "
+             f"↓{rate_bytes(i.in_bytes_per_second):>10} ↑{rate_bytes(i.out_bytes_per_second):>10}")
+    errors = (i.in_errors_total or 0) + (i.out_errors_total or 0)
+    if errors:
+        shown += f" err {i.in_errors_total or 0}/{i.out_errors_total or 0}"
+    return Text(shown, style="bold yellow" if errors else "", no_wrap=True)
