@@ -43,4 +43,5 @@ PANES: tuple[PaneEntry, ...] = (
     PaneEntry("edgetop.ui.panes.snmp", "SnmpPane", "snmp", "SNMP", "8"),
     PaneEntry("edgetop.ui.panes.time", "TimePane", "time", "Time", "9"),
     PaneEntry("edgetop.ui.panes.services", "ServicesPane", "services", "Services", "0"),
+    PaneEntry("edgetop.ui.panes.checks", "ChecksPane", "checks", "Checks"),
 )

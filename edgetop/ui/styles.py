@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from edgetop.config_schema import Level
 from edgetop.model.alerts import Severity, level_above, level_below
+from edgetop.model.checks import CheckStatus
 from edgetop.model.reading import Status
 
 # How a value that crossed a threshold is coloured (model/alerts.py decides which).
@@ -26,6 +27,12 @@ BANNER_STYLE: Mapping[Status, str] = {Status.UNAVAILABLE: "bold yellow", Status.
 
 # One word of health on an overview line: fine, worth a look, act now.
 HEALTH_OK, HEALTH_WARN, HEALTH_BAD = "green", "yellow", "bold red"
+
+# A set-up check's verdict (the Checks pane, the overview's count).
+CHECK_STYLE: Mapping[CheckStatus, str] = {
+    CheckStatus.PASS: "green", CheckStatus.WARN: "bold yellow", CheckStatus.FAIL: "bold red",
+    CheckStatus.UNKNOWN: "dim",
+}
 
 # An SNMP target's state (the pane's targets table, the detail screen).
 SNMP_STATUS_STYLE: Mapping[str, str] = {"up": "green", "down": "bold red", "error": "bold yellow"}

@@ -12,7 +12,9 @@ from typing import Any
 
 from rich.text import Text
 
+from edgetop.engine.checks_join import node_checks
 from edgetop.engine.store import Sample
+from edgetop.model.checks import CheckStatus
 from edgetop.ui.styles import HEALTH_BAD as _BAD
 from edgetop.ui.styles import HEALTH_OK as _OK
 from edgetop.ui.styles import HEALTH_WARN as _WARN
@@ -108,6 +110,21 @@ SINGLE: dict[str, tuple[str, Callable[[Any], Text | None]]] = {
 }
 
 
+def checks_line(samples: dict[str, Sample]) -> Text | None:
+    """How many set-up checks fail or warn (the Checks pane lists them with the fix)."""
+    own = samples.get("checks")
+    if own is None or own.view is None:
+        return None
+    checks = node_checks(samples)
+    fail = sum(1 for c in checks if c.status is CheckStatus.FAIL)
+    warn = sum(1 for c in checks if c.status is CheckStatus.WARN)
+    if not fail and not warn:
+        return Text(f"all {len(checks)} known checks pass", style=_OK)
+    out = Text(f"{fail} failed, {warn} warning of {len(checks)}", style=_BAD if fail else _WARN)
+    out.append("  (g: Checks pane, or edgetop check)", style="dim")
+    return out
+
+
 def area_lines(samples: dict[str, Sample]) -> list[Line]:
     """The summary lines for every area that has a current view, in a fixed order."""
     out: list[Line] = []
@@ -121,4 +138,7 @@ def area_lines(samples: dict[str, Sample]) -> list[Line]:
     snmp = snmp_line([s.view for n, s in sorted(samples.items()) if n.startswith("snmp:") and s.view is not None])
     if snmp is not None:
         out.append(("SNMP", snmp))
+    checks = checks_line(samples)
+    if checks is not None:
+        out.append(("Checks", checks))
     return out
