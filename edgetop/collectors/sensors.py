@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
-from edgetop.collectors.hwmon import BoundedReader, HwmonSensor, ThrottleCounts, collect_hwmon, collect_throttle
+from edgetop.collectors.bounded_reader import BoundedReader
+from edgetop.collectors.hwmon import HwmonSensor, ThrottleCounts, collect_hwmon, collect_throttle
 from edgetop.collectors.thermal_zones import ThermalZone, collect_thermal_zones
 from edgetop.config_schema import Config
 from edgetop.errors import SourceUnavailable
