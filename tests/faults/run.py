@@ -18,6 +18,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent.parent
 # Everything that could reach a daemon or the network is pointed at nothing.
+FIXTURE_PROC = REPO / "tests" / "fixtures" / "hosts" / "vm-steal" / "sample1" / "proc"  # steady: no host alerts
 QUIET = """\
 libvirt: {uri: "test:///nonexistent-edgetop-faults.xml", timeout: 1}
 ntp: {servers: [], timeout: 0.5}
@@ -125,8 +126,8 @@ class Tmux:
     def start(self, argv: Sequence[str], env: dict[str, str], cwd: Path, width: int = 140,
               height: int = 45) -> None:
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
-        where = shlex.quote(str(cwd))
-        command = f"cd {where} && exec env {exports} {shlex.join(argv)} 2>{where}/stderr"
+        # Textual draws on stderr: it stays the terminal, so a traceback would be on the screen.
+        command = f"cd {shlex.quote(str(cwd))} && exec env -i {exports} {shlex.join(argv)}"
         self._run("new-session", "-d", "-s", "t", "-x", str(width), "-y", str(height), command)
 
     def keys(self, *keys: str) -> None:
@@ -154,13 +155,17 @@ class Tmux:
 
 @contextmanager
 def tui(tmp_path: Path, *args: str) -> Iterator[Tmux]:
-    """``python -m edgetop ARGS`` in a private tmux server; no traceback may reach its stderr."""
+    """``python -m edgetop ARGS`` in a private tmux server; no traceback on its screen or in its log."""
     t = Tmux()
-    env = env_for(tmp_path) | {"TERM": "xterm-256color", "COLORTERM": "truecolor"}
+    # COLUMNS/LINES (set by pytest) would override the terminal's real size in Textual.
+    env = {k: v for k, v in env_for(tmp_path).items() if k not in ("COLUMNS", "LINES")}
+    env |= {"TERM": "xterm-256color", "COLORTERM": "truecolor"}
     try:
         t.start([sys.executable, "-m", "edgetop", *args], env, tmp_path)
         yield t
+        assert "Traceback" not in t.screen()
     finally:
         t.close()
-    err = (tmp_path / "stderr").read_text() if (tmp_path / "stderr").exists() else ""
-    assert "Traceback" not in err, err
+    log = tmp_path / "state" / "edgetop" / "edgetop.log"
+    text = log.read_text() if log.exists() else ""
+    assert "Traceback" not in text, text

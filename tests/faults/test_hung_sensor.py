@@ -11,7 +11,7 @@ import os
 import time
 from pathlib import Path
 
-from tests.faults.run import QUIET, edgetop, exporter, metric
+from tests.faults.run import FIXTURE_PROC, QUIET, edgetop, exporter, metric
 from tests.fixtures.tree import materialise
 
 PACKAGE = "class/hwmon/hwmon1/temp1_input"  # coretemp "Package id 0", 61 °C
@@ -36,7 +36,8 @@ def restore(path: Path, text: str) -> None:
 
 def test_exporter_keeps_the_chip_and_recovers_without_restart(tmp_path: Path) -> None:
     sys_root = hung_tree(tmp_path)
-    with exporter(tmp_path, "--config", "c.yaml", "--sysfs", str(sys_root), "--interval", "0.5") as ex:
+    with exporter(tmp_path, "--config", "c.yaml", "--sysfs", str(sys_root), "--procfs", str(FIXTURE_PROC),
+                  "--interval", "0.5") as ex:
         t0 = time.monotonic()
         body = ex.wait_for(lambda b: metric(b, "sensor_read_ok", sensor="hwmon1/temp1") == 0,
                            what="the hung Package sensor marked not ok")
