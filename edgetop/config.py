@@ -4,6 +4,9 @@ Any unknown key, wrong type or bad value raises :class:`ConfigError` with one li
 naming the file, the line and the key path (``config.yaml:12: snmp.targets[0].port:
 must be a port number 1-65535``). Secrets may be given inline, as ``<key>_file`` (a
 file holding the secret) or ``<key>_env`` (an environment variable).
+
+Files are read as hostile input: only regular files (a FIFO would block, ``/dev/zero``
+never ends), size-capped before a byte is read (:mod:`edgetop.sources.files`).
 """
 
 from __future__ import annotations
@@ -22,8 +25,12 @@ import yaml
 
 from edgetop.config_schema import Config, Secret
 from edgetop.errors import ConfigError
+from edgetop.sources.files import FileRefused, read_small_file, size_text
 
 __all__ = ["Config", "ConfigError", "find_config_file", "load_config", "parse_config", "to_plain"]
+
+MAX_CONFIG_BYTES = 1024 * 1024  # a real config is a few KiB; 50 MB took 49 s to parse
+MAX_SECRET_BYTES = 4096  # SNMP keys and communities are short
 
 
 def find_config_file(explicit: str | None, env: Mapping[str, str] | None = None) -> Path | None:
@@ -36,12 +43,12 @@ def find_config_file(explicit: str | None, env: Mapping[str, str] | None = None)
     for candidate in (explicit, env.get("EDGETOP_CONFIG")):
         if candidate:
             path = Path(candidate)
-            if not path.is_file():
+            if not path.exists():
                 raise ConfigError(f"{path}: no such config file")
             return path
     xdg = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".config")
     for path in (Path(xdg) / "edgetop" / "config.yaml", Path("/etc/edgetop/config.yaml")):
-        if path.is_file():
+        if path.exists():  # whatever it is: reading it says why it cannot be used
             return path
     return None
 
@@ -57,9 +64,11 @@ def load_config(
         cfg = Config()
     else:
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            raise ConfigError(f"{path}: cannot read: {err}") from err
+            text = read_small_file(path, MAX_CONFIG_BYTES)
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: no such config file") from None
+        except FileRefused as err:
+            raise ConfigError(f"{path}: cannot read: {err}") from None
         cfg = parse_config(text, str(path), env)
     if overrides:
         cfg = dataclasses.replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
@@ -69,6 +78,8 @@ def load_config(
 def parse_config(text: str, filename: str = "<config>", env: Mapping[str, str] | None = None) -> Config:
     """Validate YAML ``text`` as a :class:`Config`; ``filename`` is used in messages."""
     builder = _Builder(filename, os.environ if env is None else env)
+    if len(text) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{filename}: refused: more than {size_text(MAX_CONFIG_BYTES)} of text")
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as err:
@@ -163,9 +174,11 @@ class _Builder:
             # relative to the config file, not to wherever edgetop was started from
             secret_path = Path(self.filename).parent / secret_path
         try:
-            value = secret_path.read_text(encoding="utf-8").strip()
-        except OSError as err:
+            value = read_small_file(secret_path, MAX_SECRET_BYTES).strip()
+        except FileNotFoundError as err:
             raise self.fail(node, path, f"cannot read {ref}: {err.strerror}") from None
+        except FileRefused as err:
+            raise self.fail(node, path, f"cannot read {ref}: {err}") from None
         if _readable_by_others(str(secret_path)):
             self.warnings.append(f"{ref} ({path}) holds a secret and is readable by other users (chmod 600 it)")
         return Secret(value)
