@@ -1,8 +1,9 @@
 """Hostile config and secret files: each is refused at once, in one line, with a non-zero exit.
 
 Before, a FIFO as ``auth_key_file`` hung ``check-config`` and start-up with no message,
-``/dev/zero`` grew the process by gigabytes and a 50 MB config took 49 s to parse. Each
-case runs ``python -m edgetop`` as a user would and must answer well within a few seconds.
+``/dev/zero`` grew the process by gigabytes, a 50 MB config took 49 s to parse and a
+nested-alias ``keymap`` reached 1.1 GB. Each case runs ``python -m edgetop`` as a user
+would and must answer well within a few seconds.
 """
 
 from __future__ import annotations
@@ -37,11 +38,21 @@ def fifty_megabytes(path: Path) -> None:
         fh.write(line * (50 * 1024 * 1024 // len(line)))
 
 
+def alias_bomb(path: Path) -> None:
+    lines = ["keymap:", "  ? &a [x, x, x, x, x, x, x, x, x]", "  : a"]
+    prev = "a"
+    for name in "bcdefgh":  # every key is a list of nine of the previous: 9**8 scalars once expanded
+        lines += [f"  ? &{name} [" + ", ".join([f"*{prev}"] * 9) + "]", f"  : {name}"]
+        prev = name
+    path.write_text("\n".join(lines) + "\n")
+
+
 HOSTILE_CONFIGS: dict[str, tuple[Callable[[Path], None], str]] = {
     "fifo": (fifo, r"c\.yaml: cannot read: a FIFO, not a regular file"),
     "dev-zero-symlink": (dev_zero, r"c\.yaml: cannot read: a symlink to /dev/zero, a character device, not a "
                                    r"regular file"),
     "50-MB": (fifty_megabytes, r"c\.yaml: cannot read: 50\.0 MiB, more than the 1\.0 MiB allowed"),
+    "alias-bomb": (alias_bomb, r"c\.yaml:12: refused: the document passes 100000 nodes .* \(an alias bomb\?\)"),
 }
 COMMANDS = {"check-config": ["check-config", "c.yaml"], "snapshot": ["snapshot", "--config", "c.yaml"],
             "tui": ["--config", "c.yaml"]}
