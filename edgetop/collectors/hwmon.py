@@ -146,20 +146,19 @@ def _limit(fs: SysFS, rel: str, kind: str) -> float | None:
 def read_channel(fs: SysFS, plan: ChannelPlan) -> HwmonSensor:
     """Read one channel's attributes (the blocking part, run inside the reader).
 
-    Raises:
-        SourceUnavailable: the ``input`` attribute could not be read (EAGAIN, EIO…).
-
+    An ``input`` the driver refuses (EAGAIN, EIO, permission denied) is an ``error``
+    channel that keeps its label and limits.
     """
     base, hwmon, chip, device, kind, index, attrs = plan
     prefix = f"{base}/{kind}{index}_"
     label = (fs.read_str(prefix + "label") if "label" in attrs else None) or f"{kind}{index}"
-    raw = fs.read_text(prefix + "input")
     status, reason = "ok", None
-    value: float | None
+    value: float | None = None
     try:
+        raw = fs.read_text(prefix + "input")
         value = parse_millicelsius(raw) if kind == "temp" else float(parse_sysfs_int(raw))
-    except ParseError as err:
-        value, status, reason = None, "error", str(err)
+    except (SourceUnavailable, ParseError) as err:
+        status, reason = "error", str(err)
     if value is not None and not plausible(value, kind):
         unit = "°C" if kind == "temp" else "RPM"
         status, reason = "implausible", f"reads {value:g} {unit}, not a real {kind} value"

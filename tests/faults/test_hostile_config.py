@@ -49,6 +49,7 @@ def alias_bomb(path: Path) -> None:
 
 HOSTILE_CONFIGS: dict[str, tuple[Callable[[Path], None], str]] = {
     "fifo": (fifo, r"c\.yaml: cannot read: a FIFO, not a regular file"),
+    "dev-zero": (lambda p: None, r"/dev/zero: cannot read: a character device, not a regular file"),
     "dev-zero-symlink": (dev_zero, r"c\.yaml: cannot read: a symlink to /dev/zero, a character device, not a "
                                    r"regular file"),
     "50-MB": (fifty_megabytes, r"c\.yaml: cannot read: 50\.0 MiB, more than the 1\.0 MiB allowed"),
@@ -76,7 +77,8 @@ def refused(tmp_path: Path, args: list[str], pattern: str, prefix: list[str] | N
 def test_hostile_config_file_is_refused_at_once(tmp_path: Path, kind: str, command: str) -> None:
     make, pattern = HOSTILE_CONFIGS[kind]
     make(tmp_path / "c.yaml")
-    refused(tmp_path, COMMANDS[command], pattern)
+    args = [("/dev/zero" if kind == "dev-zero" and a == "c.yaml" else a) for a in COMMANDS[command]]
+    refused(tmp_path, args, pattern)
 
 
 def test_unreadable_config_file_says_so(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from tests.faults.run import FIXTURE_PROC, QUIET, edgetop, exporter, metric
+from tests.faults.test_hostile_config import NO_DAC
 from tests.fixtures.tree import materialise
 
 PACKAGE = "class/hwmon/hwmon1/temp1_input"  # coretemp "Package id 0", 61 °C
@@ -80,3 +81,19 @@ def test_snapshot_reports_only_the_hung_sensor(tmp_path: Path) -> None:
     warnings = {(a["subject"], a["severity"]) for a in data["alerts"] if a["source"] == "sensors"}
     assert ("coretemp.0/Core 1", "warning") in warnings
     assert data["sources"]["sensors"]["status"] == "ok"
+
+
+def test_an_unreadable_attribute_is_an_error_for_its_sensor_only(tmp_path: Path) -> None:
+    """A chmod 000 attribute (read without root's override): that sensor says why, the rest is read."""
+    sys_root = materialise("sysfs_intel_server.txt", tmp_path / "tree") / "sys"
+    (tmp_path / "c.yaml").write_text(QUIET)
+    (sys_root / "class/hwmon/hwmon1/temp2_input").chmod(0)  # Core 0
+    result = edgetop(tmp_path, "snapshot", "--config", "c.yaml", "--sysfs", str(sys_root), "--interval", "0.1",
+                     prefix=NO_DAC)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    sensors = {s["id"]: s for s in json.loads(result.stdout)["sensors"]}
+    core0 = sensors["hwmon1/temp2"]
+    assert (core0["status"], core0["celsius"], core0["label"]) == ("error", None, "Core 0")
+    assert "permission denied" in core0["reason"]
+    assert (sensors["hwmon1/temp1"]["celsius"], sensors["hwmon1/temp3"]["celsius"]) == (61.0, 86.0)
