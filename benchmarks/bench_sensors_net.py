@@ -94,7 +94,7 @@ print(json.dumps({"seconds": statistics.median(samples), "count": sum(len(v) for
 
 
 def bench_sensors() -> list[dict[str, str]]:
-    from edgetop.collectors.hwmon import BoundedReader
+    from edgetop.collectors.bounded_reader import BoundedReader
     from edgetop.collectors.sensors import collect_sensors
     from edgetop.config_schema import Config
     from edgetop.sources.fs import SysFS
@@ -116,7 +116,7 @@ def bench_sensors() -> list[dict[str, str]]:
         rows.append({"benchmark": f"sensors: collect {count} sensors (2x32-core coretemp, 8 NVMe, 6 fans)",
                      "edgetop": f"{bounded * 1000:.1f} ms bounded / {direct * 1000:.1f} ms direct",
                      "peer": peer_text,
-                     "note": "median of 30; bounded = each chip on a time-boxed reader thread"})
+                     "note": "median of 30; bounded = each chip read in order on a time-boxed reader thread"})
     with tempfile.TemporaryDirectory() as tmp:
         sys_root = make_big_hwmon(Path(tmp), fifo=True)
         fs, reader = SysFS(sys_root), BoundedReader(0.5)
@@ -136,7 +136,7 @@ def bench_sensors() -> list[dict[str, str]]:
         rows.append({"benchmark": "sensors: one sensor whose read hangs",
                      "edgetop": f"first tick {first:.2f} s, then {later * 1000:.1f} ms (marked slow)",
                      "peer": peer_text,
-                     "note": "read_timeout 0.5 s; the stuck chip is parked (one thread), not retried, others read"})
+                     "note": "read_timeout 0.5 s; the stuck sensor is parked (one thread), its chip still read"})
     return rows
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from edgetop import __version__
 from edgetop.config import ConfigError, load_config, to_plain
-from edgetop.config_schema import Config
+from edgetop.config_schema import MAX_INTERVAL_SECONDS, Config, interval_seconds
 from edgetop.logsetup import default_log_path, setup_logging
 from edgetop.model.checks import EXIT_CANNOT_CHECK
 
@@ -37,7 +37,8 @@ def _add_common(parser: argparse.ArgumentParser, sub: bool) -> None:
     g.add_argument("--config", metavar="FILE", help="config file (else $EDGETOP_CONFIG, "
                    "$XDG_CONFIG_HOME/edgetop/config.yaml, /etc/edgetop/config.yaml)", **d)
     g.add_argument("--connect", metavar="URI", help="libvirt URI (default qemu:///system)", **d)
-    g.add_argument("--interval", metavar="S", type=float, help="refresh interval in seconds (default 1)", **d)
+    g.add_argument("--interval", metavar="S", type=float,
+                   help=f"refresh interval in seconds, above 0, at most {MAX_INTERVAL_SECONDS:.0f} (default 1)", **d)
     g.add_argument("--read-only", action="store_true", help="hide and refuse every action that changes the node",
                    **flag)
     g.add_argument("--kiosk", action="store_true", help="read-only rack-screen mode: no quit keys, panes cycle",
@@ -88,6 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def effective_config(args: argparse.Namespace) -> Config:
     """Load the config file and apply command-line overrides (flags win)."""
+    if args.interval is not None:  # the same check as ``interval`` in the file (which names its line)
+        try:
+            interval_seconds(args.interval)
+        except ValueError as err:
+            raise ConfigError(f"--interval: {err}") from None
     cfg = load_config(getattr(args, "file", None) or args.config)
     overrides: dict[str, Any] = {"interval": args.interval, "theme": args.theme, "procfs": args.procfs,
                                  "sysfs": args.sysfs, "log_file": args.log_file}
@@ -101,10 +107,6 @@ def effective_config(args: argparse.Namespace) -> Config:
         cfg = dataclasses.replace(cfg, libvirt=dataclasses.replace(cfg.libvirt, uri=args.connect))
     if args.audit_log:
         cfg = dataclasses.replace(cfg, actions=dataclasses.replace(cfg.actions, audit_log=args.audit_log))
-    # ``snapshot --interval 0`` is one immediate sample (rates unknown); a loop needs a real period.
-    snapshot_now = getattr(args, "command", None) == "snapshot" and cfg.interval == 0
-    if not cfg.interval > 0 and not snapshot_now:  # "not >" also catches NaN
-        raise ConfigError("--interval: must be greater than 0")
     return cfg
 
 

@@ -4,6 +4,11 @@ Any unknown key, wrong type or bad value raises :class:`ConfigError` with one li
 naming the file, the line and the key path (``config.yaml:12: snmp.targets[0].port:
 must be a port number 1-65535``). Secrets may be given inline, as ``<key>_file`` (a
 file holding the secret) or ``<key>_env`` (an environment variable).
+
+Files are read as hostile input: only regular files (a FIFO would block, ``/dev/zero``
+never ends), size-capped before a byte is read (:mod:`edgetop.sources.files`), and the
+composed YAML is bounded (depth, and nodes and characters after alias expansion) before
+anything is converted.
 """
 
 from __future__ import annotations
@@ -19,11 +24,72 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+from yaml.composer import ComposerError
+from yaml.events import AliasEvent
 
 from edgetop.config_schema import Config, Secret
 from edgetop.errors import ConfigError
+from edgetop.sources.files import FileRefused, read_small_file, size_text
 
 __all__ = ["Config", "ConfigError", "find_config_file", "load_config", "parse_config", "to_plain"]
+
+MAX_CONFIG_BYTES = 1024 * 1024  # a real config is a few KiB; 50 MB took 49 s to parse
+MAX_SECRET_BYTES = 4096  # SNMP keys and communities are short
+# The composed document, aliases expanded: far above any real config, far below trouble.
+MAX_DEPTH = 64
+MAX_NODES = 100_000
+MAX_CHARACTERS = 4 * MAX_CONFIG_BYTES
+
+
+class _Oversized(ComposerError):
+    """The composed document passed a bound (depth, or size after aliases)."""
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """A SafeLoader whose composer refuses deep nesting and alias bombs as it goes.
+
+    Aliases are shared nodes, cheap to compose; what explodes is turning them into
+    Python (a key that is an alias of a nested list is printed out whole). So each
+    node's size *after* expansion is counted while composing, and the document is
+    refused at the event that takes it past a bound, with that event's line.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._nodes = 0
+        self._characters = 0
+        self._sizes: dict[int, tuple[int, int]] = {}  # an anchored node's expanded (nodes, characters)
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event: Any = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, AliasEvent):
+            target = self.anchors.get(event.anchor or "")
+            if target is not None:
+                size = self._sizes.get(id(target))
+                if size is None:  # its anchor is still open: the alias is inside the node it names
+                    mark: Any = event.start_mark  # the C and pure-Python marks are alike
+                    raise _Oversized(None, None, f"alias *{event.anchor} refers to a node that contains it", mark)
+                self._add(*size, event)
+            return super().compose_node(parent, index)
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise _Oversized(None, None, f"nested deeper than {MAX_DEPTH} levels", event.start_mark)
+        nodes, characters = self._nodes, self._characters
+        node = super().compose_node(parent, index)
+        self._depth -= 1
+        self._add(1, len(node.value) if isinstance(node, yaml.ScalarNode) else 0, event)
+        if getattr(event, "anchor", None) is not None:
+            self._sizes[id(node)] = (self._nodes - nodes, self._characters - characters)
+        return node
+
+    def _add(self, nodes: int, characters: int, event: Any) -> None:
+        self._nodes += nodes
+        self._characters += characters
+        if self._nodes > MAX_NODES or self._characters > MAX_CHARACTERS:
+            raise _Oversized(None, None, f"the document passes {MAX_NODES} nodes or "
+                             f"{MAX_CHARACTERS // (1024 * 1024)} MiB of text once aliases are expanded "
+                             "(an alias bomb?)", event.start_mark)
 
 
 def find_config_file(explicit: str | None, env: Mapping[str, str] | None = None) -> Path | None:
@@ -36,12 +102,12 @@ def find_config_file(explicit: str | None, env: Mapping[str, str] | None = None)
     for candidate in (explicit, env.get("EDGETOP_CONFIG")):
         if candidate:
             path = Path(candidate)
-            if not path.is_file():
+            if not path.exists():
                 raise ConfigError(f"{path}: no such config file")
             return path
     xdg = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".config")
     for path in (Path(xdg) / "edgetop" / "config.yaml", Path("/etc/edgetop/config.yaml")):
-        if path.is_file():
+        if path.exists():  # whatever it is: reading it says why it cannot be used
             return path
     return None
 
@@ -57,9 +123,11 @@ def load_config(
         cfg = Config()
     else:
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            raise ConfigError(f"{path}: cannot read: {err}") from err
+            text = read_small_file(path, MAX_CONFIG_BYTES)
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: no such config file") from None
+        except FileRefused as err:
+            raise ConfigError(f"{path}: cannot read: {err}") from None
         cfg = parse_config(text, str(path), env)
     if overrides:
         cfg = dataclasses.replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
@@ -69,13 +137,22 @@ def load_config(
 def parse_config(text: str, filename: str = "<config>", env: Mapping[str, str] | None = None) -> Config:
     """Validate YAML ``text`` as a :class:`Config`; ``filename`` is used in messages."""
     builder = _Builder(filename, os.environ if env is None else env)
+    if len(text) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{filename}: refused: more than {size_text(MAX_CONFIG_BYTES)} of text")
+    loader = _BoundedLoader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = loader.get_single_node()
+    except _Oversized as err:
+        mark = err.problem_mark
+        where = f"{filename}:{mark.line + 1}" if mark is not None else filename
+        raise ConfigError(f"{where}: refused: {err.problem}") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"{filename}:{mark.line + 1}" if mark is not None else filename
         problem = getattr(err, "problem", None) or str(err)
         raise ConfigError(f"{where}: invalid YAML: {problem}") from None
+    finally:
+        loader.dispose()
     if node is None:
         return dataclasses.replace(Config(), source_file=filename)
     cfg: Config = builder.build(Config, node, "")
@@ -108,6 +185,12 @@ class _Builder:
     def scalar(self, node: yaml.Node) -> Any:
         return self._loader.construct_object(node, deep=True)
 
+    def key(self, node: yaml.Node, path: str) -> Any:
+        """A mapping key: a scalar, never a list or mapping (which would be printed whole)."""
+        if not isinstance(node, yaml.ScalarNode):
+            raise self.fail(node, path, "a key must be a plain name, not a list or a mapping")
+        return self.scalar(node)
+
     def build(self, cls: type[Any], node: yaml.Node, path: str) -> Any:
         if not isinstance(node, yaml.MappingNode):
             raise self.fail(node, path, f"expected a mapping of {cls.__name__} keys")
@@ -115,7 +198,7 @@ class _Builder:
         fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
         values: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = self.scalar(key_node)
+            key = self.key(key_node, path)
             sub = f"{path}.{key}" if path else str(key)
             name = str(key)
             secret_via = None
@@ -184,9 +267,11 @@ class _Builder:
             # relative to the config file, not to wherever edgetop was started from
             secret_path = Path(self.filename).parent / secret_path
         try:
-            value = secret_path.read_text(encoding="utf-8").strip()
-        except OSError as err:
+            value = read_small_file(secret_path, MAX_SECRET_BYTES).strip()
+        except FileNotFoundError as err:
             raise self.fail(node, path, f"cannot read {ref}: {err.strerror}") from None
+        except FileRefused as err:
+            raise self.fail(node, path, f"cannot read {ref}: {err}") from None
         if _readable_by_others(str(secret_path)):
             self.warnings.append(f"{ref} ({path}) holds a secret and is readable by other users (chmod 600 it)")
         return Secret(value)
@@ -221,9 +306,8 @@ class _Builder:
         if origin is dict:
             if not isinstance(node, yaml.MappingNode):
                 raise self.fail(node, path, "expected a mapping")
-            return {
-                str(self.scalar(k)): self.convert(args[1], v, f"{path}.{self.scalar(k)}") for k, v in node.value
-            }
+            return {str(self.key(k, path)): self.convert(args[1], v, f"{path}.{self.key(k, path)}")
+                    for k, v in node.value}
         if dataclasses.is_dataclass(hint) and isinstance(hint, type):
             return self.build(hint, node, path)
         if not isinstance(node, yaml.ScalarNode):

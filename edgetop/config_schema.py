@@ -51,6 +51,21 @@ def positive(value: Any) -> None:
         raise ValueError("must be greater than 0")
 
 
+# An hour: beyond it a "refresh" shows nothing live; far beyond it timers overflow.
+MAX_INTERVAL_SECONDS = 3600.0
+
+
+def interval_seconds(value: Any) -> None:
+    """Reject refresh intervals that are not finite, not above 0, or above an hour.
+
+    The one check for ``interval`` in the file and ``--interval`` on the command line:
+    ``inf`` would freeze the clock and hang ``snapshot``, 0 would spin.
+    """
+    positive(value)
+    if value > MAX_INTERVAL_SECONDS:
+        raise ValueError(f"must be at most {MAX_INTERVAL_SECONDS:.0f} seconds")
+
+
 def ratio(value: Any) -> None:
     """Reject values outside 0..1."""
     if not 0 <= value <= 1:
@@ -158,7 +173,7 @@ class LibvirtConfig:
     """How to reach the hypervisor."""
 
     uri: str = "qemu:///system"
-    interval: float = field(default=2.0, metadata=_chk(positive))
+    interval: float = field(default=2.0, metadata=_chk(interval_seconds))
     timeout: float = field(default=5.0, metadata=_chk(positive))
 
 
@@ -201,7 +216,7 @@ class SnmpTarget:
     context: str = ""
     timeout: float = field(default=1.0, metadata=_chk(positive))
     retries: int = 1
-    interval: float = field(default=10.0, metadata=_chk(positive))
+    interval: float = field(default=10.0, metadata=_chk(interval_seconds))
     profiles: tuple[str, ...] = field(default=("system",), metadata=_chk(snmp_profiles))
     oids: tuple[SnmpOid, ...] = ()
 
@@ -277,7 +292,7 @@ class PtpConfig:
 class NtpConfig:
     """Time sources."""
 
-    interval: float = field(default=5.0, metadata=_chk(positive))
+    interval: float = field(default=5.0, metadata=_chk(interval_seconds))
     chrony: ChronyConfig = ChronyConfig()
     servers: tuple[str, ...] = field(default=(), metadata=_chk(ntp_servers))
     ptp: PtpConfig = PtpConfig()
@@ -333,7 +348,7 @@ DEFAULT_SERVICES = ("libvirtd", "virtlogd", "chronyd", "snmpd", "sshd", "node_ex
 class Config:
     """The whole effective configuration."""
 
-    interval: float = field(default=1.0, metadata=_chk(positive))
+    interval: float = field(default=1.0, metadata=_chk(interval_seconds))
     read_only: bool = False
     kiosk: bool = False
     theme: str = "dark"

@@ -4,26 +4,22 @@ The sysfs interface is documented in the kernel's ``Documentation/hwmon/sysfs-in
 ``temp<N>_input`` is in millidegrees Celsius, ``temp<N>_max``/``_crit``/``_emergency`` are
 limits in the same unit, ``temp<N>_crit_alarm`` and ``fan<N>_alarm`` are 0/1 flags and
 ``fan<N>_input`` is in RPM. Reading ``*_input`` makes many drivers talk to a bus (SMBus,
-IPMI, NVMe admin commands), which can fail with EAGAIN/ENODATA or block: every sensor is
-read by a :class:`BoundedReader` so a slow one is marked, never waited for.
+IPMI, NVMe admin commands), which can fail with EAGAIN/ENODATA or block: every channel is
+read by a :class:`~edgetop.collectors.bounded_reader.BoundedReader`, a chip's channels in
+order, so a slow one is marked, never waited for, and costs only itself.
 """
 
 from __future__ import annotations
 
 import os
-import queue
 import re
-import threading
-import time
-from collections.abc import Callable
-from concurrent.futures import Future
+from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from functools import partial
 
+from edgetop.collectors.bounded_reader import BoundedReader, Job, ReadTimeout, files_identity
 from edgetop.errors import ParseError, SourceUnavailable
 from edgetop.sources.fs import SysFS
-
-T = TypeVar("T")
 
 # (attribute directory, hwmonN, chip name, device, kind, channel number, attribute suffixes)
 ChannelPlan = tuple[str, str, str, str | None, str, int, set[str]]
@@ -132,76 +128,6 @@ def parse_channels(names: list[str]) -> dict[tuple[str, int], set[str]]:
     return {key: attrs for key, attrs in out.items() if "input" in attrs}
 
 
-class BoundedReader:
-    """Runs blocking reads on a few daemon threads and waits for them only so long.
-
-    A hwmon driver may block in a bus transaction; the thread it blocks stays parked
-    (daemon: it never holds up exit), the reading is reported as slow, and the same
-    key is not submitted again until the parked read returns, so a hung chip costs
-    one thread, not one per tick. A new thread replaces each parked one (up to
-    :attr:`MAX_THREADS`), so hung chips do not starve the healthy ones.
-    """
-
-    MAX_THREADS = 32
-
-    def __init__(self, timeout_seconds: float, workers: int = 4) -> None:
-        """Create the reader; threads start on first use."""
-        self.timeout_seconds = timeout_seconds
-        self._jobs: queue.SimpleQueue[tuple[Future[Any], Callable[[], Any]]] = queue.SimpleQueue()
-        self._workers = workers
-        self._threads: list[threading.Thread] = []
-        self._pending: dict[str, tuple[Future[Any], float]] = {}
-        self._lock = threading.Lock()
-
-    def _worker(self) -> None:
-        while True:
-            future, fn = self._jobs.get()
-            if not future.set_running_or_notify_cancel():
-                continue
-            try:
-                future.set_result(fn())
-            except BaseException as err:  # handed to the caller, which decides
-                future.set_exception(err)
-
-    def _start(self) -> None:
-        parked = sum(1 for future, _ in self._pending.values() if not future.done())
-        with self._lock:
-            while len(self._threads) < min(self.MAX_THREADS, self._workers + parked):
-                t = threading.Thread(target=self._worker, name="hwmon-read", daemon=True)
-                t.start()
-                self._threads.append(t)
-
-    def run(self, jobs: dict[str, Callable[[], T]]) -> dict[str, T | SourceUnavailable]:
-        """Run ``jobs`` concurrently; each result, or SourceUnavailable saying why not.
-
-        All jobs share one deadline of ``timeout_seconds`` from the call.
-        """
-        self._start()
-        now = time.monotonic()
-        futures: dict[str, Future[Any]] = {}
-        out: dict[str, T | SourceUnavailable] = {}
-        for key, fn in jobs.items():
-            parked = self._pending.get(key)
-            if parked is not None:
-                if not parked[0].done():
-                    out[key] = SourceUnavailable(f"a read started {now - parked[1]:.0f} s ago has not returned")
-                    continue
-                del self._pending[key]
-            future: Future[Any] = Future()
-            self._jobs.put((future, fn))
-            futures[key] = future
-        deadline = now + self.timeout_seconds
-        for key, future in futures.items():
-            try:
-                out[key] = future.result(timeout=max(0.0, deadline - time.monotonic()))
-            except TimeoutError:
-                self._pending[key] = (future, now)
-                out[key] = SourceUnavailable(f"no answer within {self.timeout_seconds:g} s")
-            except SourceUnavailable as err:
-                out[key] = err
-        return out
-
-
 def _limit(fs: SysFS, rel: str, kind: str) -> float | None:
     text = fs.read_optional(rel)
     if text is None:
@@ -220,20 +146,19 @@ def _limit(fs: SysFS, rel: str, kind: str) -> float | None:
 def read_channel(fs: SysFS, plan: ChannelPlan) -> HwmonSensor:
     """Read one channel's attributes (the blocking part, run inside the reader).
 
-    Raises:
-        SourceUnavailable: the ``input`` attribute could not be read (EAGAIN, EIO…).
-
+    An ``input`` the driver refuses (EAGAIN, EIO, permission denied) is an ``error``
+    channel that keeps its label and limits.
     """
     base, hwmon, chip, device, kind, index, attrs = plan
     prefix = f"{base}/{kind}{index}_"
     label = (fs.read_str(prefix + "label") if "label" in attrs else None) or f"{kind}{index}"
-    raw = fs.read_text(prefix + "input")
     status, reason = "ok", None
-    value: float | None
+    value: float | None = None
     try:
+        raw = fs.read_text(prefix + "input")
         value = parse_millicelsius(raw) if kind == "temp" else float(parse_sysfs_int(raw))
-    except ParseError as err:
-        value, status, reason = None, "error", str(err)
+    except (SourceUnavailable, ParseError) as err:
+        status, reason = "error", str(err)
     if value is not None and not plausible(value, kind):
         unit = "°C" if kind == "temp" else "RPM"
         status, reason = "implausible", f"reads {value:g} {unit}, not a real {kind} value"
@@ -254,21 +179,10 @@ def read_channel(fs: SysFS, plan: ChannelPlan) -> HwmonSensor:
     )
 
 
-def read_chip(fs: SysFS, channels: list[ChannelPlan], sink: list[HwmonSensor]) -> list[HwmonSensor]:
-    """Read a chip's channels one after the other into ``sink`` (the blocking part).
-
-    One chip is one job: its channels share a bus (SMBus, IPMI, an NVMe admin queue), so
-    when one read hangs the next would too, and a stuck chip parks one thread. ``sink``
-    fills as channels are read, so a hang keeps the channels read before it.
-    """
-    for plan in channels:
-        try:
-            sink.append(read_channel(fs, plan))
-        except SourceUnavailable as err:
-            _base, hwmon, chip, device, kind, index, _attrs = plan
-            sink.append(HwmonSensor(hwmon, chip, device, kind, index, f"{kind}{index}", None,
-                                    status="error", reason=str(err)))
-    return sink
+def channel_identity(fs: SysFS, plan: ChannelPlan) -> Hashable:
+    """Which files a channel's reads depend on (a change makes a new read worth trying)."""
+    base, _hwmon, _chip, _device, kind, index, attrs = plan
+    return files_identity(fs.path(f"{base}/{kind}{index}_{attr}") for attr in sorted(attrs))
 
 
 def _discover(fs: SysFS) -> dict[str, list[ChannelPlan]]:
@@ -293,42 +207,48 @@ def _discover(fs: SysFS) -> dict[str, list[ChannelPlan]]:
     return chips
 
 
+def _key(plan: ChannelPlan) -> str:
+    _base, hwmon, _chip, _device, kind, index, _attrs = plan
+    return f"{hwmon}/{kind}{index}"
+
+
 def collect_hwmon(fs: SysFS, reader: BoundedReader | None = None) -> list[HwmonSensor]:
     """Read every temperature and fan channel of every hwmon chip.
 
     Args:
         fs: the rooted /sys.
-        reader: runs each chip's reads with a time limit; None reads directly
-            (tests, benchmarks).
+        reader: runs each chip's channels in order with a time limit; None reads
+            directly (tests, benchmarks).
 
     Returns:
         Channels in chip order; one that failed or hung is present with its status.
 
     """
     chips = _discover(fs)
-    sinks: dict[str, list[HwmonSensor]] = {hwmon: [] for hwmon in chips}
-
-    def job(hwmon: str) -> Callable[[], list[HwmonSensor]]:
-        return lambda: read_chip(fs, chips[hwmon], sinks[hwmon])
-
-    failures: dict[str, SourceUnavailable] = {}
+    results: dict[str, HwmonSensor | SourceUnavailable] = {}
     if reader is None:
-        for hwmon in chips:
-            job(hwmon)()
+        for channels in chips.values():
+            for plan in channels:
+                try:
+                    results[_key(plan)] = read_channel(fs, plan)
+                except SourceUnavailable as err:
+                    results[_key(plan)] = err
     else:
-        for hwmon, res in reader.run({hwmon: job(hwmon) for hwmon in chips}).items():
-            if isinstance(res, SourceUnavailable):
-                failures[hwmon] = res
+        results = reader.run_sequences({
+            hwmon: [(_key(plan), Job(partial(read_channel, fs, plan), partial(channel_identity, fs, plan)))
+                    for plan in channels]
+            for hwmon, channels in chips.items()
+        })
     out: list[HwmonSensor] = []
-    for hwmon, channels in chips.items():
-        done = list(sinks[hwmon])[: len(channels)]  # a snapshot: a parked read may still add
-        out.extend(done)
-        for _base, _hw, chip, device, kind, index, _attrs in channels[len(done):]:
-            reason = str(failures.get(hwmon, "not read"))
-            if done and hwmon in failures:
-                reason += f" (stuck after {done[-1].label})"
+    for channels in chips.values():
+        for plan in channels:
+            res = results[_key(plan)]
+            if isinstance(res, HwmonSensor):
+                out.append(res)
+                continue
+            _base, hwmon, chip, device, kind, index, _attrs = plan
             out.append(HwmonSensor(hwmon, chip, device, kind, index, f"{kind}{index}", None,
-                                   status="slow", reason=reason))
+                                   status="slow" if isinstance(res, ReadTimeout) else "error", reason=str(res)))
     return out
 
 

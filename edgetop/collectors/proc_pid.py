@@ -65,10 +65,22 @@ def parse_pid_stat(text: str) -> PidStat:
 
 @dataclass(frozen=True, slots=True)
 class PidStatus:
-    """Fields of ``/proc/<pid>/status``."""
+    """Fields of ``/proc/<pid>/status``.
+
+    Attributes:
+        uid: the real user id.
+        cpus_allowed: ``Cpus_allowed_list``, the CPU affinity.
+        rss_bytes: ``VmRSS``, the resident set, as ``ps -o rss`` and ``top`` show it.
+            ``rss`` in ``stat`` (field 24) reads the kernel's per-CPU counters without
+            folding in what each CPU has not yet flushed (a batch of 32 pages or more
+            per CPU), so on current kernels it lags. None for kernel threads and
+            zombies, which have no memory map.
+
+    """
 
     uid: int | None
     cpus_allowed: frozenset[int] | None
+    rss_bytes: int | None = None
 
 
 def _field(text: str, name: str) -> str | None:
@@ -84,13 +96,13 @@ def _field(text: str, name: str) -> str | None:
 
 
 def parse_pid_status(text: str) -> PidStatus:
-    """Parse the real uid and ``Cpus_allowed_list`` from ``/proc/<pid>/status``."""
+    """Parse the real uid, ``Cpus_allowed_list`` and ``VmRSS`` from ``/proc/<pid>/status``."""
     uid: int | None = None
     cpus: frozenset[int] | None = None
     uid_field = _field(text, "Uid")
     if uid_field is not None:
         parts = uid_field.split()
-        if parts and parts[0].isdigit():
+        if parts and parts[0].isascii() and parts[0].isdigit():  # "²".isdigit(), but int("²") fails
             uid = int(parts[0])
     cpus_field = _field(text, "Cpus_allowed_list")
     if cpus_field is not None:
@@ -98,4 +110,10 @@ def parse_pid_status(text: str) -> PidStatus:
             cpus = parse_cpu_list(cpus_field)
         except ParseError:
             cpus = None
-    return PidStatus(uid, cpus)
+    rss: int | None = None
+    rss_field = _field(text, "VmRSS")
+    if rss_field is not None:
+        parts = rss_field.split()  # "   12304 kB"
+        if len(parts) == 2 and parts[0].isascii() and parts[0].isdigit() and parts[1] == "kB":
+            rss = int(parts[0]) * 1024
+    return PidStatus(uid, cpus, rss)

@@ -123,7 +123,8 @@ def read_process(fs: ProcFS, pid: str) -> ProcessRaw | None:
         cmdline=cmdline,
         kernel_thread=kthread,
         cpu_seconds_total=(stat.utime_ticks + stat.stime_ticks) / USER_HZ,
-        rss_bytes=stat.rss_pages * PAGE_SIZE,
+        # VmRSS as ps and top show it; stat's rss lags (see PidStatus.rss_bytes).
+        rss_bytes=status.rss_bytes if status.rss_bytes is not None else stat.rss_pages * PAGE_SIZE,
         threads=stat.num_threads,
         affinity=status.cpus_allowed,
         start_ticks=stat.starttime_ticks,

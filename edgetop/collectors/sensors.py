@@ -3,17 +3,22 @@
 Thresholds: a matching ``sensors.overrides`` entry wins, then the global
 ``thresholds.temperature_celsius``, then the chip's own ``max``/``crit`` (or the zone's
 passive/critical trips). Both the chip's and the effective values are kept, so the
-screen can say where a limit came from.
+screen can say where a limit came from. A sensor whose files vanish stays listed as
+``gone`` and raises its own alert (:mod:`edgetop.collectors.sensor_memory`).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from fnmatch import fnmatchcase
 from typing import Any
 
-from edgetop.collectors.hwmon import BoundedReader, HwmonSensor, ThrottleCounts, collect_hwmon, collect_throttle
+from edgetop.collectors.bounded_reader import BoundedReader
+from edgetop.collectors.hwmon import HwmonSensor, ThrottleCounts, collect_hwmon, collect_throttle
+from edgetop.collectors.sensor_memory import SensorMemory
+from edgetop.collectors.sensor_types import Sensor, SensorsReading
 from edgetop.collectors.thermal_zones import ThermalZone, collect_thermal_zones
 from edgetop.config_schema import Config
 from edgetop.errors import SourceUnavailable
@@ -21,60 +26,8 @@ from edgetop.model.alerts import Alert, Severity
 from edgetop.model.spec import CollectorSpec, Context, Metric
 from edgetop.sources.fs import SysFS
 
-
-@dataclass(frozen=True, slots=True)
-class Sensor:
-    """One sensor as the JSON, the alerts and the pane see it.
-
-    Attributes:
-        id: a stable key (``hwmon2/temp1``, ``thermal_zone0``).
-        chip: the chip (``coretemp``, ``nvme``) or the zone type (``acpitz``).
-        device: the device behind the chip (``nvme0``, ``coretemp.0``), or None.
-        label: the readable name (``Package id 0``, ``Core 3``, ``Composite``).
-        kind: ``temp`` or ``fan``.
-        source: ``hwmon`` or ``thermal``.
-        celsius: the temperature; None for fans and unknown values.
-        high_celsius: the effective high (warning) threshold.
-        critical_celsius: the effective critical threshold.
-        chip_high_celsius: the chip's own high limit, before config overrides.
-        chip_critical_celsius: the chip's own critical limit.
-        emergency_celsius: the chip's emergency limit.
-        thresholds_from: ``config``, ``chip`` or None (no thresholds at all).
-        rpm: fan speed; None for temperatures.
-        min_rpm: the fan's minimum, below which the chip raises its alarm.
-        alarm: the chip's alarm flag, None when it has none.
-        throttle_count_total: CPU thermal throttle events for this package/core (Intel).
-        status: ``ok``, ``slow``, ``error`` or ``implausible``.
-        reason: why the status is not ok.
-
-    """
-
-    id: str
-    chip: str
-    device: str | None
-    label: str
-    kind: str
-    source: str
-    celsius: float | None
-    high_celsius: float | None = None
-    critical_celsius: float | None = None
-    chip_high_celsius: float | None = None
-    chip_critical_celsius: float | None = None
-    emergency_celsius: float | None = None
-    thresholds_from: str | None = None
-    rpm: float | None = None
-    min_rpm: float | None = None
-    alarm: bool | None = None
-    throttle_count_total: int | None = None
-    status: str = "ok"
-    reason: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SensorsReading:
-    """Every sensor of the machine, in chip order."""
-
-    sensors: tuple[Sensor, ...]
+__all__ = ["Sensor", "SensorsReading", "collect_sensors", "combine", "effective_thresholds", "sensors_alerts",
+           "sensors_history", "sensors_json", "sensors_metrics", "specs"]
 
 
 def effective_thresholds(
@@ -186,6 +139,9 @@ def sensors_alerts(view: SensorsReading, config: Config) -> list[Alert]:
     out: list[Alert] = []
     for s in view.sensors:
         subject = f"{s.chip if s.source == 'thermal' else s.device or s.chip}/{s.label}"
+        if s.gone:
+            out.append(Alert(Severity.WARNING, "sensors", subject, _vanished(s)))
+            continue
         if s.kind == "fan":
             if s.alarm:
                 out.append(Alert(Severity.WARNING, "sensors", subject,
@@ -202,6 +158,15 @@ def sensors_alerts(view: SensorsReading, config: Config) -> list[Alert]:
         elif s.alarm:
             out.append(Alert(Severity.CRITICAL, "sensors", subject, "the chip raised its temperature alarm"))
     return out
+
+
+def _vanished(s: Sensor) -> str:
+    last = s.last_celsius if s.kind == "temp" else s.last_rpm
+    if last is None or s.last_seen_timestamp is None:
+        return "sensor vanished: its files are gone (no value was ever read)"
+    unit = "°C" if s.kind == "temp" else "RPM"
+    when = time.strftime("%H:%M:%S", time.localtime(s.last_seen_timestamp))
+    return f"sensor vanished: its files are gone (last {last:.0f} {unit}, read at {when})"
 
 
 def sensors_metrics(view: SensorsReading) -> list[Metric]:
@@ -245,8 +210,19 @@ def sensors_history(view: SensorsReading) -> dict[str, float | None]:
 def _build(ctx: Context) -> Callable[[], SensorsReading]:
     _, fs = ctx.device_roots()
     reader = BoundedReader(ctx.config.sensors.read_timeout)
+    memory = SensorMemory()
     config = ctx.config
-    return lambda: collect_sensors(fs, config, reader)
+
+    def collect() -> SensorsReading:
+        try:
+            reading = collect_sensors(fs, config, reader)
+        except SourceUnavailable:
+            if not memory.remembers():  # a VM, or no driver: nothing to miss
+                raise
+            reading = SensorsReading(())  # every sensor vanished: each is listed gone, and alerts
+        return memory.update(reading, time.time())
+
+    return collect
 
 
 def specs(ctx: Context) -> list[CollectorSpec]:

@@ -10,10 +10,12 @@ with ``trip_point_<N>_temp`` in millidegrees, ``mode`` is enabled/disabled. Read
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Hashable
 from dataclasses import dataclass
+from functools import partial
 
-from edgetop.collectors.hwmon import BoundedReader, parse_millicelsius, plausible
+from edgetop.collectors.bounded_reader import BoundedReader, Job, ReadTimeout, files_identity
+from edgetop.collectors.hwmon import parse_millicelsius, plausible
 from edgetop.errors import ParseError, SourceUnavailable
 from edgetop.sources.fs import SysFS
 
@@ -106,30 +108,32 @@ def read_zone(fs: SysFS, zone: str) -> ThermalZone:
     return ThermalZone(zone, ztype, value, tuple(trips), mode)
 
 
+def zone_identity(fs: SysFS, zone: str) -> Hashable:
+    """Which files a zone's reads depend on (a change makes a new read worth trying)."""
+    base = f"class/thermal/{zone}"
+    return files_identity(fs.path(f"{base}/{name}") for name in fs.listdir(base))
+
+
 def collect_thermal_zones(fs: SysFS, reader: BoundedReader | None = None) -> list[ThermalZone]:
     """Read every thermal zone; a failed or hung one is present with its status."""
     zones = [z for z in fs.listdir("class/thermal") if z.startswith("thermal_zone")]
-
-    def job(zone: str) -> Callable[[], ThermalZone]:
-        return lambda: read_zone(fs, zone)
-
-    jobs = {zone: job(zone) for zone in zones}
     results: dict[str, ThermalZone | SourceUnavailable] = {}
     if reader is None:
-        for zone, fn in jobs.items():
+        for zone in zones:
             try:
-                results[zone] = fn()
+                results[zone] = read_zone(fs, zone)
             except SourceUnavailable as err:
                 results[zone] = err
     else:
-        results = reader.run(jobs)
+        results = reader.run({zone: Job(partial(read_zone, fs, zone), partial(zone_identity, fs, zone))
+                              for zone in zones})
     out: list[ThermalZone] = []
     for zone in zones:
         res = results[zone]
         if isinstance(res, ThermalZone):
             out.append(res)
         else:
-            slow = "no answer" in str(res) or "has not returned" in str(res)
             ztype = fs.read_str(f"class/thermal/{zone}/type") or zone
-            out.append(ThermalZone(zone, ztype, None, status="slow" if slow else "error", reason=str(res)))
+            out.append(ThermalZone(zone, ztype, None, status="slow" if isinstance(res, ReadTimeout) else "error",
+                                   reason=str(res)))
     return out

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from edgetop.collectors.hwmon import BoundedReader
+from edgetop.collectors.bounded_reader import BoundedReader
 from edgetop.collectors.sensors import collect_sensors, sensors_alerts
 from edgetop.collectors.thermal_zones import collect_thermal_zones, parse_trip_temp
 from edgetop.config_schema import Config

@@ -74,11 +74,19 @@ def test_missing_explicit_config_and_env_config(tmp_path: Path) -> None:
     assert (result.returncode, result.stderr) == (2, f"edgetop: {tmp_path}/gone.yaml: no such config file\n")
 
 
-@pytest.mark.parametrize("args", [["snapshot", "--interval", "-1"], ["snapshot", "--interval", "nan"],
-                                  ["serve", "--interval", "0"], ["--interval", "0"]])
-def test_bad_interval_flag(tmp_path: Path, args: list[str]) -> None:
+@pytest.mark.parametrize(("args", "reason"), [
+    (["snapshot", "--interval", "-1"], "must be greater than 0"),
+    (["snapshot", "--interval", "0"], "must be greater than 0"),
+    (["snapshot", "--interval", "nan"], "must be a finite number"),
+    (["snapshot", "--interval", "inf"], "must be a finite number"),
+    (["serve", "--interval", "0"], "must be greater than 0"),
+    (["--interval", "0"], "must be greater than 0"),
+    (["--interval", "inf"], "must be a finite number"),
+    (["check-config", "--interval", "3601"], "must be at most 3600 seconds"),
+])
+def test_bad_interval_flag(tmp_path: Path, args: list[str], reason: str) -> None:
     result = edgetop(tmp_path, *args)
-    assert (result.returncode, result.stderr) == (2, "edgetop: --interval: must be greater than 0\n")
+    assert (result.returncode, result.stderr) == (2, f"edgetop: --interval: {reason}\n")
 
 
 def test_check_config_prints_effective_config_with_secrets_redacted(tmp_path: Path) -> None:
@@ -244,7 +252,7 @@ def test_snapshot_into_a_closed_pipe_has_no_traceback(tmp_path: Path) -> None:
     read_end, write_end = os.pipe()
     os.close(read_end)  # nobody will ever read: the first write fails with EPIPE
     try:
-        proc = subprocess.run([sys.executable, "-m", "edgetop", "snapshot", "--config", "c.yaml", "--interval", "0"],
+        proc = subprocess.run([sys.executable, "-m", "edgetop", "snapshot", "--config", "c.yaml", "--interval", "0.1"],
                               stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=60, env=_env(tmp_path),
                               cwd=tmp_path, check=False)
     finally:

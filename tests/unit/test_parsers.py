@@ -125,7 +125,11 @@ ROWS: list[Row] = [
     (parse_pid_status, "Uid:\n", lambda s: s.uid is None),
     (parse_pid_status, "Uid:\tx\nCpus_allowed_list:\tgarbage\n", lambda s: s.uid is None and s.cpus_allowed is None),
     (parse_pid_status, "Name:\tx\nUid:\t1000\t1000\t1000\t1000\nCpus_allowed_list:\t0-1,3\n",
-     lambda s: s.uid == 1000 and s.cpus_allowed == frozenset({0, 1, 3})),
+     lambda s: s.uid == 1000 and s.cpus_allowed == frozenset({0, 1, 3}) and s.rss_bytes is None),
+    (parse_pid_status, "Name:\tqemu\nVmHWM:\t  20000 kB\nVmRSS:\t   12304 kB\nRssAnon:\t 8000 kB\n",
+     lambda s: s.rss_bytes == 12304 * 1024),
+    (parse_pid_status, "VmRSS:\t12304\n", lambda s: s.rss_bytes is None),  # no unit: not trusted
+    (parse_pid_status, "VmRSS:\t\u00b2 kB\nUid:\t\u00b2\n", lambda s: s.rss_bytes is None and s.uid is None),
     # --listen
     (parse_listen, "", ValueError),
     (parse_listen, "9117", ValueError),
@@ -204,6 +208,16 @@ def test_parse_pid_stat_raises_only_parse_error(text: str) -> None:
 
 _psi_field = st.tuples(st.sampled_from(["avg10", "avg60", "avg300", "total", "x", ""]), st.sampled_from(["=", ""]),
                        _numbers).map("".join)
+
+
+@FAST
+@given(st.one_of(st.text(max_size=200), st.lists(
+    st.tuples(st.sampled_from(["Uid", "VmRSS", "Cpus_allowed_list", "Name", ""]), st.sampled_from([":\t", ":", ""]),
+              st.lists(_word, max_size=3)).map(lambda t: f"{t[0]}{t[1]}" + " ".join(t[2])),
+    max_size=5).map("\n".join)))
+def test_parse_pid_status_never_raises(text: str) -> None:
+    status = parse_pid_status(text)  # lenient: a field it cannot read is None
+    assert status.rss_bytes is None or (status.rss_bytes >= 0 and status.rss_bytes % 1024 == 0)
 
 
 @FAST

@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 
 from edgetop.collectors.sensors import Sensor, SensorsReading
 from edgetop.model.alerts import Severity
-from edgetop.ui.fmt import NA, console_mode, literal
+from edgetop.ui.fmt import NA, age, console_mode, literal
 from edgetop.ui.panes.table import TablePane
 from edgetop.ui.styles import OK_STYLE, level_style
 from edgetop.ui.widgets.glyphs import sparkline
@@ -99,14 +99,17 @@ class SensorsPane(TablePane):
 
     def summary(self, view: SensorsReading, items: Mapping[str, Sensor]) -> Text:
         """Counts, the hottest sensor, unreadable ones, the order."""
-        line = Text(f"{sum(1 for s in view.sensors if s.kind == 'temp')} temperatures, "
-                    f"{sum(1 for s in view.sensors if s.kind == 'fan')} fans")
+        line = Text(f"{sum(1 for s in view.sensors if s.kind == 'temp' and not s.gone)} temperatures, "
+                    f"{sum(1 for s in view.sensors if s.kind == 'fan' and not s.gone)} fans")
         temps = [s for s in view.sensors if s.kind == "temp" and s.celsius is not None]
         hot = max(temps, key=lambda s: s.celsius or 0.0, default=None)
         if hot is not None:
             line.append("  hottest ")
             line.append_text(literal(f"{hot.label} {hot.celsius:.0f} °C", level_style(severity(hot), OK_STYLE)))
-        bad = [s for s in view.sensors if s.status != "ok"]
+        gone = sum(1 for s in view.sensors if s.gone)
+        if gone:
+            line.append(f"  {gone} gone", style="bold yellow")
+        bad = [s for s in view.sensors if s.status != "ok" and not s.gone]
         if bad:
             line.append(f"  {len(bad)} not readable", style="yellow")
         line.append(f"  order: {'hottest first' if self.hottest_first else 'by chip'} (t)", style="dim")
@@ -127,7 +130,11 @@ class SensorsPane(TablePane):
         chip = s.device if s.chip in _DEVICE_NAMED and s.device else s.chip
         sev = severity(s)
         dim = "dim" if stale else ""
-        if s.kind == "fan":
+        if s.gone:  # vanished: say so where the value was; the note has its last one
+            now = Text("gone", style=dim or "bold yellow")
+            high, crit = Text(""), Text("")
+            bar, trend_values = Text(" " * width), self.store.history(f"sensors.{s.id}")
+        elif s.kind == "fan":
             now = Text(NA if s.rpm is None else f"{s.rpm:.0f}rpm", style=dim or level_style(sev, OK_STYLE))
             high = Text("")
             crit = Text("")
@@ -147,7 +154,13 @@ class SensorsPane(TablePane):
     def _note(s: Sensor) -> Text:
         """The sensor's remarks, in the colour of the most serious one (a cell has one style)."""
         if s.status != "ok":
-            return literal(f"{s.status}: {s.reason or ''}", "yellow")
+            # Gone: the NOW column says so; the note keeps the last value and its age.
+            text = "vanished (files gone)" if s.gone else f"{s.status}: {s.reason or ''}"
+            last = s.last_celsius if s.kind == "temp" else s.last_rpm
+            if last is not None and s.last_seen_timestamp is not None:
+                unit = " °C" if s.kind == "temp" else "rpm"
+                text += f"; last {last:.1f}{unit} {age(s.last_seen_timestamp)} ago"
+            return literal(text, "yellow")
         words = []
         if s.alarm:
             words.append("ALARM")
