@@ -22,6 +22,7 @@ MODULES: tuple[str, ...] = (
     "edgetop.collectors.sensors",
     "edgetop.collectors.network",
     "edgetop.collectors.services",
+    "edgetop.collectors.topology",
 )
 
 
