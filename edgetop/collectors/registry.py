@@ -24,6 +24,7 @@ MODULES: tuple[str, ...] = (
     "edgetop.collectors.network",
     "edgetop.collectors.services",
     "edgetop.collectors.checks.collector",
+    "edgetop.collectors.topology",
 )
 
 

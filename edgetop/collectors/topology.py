@@ -1,7 +1,13 @@
 """CPU topology from sysfs: packages, cores, SMT siblings, NUMA nodes, online and isolated CPUs.
 
-A pure function over a rooted :class:`~edgetop.sources.fs.SysFS`; the CPU picker and the
-action policy use it. Sources (Documentation/ABI/stable/sysfs-devices-system-cpu and
+A pure function over a rooted :class:`~edgetop.sources.fs.SysFS`, and the ``topology``
+collector built on it: the CPU picker reads that collector's view from the store (never
+sysfs on the UI loop), the action policy calls :func:`read_topology` itself because
+actions validate against live facts. The topology changes only when a CPU is hot-plugged
+or isolated, so the collector runs at most once every :data:`INTERVAL` seconds, and stays out
+of the snapshot and the metrics (``json_key=None``: the JSON contract is unchanged).
+
+Sources (Documentation/ABI/stable/sysfs-devices-system-cpu and
 Documentation/admin-guide/cputopology.rst):
 
 - ``devices/system/cpu/online`` and ``…/isolated`` hold cpu lists (``0-3,8``);
@@ -16,9 +22,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from edgetop.errors import ParseError
+from edgetop.errors import ParseError, SourceUnavailable
 from edgetop.model.cpulist import parse_cpu_list
+from edgetop.model.spec import Collect, CollectorSpec, Context
 from edgetop.sources.fs import SysFS
+
+NAME = "topology"
+# Seconds between reads, at least: hot-plug and isolation changes are rare, and the action
+# policy checks what is online again, live, before it pins anything.
+INTERVAL = 30.0
 
 _CPU_DIR = re.compile(r"cpu(\d+)")
 _NODE_DIR = re.compile(r"node(\d+)")
@@ -109,3 +121,29 @@ def read_topology(sysfs: SysFS) -> CpuTopology:
             node=node_of.get(n),
         ))
     return CpuTopology(tuple(cpus), online, isolated)
+
+
+class TopologyCollector:
+    """Reads the topology; a tree without any CPU is unavailable, not an empty machine."""
+
+    def __init__(self, sysfs: SysFS) -> None:
+        """Read under ``sysfs``."""
+        self.sysfs = sysfs
+
+    def __call__(self) -> CpuTopology:
+        """Return the topology, or raise SourceUnavailable when sysfs lists no CPU."""
+        topology = read_topology(self.sysfs)
+        if not topology.cpus:
+            raise SourceUnavailable(f"no CPUs under {self.sysfs.root / 'devices/system/cpu'}")
+        return topology
+
+
+def _build(ctx: Context) -> Collect:
+    return TopologyCollector(ctx.sysfs)
+
+
+def specs(ctx: Context) -> list[CollectorSpec]:
+    """Build the ``topology`` collector: local lane, slow, no JSON, alerts or metrics."""
+    # No pane renders it: the CPU picker (a screen) shows it; ``cpu`` is the nearest pane.
+    return [CollectorSpec(name=NAME, lane="local", json_key=None, pane="cpu", build=_build,
+                          interval=max(INTERVAL, ctx.config.interval))]

@@ -65,13 +65,15 @@ def render_metrics(metrics: Iterable[Metric]) -> str:
 def store_metrics(store: Store) -> list[Metric]:
     """Every collector's metrics plus per-collector health and the alert counts."""
     out: list[Metric] = [Metric("build_info", 1, (("version", __version__),), help="edgetop version")]
-    for name, sample in sorted(store.samples().items()):
+    # A spec without a JSON key (CPU topology) stays inside edgetop: no samples, not even collector_up.
+    samples = {name: s for name, s in store.samples().items() if s.spec.json_key is not None}
+    for name, sample in sorted(samples.items()):
         r = sample.reading
         out.append(Metric("collector_up", 1 if r.status is Status.OK else 0, (("collector", name),),
                           help="1 when the collector's last run succeeded"))
         out.append(Metric("collector_duration_seconds", r.duration_seconds, (("collector", name),),
                           help="how long the collector's last run took"))
-    for sample in store.samples().values():
+    for sample in samples.values():
         if sample.view is None:
             continue
         try:
@@ -138,7 +140,7 @@ async def serve(ctx: Context, specs: list[CollectorSpec], listen: str) -> None:
     host, port = parse_listen(listen)
     store = Store(ctx.config)
     server = BoundedHTTPServer(make_handler(store), host, port)  # binds now: a busy port fails before any collector
-    engine = Engine(ctx, specs, store)
+    engine = Engine(ctx, [s for s in specs if s.json_key is not None], store)  # the rest is never scraped
     server.start()
     log.info("serving metrics on http://%s:%d/metrics", host, port)
     try:

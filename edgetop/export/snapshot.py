@@ -30,7 +30,11 @@ def build_snapshot(store: Store, specs: list[CollectorSpec]) -> dict[str, Any]:
     samples = store.samples()
     parts: dict[str, list[Any]] = {key: [] for key in SECTIONS}
     sources: dict[str, Any] = {}
+    empties: dict[str, Callable[[], Any]] = {}
     for spec in specs:
+        if spec.json_key is None:  # kept inside edgetop (CPU topology): not part of the contract
+            continue
+        empties.setdefault(spec.json_key, spec.empty_json)
         sample = samples.get(spec.name)
         if sample is None:
             sources[spec.name] = {"status": "unavailable", "reason": "not collected yet", "duration_seconds": None}
@@ -43,9 +47,6 @@ def build_snapshot(store: Store, specs: list[CollectorSpec]) -> dict[str, Any]:
     # The time and network checks reuse those panes' views: joined here, after the collector's own.
     parts["checks"].append([c.to_json() for c in joined_checks(samples)])
     out: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "timestamp": time.time()}
-    empties: dict[str, Callable[[], Any]] = {}
-    for spec in specs:
-        empties.setdefault(spec.json_key, spec.empty_json)
     for key, empty in SECTIONS.items():
         merged = merge_sections(parts.get(key, []))
         if merged is None:
@@ -68,7 +69,8 @@ async def take_snapshot(ctx: Context, specs: list[CollectorSpec], interval: floa
     computed over its own two timestamps, so a slow first round only shortens the idle
     wait instead of adding to the wall time.
     """
-    engine = Engine(ctx, specs)
+    # A spec without a JSON key adds nothing to the snapshot: do not spend two rounds on it.
+    engine = Engine(ctx, [s for s in specs if s.json_key is not None])
     try:
         await asyncio.gather(engine.collect_round(), asyncio.sleep(interval))
         await engine.collect_round()

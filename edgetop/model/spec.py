@@ -121,7 +121,9 @@ class CollectorSpec:
         name: unique name (``cpu``, ``snmp:core-switch``); shown in the sources view.
         lane: the lane that runs it (``local``, ``libvirt``, ``snmp``, ``ntp``, ``services``).
         json_key: the snapshot's top-level key; specs sharing a key are merged (lists
-            concatenated, mappings updated).
+            concatenated, mappings updated). None keeps the view inside edgetop: no
+            snapshot section or ``sources`` entry, no Prometheus samples (not even
+            ``collector_up``); for facts other views join on, such as the CPU topology.
         pane: the id of the UI pane that shows it; that pane repaints when a sample arrives.
         build: makes the collect callable from the context (opens sources lazily).
         interval: seconds between runs; None uses ``config.interval``.
@@ -139,7 +141,7 @@ class CollectorSpec:
 
     name: str
     lane: str
-    json_key: str
+    json_key: str | None
     pane: str
     build: Callable[[Context], Collect]
     interval: float | None = None

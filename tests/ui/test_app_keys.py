@@ -196,6 +196,7 @@ async def test_a_on_a_process_pins_it_through_picker_and_confirm(live_ctx: Conte
     import subprocess
     import sys
 
+    from edgetop.collectors import topology
     from edgetop.config_schema import ActionsConfig
     from edgetop.ui.screens.confirm import ConfirmScreen
     from edgetop.ui.screens.cpu_picker import CpuPickerScreen
@@ -207,8 +208,10 @@ async def test_a_on_a_process_pins_it_through_picker_and_confirm(live_ctx: Conte
     cfg = dataclasses.replace(live_ctx.config, actions=ActionsConfig(audit_log=str(audit)))
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        app = EdgetopApp(dataclasses.replace(live_ctx, config=cfg), foundation_specs)
+        ctx = dataclasses.replace(live_ctx, config=cfg)
+        app = EdgetopApp(ctx, [*foundation_specs, *topology.specs(ctx)])
         async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(lambda: app.store.get("topology") is not None)  # what the picker shows
             await pilot.press("4")
             await wait_for(lambda: bool(app.query(ProcessesPane)))
             pane = app.query_one(ProcessesPane)

@@ -19,8 +19,8 @@ from edgetop.sources.libvirt_conn import LibvirtConnection
 from edgetop.ui.panes.domains import DomainsPane
 from edgetop.ui.screens.domain_detail import DomainDetailScreen
 from edgetop.ui.widgets.fast_table import FastTable
-from tests.helpers import FIXTURES, fake_spec
-from tests.ui.harness import PaneHarness, reading
+from tests.helpers import FIXTURES
+from tests.ui.harness import PaneHarness
 
 FIXTURE = FIXTURES / "libvirt" / "node.xml"
 MARKUP_NAME = "[b]x[b] caméra Ω"
@@ -211,6 +211,7 @@ async def test_off_screen_rows_catch_up_on_scroll_and_sort() -> None:
 
 
 async def test_pin_on_local_qemu_uses_the_cpu_picker() -> None:
+    from edgetop.collectors import topology
     from edgetop.collectors.libvirt_domains import DomainsRaw
     from edgetop.collectors.libvirt_stats import DomainStats, VcpuStats
     from edgetop.collectors.topology import read_topology
@@ -223,6 +224,9 @@ async def test_pin_on_local_qemu_uses_the_cpu_picker() -> None:
                       vcpu_list=(VcpuStats(id=0, cpu=0, affinity=(0,)),))
     app = App(read_only=False)
     async with app.run_test(size=(80, 25)) as pilot:
+        ctx = Context(Config(), ProcFS("/proc"), SysFS("/sys"))
+        (topology_spec,) = topology.specs(ctx)
+        app.feed(topology_spec, topology_spec.build(ctx)())
         app.feed(domains_spec(), DomainsRaw((dom,), hyp, 0.0))
         app.push_screen(DomainDetailScreen(app.store, "u1"))
         await pilot.pause()
@@ -308,12 +312,15 @@ def test_detail_snapshot(snap_compare, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def test_banner_shows_host_steal_next_to_guests() -> None:
-    from types import SimpleNamespace
+    from edgetop.collectors import cpu
+    from edgetop.collectors.proc_stat import parse_proc_stat
 
-    cpu_spec = fake_spec("cpu", lambda: None, pane="cpu")
+    (cpu_spec,) = cpu.specs(Context(Config(), ProcFS("/proc"), SysFS("/sys")))
     app = App()
     async with app.run_test(size=(80, 25)) as pilot:
-        app.store.update(cpu_spec, reading("cpu", SimpleNamespace(total=SimpleNamespace(steal_ratio=0.042))))
+        # 1000 ticks of this node's CPU: 42 stolen by its own hypervisor.
+        for mono, text in ((99.0, "cpu  0 0 0 0 0 0 0 0\n"), (100.0, "cpu  900 0 0 58 0 0 0 42\n")):
+            app.feed(cpu_spec, cpu.CpuRaw(parse_proc_stat(text), (), None), monotonic=mono)
         feed_two(app)
         await pilot.pause()
         assert "host steal 4.2%" in str(app.pane.query_one("#domains-banner", Static).render())

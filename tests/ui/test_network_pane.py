@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from edgetop.collectors import network as network_mod
+from edgetop.collectors.libvirt_view import DomainsView
 from edgetop.collectors.network import NetworkReading
 from edgetop.model.reading import Status
 from edgetop.model.spec import CollectorSpec
@@ -27,11 +27,9 @@ def static_text(app: PaneHarness, selector: str) -> str:
     return str(app.pane.query_one(selector).render())
 
 
-@dataclass(frozen=True)
-class DomainsView:
-    """Stands in for the libvirt collector's view: only the attribute the pane may use."""
-
-    tap_owners: dict[str, str]
+def owners(taps: dict[str, str]) -> DomainsView:
+    """The libvirt collector's view with no domains, only the tap map the pane joins on."""
+    return DomainsView((), None, taps)
 
 
 DOMAINS = fake_spec("domains", lambda: None, lane="libvirt", pane="domains")
@@ -70,7 +68,7 @@ async def test_tap_owner_shown_literally_when_offered(tmp_path: Path) -> None:
         await pilot.pause()
         table = app.pane.query_one("#net-table-wide", SyncedTable)
         assert cell(table, "tap-db0", "name") == "tap-db0"  # no domains collector: just the tap
-        app.store.update(DOMAINS, make_reading("domains", DomainsView({"tap-db0": "[b]web01[/b]", "tap-vr-lan": "db"})))
+        app.store.update(DOMAINS, make_reading("domains", owners({"tap-db0": "[b]web01[/b]", "tap-vr-lan": "db"})))
         app.feed(spec, reading)
         await pilot.pause()
         assert cell(table, "tap-db0", "name") == "tap-db0 ([b]web01[/b])"
@@ -143,7 +141,7 @@ def test_snapshot(snap_compare, size: tuple[int, int], ascii_only: bool,  # type
 
     async def before(pilot) -> None:  # type: ignore[no-untyped-def]
         await pilot.pause()
-        app.store.update(DOMAINS, make_reading("domains", DomainsView({"tap-db0": "db-postgres",
+        app.store.update(DOMAINS, make_reading("domains", owners({"tap-db0": "db-postgres",
                                                                         "tap-vr-lan": "vrouter-vnf"})))
         app.feed(spec, reading, monotonic=1000.0)
         busier = tuple(dataclasses.replace(i, rx_bytes_total=(i.rx_bytes_total or 0) + traffic.get(i.name, 0),

@@ -16,18 +16,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from edgetop.actions.audit import AuditLog
 from edgetop.actions.backends.host import HostBackend
 from edgetop.actions.intents import Intent, RestartService
 from edgetop.actions.policy import Credentials
 from edgetop.actions.runner import Runner
-from edgetop.collectors import services
+from edgetop.collectors import libvirt_domains, services, topology
+from edgetop.collectors.libvirt_domains import DomainsRaw
+from edgetop.collectors.libvirt_stats import DomainStats, VcpuStats
 from edgetop.collectors.services import collect_services
 from edgetop.collectors.topology import read_topology
 from edgetop.config_schema import ActionsConfig, Config
 from edgetop.demo import demo_context
+from edgetop.model.reading import Status
 from edgetop.model.spec import Context
 from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.ui import action_glue
@@ -69,6 +72,14 @@ def make_runner(fake: Stub, tmp_path: Path, credentials: Credentials = ROOT, rea
     return Runner(CONFIG, read_only=read_only, credentials=credentials,
                   backend=HostBackend(timeout=20, libvirt_uri="test:///default", root=fake.root),
                   audit=AuditLog(tmp_path / "audit.log", syslog_path=None))
+
+
+def feed_topology(app: PaneHarness, sysfs: SysFS | None = None, status: Status = Status.OK,
+                  reason: str | None = None) -> None:
+    """Store a sample of the topology collector, as the engine would before the picker opens."""
+    ctx = Context(config=CONFIG, procfs=ProcFS(), sysfs=sysfs or SysFS())
+    (spec,) = topology.specs(ctx)
+    app.feed(spec, spec.build(ctx)() if status is Status.OK else None, status, reason)
 
 
 def demo_reading(tmp_path: Path) -> services.ServicesReading:
@@ -141,6 +152,7 @@ async def test_pin_flow_picker_confirm_real_child(stub: Stub, tmp_path: Path) ->
         app = ActionHarness(runner)
         online = sorted(read_topology(SysFS()).online)
         async with app.run_test(size=(80, 25)) as pilot:
+            feed_topology(app)
             worker = app.run_worker(action_glue.request_pin_process(
                 app, runner, proc.pid, f"CPU affinity of {proc.pid}", frozenset(online), store=app.store))
             await wait_for(lambda: isinstance(app.screen, CpuPickerScreen))
@@ -168,6 +180,7 @@ async def test_picker_ascii_and_cancel(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("TERM", "linux")
     app = PaneHarness(ServicesPane, CONFIG)
     async with app.run_test(size=(80, 25)) as pilot:
+        feed_topology(app)
         worker = app.run_worker(pick_cpus(app, "pick", frozenset({0}), app.store))
         await wait_for(lambda: isinstance(app.screen, CpuPickerScreen))
         table = app.screen.query_one("#picker-table", DataTable)
@@ -184,6 +197,59 @@ async def test_picker_ascii_and_cancel(tmp_path: Path, monkeypatch: pytest.Monke
         await pilot.press("escape")
         await worker.wait()
         assert worker.result is None
+
+
+def write(root: Path, rel: str, text: str) -> None:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text + "\n")
+
+
+async def test_picker_shows_topology_and_guests_from_the_store(tmp_path: Path) -> None:
+    """Four CPUs (two cores of two threads, CPU 3 isolated) and a guest with a pinned and a free vCPU."""
+    for cpu in range(4):
+        write(tmp_path, f"devices/system/cpu/cpu{cpu}/topology/physical_package_id", "0")
+        write(tmp_path, f"devices/system/cpu/cpu{cpu}/topology/core_id", str(cpu // 2))
+        write(tmp_path, f"devices/system/cpu/cpu{cpu}/topology/thread_siblings_list", f"{cpu - cpu % 2}-{cpu | 1}")
+    write(tmp_path, "devices/system/cpu/online", "0-3")
+    write(tmp_path, "devices/system/cpu/isolated", "3")
+    guest = DomainStats(name="web", uuid="u1", state="running", reason="booted", id=1, vcpus=2,
+                        vcpu_list=(VcpuStats(id=0, cpu=3, affinity=(2, 3)), VcpuStats(id=1, cpu=1, affinity=None)))
+    domains = next(s for s in libvirt_domains.specs(Context(CONFIG, ProcFS(), SysFS())) if s.name == "domains")
+    app = PaneHarness(ServicesPane, CONFIG)
+    async with app.run_test(size=(80, 25)) as pilot:
+        feed_topology(app, SysFS(tmp_path))
+        app.feed(domains, DomainsRaw((guest,), None, 0.0))
+        worker = app.run_worker(pick_cpus(app, "pick", frozenset({1}), app.store))
+        await wait_for(lambda: isinstance(app.screen, CpuPickerScreen))
+        table = app.screen.query_one("#picker-table", DataTable)
+        await wait_for(lambda: table.row_count == 4)
+        rows = {str(table.get_row_at(r)[1]): [str(c) for c in table.get_row_at(r)] for r in range(4)}
+        assert rows["1"] == ["[x]", "1", "-", "0", "0", "0-1", "web/v1"]
+        assert rows["2"] == ["[ ]", "2", "-", "0", "1", "2-3", "web/v0 pinned"]
+        assert rows["3"] == ["[ ]", "3", "-", "0", "1", "2-3", "isolated, web/v0 pinned"]
+        assert rows["0"][-1] == ""
+        summary = str(app.screen.query_one("#picker-summary", Static).render())
+        assert summary == "selected: 1   isolated: 3"
+        await pilot.press("escape")
+        await worker.wait()
+
+
+@pytest.mark.parametrize(("status", "reason", "shown"), [
+    (None, None, "CPU picker: topology: waiting for the first sample"),
+    (Status.UNAVAILABLE, "no CPUs under /x/devices/system/cpu",
+     "CPU picker: topology unavailable: no CPUs under /x/devices/system/cpu"),
+])
+async def test_picker_says_why_there_is_no_topology(status: Status | None, reason: str | None, shown: str) -> None:
+    app = PaneHarness(ServicesPane, CONFIG)
+    async with app.run_test(size=(80, 25)):
+        if status is not None:
+            feed_topology(app, status=status, reason=reason)
+        worker = app.run_worker(pick_cpus(app, "pick", frozenset({0}), app.store))
+        await worker.wait()
+        assert worker.result is None
+        assert messages(app) == [shown]
+        assert not isinstance(app.screen, CpuPickerScreen)
 
 
 class LoopHarness(ActionHarness):

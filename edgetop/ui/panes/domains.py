@@ -22,6 +22,7 @@ from textual.widgets import Input, Static
 
 from edgetop.collectors.libvirt_view import DomainsView, DomainView
 from edgetop.config_schema import Level
+from edgetop.engine import joins
 from edgetop.model.alerts import level_above, level_below
 from edgetop.ui.fmt import NA, literal, pct, rate_bytes, size
 from edgetop.ui.panes.base import Pane, status_text
@@ -154,8 +155,7 @@ class DomainsPane(Pane):
         running = sum(1 for d in view.domains if d.stats.state == "running")
         out.append(f"{len(view.domains)} domains, {running} running")
         # This node's own steal (it may itself be a guest) next to its guests' steal.
-        cpu = self.store.get("cpu")
-        host_steal = getattr(getattr(getattr(cpu, "view", None), "total", None), "steal_ratio", None)
+        host_steal = joins.host_steal_ratio(self.store)
         if host_steal is not None:
             out.append(f"  host steal {pct(host_steal)}")
         if self.filter_text:

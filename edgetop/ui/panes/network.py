@@ -14,6 +14,7 @@ from edgetop.collectors.bonding import Bond, lacp_state_letters
 from edgetop.collectors.net_problems import Problem
 from edgetop.collectors.network import InterfaceRates, NetworkView
 from edgetop.collectors.sys_class_net import NetInterface
+from edgetop.engine import joins
 from edgetop.ui.fmt import NA, literal
 from edgetop.ui.panes.base import Pane, status_text
 from edgetop.ui.widgets.synced_table import SyncedTable
@@ -126,7 +127,7 @@ class NetworkPane(Pane):
         if view is None:
             self.query_one("#net-status", Static).update(status)
             return
-        owners = self._tap_owners()
+        owners = joins.tap_owners(self.store)
         if banner is not None:
             status.append("  ")
         up = sum(1 for i in view.interfaces if i.operstate == "up")
@@ -157,15 +158,6 @@ class NetworkPane(Pane):
             table.sync(rows, sort_key=lambda k: (by_name[k].kind == "loopback", k))
         self.query_one("#net-problems", Static).update(problems_text(view.problems, view.notes))
         self.query_one("#net-bonds", Static).update(bonds_text(view.bonds))
-
-    def _tap_owners(self) -> dict[str, str]:
-        """Tap name → domain name from the libvirt collector, when it offers that map."""
-        sample = self.store.get("domains")
-        view = sample.last_view if sample is not None else None
-        owners = getattr(view, "tap_owners", None)
-        if not isinstance(owners, dict):
-            return {}
-        return {str(k): str(v) for k, v in owners.items()}
 
     @staticmethod
     def _cells(i: NetInterface, r: InterfaceRates, owner: str | None, wide: bool, stale: bool) -> tuple[Any, ...]:

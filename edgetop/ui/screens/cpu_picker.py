@@ -1,7 +1,9 @@
 """Pick a set of CPUs, seeing the topology and who uses which CPU.
 
 Shown: NUMA node, package, core, SMT siblings, isolated and offline CPUs, the CPUs the
-guests' vCPUs run on (or are pinned to), with the current affinity ticked.
+guests' vCPUs run on (or are pinned to), with the current affinity ticked. All of it comes
+from the store: the ``topology`` collector's view and the guests through
+:func:`edgetop.engine.joins.vcpu_placement`.
 
 ASCII-safe everywhere (``[x]``/``[ ]`` marks, no box glyphs of our own), so it reads the
 same on the Linux console. ``space`` toggles a CPU, ``s`` its SMT siblings with it, ``a``
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -21,44 +24,15 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Static
 
-from edgetop.collectors.topology import CpuTopology, read_topology
+from edgetop.collectors.topology import NAME as TOPOLOGY
+from edgetop.collectors.topology import CpuTopology
+from edgetop.engine import joins
 from edgetop.engine.store import Store
 from edgetop.model.cpulist import format_cpu_list
-from edgetop.sources.fs import SysFS
 
 log = logging.getLogger(__name__)
 
 _COLUMNS = ("SEL", "CPU", "NODE", "PKG", "CORE", "SMT", "NOTES")
-
-
-def guest_cpus(store: Store | None, online: frozenset[int]) -> dict[int, list[str]]:
-    """Host CPU -> labels of guests' vCPUs on it, from a ``domains`` view in the store.
-
-    A vCPU pinned to fewer CPUs than are online counts on each of them ("pinned"); an
-    unpinned one counts where it last ran. No domains view, no marks.
-    """
-    out: dict[int, list[str]] = {}
-    if store is None:
-        return out
-    for sample in store.samples().values():
-        if sample.spec.json_key != "domains" or sample.last_view is None:
-            continue
-        try:
-            domains = sample.spec.to_json(sample.last_view)
-            for dom in domains if isinstance(domains, list) else []:
-                for v in dom.get("vcpu_list") or []:
-                    label = f"{dom.get('name')}/v{v.get('id')}"
-                    affinity = v.get("affinity")
-                    if isinstance(affinity, list) and affinity and set(affinity) < set(online):
-                        cpus = [c for c in affinity if isinstance(c, int)]
-                        label += " pinned"
-                    else:
-                        cpus = [v["cpu"]] if isinstance(v.get("cpu"), int) else []
-                    for cpu in cpus:
-                        out.setdefault(cpu, []).append(label)
-        except (AttributeError, TypeError, KeyError, ValueError):
-            continue
-    return out
 
 
 def _fmt(value: int | None) -> str:
@@ -86,7 +60,7 @@ class CpuPickerScreen(ModalScreen[frozenset[int] | None]):
     ]
 
     def __init__(self, title: str, current: frozenset[int], topology: CpuTopology,
-                 guests: dict[int, list[str]] | None = None) -> None:
+                 guests: Mapping[int, list[str]] | None = None) -> None:
         """Start with ``current`` ticked; offline CPUs cannot be ticked."""
         super().__init__()
         self.title_text = title
@@ -201,6 +175,14 @@ class CpuPickerScreen(ModalScreen[frozenset[int] | None]):
             self.answer.set_result(None)
 
 
+def waiting_reason(store: Store | None) -> str:
+    """Say why there is no topology to pick from: not read yet, or unavailable and why."""
+    sample = store.get(TOPOLOGY) if store is not None else None
+    if sample is None or sample.reading.ok:
+        return "topology: waiting for the first sample"
+    return f"topology {sample.reading.status}: {sample.reading.reason or 'no reason given'}"
+
+
 async def pick_cpus(app: App[Any], title: str, current: frozenset[int], store: Store | None) -> frozenset[int] | None:
     """Show the picker over ``app`` and return the chosen CPUs, or None when cancelled.
 
@@ -208,6 +190,10 @@ async def pick_cpus(app: App[Any], title: str, current: frozenset[int], store: S
     answer comes through a future the screen resolves itself. Awaited in the app's own
     loop (a plain ``async def action_*``) it would block the keys the picker needs, so
     it refuses there with a notification and returns None.
+
+    The topology is the ``topology`` collector's view in ``store`` (sysfs is never read
+    on the UI loop); before its first sample, or while it is unavailable, a notification
+    says so and the answer is None.
     """
     from edgetop.ui.app_loop import on_app_loop
 
@@ -216,9 +202,10 @@ async def pick_cpus(app: App[Any], title: str, current: frozenset[int], store: S
         log.error("pick_cpus awaited in the app's message loop; call it from a worker")
         app.notify("internal error: the CPU picker must run in a worker (see the log)", severity="error")
         return None
-    ctx = getattr(app, "ctx", None)
-    sysfs = getattr(ctx, "sysfs", None) or SysFS()
-    topology = read_topology(sysfs)
-    screen = CpuPickerScreen(title, current, topology, guest_cpus(store, topology.online))
+    topology = joins.topology(store) if store is not None else None
+    if store is None or topology is None:
+        app.notify(f"CPU picker: {waiting_reason(store)}", severity="warning", markup=False)
+        return None
+    screen = CpuPickerScreen(title, current, topology, joins.vcpu_placement(store))
     await app.push_screen(screen)
     return await screen.answer
