@@ -91,6 +91,14 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
+def print_schema() -> int:
+    """Print the snapshot's JSON Schema (``edgetop snapshot --schema``), shipped with the package."""
+    from importlib.resources import files
+
+    sys.stdout.write(files("edgetop").joinpath("snapshot.schema.json").read_text(encoding="utf-8"))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser."""
     parser = argparse.ArgumentParser(
@@ -104,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(parser, sub=False)
     subs = parser.add_subparsers(dest="command", metavar="COMMAND")
     snap = subs.add_parser("snapshot", help="one sample (rates over --interval) as JSON on stdout")
+    snap.add_argument("--schema", action="store_true", help="print the JSON Schema of the snapshot and exit")
     _add_common(snap, sub=True)
     serve = subs.add_parser("serve", help="Prometheus exporter")
     serve.add_argument("--listen", default="127.0.0.1:9117", metavar="ADDR:PORT",
@@ -155,6 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run edgetop; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "schema", False):  # before the config: a broken config must not hide the contract
+        return print_schema()
     for name in ("config", "connect", "interval", "theme", "procfs", "sysfs", "log_file", "audit_log"):
         if not hasattr(args, name):
             setattr(args, name, None)
