@@ -51,6 +51,7 @@ cp "$root/packaging/install.sh" "$bundle/install.sh"
 chmod 755 "$bundle/install.sh"
 printf '%s\n' "$version" >"$bundle/VERSION"
 printf '%s\n' "$pyver" >"$bundle/PYTHON_VERSION"
+uname -m >"$bundle/MACHINE"
 (cd "$bundle" && find wheels share -type f -print0 | sort -z | xargs -0 sha256sum >SHA256SUMS)
 
 tar -C "$work" -czf "$out/$name.tar.gz" "$name"

@@ -32,7 +32,7 @@ while (($#)); do
     --no-links) link_root=; shift ;;
     --python) python=${2:?--python needs an interpreter}; shift 2 ;;
     --uninstall) uninstall=1; shift ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
 done
@@ -52,6 +52,7 @@ if ((uninstall)); then
 fi
 
 version=$(cat "$here/VERSION")
+[[ $(uname -m) == "$(cat "$here/MACHINE")" ]] || die "this bundle is for $(cat "$here/MACHINE") and this node is $(uname -m)"
 want=$(cat "$here/PYTHON_VERSION")
 command -v "$python" >/dev/null || die "no $python: install python3 $want (apt install python3)"
 have=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')

@@ -32,8 +32,9 @@ def test_the_bundle_holds_a_wheel_of_every_dependency(bundle: Bundle) -> None:
     assert "psutil" not in wheels  # benchmarks only
     libvirt = next(n for n in names if n.startswith("libvirt_python-"))
     assert libvirt.endswith(f"linux_{os.uname().machine}.whl")  # built here, against this distribution's libvirt
-    assert {"install.sh", "VERSION", "PYTHON_VERSION", "SHA256SUMS", "edgetop.1", "_edgetop", "edgetop.example.yaml",
-            "edgetop-kiosk.service", "edgetop-exporter.service", "getty-tty1-edgetop.conf", "dark.yaml"} <= set(names)
+    assert {"install.sh", "VERSION", "PYTHON_VERSION", "MACHINE", "SHA256SUMS", "edgetop.1", "_edgetop",
+            "edgetop.example.yaml", "edgetop-kiosk.service", "edgetop-exporter.service", "getty-tty1-edgetop.conf",
+            "dark.yaml"} <= set(names)
 
 
 def test_installed_without_network_with_every_dependency(installed: Installed) -> None:
