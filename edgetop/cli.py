@@ -54,6 +54,56 @@ def _add_common(parser: argparse.ArgumentParser, sub: bool) -> None:
     g.add_argument("--audit-log", metavar="FILE", help="audit file for actions", **d)
 
 
+def _library_version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def version_text() -> str:
+    """What ``--version`` prints: edgetop's version, then Python's, Textual's and libvirt's.
+
+    libvirt is the C library the binding loaded (what talks to libvirtd), beside the
+    binding's own version; when either is missing, the line says why instead.
+    """
+    from edgetop.errors import SourceUnavailable
+    from edgetop.sources.libvirt_conn import library_version
+
+    try:
+        libvirt = f"libvirt {library_version()} (libvirt-python {_library_version('libvirt-python')})"
+    except SourceUnavailable as err:
+        libvirt = f"libvirt: {err}"
+    return "\n".join([
+        f"edgetop {__version__}",
+        f"Python {sys.version.split()[0]} ({sys.executable})",
+        f"Textual {_library_version('textual')}",
+        libvirt,
+    ])
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: like argparse's, with the versions computed only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        print(version_text())
+        parser.exit()
+
+
+def print_schema() -> int:
+    """Print the snapshot's JSON Schema (``edgetop snapshot --schema``), shipped with the package."""
+    from importlib.resources import files
+
+    sys.stdout.write(files("edgetop").joinpath("snapshot.schema.json").read_text(encoding="utf-8"))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser."""
     parser = argparse.ArgumentParser(
@@ -62,10 +112,12 @@ def build_parser() -> argparse.ArgumentParser:
         "the full memory balloon, host CPU steal, sensors, NICs and bonds, SNMP devices, NTP offset, services.",
         epilog=f"Unexpected errors are logged to {default_log_path()} (or --log-file), never shown as tracebacks.",
     )
-    parser.add_argument("--version", action="version", version=f"edgetop {__version__}")
+    parser.add_argument("--version", action=_VersionAction, help="print the versions of edgetop, Python, Textual "
+                        "and libvirt, and exit")
     _add_common(parser, sub=False)
     subs = parser.add_subparsers(dest="command", metavar="COMMAND")
     snap = subs.add_parser("snapshot", help="one sample (rates over --interval) as JSON on stdout")
+    snap.add_argument("--schema", action="store_true", help="print the JSON Schema of the snapshot and exit")
     _add_common(snap, sub=True)
     serve = subs.add_parser("serve", help="Prometheus exporter")
     serve.add_argument("--listen", default="127.0.0.1:9117", metavar="ADDR:PORT",
@@ -132,6 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if stop.code == 2 and _command(parser, sys.argv[1:] if argv is None else list(argv)) == "check":
             return EXIT_CANNOT_CHECK
         raise
+    if getattr(args, "schema", False):  # before the config: a broken config must not hide the contract
+        return print_schema()
     for name in ("config", "connect", "interval", "theme", "procfs", "sysfs", "log_file", "audit_log"):
         if not hasattr(args, name):
             setattr(args, name, None)

@@ -17,6 +17,7 @@ from edgetop.config_schema import Config, SnmpTarget
 from edgetop.demo.commands import RecordedCommands
 from edgetop.demo.domains import MovingDomains
 from edgetop.demo.snmp_recorded import RecordedPoller, load_targets
+from edgetop.demo.sysfs_links import sysfs_root
 from edgetop.model.spec import Collect, Context
 from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.sources.snmp_poll import SnmpPoller
@@ -52,7 +53,7 @@ def demo_context(config: Config, procfs: ProcFS | None = None, sysfs: SysFS | No
         procfs=procfs or ProcFS(config.procfs),
         sysfs=sysfs or SysFS(config.sysfs),
         devices_procfs=ProcFS(demo_dir / "procfs"),
-        devices_sysfs=SysFS(demo_dir / "sysfs"),
+        devices_sysfs=SysFS(sysfs_root(demo_dir)),
         host_root=demo_dir / "root",
         run=RecordedCommands(demo_dir),
         snmp_poller=recorded_poller,

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from edgetop.config_schema import Config, SnmpTarget
+from edgetop.errors import SourceUnavailable
 from edgetop.model.alerts import Alert
 from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.sources.process import HOST_COMMANDS, CommandRunner
@@ -29,9 +30,21 @@ class SnmpPollerFactory(Protocol):
         ...
 
 
-def _snmp_session(target: SnmpTarget) -> SnmpPoller:
-    from edgetop.sources.snmp_session import SnmpSession  # pysnmp loads only when SNMP is used
+SNMP_INSTALL_HINT = "pysnmp is not installed: pip install pysnmp"
 
+
+def _snmp_session(target: SnmpTarget) -> SnmpPoller:
+    """Open a real session; without pysnmp the target is unavailable and says why.
+
+    Raises:
+        SourceUnavailable: pysnmp cannot be imported.
+
+    """
+    try:
+        from edgetop.sources.snmp_session import SnmpSession  # pysnmp loads only when SNMP is used
+    except ImportError as err:
+        missing = isinstance(err, ModuleNotFoundError) and (err.name or "").split(".")[0] == "pysnmp"
+        raise SourceUnavailable(SNMP_INSTALL_HINT if missing else f"pysnmp cannot be imported: {err}") from err
     return SnmpSession(target)
 
 

@@ -27,6 +27,7 @@ from typing import Any
 from edgetop.errors import SourceUnavailable
 
 INSTALL_HINT = "libvirt-python is not installed: pip install libvirt-python (needs libvirt-dev)"
+LIBRARY_HINT = "the libvirt library cannot be loaded: install it (Debian, Ubuntu: apt install libvirt0)"
 BACKOFF_INITIAL_SECONDS = 1.0
 BACKOFF_MAX_SECONDS = 30.0
 
@@ -49,7 +50,10 @@ def load_libvirt() -> ModuleType:
             try:
                 import libvirt
             except ImportError as err:
-                raise SourceUnavailable(INSTALL_HINT) from err
+                missing = isinstance(err, ModuleNotFoundError) and err.name in ("libvirt", "libvirtmod")
+                # Otherwise the binding is there and the C library it links to is not
+                # (the offline bundle installs the binding, the node's packages the library).
+                raise SourceUnavailable(INSTALL_HINT if missing else f"{LIBRARY_HINT} ({err})") from err
             libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
             _module["libvirt"] = libvirt
         return _module["libvirt"]
@@ -143,6 +147,16 @@ def version_text(n: Any) -> str | None:
     if not isinstance(n, int) or n <= 0:
         return None
     return f"{n // 1_000_000}.{n // 1000 % 1000}.{n % 1000}"
+
+
+def library_version() -> str:
+    """The version of the libvirt library loaded in this process (``9.0.0``), for ``--version``.
+
+    Raises:
+        SourceUnavailable: the binding or the library is missing.
+
+    """
+    return version_text(load_libvirt().getVersion()) or "unknown"
 
 
 class LibvirtConnection:

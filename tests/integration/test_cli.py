@@ -40,7 +40,12 @@ def edgetop(tmp_path: Path, *args: str, timeout: float = 60) -> subprocess.Compl
 
 def test_version(tmp_path: Path) -> None:
     result = edgetop(tmp_path, "--version")
-    assert result.returncode == 0 and result.stdout.strip() == f"edgetop {__version__}"
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"edgetop {__version__}"
+    assert lines[1].startswith(f"Python {sys.version.split()[0]} ")
+    assert re.fullmatch(r"Textual \d+\.\d+\.\d+", lines[2])
+    assert re.fullmatch(r"libvirt \d+\.\d+\.\d+ \(libvirt-python \d+\.\d+\.\d+\)", lines[3])
 
 
 def test_help_names_the_log_file(tmp_path: Path) -> None:
