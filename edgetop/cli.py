@@ -1,4 +1,4 @@
-"""Command line: the TUI, ``snapshot``, ``serve``, ``check-config`` and ``check`` (DESIGN §7)."""
+"""Command line: the TUI, ``snapshot``, ``serve``, ``check-config`` and ``check`` (README, Use)."""
 
 from __future__ import annotations
 

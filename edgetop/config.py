@@ -93,7 +93,7 @@ class _BoundedLoader(yaml.SafeLoader):
 
 
 def find_config_file(explicit: str | None, env: Mapping[str, str] | None = None) -> Path | None:
-    """Return the config file to use, in DESIGN §6 order, or None when there is none.
+    """Return the config file to use, in the README's order (Configuration), or None when there is none.
 
     An explicit ``--config`` or ``$EDGETOP_CONFIG`` that does not exist is an error;
     the XDG and /etc locations are optional.

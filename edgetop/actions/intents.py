@@ -32,5 +32,5 @@ class PinVcpu:
 Intent = RestartService | PinProcess | PinVcpu
 
 # Action names (Textual ``action_*`` names and binding ids) that mutate the node. Read-only
-# and kiosk modes hide and refuse every one of them (DESIGN §5).
+# and kiosk modes hide and refuse every one of them (docs/ARCHITECTURE.md).
 MUTATING_ACTIONS: frozenset[str] = frozenset({"restart_service", "pin_process", "pin_vcpu"})

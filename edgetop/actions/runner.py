@@ -1,4 +1,4 @@
-"""The one runner every action goes through (DESIGN §5).
+"""The one runner every action goes through (docs/ARCHITECTURE.md).
 
     policy (read-only → refused) → validation against live facts → confirm (the UI's)
     → audit "attempt" → backend → audit outcome → result

@@ -182,7 +182,7 @@ def pressure_json(p: Pressure | None) -> dict[str, Any] | None:
 
 
 def cpu_json(view: CpuView) -> dict[str, Any]:
-    """The ``cpu`` section of DESIGN §8."""
+    """The ``cpu`` section of the snapshot (edgetop/snapshot.schema.json)."""
     cores = []
     for r, c in zip(view.cores, view.raw.stat.cores, strict=True):
         entry = _ratios_json(r) | _counters_json(c)

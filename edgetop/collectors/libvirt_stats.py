@@ -24,7 +24,7 @@ from edgetop.errors import ParseError
 NS = 1e-9
 KIB = 1024
 
-# virDomainState, lower case as DESIGN §8 asks.
+# virDomainState, lower case as the snapshot's ``state`` has them.
 STATE_NAMES: dict[int, str] = {
     0: "nostate", 1: "running", 2: "blocked", 3: "paused", 4: "shutdown", 5: "shutoff", 6: "crashed",
     7: "pmsuspended",

@@ -1,4 +1,4 @@
-"""The domains view: rates from two ticks, balloon pressure, JSON (DESIGN §8), alerts, metrics.
+"""The domains view: rates from two ticks, balloon pressure, JSON (edgetop/snapshot.schema.json), alerts, metrics.
 
 Steal of a guest is its vCPUs' *delay* (time runnable on a host run queue but not
 running; libvirt's ``vcpu.N.delay``, which the guest's kernel reports as steal), as a
@@ -192,7 +192,7 @@ def _balloon_json(d: DomainView) -> dict[str, Any]:
 
 
 def domain_json(d: DomainView) -> dict[str, Any]:
-    """One ``domains[]`` entry of DESIGN §8."""
+    """One ``domains[]`` entry of the snapshot."""
     s = d.stats
     return {
         "name": s.name, "uuid": s.uuid, "id": s.id, "state": s.state, "state_reason": s.reason,

@@ -69,7 +69,7 @@ class TimeRow:
     details: tuple[tuple[str, float | int | str | bool | None], ...] = ()
 
     def to_json(self) -> dict[str, object]:
-        """Return the JSON form (DESIGN §8 ``ntp.sources[]``, extended)."""
+        """Return the JSON form (the snapshot's ``ntp.sources[]``)."""
         return {
             "kind": self.kind,
             "key": self.key,

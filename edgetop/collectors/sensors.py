@@ -1,4 +1,4 @@
-"""The ``sensors`` collector: hwmon chips and thermal zones as one list (DESIGN §8).
+"""The ``sensors`` collector: hwmon chips and thermal zones as one list (the snapshot's ``sensors``).
 
 Thresholds: a matching ``sensors.overrides`` entry wins, then the global
 ``thresholds.temperature_celsius``, then the chip's own ``max``/``crit`` (or the zone's
@@ -198,7 +198,7 @@ def sensors_metrics(view: SensorsReading) -> list[Metric]:
 
 
 def sensors_json(view: SensorsReading) -> list[dict[str, Any]]:
-    """Return the ``sensors`` section: one object per sensor (DESIGN §8 keys plus extras)."""
+    """Return the ``sensors`` section: one object per sensor (edgetop/snapshot.schema.json)."""
     return [asdict(s) for s in view.sensors]
 
 

@@ -40,7 +40,7 @@ from edgetop.sources.snmp_poll import SnmpPoller
 class SnmpValue:
     """One configured OID: ``value`` is a number (times its scale), text, or None.
 
-    Its warn/crit levels travel with it, as a sensor's limits do (DESIGN §8 sensors[]).
+    Its warn/crit levels travel with it, as a sensor's limits do (the snapshot's sensors[]).
     """
 
     name: str
@@ -205,7 +205,7 @@ def derive(prev: SnmpReading | None, cur: SnmpReading, elapsed: float) -> SnmpRe
 
 
 def to_json(view: SnmpReading) -> list[dict[str, Any]]:
-    """Return the DESIGN §8 ``snmp[]`` object for one target, as a one-element list."""
+    """Return the snapshot's ``snmp[]`` object for one target, as a one-element list."""
     return [{
         "name": view.name, "host": view.host, "port": view.port, "status": view.status, "error": view.error,
         "error_kind": view.error_kind, "latency_seconds": view.latency_seconds, "profiles": list(view.profiles),

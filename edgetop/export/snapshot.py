@@ -1,4 +1,4 @@
-"""The JSON snapshot (DESIGN §8): a contract — extend it, never rename."""
+"""The JSON snapshot (edgetop/snapshot.schema.json): a contract — extend it, never rename."""
 
 from __future__ import annotations
 

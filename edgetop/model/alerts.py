@@ -33,7 +33,7 @@ class Alert:
     message: str
 
     def to_json(self) -> dict[str, str]:
-        """Return the JSON form of DESIGN §8."""
+        """Return one entry of the snapshot's ``alerts`` (edgetop/snapshot.schema.json)."""
         return {"severity": str(self.severity), "source": self.source, "subject": self.subject, "message": self.message}
 
 

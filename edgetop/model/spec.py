@@ -143,7 +143,7 @@ class CollectorSpec:
         timeout: how long one run may take before it counts as "no answer"; None uses
             ``max(5, 2 * interval)``.
         derive: ``(previous raw or None, current raw, elapsed seconds) -> view``.
-        to_json: view -> the JSON section (DESIGN §8).
+        to_json: view -> the JSON section (edgetop/snapshot.schema.json).
         empty_json: the JSON section when there is no view (``[]`` or ``{}``).
         alerts: view, config -> alerts.
         metrics: view -> Prometheus samples.

@@ -1,7 +1,7 @@
 """Read-only gating for bindings: mix into any App, Screen or Widget that has mutating keys.
 
 Textual asks ``check_action`` before showing a binding in the footer and before running
-it; returning False hides it and makes the key do nothing (layer 1 of three, DESIGN §5).
+it; returning False hides it and makes the key do nothing (layer 1 of three, docs/ARCHITECTURE.md).
 """
 
 from __future__ import annotations

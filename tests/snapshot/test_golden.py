@@ -1,4 +1,4 @@
-"""A golden ``edgetop snapshot`` over the vm-steal fixture roots (DESIGN §9.3).
+"""A golden ``edgetop snapshot`` over the vm-steal fixture roots (CONTRIBUTING.md, Test).
 
 Run as a user would, in a subprocess. Normalised before the diff: the timestamp, every
 duration, the fixture path, and the sections whose data does not come from the fixture roots

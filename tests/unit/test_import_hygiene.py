@@ -1,4 +1,4 @@
-"""Collectors, engine, sources, export, config and actions load without Textual (DESIGN §9.7).
+"""Collectors, engine, sources, export, config and actions load without Textual (docs/ARCHITECTURE.md).
 
 Checked in a fresh interpreter, so nothing imported by other tests can hide an import. Modules
 are listed with pkgutil, so a new collector is covered without editing this file.

@@ -1,4 +1,4 @@
-"""The read-only backend: refuses everything (the third layer of read-only, DESIGN §5).
+"""The read-only backend: refuses everything (the third layer of read-only, docs/ARCHITECTURE.md).
 
 Bindings are hidden (layer 1) and the runner's policy refuses (layer 2); should both be
 bypassed by a bug, this backend still changes nothing and opens nothing.

@@ -56,7 +56,7 @@ def status_text(sample: Sample | None, what: str) -> Text | None:
     """A one-line banner for a source that is not ok, or None when it is.
 
     ``unavailable: <reason>`` (with the age of the values still shown, if any), as
-    DESIGN §3 asks; literal text, since reasons may quote names from outside.
+    every pane shows it (docs/ARCHITECTURE.md); literal text, since reasons may quote names from outside.
     """
     if sample is None:
         return Text(f"{what}: waiting for the first sample", style="dim")
