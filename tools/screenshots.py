@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "screenshots"
 
 
-async def shoot(size: tuple[int, int], suffix: str, panes: list[str]) -> list[Path]:
+async def shoot(size: tuple[int, int], suffix: str, panes: list[tuple[str, ...]]) -> list[Path]:
     """Start the demo at ``size``, visit ``panes`` by their keys, save one SVG each."""
     from edgetop.collectors.registry import all_specs
     from edgetop.config import load_config
@@ -31,11 +31,11 @@ async def shoot(size: tuple[int, int], suffix: str, panes: list[str]) -> list[Pa
     written = []
     async with app.run_test(size=size) as pilot:
         await asyncio.sleep(3.5)  # two samples of every local collector: rates are real
-        for key in panes:
-            await pilot.press(key)
+        for keys in panes:
+            await pilot.press(*keys)
             await asyncio.sleep(1.3)
             pane = app.active_pane()
-            name = pane.PANE_ID if pane else key
+            name = pane.PANE_ID if pane else keys[0]
             path = OUT / f"{name}-{suffix}.svg"
             app.save_screenshot(filename=path.name, path=str(OUT))
             written.append(path)
@@ -46,12 +46,13 @@ def main() -> int:
     """Write every screenshot and list them."""
     OUT.mkdir(exist_ok=True)
     sys.path.insert(0, str(ROOT))
-    files = asyncio.run(shoot((120, 40), "120x40", list("1234567890")))
+    checks = ("g", "c", "h", "e", "enter")  # the eleventh pane has no number key: the go-to list
+    files = asyncio.run(shoot((120, 40), "120x40", [(k,) for k in "1234567890"] + [checks]))
     os.environ["EDGETOP_ASCII"] = "1"  # the Linux console's glyph set
     from edgetop.ui.console import apply_console_mode
 
     apply_console_mode()
-    files += asyncio.run(shoot((80, 25), "console-80x25", ["1", "2", "4", "5"]))
+    files += asyncio.run(shoot((80, 25), "console-80x25", [("1",), ("2",), ("4",), ("5",), checks]))
     for f in files:
         print(f.relative_to(ROOT))
     return 0
