@@ -7,6 +7,8 @@ tests move by hand in ``tests/fake_clock.py``. Nothing here imports Textual.
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import socket
 import time
 from collections.abc import Callable
@@ -71,3 +73,18 @@ def wait_until(what: str, fn: Callable[[], object], timeout: float = 30.0, every
             return last
         time.sleep(every)
     raise TimeoutError(f"timed out waiting for {what}; last: {last!r}")
+
+
+def process_ended(pid: int, timeout: float = 5.0) -> bool:
+    """Wait until ``pid`` is gone or a zombie; False (after killing it) if it still runs after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return True
+        if state == "Z":
+            return True
+        time.sleep(0.02)
+    os.kill(pid, signal.SIGKILL)
+    return False

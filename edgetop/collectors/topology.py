@@ -79,7 +79,8 @@ class CpuTopology:
         return tuple(sorted({c.package for c in self.cpus if c.package is not None}))
 
 
-def _optional_list(sysfs: SysFS, rel: str) -> frozenset[int] | None:
+def optional_cpu_list(sysfs: SysFS, rel: str) -> frozenset[int] | None:
+    """The CPU list in sysfs file ``rel`` (``0-3,8``); None when the file is absent or malformed."""
     text = sysfs.read_optional(rel)
     if text is None:
         return None
@@ -97,20 +98,20 @@ def read_topology(sysfs: SysFS) -> CpuTopology:
     """
     base = "devices/system/cpu"
     numbers = sorted(int(m.group(1)) for d in sysfs.listdir(base) if (m := _CPU_DIR.fullmatch(d)))
-    online = _optional_list(sysfs, f"{base}/online")
+    online = optional_cpu_list(sysfs, f"{base}/online")
     if online is None:
         online = frozenset(n for n in numbers if sysfs.exists(f"{base}/cpu{n}/topology"))
-    isolated = _optional_list(sysfs, f"{base}/isolated") or frozenset()
+    isolated = optional_cpu_list(sysfs, f"{base}/isolated") or frozenset()
     node_of: dict[int, int] = {}
     for d in sysfs.listdir("devices/system/node"):
         m = _NODE_DIR.fullmatch(d)
         if m:
-            for cpu in _optional_list(sysfs, f"devices/system/node/{d}/cpulist") or ():
+            for cpu in optional_cpu_list(sysfs, f"devices/system/node/{d}/cpulist") or ():
                 node_of[cpu] = int(m.group(1))
     cpus = []
     for n in sorted(set(numbers) | online):
         topo = f"{base}/cpu{n}/topology"
-        siblings = _optional_list(sysfs, f"{topo}/thread_siblings_list") or frozenset({n})
+        siblings = optional_cpu_list(sysfs, f"{topo}/thread_siblings_list") or frozenset({n})
         cpus.append(CpuInfo(
             cpu=n,
             online=n in online,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -18,6 +17,7 @@ from edgetop.actions.runner import Runner
 from edgetop.config_schema import ActionsConfig, Config
 from edgetop.errors import ActionDenied, ActionFailed
 from tests.actions.conftest import Stub
+from tests.helpers import process_ended
 
 ROOT = Credentials(0, 0, frozenset({0}), (1 << 41) - 1)
 
@@ -81,17 +81,7 @@ def test_hanging_systemctl_hits_timeout_and_its_children_die(
         time.sleep(0.05)
     child = int(child_file.read_text())
     # The stub's own child (sleep 120) was in the killed process group: gone or a zombie.
-    while time.monotonic() < deadline:
-        try:
-            state = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except FileNotFoundError:
-            break
-        if state == "Z":
-            break
-        time.sleep(0.05)
-    else:
-        os.kill(child, 9)
-        pytest.fail("the hanging command's child survived the timeout")
+    assert process_ended(child, timeout=max(0.1, deadline - time.monotonic())), "the hanging command's child survived"
 
 
 @pytest.mark.parametrize("name", ["foo; rm -rf /", "--help", "../x", "a b", "x\nrestart", "$(reboot)", "", "@.service",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from edgetop.sources.process import (
     first_line,
     run_command,
 )
+from tests.helpers import process_ended
 
 
 def test_output_exit_status_and_stderr_are_kept_apart() -> None:
@@ -53,19 +53,7 @@ def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
         run_command(["sh", "-c", script], 0.5)
     assert time.monotonic() - t0 < 5
     assert info.value.kind == "timeout"
-    child = int(pid_file.read_text())
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        try:
-            state = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except FileNotFoundError:
-            break
-        if state == "Z":
-            break
-        time.sleep(0.02)
-    else:
-        os.kill(child, 9)
-        pytest.fail("the timed-out command's child survived")
+    assert process_ended(int(pid_file.read_text())), "the timed-out command's child survived"
 
 
 def test_endless_output_is_cut_at_the_cap() -> None:

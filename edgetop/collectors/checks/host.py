@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 from edgetop.collectors.checks.libvirt_facts import GuestFacts, LibvirtFacts
 from edgetop.collectors.meminfo import parse_meminfo
+from edgetop.collectors.topology import optional_cpu_list
 from edgetop.errors import ParseError
 from edgetop.model.checks import Check, CheckId
-from edgetop.model.cpulist import format_cpu_list, parse_cpu_list
+from edgetop.model.cpulist import format_cpu_list
 from edgetop.sources.fs import ProcFS, SysFS
 
 CPU_GOVERNOR = CheckId("host.cpu_governor", "CPU frequency governor set to performance")
@@ -71,16 +72,6 @@ class Placement:
     cpus: frozenset[int]
 
 
-def _cpu_list(sysfs: SysFS, rel: str) -> frozenset[int] | None:
-    text = sysfs.read_optional(rel)
-    if text is None:
-        return None
-    try:
-        return parse_cpu_list(text)
-    except ParseError:
-        return None
-
-
 def gather_host(procfs: ProcFS, sysfs: SysFS) -> HostFacts:
     """Read cpufreq policies, meminfo and the isolated and nohz_full CPU lists."""
     freqs = []
@@ -102,8 +93,8 @@ def gather_host(procfs: ProcFS, sysfs: SysFS) -> HostFacts:
         cpus=sum(1 for line in stat.splitlines() if line.startswith("cpu") and line[3:4].isdigit()),
         meminfo_path=str(procfs.path("meminfo")),
         meminfo=meminfo,
-        isolated=_cpu_list(sysfs, "devices/system/cpu/isolated"),
-        nohz_full=_cpu_list(sysfs, "devices/system/cpu/nohz_full"),
+        isolated=optional_cpu_list(sysfs, "devices/system/cpu/isolated"),
+        nohz_full=optional_cpu_list(sysfs, "devices/system/cpu/nohz_full"),
     )
 
 
