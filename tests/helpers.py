@@ -10,6 +10,7 @@ import asyncio
 import os
 import signal
 import socket
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -88,3 +89,15 @@ def process_ended(pid: int, timeout: float = 5.0) -> bool:
         time.sleep(0.02)
     os.kill(pid, signal.SIGKILL)
     return False
+
+
+def stop_process(proc: subprocess.Popen[Any]) -> None:
+    """Stop a process the test started: SIGTERM, then SIGKILL after 10 s; by its PID only."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import signal
 import socket
 import subprocess
 import sys
@@ -15,6 +14,8 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+
+from tests.helpers import stop_process
 
 REPO = Path(__file__).resolve().parent.parent.parent
 # Everything that could reach a daemon or the network is pointed at nothing.
@@ -92,13 +93,7 @@ def exporter(tmp_path: Path, *args: str) -> Iterator[Exporter]:
 
 def stop(proc: subprocess.Popen[str]) -> None:
     """Stop a process this test started."""
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+    stop_process(proc)
 
 
 def metric(body: str, name: str, **labels: str) -> float | None:

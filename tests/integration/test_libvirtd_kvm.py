@@ -31,7 +31,7 @@ from edgetop.collectors.vcpu_schedstat import find_qemu_pids, read_vcpu_threads
 from edgetop.errors import SourceUnavailable
 from edgetop.sources.fs import ProcFS
 from edgetop.sources.libvirt_conn import LibvirtConnection, load_libvirt
-from tests.helpers import wait_until
+from tests.helpers import stop_process, wait_until
 
 pytestmark = [pytest.mark.kvm, pytest.mark.daemon]
 
@@ -110,14 +110,8 @@ class PrivateLibvirtd:
 
     def stop(self, name: str) -> None:
         proc = self.procs.pop(name, None)
-        if proc is None:
-            return
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        if proc is not None:
+            stop_process(proc)
 
 
 def make_image(path: Path) -> None:
