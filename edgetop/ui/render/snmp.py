@@ -14,7 +14,7 @@ from edgetop.collectors.snmp_profiles import Interface
 from edgetop.config_schema import Config
 from edgetop.engine.store import Sample
 from edgetop.model.alerts import level_above
-from edgetop.ui.fmt import NA, age, duration, literal, num, pct, rate_bytes
+from edgetop.ui.fmt import NA, NAME_CAP, TEXT_CAP, age, duration, literal, num, pct, rate_bytes
 from edgetop.ui.styles import SNMP_STATUS_STYLE, level_style
 
 VALUE_COLUMNS = (("kind", "Kind"), ("name", "Name"), ("value", "Value"), ("state", "State"))
@@ -57,15 +57,16 @@ def target_cells(sample: Sample, config: Config) -> tuple[Text, ...]:
     name = sample.spec.name.removeprefix("snmp:")
     if view is None:
         reason = sample.reading.reason or "waiting for the first poll"
-        return (literal(name), Text(NA), Text(str(sample.reading.status), style="bold red"), Text(NA),
-                Text(NA), Text(NA), literal(reason, "bold red"))
+        return (literal(name, cap=NAME_CAP), Text(NA), Text(str(sample.reading.status), style="bold red"), Text(NA),
+                Text(NA), Text(NA), literal(reason, "bold red", cap=TEXT_CAP))
     dim = "dim" if greyed else ""
     uptime = view.system.uptime_seconds if view.system is not None else None
     last_ok = view.last_up_timestamp
     host = view.host if view.port == 161 else f"{view.host}:{view.port}"
-    info = literal(summary(view), dim) if view.status == "up" else literal(view.error or "", dim or "bold red")
+    info = literal(summary(view), dim, cap=TEXT_CAP) if view.status == "up" \
+        else literal(view.error or "", dim or "bold red", cap=TEXT_CAP)
     return (
-        literal(name, dim or "bold"), literal(host, dim),
+        literal(name, dim or "bold", cap=NAME_CAP), literal(host, dim, cap=NAME_CAP),
         Text(view.status, style=dim or SNMP_STATUS_STYLE.get(view.status, "")),
         latency_cell(view, config) if not greyed else Text(NA, style="dim"),
         Text(duration(uptime), style=dim), Text(age(last_ok), style=dim), info,
@@ -79,14 +80,14 @@ def value_rows(view: SnmpReading, config: Config) -> dict[str, tuple[Text, ...]]
         rows["status:error"] = (Text("error"), Text(view.error_kind or ""), literal(view.error or "", "bold red"),
                                 Text(view.status, style=SNMP_STATUS_STYLE.get(view.status, "")))
     for n, note in enumerate(view.notes):
-        rows[f"note:{n}"] = (Text("note"), Text(""), literal(note, "yellow"), Text(""))
+        rows[f"note:{n}"] = (Text("note"), Text(""), literal(note, "yellow", cap=TEXT_CAP), Text(""))
     for v in view.values:
         sev = v.severity()
         style = level_style(sev)
         shown = NA if v.value is None else (f"{v.value:g}" if isinstance(v.value, float) else v.value)
         unit = f" {v.unit}" if v.unit and v.value is not None else ""
-        rows[f"oid:{v.name}"] = (Text("OID"), literal(v.name), literal(f"{shown}{unit}", style),
-                                 literal(v.oid, "dim"))
+        rows[f"oid:{v.name}"] = (Text("OID"), literal(v.name, cap=NAME_CAP), literal(f"{shown}{unit}", style,
+                                 cap=TEXT_CAP), literal(v.oid, "dim", cap=NAME_CAP))
     if view.ups is not None:
         u = view.ups
         bat_style = {"low": "bold yellow", "depleted": "bold red"}.get(u.battery_status or "", "")
@@ -100,12 +101,13 @@ def value_rows(view: SnmpReading, config: Config) -> dict[str, tuple[Text, ...]]
                               Text(u.output_source or NA, style=out_style))
     for s in view.sensors:
         style = "" if s.status in ("ok", None) else "bold yellow"
-        rows[f"sensor:{s.index}"] = (Text("sensor"), literal(s.name), Text(f"{num(s.value)} {s.unit}".strip()),
+        rows[f"sensor:{s.index}"] = (Text("sensor"), literal(s.name, cap=NAME_CAP),
+                                     literal(f"{num(s.value)} {s.unit}".strip(), cap=TEXT_CAP),
                                      Text(s.status or NA, style=style))
     for i in view.interfaces:
         down_but_wanted = i.admin_status == "up" and i.oper_status != "up"
         state = f"{i.oper_status or NA}/{i.admin_status or NA}"
-        rows[f"if:{i.index}"] = (Text("port"), literal(i.name), port_value(i),
+        rows[f"if:{i.index}"] = (Text("port"), literal(i.name, cap=NAME_CAP), port_value(i),
                                  Text(state, style="yellow" if down_but_wanted else ("green" if i.oper_status == "up"
                                                                                       else "dim")))
     return rows
