@@ -7,6 +7,8 @@ Every string from an agent is literal text, never markup.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rich.text import Text
 
 from edgetop.collectors.snmp import SnmpReading
@@ -21,10 +23,21 @@ VALUE_COLUMNS = (("kind", "Kind"), ("name", "Name"), ("value", "Value"), ("state
 
 
 def target_view(sample: Sample) -> tuple[SnmpReading | None, bool]:
-    """Return the sample's reading, or the last good one greyed when the collection failed."""
-    if sample.view is not None:
-        return sample.view, False
-    return sample.last_view, sample.last_view is not None
+    """Return the reading to show and whether its values are the last answered ones (greyed).
+
+    A target that answered: its reading. One that is down or refusing: its status, reason
+    and last answer time with the values of its last answer (the store keeps those as the
+    last good view), as libvirt and chrony keep theirs. A collection that failed outright:
+    the last answer's reading as it was.
+    """
+    view, last = sample.view, sample.last_view
+    if view is None:
+        return last, last is not None
+    if view.status == "up" or last is None or last is view:
+        return view, False
+    kept = replace(last, status=view.status, error=view.error, error_kind=view.error_kind, latency_seconds=None,
+                   last_up_timestamp=view.last_up_timestamp or last.last_up_timestamp)
+    return kept, True
 
 
 def summary(view: SnmpReading) -> str:
@@ -60,25 +73,45 @@ def target_cells(sample: Sample, config: Config) -> tuple[Text, ...]:
         return (literal(name, cap=NAME_CAP), Text(NA), Text(str(sample.reading.status), style="bold red"), Text(NA),
                 Text(NA), Text(NA), literal(reason, "bold red", cap=TEXT_CAP))
     dim = "dim" if greyed else ""
+    # The status and reason are current unless the collection itself failed: never greyed then.
+    current = sample.view is not None
     uptime = view.system.uptime_seconds if view.system is not None else None
     last_ok = view.last_up_timestamp
     host = view.host if view.port == 161 else f"{view.host}:{view.port}"
     info = literal(summary(view), dim, cap=TEXT_CAP) if view.status == "up" \
-        else literal(view.error or "", dim or "bold red", cap=TEXT_CAP)
+        else literal(view.error or "", "bold red" if current else "dim", cap=TEXT_CAP)
+    status_style = SNMP_STATUS_STYLE.get(view.status, "") if current and view.status != "up" else dim
     return (
         literal(name, dim or "bold", cap=NAME_CAP), literal(host, dim, cap=NAME_CAP),
-        Text(view.status, style=dim or SNMP_STATUS_STYLE.get(view.status, "")),
+        Text(view.status, style=status_style or SNMP_STATUS_STYLE.get(view.status, "")),
         latency_cell(view, config) if not greyed else Text(NA, style="dim"),
         Text(duration(uptime), style=dim), Text(age(last_ok), style=dim), info,
     )
 
 
-def value_rows(view: SnmpReading, config: Config) -> dict[str, tuple[Text, ...]]:
-    """Return the rows of the values table for one target, keyed ``kind:name``."""
+def value_rows(view: SnmpReading, config: Config, greyed: bool = False) -> dict[str, tuple[Text, ...]]:
+    """Return the rows of the values table for one target, keyed ``kind:name``.
+
+    ``greyed``: the values are those of the target's last answer; they are dimmed, under
+    the ``down: reason`` row and a row saying how old they are.
+    """
     rows: dict[str, tuple[Text, ...]] = {}
     if view.status != "up":  # the whole reason, which the targets table may have to cut short
-        rows["status:error"] = (Text("error"), Text(view.error_kind or ""), literal(view.error or "", "bold red"),
+        rows["status:error"] = (Text(view.status, style=SNMP_STATUS_STYLE.get(view.status, "")),
+                                Text(view.error_kind or ""), literal(view.error or "", "bold red"),
                                 Text(view.status, style=SNMP_STATUS_STYLE.get(view.status, "")))
+    if greyed:
+        rows["status:kept"] = (Text("kept", style="dim"), Text(""),
+                               Text(f"last answer {age(view.last_up_timestamp)} ago: the values below are from then",
+                                    style="dim"), Text(""))
+    values = _value_rows(view, config)
+    if greyed:
+        values = {key: tuple(Text(t.plain, style="dim", no_wrap=True) for t in cells) for key, cells in values.items()}
+    return rows | values
+
+
+def _value_rows(view: SnmpReading, config: Config) -> dict[str, tuple[Text, ...]]:
+    rows: dict[str, tuple[Text, ...]] = {}
     for n, note in enumerate(view.notes):
         rows[f"note:{n}"] = (Text("note"), Text(""), literal(note, "yellow", cap=TEXT_CAP), Text(""))
     for v in view.values:
