@@ -78,6 +78,58 @@ def port(value: Any) -> None:
         raise ValueError("must be a port number 1-65535")
 
 
+# Kiosk exit chords. Written as a user thinks of them ("ctrl+alt+x"); bound as the key
+# names Textual really receives. A terminal without the kitty keyboard protocol sends
+# ctrl+alt+x as ESC ^X, which Textual reads as ``ctrl+x`` (the ESC only marks one-character
+# keys as alt); with the protocol (CSI-u) it arrives as ``alt+ctrl+x``. Chords a plain
+# terminal cannot send, or sends as another key, are refused when the config is read:
+# a kiosk whose chord never arrives cannot be left.
+_CHORD_MODIFIERS: Mapping[str, str] = {"ctrl": "ctrl", "control": "ctrl", "alt": "alt", "meta": "alt",
+                                       "option": "alt", "shift": "shift"}
+_FUNCTION_KEYS = frozenset(f"f{n}" for n in range(1, 13))
+# ctrl+h, ctrl+i and ctrl+m are the bytes of backspace, tab and enter: the terminal cannot tell them apart.
+_CTRL_TWINS: Mapping[str, str] = {"h": "backspace", "i": "tab", "m": "enter"}
+
+
+def chord_keys(chord: str) -> tuple[str, ...]:
+    """Return the Textual key names a terminal delivers for ``chord``: the kitty (CSI-u) form first.
+
+    Raises:
+        ValueError: the chord is malformed, or no ordinary terminal can send it as itself.
+
+    """
+    *mod_names, key = [part.strip().lower() for part in chord.split("+")]
+    mods: set[str] = set()
+    for name in mod_names:
+        if name not in _CHORD_MODIFIERS:
+            raise ValueError(f"{name!r} is not a modifier a terminal sends (use ctrl, alt or shift)")
+        mods.add(_CHORD_MODIFIERS[name])
+    if key in _FUNCTION_KEYS:
+        if mods:
+            raise ValueError(f"{chord!r}: the Linux console sends no modified function keys; use {key} alone")
+        return (key,)
+    if len(key) != 1 or not key.isascii() or not (key.isalpha() or key.isdigit()):
+        raise ValueError(f"{chord!r}: the key must be a letter, a digit or f1-f12 (modifiers joined with +)")
+    if key.isdigit():
+        if mods:
+            raise ValueError(f"{chord!r}: terminals send modified digits as other keys or not at all")
+        return (key,)
+    if "ctrl" in mods and "shift" in mods:
+        raise ValueError(f"{chord!r}: a terminal sends ctrl+shift+{key} exactly as ctrl+{key}")
+    if "ctrl" in mods and key in _CTRL_TWINS:
+        raise ValueError(f"{chord!r}: a terminal sends ctrl+{key} as {_CTRL_TWINS[key]}")
+    if mods == {"ctrl", "alt"}:
+        return (f"alt+ctrl+{key}", f"ctrl+{key}")
+    if mods == {"shift"}:
+        return (f"shift+{key}", key.upper())
+    return ("+".join([*sorted(mods), key]),)
+
+
+def kiosk_chord(value: Any) -> None:
+    """Reject a kiosk exit chord that would never reach edgetop (see :func:`chord_keys`)."""
+    chord_keys(str(value))
+
+
 def _chk(fn: Any) -> dict[str, Any]:
     return {"check": fn}
 
@@ -338,7 +390,7 @@ class KioskConfig:
     """Rack-screen kiosk mode."""
 
     cycle_seconds: float = field(default=10.0, metadata=_chk(positive))
-    exit_chord: str | None = None
+    exit_chord: str | None = field(default=None, metadata=_chk(kiosk_chord))
 
 
 DEFAULT_SERVICES = ("libvirtd", "virtlogd", "chronyd", "snmpd", "sshd", "node_exporter")

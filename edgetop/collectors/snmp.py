@@ -312,8 +312,13 @@ def _spec(target: SnmpTarget, make: Any) -> CollectorSpec:
     return CollectorSpec(
         name=f"snmp:{target.name}", lane="snmp", json_key="snmp", pane="snmp", build=make,
         interval=target.interval, derive=derive, to_json=to_json, empty_json=list, alerts=alerts,
-        metrics=metrics, history=history, close=_close,
+        metrics=metrics, history=history, close=_close, good=answered,
     )
+
+
+def answered(view: SnmpReading) -> bool:
+    """Whether the target answered: only then are its values the last good ones."""
+    return view.status == "up"
 
 
 def specs(ctx: Context) -> list[CollectorSpec]:

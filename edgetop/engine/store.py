@@ -82,7 +82,10 @@ class Store:
                 self._previous_raw[spec.name] = (reading.value, reading.monotonic)
         with self._lock:  # readers copy rings under the same lock (updates run in lane threads)
             self._extend_history(spec.name, series)
-        last_view = view if view is not None else (previous.last_view if previous else None)
+        # A view that says its source is down (spec.good) is reported, but not kept as the
+        # last good one: the values it lacks stay on screen, greyed, as for any other outage.
+        good = view is not None and (spec.good is None or spec.good(view))
+        last_view = view if good else (previous.last_view if previous else None)
         last_ok = reading.timestamp if view is not None else (previous.last_ok_timestamp if previous else None)
         sample = Sample(spec, reading_out, view, last_view, last_ok, alerts)
         with self._lock:

@@ -149,6 +149,9 @@ class CollectorSpec:
         metrics: view -> Prometheus samples.
         history: view -> named series to keep in history rings (for sparklines).
         close: releases what ``build`` opened, given the collect callable.
+        good: view -> whether it is one to keep as the last good view (None: every view
+            is). A view may say its source is down (an SNMP target that did not answer):
+            the snapshot reports that view, and the pane keeps the last good one greyed.
 
     """
 
@@ -166,3 +169,4 @@ class CollectorSpec:
     metrics: Callable[[Any], list[Metric]] = _no_metrics
     history: Callable[[Any], dict[str, float | None]] = _no_history
     close: Callable[[Collect], None] | None = None
+    good: Callable[[Any], bool] | None = None

@@ -20,7 +20,7 @@ from textual.widgets import ContentSwitcher, Static
 
 from edgetop.actions.intents import Intent
 from edgetop.collectors.registry import CORE_MODULES, all_specs
-from edgetop.config_schema import canonical_keymap
+from edgetop.config_schema import canonical_keymap, chord_keys
 from edgetop.engine.lanes import Engine, SpecRunner
 from edgetop.engine.store import Sample, Store
 from edgetop.model.spec import CollectorSpec, Context
@@ -116,7 +116,13 @@ class EdgetopApp(MutationGate, App[None]):
         chord = ctx.config.kiosk_options.exit_chord
         if kiosk and chord:
             # The only way out of a kiosk is a chord the site chose (none: never).
-            self.bind(chord, "kiosk_exit", description="Leave kiosk", show=False)
+            # Bound as every key name a terminal may deliver for it (ctrl+alt+x arrives as
+            # ctrl+x from most terminals, as alt+ctrl+x with the kitty protocol).
+            try:
+                keys = ",".join(chord_keys(chord))
+            except ValueError:
+                keys = chord  # a Config built in code, not through the loader that refuses it
+            self.bind(keys, "kiosk_exit", description="Leave kiosk", show=False)
         self.theme_problems = self._register_themes()
 
     def _register_themes(self) -> list[str]:

@@ -7,6 +7,7 @@ import os
 import time
 from collections.abc import Iterable
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 
 from edgetop.model.cpulist import format_cpu_list
@@ -19,9 +20,30 @@ def console_mode() -> bool:
     return os.environ.get("TERM", "") == "linux" or os.environ.get("EDGETOP_ASCII") == "1"
 
 
-def literal(value: object, style: str = "") -> Text:
-    """Render a name from the outside world as literal text, never as markup."""
-    return Text("" if value is None else str(value), style=style, no_wrap=True)
+# Widest a name from outside may make a table column (domains, users, interfaces, sensor
+# labels, SNMP targets, time sources), and a longer text (commands, descriptions, values,
+# evidence): columns fit their widest cell, so one 300-character domain name would push
+# every other column off an 80-column screen. The full text stays in the detail views
+# and the JSON snapshot.
+NAME_CAP = 32
+TEXT_CAP = 80
+# A command line is the processes table's last column: it pushes nothing off screen, and
+# scrolling right shows more of it, so it is cut only where /proc's 4 KiB would be absurd.
+COMMAND_CAP = 200
+
+
+def clip(value: object, cap: int) -> str:
+    """``value`` as text at most ``cap`` cells wide, ending in an ellipsis when cut."""
+    text = "" if value is None else str(value)
+    if cap <= 0 or cell_len(text) <= cap:
+        return text
+    return set_cell_size(text, cap - 1) + "\u2026"
+
+
+def literal(value: object, style: str = "", cap: int | None = None) -> Text:
+    """Render a name from the outside world as literal text, never as markup, cut to ``cap`` cells if given."""
+    text = "" if value is None else str(value)
+    return Text(text if cap is None else clip(text, cap), style=style, no_wrap=True)
 
 
 def pct(ratio: float | None, digits: int = 1) -> str:

@@ -128,6 +128,11 @@ class Tmux:
     def keys(self, *keys: str) -> None:
         self._run("send-keys", "-t", "t", *keys)
 
+    def alive(self) -> bool:
+        """Whether the program the session started still runs (its pane closes when it exits)."""
+        return subprocess.run(["tmux", "-L", self.socket, "has-session", "-t", "t"], capture_output=True,
+                              check=False, timeout=10).returncode == 0
+
     def screen(self) -> str:
         try:
             return self._run("capture-pane", "-p", "-t", "t")
@@ -149,14 +154,14 @@ class Tmux:
 
 
 @contextmanager
-def tui(tmp_path: Path, *args: str) -> Iterator[Tmux]:
+def tui(tmp_path: Path, *args: str, width: int = 140, height: int = 45) -> Iterator[Tmux]:
     """``python -m edgetop ARGS`` in a private tmux server; no traceback on its screen or in its log."""
     t = Tmux()
     # COLUMNS/LINES (set by pytest) would override the terminal's real size in Textual.
     env = {k: v for k, v in env_for(tmp_path).items() if k not in ("COLUMNS", "LINES")}
     env |= {"TERM": "xterm-256color", "COLORTERM": "truecolor"}
     try:
-        t.start([sys.executable, "-m", "edgetop", *args], env, tmp_path)
+        t.start([sys.executable, "-m", "edgetop", *args], env, tmp_path, width=width, height=height)
         yield t
         assert "Traceback" not in t.screen()
     finally:

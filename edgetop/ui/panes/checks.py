@@ -20,7 +20,7 @@ from textual.widgets import Static
 from edgetop.engine.checks_join import joined_checks
 from edgetop.engine.store import Sample
 from edgetop.model.checks import Check, CheckStatus
-from edgetop.ui.fmt import literal
+from edgetop.ui.fmt import TEXT_CAP, literal
 from edgetop.ui.panes.table import TablePane
 from edgetop.ui.styles import CHECK_STYLE
 from edgetop.ui.widgets.synced_table import SyncedTable
@@ -62,7 +62,8 @@ class ChecksPane(TablePane):
         """Verdict, id and evidence; evidence is literal (it may quote guest names and log lines)."""
         evidence = item.evidence if len(item.evidence) <= EVIDENCE_MAX else item.evidence[: EVIDENCE_MAX - 1] + "…"
         style = "dim" if stale else CHECK_STYLE[item.status]
-        return (Text(str(item.status), style=style), literal(item.id), literal(evidence, "dim" if stale else ""))
+        return (Text(str(item.status), style=style), literal(item.id),
+                literal(evidence, "dim" if stale else "", cap=TEXT_CAP))
 
     def summary(self, view: Any, items: Mapping[str, Any]) -> Text:
         """How many checks of each verdict."""

@@ -24,7 +24,7 @@ from edgetop.collectors.libvirt_view import DomainsView, DomainView
 from edgetop.config_schema import Level
 from edgetop.engine import joins
 from edgetop.model.alerts import level_above, level_below
-from edgetop.ui.fmt import NA, literal, pct, rate_bytes, size
+from edgetop.ui.fmt import NA, NAME_CAP, clip, literal, pct, rate_bytes, size
 from edgetop.ui.panes.base import Pane, status_text
 from edgetop.ui.styles import level_style
 from edgetop.ui.widgets.fast_table import FastTable
@@ -59,7 +59,7 @@ def _pair(a: float | None, b: float | None) -> tuple[str, Any, str]:
 _UNFORMATTED = ("", "")  # a cell of a row not formatted yet: differs from any real (text, style)
 
 COLUMNS: tuple[Column, ...] = (
-    Column("name", "Name", lambda d, t: (d.stats.name, d.stats.name.lower(), "")),
+    Column("name", "Name", lambda d, t: (clip(d.stats.name, NAME_CAP), d.stats.name.lower(), "")),
     Column("state", "State", lambda d, t: (d.stats.state, d.stats.state, _STATE_STYLE.get(d.stats.state, ""))),
     Column("vcpus", "vCPU", lambda d, t: (NA if d.stats.vcpus is None else str(d.stats.vcpus), d.stats.vcpus, "")),
     Column("cpu", "CPU%", lambda d, t: _ratio(d.cpu_ratio)),

@@ -15,7 +15,7 @@ from edgetop.collectors.net_problems import Problem
 from edgetop.collectors.network import InterfaceRates, NetworkView
 from edgetop.collectors.sys_class_net import NetInterface
 from edgetop.engine import joins
-from edgetop.ui.fmt import NA, literal
+from edgetop.ui.fmt import NA, NAME_CAP, literal
 from edgetop.ui.panes.base import Pane, status_text
 from edgetop.ui.widgets.synced_table import SyncedTable
 
@@ -169,13 +169,13 @@ class NetworkPane(Pane):
         # A table cell is drawn in one style: a tap that belongs to a domain is cyan as a
         # whole (the owner alone was cyan when cells had spans); a stale reading is dim.
         style = "dim" if stale else "bold" if i.kind in ("bond", "bridge", "physical") else "cyan" if owner else ""
-        name = literal(shown, style)
+        name = literal(shown, style, cap=NAME_CAP)
         mtu = Text(NA if i.mtu is None else str(i.mtu))
         errors = _sum(i.rx_errors_total, i.tx_errors_total)
         drops = _sum(i.rx_dropped_total, i.tx_dropped_total)
         kind = Text(i.kind if wide else _SHORT_KIND.get(i.kind, i.kind),
                     style="dim" if i.kind in ("loopback", "virtual") else "")
-        master = literal(i.master or "-")
+        master = literal(i.master or "-", cap=NAME_CAP)
         if not wide:
             err = _sum(errors, drops)
             return (name, kind, state_text(i), short_speed(i.speed_mbps), mtu, master,

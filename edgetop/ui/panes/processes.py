@@ -16,7 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Input
 
 from edgetop.collectors.processes import ProcessesView, ProcessRow
-from edgetop.ui.fmt import NA, cpu_list, literal, size
+from edgetop.ui.fmt import COMMAND_CAP, NA, NAME_CAP, cpu_list, literal, size
 from edgetop.ui.gate import MutationGate
 from edgetop.ui.panes.table import TablePane, column_sort_bindings
 
@@ -110,10 +110,10 @@ class ProcessesPane(MutationGate, TablePane):
         """PID, user, state, CPU% (bold red from 90%), RSS, threads, affinity, time, command."""
         cpu = NA if r.cpu_ratio is None else f"{r.cpu_ratio * 100:.1f}"
         return (
-            str(r.pid), literal(r.user), r.state,
+            str(r.pid), literal(r.user, cap=NAME_CAP), r.state,
             Text(cpu, style="bold red" if (r.cpu_ratio or 0) >= 0.9 else ""),
             size(r.rss_bytes), str(r.threads), cpu_list(r.affinity), _time(r.cpu_seconds_total),
-            literal(r.command, "dim" if r.kernel_thread else ""),
+            literal(r.command, "dim" if r.kernel_thread else "", cap=COMMAND_CAP),
         )
 
     def selected_row(self) -> ProcessRow | None:

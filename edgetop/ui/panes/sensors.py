@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 
 from edgetop.collectors.sensors import Sensor, SensorsReading
 from edgetop.model.alerts import Severity
-from edgetop.ui.fmt import NA, age, console_mode, literal
+from edgetop.ui.fmt import NA, NAME_CAP, TEXT_CAP, age, console_mode, literal
 from edgetop.ui.panes.table import TablePane
 from edgetop.ui.styles import OK_STYLE, level_style
 from edgetop.ui.widgets.glyphs import sparkline
@@ -147,7 +147,7 @@ class SensorsPane(TablePane):
             # high and critical marks still show as "|".
             bar = Text(threshold_bar(s, width).plain, style=level_style(sev, OK_STYLE).replace("bold ", ""))
             trend_values = self.store.history(f"sensors.{s.id}")
-        return (literal(chip), literal(s.label), now, high, crit, bar,
+        return (literal(chip, cap=NAME_CAP), literal(s.label, cap=NAME_CAP), now, high, crit, bar,
                 Text(_trend(trend_values, width), style="cyan"), self._note(s))
 
     @staticmethod
@@ -160,7 +160,7 @@ class SensorsPane(TablePane):
             if last is not None and s.last_seen_timestamp is not None:
                 unit = " °C" if s.kind == "temp" else "rpm"
                 text += f"; last {last:.1f}{unit} {age(s.last_seen_timestamp)} ago"
-            return literal(text, "yellow")
+            return literal(text, "yellow", cap=TEXT_CAP)
         words = []
         if s.alarm:
             words.append("ALARM")

@@ -15,7 +15,7 @@ from textual.binding import Binding, BindingType
 
 from edgetop.actions.intents import RestartService
 from edgetop.collectors.services import ServicesReading, ServiceState
-from edgetop.ui.fmt import NA, age, literal, size
+from edgetop.ui.fmt import NA, NAME_CAP, TEXT_CAP, age, literal, size
 from edgetop.ui.gate import MutationGate
 from edgetop.ui.panes.table import TablePane
 
@@ -34,15 +34,15 @@ def cells(s: ServiceState) -> tuple[Any, ...]:
     style = "bold yellow" if load_problem else _ACTIVE_STYLE.get(s.active_state or "", "")
     since = age(s.active_enter_timestamp_seconds) if s.active_enter_timestamp_seconds else NA
     return (
-        literal(s.name if s.unit in (s.name, f"{s.name}.service") else f"{s.name} ({s.unit})"),
+        literal(s.name if s.unit in (s.name, f"{s.name}.service") else f"{s.name} ({s.unit})", cap=NAME_CAP),
         Text(active, style=style),
-        literal(s.sub_state or NA),
+        literal(s.sub_state or NA, cap=NAME_CAP),
         since,
         NA if s.main_pid is None else str(s.main_pid),
         Text(NA if s.restarts_total is None else str(s.restarts_total),
              style="yellow" if (s.restarts_total or 0) > 0 else ""),
         size(s.memory_bytes),
-        literal(s.description or "", "dim"),
+        literal(s.description or "", "dim", cap=TEXT_CAP),
     )
 
 

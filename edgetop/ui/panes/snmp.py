@@ -140,8 +140,11 @@ class SnmpPane(Pane):
 
     def _sync_values(self, config: Config) -> None:
         sample = self.store.get(self.selected) if self.selected else None
-        view = target_view(sample)[0] if sample is not None else None
-        self.values.sync(value_rows(view, config) if view is not None else {})
+        view, greyed = target_view(sample) if sample is not None else (None, False)
+        rows = value_rows(view, config, greyed) if view is not None else {}
+        # In value_rows' order: the down reason and the age of the kept values come first.
+        rank = {key: n for n, key in enumerate(rows)}
+        self.values.sync(rows, sort_key=rank.__getitem__)
 
     @on(SyncedTable.RowHighlighted, "#snmp-targets")
     def _highlighted(self, event: SyncedTable.RowHighlighted) -> None:

@@ -24,7 +24,7 @@ from edgetop.config_schema import Config
 from edgetop.engine.store import Sample
 from edgetop.model.alerts import level_above
 from edgetop.model.reading import Status
-from edgetop.ui.fmt import NA, console_mode
+from edgetop.ui.fmt import NA, NAME_CAP, TEXT_CAP, console_mode, literal
 from edgetop.ui.panes.base import Pane
 from edgetop.ui.styles import level_style
 from edgetop.ui.widgets.glyphs import sparkline
@@ -67,9 +67,13 @@ def _state_style(row: TimeRow) -> str:
     return ""
 
 
-def _cell(value: object, style: str = "") -> Text:
-    """Build a literal cell in one style (never markup: server names come from outside)."""
-    return Text("" if value is None else str(value), style=style, no_wrap=True)
+# The meaning is ours ("chrony: system clock vs reference") plus, at times, a server name.
+MEANING_CAP = NAME_CAP + 16
+
+
+def _cell(value: object, style: str = "", cap: int = NAME_CAP) -> Text:
+    """Build a literal cell in one style (never markup: server names come from outside), cut to ``cap`` cells."""
+    return literal(value, style, cap=cap)
 
 
 def row_cells(row: TimeRow, config: Config, greyed: bool = False) -> tuple[Text, ...]:
@@ -87,7 +91,7 @@ def row_cells(row: TimeRow, config: Config, greyed: bool = False) -> tuple[Text,
         _cell(seconds_text(row.offset_seconds), offset_style),
         _cell(seconds_text(row.error_seconds, signed=False), dim or "dim"),
         _cell(NA if row.stratum is None else str(row.stratum), dim),
-        _cell(row.meaning, dim or ("bold" if row.role == CLOCK else "")),
+        _cell(row.meaning, dim or ("bold" if row.role == CLOCK else ""), MEANING_CAP),
         _cell(state, dim or _state_style(row)),
         _cell(row.reference or "", dim),
     )
@@ -97,8 +101,8 @@ def absent_cells(kind: str, sample: Sample) -> tuple[Text, ...]:
     """Return the cells of a kind whose collector is unavailable or failed."""
     style = "dim" if sample.reading.status is Status.UNAVAILABLE else "bold red"
     words = f"{kind}: {sample.reading.status}: {sample.reading.reason or NA}"
-    return (_cell(NA, "dim"), _cell(""), _cell(""), _cell(words, style), _cell(str(sample.reading.status), style),
-            _cell(""))
+    return (_cell(NA, "dim"), _cell(""), _cell(""), _cell(words, style, TEXT_CAP),
+            _cell(str(sample.reading.status), style), _cell(""))
 
 
 def detail_text(row: TimeRow | None) -> Text:

@@ -7,6 +7,8 @@ Every string from an agent is literal text, never markup.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rich.text import Text
 
 from edgetop.collectors.snmp import SnmpReading
@@ -14,17 +16,28 @@ from edgetop.collectors.snmp_profiles import Interface
 from edgetop.config_schema import Config
 from edgetop.engine.store import Sample
 from edgetop.model.alerts import level_above
-from edgetop.ui.fmt import NA, age, duration, literal, num, pct, rate_bytes
+from edgetop.ui.fmt import NA, NAME_CAP, TEXT_CAP, age, duration, literal, num, pct, rate_bytes
 from edgetop.ui.styles import SNMP_STATUS_STYLE, level_style
 
 VALUE_COLUMNS = (("kind", "Kind"), ("name", "Name"), ("value", "Value"), ("state", "State"))
 
 
 def target_view(sample: Sample) -> tuple[SnmpReading | None, bool]:
-    """Return the sample's reading, or the last good one greyed when the collection failed."""
-    if sample.view is not None:
-        return sample.view, False
-    return sample.last_view, sample.last_view is not None
+    """Return the reading to show and whether its values are the last answered ones (greyed).
+
+    A target that answered: its reading. One that is down or refusing: its status, reason
+    and last answer time with the values of its last answer (the store keeps those as the
+    last good view), as libvirt and chrony keep theirs. A collection that failed outright:
+    the last answer's reading as it was.
+    """
+    view, last = sample.view, sample.last_view
+    if view is None:
+        return last, last is not None
+    if view.status == "up" or last is None or last is view:
+        return view, False
+    kept = replace(last, status=view.status, error=view.error, error_kind=view.error_kind, latency_seconds=None,
+                   last_up_timestamp=view.last_up_timestamp or last.last_up_timestamp)
+    return kept, True
 
 
 def summary(view: SnmpReading) -> str:
@@ -57,36 +70,57 @@ def target_cells(sample: Sample, config: Config) -> tuple[Text, ...]:
     name = sample.spec.name.removeprefix("snmp:")
     if view is None:
         reason = sample.reading.reason or "waiting for the first poll"
-        return (literal(name), Text(NA), Text(str(sample.reading.status), style="bold red"), Text(NA),
-                Text(NA), Text(NA), literal(reason, "bold red"))
+        return (literal(name, cap=NAME_CAP), Text(NA), Text(str(sample.reading.status), style="bold red"), Text(NA),
+                Text(NA), Text(NA), literal(reason, "bold red", cap=TEXT_CAP))
     dim = "dim" if greyed else ""
+    # The status and reason are current unless the collection itself failed: never greyed then.
+    current = sample.view is not None
     uptime = view.system.uptime_seconds if view.system is not None else None
     last_ok = view.last_up_timestamp
     host = view.host if view.port == 161 else f"{view.host}:{view.port}"
-    info = literal(summary(view), dim) if view.status == "up" else literal(view.error or "", dim or "bold red")
+    info = literal(summary(view), dim, cap=TEXT_CAP) if view.status == "up" \
+        else literal(view.error or "", "bold red" if current else "dim", cap=TEXT_CAP)
+    status_style = SNMP_STATUS_STYLE.get(view.status, "") if current and view.status != "up" else dim
     return (
-        literal(name, dim or "bold"), literal(host, dim),
-        Text(view.status, style=dim or SNMP_STATUS_STYLE.get(view.status, "")),
+        literal(name, dim or "bold", cap=NAME_CAP), literal(host, dim, cap=NAME_CAP),
+        Text(view.status, style=status_style or SNMP_STATUS_STYLE.get(view.status, "")),
         latency_cell(view, config) if not greyed else Text(NA, style="dim"),
         Text(duration(uptime), style=dim), Text(age(last_ok), style=dim), info,
     )
 
 
-def value_rows(view: SnmpReading, config: Config) -> dict[str, tuple[Text, ...]]:
-    """Return the rows of the values table for one target, keyed ``kind:name``."""
+def value_rows(view: SnmpReading, config: Config, greyed: bool = False) -> dict[str, tuple[Text, ...]]:
+    """Return the rows of the values table for one target, keyed ``kind:name``.
+
+    ``greyed``: the values are those of the target's last answer; they are dimmed, under
+    the ``down: reason`` row and a row saying how old they are.
+    """
     rows: dict[str, tuple[Text, ...]] = {}
     if view.status != "up":  # the whole reason, which the targets table may have to cut short
-        rows["status:error"] = (Text("error"), Text(view.error_kind or ""), literal(view.error or "", "bold red"),
+        rows["status:error"] = (Text(view.status, style=SNMP_STATUS_STYLE.get(view.status, "")),
+                                Text(view.error_kind or ""), literal(view.error or "", "bold red"),
                                 Text(view.status, style=SNMP_STATUS_STYLE.get(view.status, "")))
+    if greyed:
+        rows["status:kept"] = (Text("kept", style="dim"), Text(""),
+                               Text(f"last answer {age(view.last_up_timestamp)} ago: the values below are from then",
+                                    style="dim"), Text(""))
+    values = _value_rows(view, config)
+    if greyed:
+        values = {key: tuple(Text(t.plain, style="dim", no_wrap=True) for t in cells) for key, cells in values.items()}
+    return rows | values
+
+
+def _value_rows(view: SnmpReading, config: Config) -> dict[str, tuple[Text, ...]]:
+    rows: dict[str, tuple[Text, ...]] = {}
     for n, note in enumerate(view.notes):
-        rows[f"note:{n}"] = (Text("note"), Text(""), literal(note, "yellow"), Text(""))
+        rows[f"note:{n}"] = (Text("note"), Text(""), literal(note, "yellow", cap=TEXT_CAP), Text(""))
     for v in view.values:
         sev = v.severity()
         style = level_style(sev)
         shown = NA if v.value is None else (f"{v.value:g}" if isinstance(v.value, float) else v.value)
         unit = f" {v.unit}" if v.unit and v.value is not None else ""
-        rows[f"oid:{v.name}"] = (Text("OID"), literal(v.name), literal(f"{shown}{unit}", style),
-                                 literal(v.oid, "dim"))
+        rows[f"oid:{v.name}"] = (Text("OID"), literal(v.name, cap=NAME_CAP), literal(f"{shown}{unit}", style,
+                                 cap=TEXT_CAP), literal(v.oid, "dim", cap=NAME_CAP))
     if view.ups is not None:
         u = view.ups
         bat_style = {"low": "bold yellow", "depleted": "bold red"}.get(u.battery_status or "", "")
@@ -100,12 +134,13 @@ def value_rows(view: SnmpReading, config: Config) -> dict[str, tuple[Text, ...]]
                               Text(u.output_source or NA, style=out_style))
     for s in view.sensors:
         style = "" if s.status in ("ok", None) else "bold yellow"
-        rows[f"sensor:{s.index}"] = (Text("sensor"), literal(s.name), Text(f"{num(s.value)} {s.unit}".strip()),
+        rows[f"sensor:{s.index}"] = (Text("sensor"), literal(s.name, cap=NAME_CAP),
+                                     literal(f"{num(s.value)} {s.unit}".strip(), cap=TEXT_CAP),
                                      Text(s.status or NA, style=style))
     for i in view.interfaces:
         down_but_wanted = i.admin_status == "up" and i.oper_status != "up"
         state = f"{i.oper_status or NA}/{i.admin_status or NA}"
-        rows[f"if:{i.index}"] = (Text("port"), literal(i.name), port_value(i),
+        rows[f"if:{i.index}"] = (Text("port"), literal(i.name, cap=NAME_CAP), port_value(i),
                                  Text(state, style="yellow" if down_but_wanted else ("green" if i.oper_status == "up"
                                                                                       else "dim")))
     return rows

@@ -31,7 +31,8 @@ def detail_text(view: SnmpReading, store: Store, collector: str, greyed: bool) -
     out.append(literal(view.name, "bold"))
     out.append(f"  {view.host}:{view.port}  profiles {', '.join(view.profiles) or NA}\n", style="dim")
     out.append("status ")
-    out.append(view.status, style="dim" if greyed else SNMP_STATUS_STYLE.get(view.status, ""))
+    # A down status is current even when the values below are the last answer's.
+    out.append(view.status, style="dim" if greyed and view.status == "up" else SNMP_STATUS_STYLE.get(view.status, ""))
     out.append("   latency ")
     out.append(latency_cell(view, store.config))
     out.append(f"   last answer {age(view.last_up_timestamp)} ago\n")
@@ -93,9 +94,10 @@ class SnmpDetailScreen(Screen[None]):
             text.update(literal(f"{self.collector}: {reason}", "bold red"))
         else:
             text.update(detail_text(view, self.store, self.collector, greyed))
-            rows = value_rows(view, self.store.config)
+            rows = value_rows(view, self.store.config, greyed)
         with self.app.batch_update():
-            table.sync(rows)
+            rank = {key: n for n, key in enumerate(rows)}  # the down reason and the values' age first
+            table.sync(rows, sort_key=rank.__getitem__)
 
     def action_close(self) -> None:
         """Go back to the pane."""
