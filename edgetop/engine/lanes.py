@@ -78,10 +78,14 @@ class SpecRunner:
         # costs more than that and slowed the first frame by ~0.05-0.1 s). One that proved
         # slow (rates, alerts, history for 1,000 domains: 50-80 ms) moves to the lane's
         # thread, so that it never sits between a key press and its answer.
-        if not self._slow_derive:
+        # A reading that is not ok derives nothing (cheap here), and must not take a second
+        # thread of the lane while this collector's timed-out call may still hold one: a
+        # lane has one thread per collector.
+        if not self._slow_derive or not reading.ok:
             t0 = self.clock.monotonic()
             sample = self.store.update(self.spec, reading)
-            self._slow_derive = self.clock.monotonic() - t0 > SLOW_DERIVE_SECONDS
+            if reading.ok:
+                self._slow_derive = self.clock.monotonic() - t0 > SLOW_DERIVE_SECONDS
             return sample
         loop = asyncio.get_running_loop()
         try:
@@ -185,9 +189,15 @@ class Engine:
         for spec in specs:
             executor = self._executors.get(spec.lane)
             if executor is None:
-                # One thread per collector of the lane, so a hung call blocks only itself.
-                executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix=f"lane-{spec.lane}")
+                executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"lane-{spec.lane}")
                 self._executors[spec.lane] = executor
+            else:
+                # One thread per collector of the lane, so a hung call blocks only itself, and
+                # no more: a runner has at most one call in its lane at a time (a hung one is
+                # never stacked), while ThreadPoolExecutor starts a new thread whenever a call
+                # is submitted before the last one's thread has marked itself idle, so with
+                # a fixed 8 a lane's threads crept up for hours (the soak benchmark).
+                executor._max_workers += 1
             new.append(SpecRunner(spec, ctx=self.ctx, store=self.store, executor=executor, clock=self.clock))
         self.specs.extend(specs)
         self.runners.extend(new)
