@@ -41,3 +41,14 @@ def test_sensor_line_colours_by_the_sensor_own_limits() -> None:
         line = sensors_line(NS(sensors=(sensor(celsius),)))
         assert isinstance(line, Text) and line.style == style
     assert sensors_line(NS(sensors=())) is None
+
+
+def test_the_first_frame_does_not_import_the_checks() -> None:
+    # The overview is the first frame; the checks' modules (~0.1 s) load with their collector, later.
+    import subprocess
+    import sys
+
+    code = ("import sys, edgetop.ui.app, edgetop.ui.panes.overview; "
+            "print(sorted(m for m in sys.modules if m.startswith('edgetop.collectors.checks')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "[]"

@@ -12,7 +12,6 @@ from typing import Any
 
 from rich.text import Text
 
-from edgetop.engine.checks_join import node_checks
 from edgetop.engine.store import Sample
 from edgetop.model.checks import CheckStatus
 from edgetop.ui.styles import HEALTH_BAD as _BAD
@@ -115,6 +114,10 @@ def checks_line(samples: dict[str, Sample]) -> Text | None:
     own = samples.get("checks")
     if own is None or own.view is None:
         return None
+    # Imported here, not at the top: the checks' modules cost ~0.1 s, and the overview is
+    # the first frame; by the time a checks sample exists the collector has loaded them.
+    from edgetop.engine.checks_join import node_checks
+
     checks = node_checks(samples)
     fail = sum(1 for c in checks if c.status is CheckStatus.FAIL)
     warn = sum(1 for c in checks if c.status is CheckStatus.WARN)
