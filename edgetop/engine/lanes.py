@@ -1,8 +1,8 @@
 """Run collectors: each on its own schedule, grouped in lanes with their own threads.
 
-A lane is a source family (local /proc+/sys, libvirt, SNMP, NTP, services). Synchronous
-collectors of a lane run in that lane's thread pool, so a hung hypervisor blocks only
-the libvirt lane; asynchronous ones (SNMP) run on the event loop. A collection that
+A lane is a source family (local /proc+/sys, libvirt, SNMP, NTP, services). Each
+synchronous collector runs in a thread of its own, named after its lane, so a hung
+hypervisor blocks only the libvirt collectors; asynchronous ones (SNMP) run on the event loop. A collection that
 outlives its timeout is reported unavailable and no second call is started until the
 first returns: a hung driver costs one thread, not one per tick. Time (durations,
 schedules, timeouts) comes from an injected ``Clock``, the system's unless a test gives another.
@@ -179,25 +179,21 @@ class Engine:
         self.clock = clock
         self.store = store or Store(ctx.config)
         self.specs: list[CollectorSpec] = []
-        self._executors: dict[str, ThreadPoolExecutor] = {}
+        self._executors: dict[str, ThreadPoolExecutor] = {}  # by collector name
         self.runners: list[SpecRunner] = []
         self.add(specs)
 
     def add(self, specs: list[CollectorSpec]) -> list[SpecRunner]:
-        """Add collectors (each lane gets its own threads) and return their new runners."""
+        """Add collectors (each its own thread, named after its lane) and return their new runners."""
         new = []
         for spec in specs:
-            executor = self._executors.get(spec.lane)
-            if executor is None:
-                executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"lane-{spec.lane}")
-                self._executors[spec.lane] = executor
-            else:
-                # One thread per collector of the lane, so a hung call blocks only itself, and
-                # no more: a runner has at most one call in its lane at a time (a hung one is
-                # never stacked), while ThreadPoolExecutor starts a new thread whenever a call
-                # is submitted before the last one's thread has marked itself idle, so with
-                # a fixed 8 a lane's threads crept up for hours (the soak benchmark).
-                executor._max_workers += 1
+            # One thread per collector, named after its lane, so a hung call blocks only itself,
+            # and no more: a runner has at most one call at a time (a hung one is never stacked),
+            # while a shared pool starts a new thread whenever a call is submitted before the last
+            # one's thread has marked itself idle (with a fixed 8 per lane, threads crept up for
+            # hours in the soak benchmark).
+            executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"lane-{spec.lane}")
+            self._executors[spec.name] = executor
             new.append(SpecRunner(spec, ctx=self.ctx, store=self.store, executor=executor, clock=self.clock))
         self.specs.extend(specs)
         self.runners.extend(new)
