@@ -232,3 +232,74 @@ def test_daemon_restart_disconnects_then_recovers(hypervisor: tuple[PrivateLibvi
     raw = collect(collector)
     assert {d.uuid for d in raw.domains} >= set(uuids)
     assert conn.connects == 2
+
+
+# A guest set up the way the checks ask: virtio disk, an agent channel, persistent and
+# marked autostart. Its boot sector has no balloon driver and no agent, so those two
+# still answer "not there", which is the truth about this guest.
+GOOD_GUEST_XML = """<domain type='kvm'><name>kvm-good</name><uuid>{uuid}</uuid>
+<memory unit='MiB'>16</memory><vcpu>1</vcpu>
+<os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>
+<cpu mode='custom' match='exact' check='none'><model fallback='forbid'>qemu64</model>
+<feature policy='disable' name='svm'/></cpu>
+<devices><emulator>/usr/bin/qemu-system-x86_64</emulator>
+<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='{image}'/>
+<target dev='vda' bus='virtio'/></disk>
+<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>
+<memballoon model='virtio'><stats period='1'/></memballoon>
+<video><model type='none'/></video></devices></domain>"""
+
+
+def test_guest_checks_read_a_real_hypervisor(hypervisor: tuple[PrivateLibvirtd, list[str]]) -> None:
+    """`edgetop check`'s libvirt and guest checks against real QEMU guests, each verdict asserted."""
+    from edgetop.collectors.checks import guests as guest_checks
+    from edgetop.collectors.checks.libvirt_facts import gather_libvirt
+    from edgetop.collectors.checks.libvirtd import check_connection, check_version
+    from edgetop.model.checks import CheckStatus
+
+    daemon, _ = hypervisor
+    lv = load_libvirt()
+    rw = lv.open(daemon.uri)
+    image = daemon.root / "good.img"
+    make_image(image)
+    if daemon.as_root:
+        os.chown(image, NOBODY, NOBODY)
+    good = rw.defineXML(GOOD_GUEST_XML.format(uuid=uuid_mod.uuid4(), image=image))
+    try:
+        good.setAutostart(1)
+        good.create()
+        facts = poll("guest memory statistics", lambda: (f := gather_libvirt(daemon.uri)).guests
+                     and all(g.memory_stats for g in f.guests if g.active) and f)
+        assert facts.error is None and facts.hypervisor == "QEMU"
+        assert check_connection(facts).status is CheckStatus.PASS
+        assert check_version(facts).status is CheckStatus.PASS  # Debian 12's libvirt 9.0 has bulk stats
+        by_name = {g.name: g for g in facts.guests}
+        assert set(by_name) == {g[0] for g in GUESTS} | {"kvm-good"}
+        assert by_name["kvm-good"].autostart is True
+        assert all(by_name[n].autostart is False for n, _ in GUESTS)  # transient guests never autostart
+        # QEMU answers "actual" and "rss" itself; none of the guest-side keys come from a boot sector.
+        assert all("actual" in (g.memory_stats or ()) for g in facts.guests)
+        assert not any((g.memory_stats or frozenset()) & guest_checks.GUEST_STAT_KEYS for g in facts.guests)
+
+        checks = {c.id: c for c in guest_checks.run_checks(facts)}
+        disk = checks["guests.disk_bus"]
+        assert disk.status is CheckStatus.WARN
+        assert all(f"{n}: hda on ide" in disk.evidence for n, _ in GUESTS) and "kvm-good" not in disk.evidence
+        balloon = checks["guests.balloon"]
+        assert balloon.status is CheckStatus.WARN and "kvm-good: the guest's balloon driver does not answer" in (
+            balloon.evidence)
+        agent = checks["guests.guest_agent"]
+        assert agent.status is CheckStatus.WARN
+        assert "kvm-good: the agent channel is disconnected" in agent.evidence
+        assert "kvm-two: no org.qemu.guest_agent.0 channel" in agent.evidence
+        autostart = checks["guests.autostart"]
+        assert autostart.status is CheckStatus.WARN and "kvm-good" not in autostart.evidence
+        assert "kvm-two" in autostart.evidence and "kvm-three" in autostart.evidence
+        assert checks["guests.nic_model"].status is CheckStatus.PASS  # no NICs: nothing emulated
+    finally:
+        with contextlib.suppress(Exception):
+            good.destroy()
+        with contextlib.suppress(Exception):
+            good.setAutostart(0)
+            good.undefine()
+        rw.close()

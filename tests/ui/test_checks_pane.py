@@ -83,3 +83,16 @@ def test_overview_counts_failed_and_warning_checks() -> None:
     line = checks_line(store.samples())
     assert line is not None and line.plain.startswith("1 failed, 1 warning of 6")
     assert checks_line({}) is None
+
+
+def test_snapshot_on_the_console(snap_compare, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """SVG of the pane at 80x25 under TERM=linux: worst first, the highlighted check's fix, console glyphs."""
+    monkeypatch.setenv("TERM", "linux")
+    app = PaneHarness(ChecksPane)
+
+    async def before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await pilot.pause()
+        app.feed(SPEC, CHECKS)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 25), run_before=before)
