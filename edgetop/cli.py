@@ -250,13 +250,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def leave(code: int) -> int:
-    """Return ``code``, or end the process now if a lane thread is stuck in a driver call.
+    """Return ``code``, or end the process now if a non-daemon thread is still running.
 
-    Thread pools are joined at interpreter exit, so one call hung in a driver (a libvirtd
-    that accepted the connection and never answered) would keep ``edgetop snapshot``
-    running forever after it printed its answer.
+    The collectors' workers are daemon threads (engine/workers.py), but the interpreter
+    joins every other thread at exit (asyncio's ``to_thread`` pool among them), so one call
+    hung in a driver there (a libvirtd that accepted the connection and never answered)
+    would keep ``edgetop snapshot`` running forever after it printed its answer.
     """
-    stuck = [t for t in threading.enumerate() if t.name.startswith("lane-") and t.is_alive()]
+    main = threading.main_thread()
+    stuck = [t for t in threading.enumerate() if t is not main and t.is_alive() and not t.daemon]
     if stuck:
         sys.stdout.flush()
         sys.stderr.flush()

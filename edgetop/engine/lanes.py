@@ -1,11 +1,12 @@
-"""Run collectors: each on its own schedule, grouped in lanes with their own threads.
+"""Run collectors: each on its own schedule, grouped in lanes (source families).
 
-A lane is a source family (local /proc+/sys, libvirt, SNMP, NTP, services). Each
-synchronous collector runs in a thread of its own, named after its lane, so a hung
-hypervisor blocks only the libvirt collectors; asynchronous ones (SNMP) run on the event loop. A collection that
-outlives its timeout is reported unavailable and no second call is started until the
-first returns: a hung driver costs one thread, not one per tick. Time (durations,
-schedules, timeouts) comes from an injected ``Clock``, the system's unless a test gives another.
+A lane is a source family (local /proc+/sys, libvirt, SNMP, NTP, services). Synchronous
+collectors share one small pool of worker threads (``workers.py``); asynchronous ones
+(SNMP) run on the event loop. A collection that outlives its timeout is reported
+unavailable, its thread is handed off (a fresh one replaces it, so a hung hypervisor
+blocks nobody else) and no second call is started until the first returns: a hung driver
+costs one thread, not one per tick. Time (durations, schedules, timeouts) comes from an
+injected ``Clock``, the system's unless a test gives another.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ import contextlib
 import inspect
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any
 
 from edgetop.engine.clock import SYSTEM_CLOCK, Clock
 from edgetop.engine.store import Sample, Store
+from edgetop.engine.workers import WorkerPool
 from edgetop.errors import SourceUnavailable
 from edgetop.model.reading import Reading, Status
 from edgetop.model.spec import Collect, CollectorSpec, Context
@@ -39,7 +41,7 @@ class SpecRunner:
     """Runs one collector, periodically or once."""
 
     def __init__(
-        self, spec: CollectorSpec, ctx: Context, store: Store, executor: ThreadPoolExecutor,
+        self, spec: CollectorSpec, ctx: Context, store: Store, pool: WorkerPool,
         *, clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         """Prepare to run ``spec`` on ``clock``; its sources are opened on the first run."""
@@ -47,13 +49,13 @@ class SpecRunner:
         self.clock = clock
         self.ctx = ctx
         self.store = store
-        self.executor = executor
+        self.pool = pool
         self.interval = spec.interval if spec.interval is not None else ctx.config.interval
         self.timeout = spec.timeout if spec.timeout is not None else max(5.0, 2 * self.interval)
         self._collect: Collect | None = None
         self._wake: asyncio.Event | None = None
         self._slow_derive = False
-        self._pending: asyncio.Future[Any] | None = None
+        self._pending: Future[Any] | None = None  # a call that outlived its timeout
         self._pending_since = 0.0
 
     async def collect_once(self) -> Sample:
@@ -78,23 +80,28 @@ class SpecRunner:
         # costs more than that and slowed the first frame by ~0.05-0.1 s). One that proved
         # slow (rates, alerts, history for 1,000 domains: 50-80 ms) moves to the lane's
         # thread, so that it never sits between a key press and its answer.
-        # A reading that is not ok derives nothing (cheap here), and must not take a second
-        # thread of the lane while this collector's timed-out call may still hold one: a
-        # lane has one thread per collector.
+        # A reading that is not ok derives nothing (cheap here).
         if not self._slow_derive or not reading.ok:
             t0 = self.clock.monotonic()
             sample = self.store.update(self.spec, reading)
             if reading.ok:
                 self._slow_derive = self.clock.monotonic() - t0 > SLOW_DERIVE_SECONDS
             return sample
-        loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self.executor, self.store.update, self.spec, reading)
-        except RuntimeError:  # the lane's executor was shut down: the program is exiting
+            return await asyncio.wrap_future(self.pool.submit(self.store.update, self.spec, reading))
+        except RuntimeError:  # the pool was shut down: the program is exiting
             return self.store.update(self.spec, reading)
 
+    async def _bounded(self, future: Future[Any]) -> Any:
+        """Wait for a call in the pool at most the timeout; on a timeout hand its thread off."""
+        try:
+            return await self.clock.wait_for(asyncio.shield(asyncio.wrap_future(future)), self.timeout)
+        except TimeoutError:
+            self._pending, self._pending_since = future, self.clock.monotonic() - self.timeout
+            self.pool.hand_off(future)
+            raise
+
     async def _run(self) -> Any:
-        loop = asyncio.get_running_loop()
         if self._pending is not None:
             if not self._pending.done():
                 waited = self.clock.monotonic() - self._pending_since
@@ -105,21 +112,11 @@ class SpecRunner:
         if self._collect is None:
             # Building opens sources (a libvirt connection): bounded like a collection, so a
             # hung connect reports "no answer within" instead of leaving the runner silent.
-            build = loop.run_in_executor(self.executor, self.spec.build, self.ctx)
-            try:
-                self._collect = await self.clock.wait_for(asyncio.shield(build), self.timeout)
-            except TimeoutError:
-                self._pending, self._pending_since = build, self.clock.monotonic() - self.timeout
-                raise
+            self._collect = await self._bounded(self.pool.submit(self.spec.build, self.ctx))
         collect = self._collect
         if inspect.iscoroutinefunction(collect) or inspect.iscoroutinefunction(type(collect).__call__):
             return await self.clock.wait_for(collect(), self.timeout)
-        future = loop.run_in_executor(self.executor, collect)
-        try:
-            return await self.clock.wait_for(asyncio.shield(future), self.timeout)
-        except TimeoutError:
-            self._pending, self._pending_since = future, self.clock.monotonic() - self.timeout
-            raise
+        return await self._bounded(self.pool.submit(collect))
 
     async def run_forever(self, on_sample: OnSample) -> None:
         """Collect every ``interval`` seconds, re-arming after each run finishes.
@@ -179,22 +176,13 @@ class Engine:
         self.clock = clock
         self.store = store or Store(ctx.config)
         self.specs: list[CollectorSpec] = []
-        self._executors: dict[str, ThreadPoolExecutor] = {}  # by collector name
+        self.pool = WorkerPool()
         self.runners: list[SpecRunner] = []
         self.add(specs)
 
     def add(self, specs: list[CollectorSpec]) -> list[SpecRunner]:
-        """Add collectors (each its own thread, named after its lane) and return their new runners."""
-        new = []
-        for spec in specs:
-            # One thread per collector, named after its lane, so a hung call blocks only itself,
-            # and no more: a runner has at most one call at a time (a hung one is never stacked),
-            # while a shared pool starts a new thread whenever a call is submitted before the last
-            # one's thread has marked itself idle (with a fixed 8 per lane, threads crept up for
-            # hours in the soak benchmark).
-            executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"lane-{spec.lane}")
-            self._executors[spec.name] = executor
-            new.append(SpecRunner(spec, ctx=self.ctx, store=self.store, executor=executor, clock=self.clock))
+        """Add collectors (sharing the engine's worker pool) and return their new runners."""
+        new = [SpecRunner(spec, ctx=self.ctx, store=self.store, pool=self.pool, clock=self.clock) for spec in specs]
         self.specs.extend(specs)
         self.runners.extend(new)
         return new
@@ -215,8 +203,7 @@ class Engine:
         await asyncio.gather(*(r.run_forever(on_sample) for r in self.runners))
 
     def close(self) -> None:
-        """Close sources and stop lane threads without waiting for hung calls."""
+        """Close sources and stop the worker threads without waiting for hung calls."""
         for runner in self.runners:
             runner.close()
-        for executor in self._executors.values():
-            executor.shutdown(wait=False, cancel_futures=True)
+        self.pool.shutdown(wait=False, cancel_futures=True)

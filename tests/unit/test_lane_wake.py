@@ -122,4 +122,4 @@ async def test_a_slow_derive_moves_off_the_event_loop() -> None:
         engine.close()
     main = th.main_thread().name
     assert threads[0] == main and threads[1] == main  # fast, then the slow one, both on the loop
-    assert threads[2].startswith("lane-derive")  # after a slow one: the lane's thread
+    assert threads[2].startswith("lane-worker-")  # after a slow one: a worker thread

@@ -23,7 +23,7 @@ from edgetop.model.reading import Status
 from edgetop.model.spec import Context
 from edgetop.sources.fs import ProcFS, SysFS
 from tests.fake_clock import GUARD_SECONDS, FakeClock
-from tests.helpers import fake_spec
+from tests.helpers import fake_spec, wait_until
 
 
 @pytest.fixture
@@ -53,12 +53,12 @@ def _raise(err: BaseException) -> Any:
 async def _returned(runner: SpecRunner) -> None:
     """Wait until the call that outlived its timeout has returned in its thread.
 
-    Its asyncio future completes from the lane thread; waiting on it is the one exact
-    moment after which the next ``collect_once`` sees it done (no retry loop, no pause).
+    Its future completes from the worker thread; waiting on it is the one exact moment
+    after which the next ``collect_once`` sees it done (no retry loop, no pause).
     """
     hung = runner._pending
     assert hung is not None, "no call was left running"
-    await asyncio.wait({hung}, timeout=GUARD_SECONDS)
+    await asyncio.wait({asyncio.wrap_future(hung)}, timeout=GUARD_SECONDS)
     assert hung.done(), "the released call did not return"
 
 
@@ -77,7 +77,7 @@ async def test_source_unavailable_and_other_errors(ctx: Context, clock: FakeCloc
     assert samples["gone"].reading.reason == "libvirtd is not running"
     assert samples["bug"].reading.status is Status.FAILED
     assert samples["bug"].reading.reason == "KeyError: 'MemTotal'"
-    assert samples["ok"].reading.ok and samples["ok"].view["thread"].startswith("lane-local")
+    assert samples["ok"].reading.ok and samples["ok"].view["thread"].startswith("lane-worker-")
     assert all(s.reading.duration_seconds >= 0 for s in samples.values())
     # readings are stamped from the engine's clock, not from the system's
     assert samples["ok"].reading.timestamp == clock.wall() and samples["ok"].reading.monotonic == clock.monotonic()
@@ -131,6 +131,8 @@ async def test_hung_collector_times_out_without_blocking_other_lanes_or_stacking
         timed_out = await asyncio.wait_for(hung_task, GUARD_SECONDS)
         assert timed_out.reading.status is Status.UNAVAILABLE
         assert timed_out.reading.reason == "no answer within 0.5 s"
+        # its thread is written off and replaced: the others keep the pool's full size
+        assert engine.pool.threads() == engine.pool.size + 1
         # while the first call still hangs, no second call is started
         clock.advance(4.5)
         again = await runners["hyp"].collect_once()
@@ -145,6 +147,9 @@ async def test_hung_collector_times_out_without_blocking_other_lanes_or_stacking
         await _returned(runners["hyp"])
         sample = await runners["hyp"].collect_once()
         assert sample.reading.ok and sample.view == "late" and len(calls) == 2
+        # the written-off thread left once its call returned, the pool being full without it
+        await asyncio.to_thread(wait_until, "the hung thread leaving", lambda: engine.pool.threads() == 3,
+                                GUARD_SECONDS, 0.01)
     finally:
         release.set()
         engine.close()
@@ -220,20 +225,13 @@ def test_lanes_group_runners(ctx: Context, clock: FakeClock) -> None:
         engine.close()
 
 
-def test_a_lane_has_at_most_one_thread_per_collector(ctx: Context, release: threading.Event) -> None:
-    """Threads never outnumber a lane's collectors, however many calls reach its pool at once.
-
-    A runner has at most one call at a time; a pool sized beyond that only lets
-    ThreadPoolExecutor's idle-thread race add threads over a long run (soak benchmark).
-    """
-    engine = Engine(ctx, [fake_spec("a", int), fake_spec("b", int, lane="snmp")])
-    engine.add([fake_spec("c", int)])
+def test_every_collector_shares_one_small_pool(ctx: Context, release: threading.Event) -> None:
+    """However many collectors and calls, the engine holds its pool's threads and no more."""
+    engine = Engine(ctx, [fake_spec(f"c{i}", int, lane=("local", "snmp", "libvirt")[i % 3]) for i in range(12)])
     try:
-        local = [engine.runners[0].executor, engine.runners[2].executor]
-        # submit() starts a thread at once whenever none is idle and the pool is below its size.
-        calls = [pool.submit(release.wait, 5) for pool in local for _ in range(6)]
-        lane_threads = [t for t in threading.enumerate() if t.name.startswith("lane-local")]
-        assert len(lane_threads) == 2
+        assert {id(r.pool) for r in engine.runners} == {id(engine.pool)}
+        calls = [engine.pool.submit(release.wait, 5) for _ in range(20)]
+        assert engine.pool.threads() == engine.pool.size == 3
         release.set()
         assert all(c.result(timeout=5) for c in calls)
     finally:
