@@ -95,8 +95,13 @@ class BoundedReader:
     RETRY_SECONDS = 60.0  # a key hung that long is tried once more even if its files did not change
     ROUNDS = 2  # fresh threads for the keys behind a hang, per collection
 
-    def __init__(self, timeout_seconds: float, workers: int = 4) -> None:
-        """Create the reader; threads start on first use."""
+    def __init__(self, timeout_seconds: float, workers: int = 2) -> None:
+        """Create the reader; threads start on first use.
+
+        Two threads read two chips at once; a healthy attribute answers in microseconds, so
+        more only cost memory (each thread its own stack and malloc arena), and a hung one
+        gets a thread of its own anyway (see the module's docstring).
+        """
         self.timeout_seconds = timeout_seconds
         self._workers = workers
         self._jobs: queue.SimpleQueue[_Run] = queue.SimpleQueue()
