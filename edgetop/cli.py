@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
+import errno
 import json
 import logging
 import os
@@ -15,7 +17,7 @@ from typing import Any
 
 from edgetop import __version__
 from edgetop.config import ConfigError, load_config, to_plain
-from edgetop.config_schema import MAX_INTERVAL_SECONDS, Config, interval_seconds
+from edgetop.config_schema import MAX_INTERVAL_SECONDS, Config, cpu_list_text, interval_seconds
 from edgetop.logsetup import default_log_path, setup_logging
 from edgetop.model.checks import EXIT_CANNOT_CHECK
 
@@ -52,6 +54,8 @@ def _add_common(parser: argparse.ArgumentParser, sub: bool) -> None:
     g.add_argument("--log-file", metavar="FILE", help=f"where unexpected errors go (default {default_log_path()})",
                    **d)
     g.add_argument("--audit-log", metavar="FILE", help="audit file for actions", **d)
+    g.add_argument("--cpus", metavar="LIST", help="pin edgetop's threads to these CPUs, e.g. 0 or 0-1 "
+                   "(config self.cpus; default: where it was started)", **d)
 
 
 def _library_version(name: str) -> str:
@@ -159,7 +163,40 @@ def effective_config(args: argparse.Namespace) -> Config:
         cfg = dataclasses.replace(cfg, libvirt=dataclasses.replace(cfg.libvirt, uri=args.connect))
     if args.audit_log:
         cfg = dataclasses.replace(cfg, actions=dataclasses.replace(cfg.actions, audit_log=args.audit_log))
+    if args.cpus is not None:
+        try:
+            cpu_list_text(args.cpus)
+        except ValueError as err:
+            raise ConfigError(f"--cpus: {err}") from None
+        cfg = dataclasses.replace(cfg, self=dataclasses.replace(cfg.self, cpus=args.cpus))
     return cfg
+
+
+def pin_self(cpus_text: str | None) -> None:
+    """Pin every thread of this process to ``cpus_text`` (``self.cpus``), as the set-up guide asks.
+
+    The monitor belongs on a housekeeping core, away from the guests' vCPUs. Threads started
+    later inherit the mask of the thread that starts them; the ones already running are
+    pinned one by one (``/proc/self/task``), since sched_setaffinity(2) sets one thread.
+
+    Raises:
+        ConfigError: none of those CPUs is online here, or the kernel refused.
+
+    """
+    if cpus_text is None:
+        return
+    from edgetop.model.cpulist import format_cpu_list, parse_cpu_list
+
+    cpus = parse_cpu_list(cpus_text)
+    online = os.sched_getaffinity(0) | set(range(os.cpu_count() or 0))
+    try:
+        for tid in sorted(int(t) for t in os.listdir("/proc/self/task")):
+            with contextlib.suppress(ProcessLookupError):  # a thread that ended meanwhile
+                os.sched_setaffinity(tid, cpus)
+    except OSError as err:
+        why = "none of them is online" if err.errno == errno.EINVAL else err.strerror
+        raise ConfigError(f"cannot pin edgetop to CPUs {cpus_text} (self.cpus / --cpus): {why}; "
+                          f"this node has CPUs {format_cpu_list(online)}") from None
 
 
 def _context(cfg: Config, demo: bool) -> Any:
@@ -186,7 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise
     if getattr(args, "schema", False):  # before the config: a broken config must not hide the contract
         return print_schema()
-    for name in ("config", "connect", "interval", "theme", "procfs", "sysfs", "log_file", "audit_log"):
+    for name in ("config", "connect", "interval", "theme", "procfs", "sysfs", "log_file", "audit_log", "cpus"):
         if not hasattr(args, name):
             setattr(args, name, None)
     for name in ("read_only", "kiosk", "demo"):
@@ -198,6 +235,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"edgetop: {err}", file=sys.stderr)
         return EXIT_CANNOT_CHECK if args.command == "check" else EXIT_CONFIG
     setup_logging(cfg.log_file)
+    try:
+        pin_self(cfg.self.cpus)
+    except ConfigError as err:
+        print(f"edgetop: {err}", file=sys.stderr)
+        return EXIT_CANNOT_CHECK if args.command == "check" else EXIT_CONFIG
     for warning in cfg.warnings:
         print(f"edgetop: warning: {warning}", file=sys.stderr)
     if args.command == "check-config":

@@ -125,6 +125,23 @@ def chord_keys(chord: str) -> tuple[str, ...]:
     return ("+".join([*sorted(mods), key]),)
 
 
+def cpu_list_text(value: Any) -> None:
+    """Reject what is not a CPU list in the kernel's syntax (``0``, ``0-1,6``; cpuset(7) "List format").
+
+    Only the form is checked here; whether those CPUs exist is known only on the node
+    (``edgetop.cli`` says so when pinning fails).
+    """
+    text = str(value).strip()
+    if not text:
+        raise ValueError("an empty CPU list (give one like 0 or 0-1,6)")
+    for part in text.split(","):
+        low, dash, high = part.strip().partition("-")
+        if not (low.isascii() and low.isdigit()) or (dash and not (high.isascii() and high.isdigit())):
+            raise ValueError(f"{text!r} is not a CPU list (give one like 0 or 0-1,6)")
+        if dash and int(high) < int(low):
+            raise ValueError(f"{part.strip()!r}: a range must go up")
+
+
 def kiosk_chord(value: Any) -> None:
     """Reject a kiosk exit chord that would never reach edgetop (see :func:`chord_keys`)."""
     chord_keys(str(value))
@@ -397,6 +414,13 @@ DEFAULT_SERVICES = ("libvirtd", "virtlogd", "chronyd", "snmpd", "sshd", "node_ex
 
 
 @dataclass(frozen=True)
+class SelfConfig:
+    """edgetop's own footprint: ``cpus`` pins every edgetop thread to these housekeeping CPUs."""
+
+    cpus: str | None = field(default=None, metadata=_chk(cpu_list_text))
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole effective configuration."""
 
@@ -418,6 +442,8 @@ class Config:
     services: tuple[str, ...] = DEFAULT_SERVICES
     actions: ActionsConfig = ActionsConfig()
     kiosk_options: KioskConfig = KioskConfig()
+    # ``self:`` in the file (dataclasses name their own argument __dataclass_self__ then).
+    self: SelfConfig = SelfConfig()
     # Filled by the loader, not by the file.
     source_file: str | None = field(default=None, metadata={"internal": True})
     warnings: tuple[str, ...] = field(default=(), metadata={"internal": True})

@@ -75,12 +75,14 @@ class PidStatus:
             folding in what each CPU has not yet flushed (a batch of 32 pages or more
             per CPU), so on current kernels it lags. None for kernel threads and
             zombies, which have no memory map.
+        threads: ``Threads``, how many the process has.
 
     """
 
     uid: int | None
     cpus_allowed: frozenset[int] | None
     rss_bytes: int | None = None
+    threads: int | None = None
 
 
 def _field(text: str, name: str) -> str | None:
@@ -96,7 +98,7 @@ def _field(text: str, name: str) -> str | None:
 
 
 def parse_pid_status(text: str) -> PidStatus:
-    """Parse the real uid, ``Cpus_allowed_list`` and ``VmRSS`` from ``/proc/<pid>/status``."""
+    """Parse the real uid, ``Cpus_allowed_list``, ``VmRSS`` and ``Threads`` from ``/proc/<pid>/status``."""
     uid: int | None = None
     cpus: frozenset[int] | None = None
     uid_field = _field(text, "Uid")
@@ -116,4 +118,7 @@ def parse_pid_status(text: str) -> PidStatus:
         parts = rss_field.split()  # "   12304 kB"
         if len(parts) == 2 and parts[0].isascii() and parts[0].isdigit() and parts[1] == "kB":
             rss = int(parts[0]) * 1024
-    return PidStatus(uid, cpus, rss)
+    threads_field = _field(text, "Threads")
+    threads = int(threads_field.strip()) if threads_field and threads_field.strip().isascii() and (
+        threads_field.strip().isdigit()) else None
+    return PidStatus(uid, cpus, rss, threads)

@@ -17,6 +17,7 @@ MODULES: tuple[str, ...] = (
     "edgetop.collectors.cpu",
     "edgetop.collectors.memory",
     "edgetop.collectors.processes",
+    "edgetop.collectors.self_cost",
     "edgetop.collectors.libvirt_domains",
     "edgetop.collectors.snmp",
     "edgetop.collectors.ntp",

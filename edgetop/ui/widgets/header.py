@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 
@@ -9,10 +10,14 @@ from rich.text import Text
 from textual.widgets import Static
 
 from edgetop.collectors.host import HostInfo
+from edgetop.collectors.self_cost import SelfView
 from edgetop.engine.store import Store
 from edgetop.model.alerts import Severity
 from edgetop.model.reading import Status
-from edgetop.ui.fmt import duration, literal
+from edgetop.ui.fmt import cpu_list, duration, literal, size
+
+# Every CPU of this machine: a process allowed on all of them is not pinned, and says nothing.
+HOST_CPUS = frozenset(range(os.cpu_count() or 0))
 
 
 class HeaderBar(Static):
@@ -37,21 +42,38 @@ class HeaderBar(Static):
         self.redraw()
 
     @staticmethod
-    def _identity(host: HostInfo | None, detail: int) -> Text:
-        """``edgetop host kernel up … load …`` with ``detail`` 2 (all), 1 (no kernel), 0 (1-min load only)."""
+    def _cost(me: SelfView | None) -> Text:
+        """``self 1.4% 58M @0``: edgetop's own CPU (share of one CPU), memory and pinning."""
+        if me is None:
+            return Text()
+        cpu = "?" if me.cpu_ratio is None else f"{100 * me.cpu_ratio:.1f}%"
+        rss = size(me.raw.rss_bytes)
+        out = Text(f"  self {cpu} {rss}", style="dim")
+        if me.raw.cpus is not None and me.raw.cpus != HOST_CPUS:
+            out.append(f" @{cpu_list(me.raw.cpus)}")
+        return out
+
+    @staticmethod
+    def _identity(host: HostInfo | None, detail: int, me: SelfView | None = None) -> Text:
+        """``edgetop host kernel up … load … self …``, dropping detail as ``detail`` goes 3 → 0.
+
+        3 is everything; 2 drops the kernel; 1 also edgetop's own cost; 0 also the 5/15-minute loads.
+        """
         line = Text(no_wrap=True)
         line.append(" edgetop ", style="bold reverse")
         line.append(" ")
         if host is None:
             return line
         line.append_text(literal(host.hostname or "?", "bold"))
-        if detail >= 2:
+        if detail >= 3:
             line.append(f"  {host.kernel or '?'}")
         line.append(f"  up {duration(host.uptime_seconds)}")
         if host.load1 is not None:
             line.append(f"  load {host.load1:.2f}")
             if detail >= 1:
                 line.append(f" {host.load5:.2f} {host.load15:.2f}")
+        if detail >= 2:
+            line.append_text(HeaderBar._cost(me))
         return line
 
     def redraw(self) -> None:
@@ -59,12 +81,15 @@ class HeaderBar(Static):
         width = max(20, self.size.width or 80)
         sample = self.store.get("host")
         host: HostInfo | None = sample.last_view if sample else None
+        mine = self.store.get("self")
+        me: SelfView | None = mine.view if mine is not None and mine.reading.ok else None
         now = time.localtime(self.clock())
         clock = time.strftime("%Y-%m-%d %H:%M:%S", now) if width >= 100 else time.strftime("%H:%M:%S", now)
         line1 = Text(no_wrap=True, overflow="ellipsis")
-        # Drop detail until it fits beside the clock: kernel first, then the 5/15-minute loads.
-        for detail in (2, 1, 0):
-            line1 = self._identity(host, detail)
+        # Drop detail until it fits beside the clock: kernel first, then edgetop's own cost,
+        # then the 5/15-minute loads.
+        for detail in (3, 2, 1, 0):
+            line1 = self._identity(host, detail, me)
             if line1.cell_len + len(clock) + 2 <= width:
                 break
         line1.truncate(max(0, width - len(clock) - 2))
