@@ -90,13 +90,25 @@ class Context:
 
 @dataclass(frozen=True, slots=True)
 class Metric:
-    """One Prometheus sample. ``name`` without the ``edgetop_`` prefix; units in the name."""
+    """One Prometheus sample. ``name`` without its namespace prefix; units in the name.
+
+    ``namespace`` says whose name it is: ``edgetop`` (``edgetop_<name>``), ``node``
+    (node_exporter's ``node_<name>``, with its labels and semantics: left out by
+    ``serve --no-node-metrics``), ``libvirt`` (the libvirt exporter's ``libvirt_<name>``),
+    or ``""`` for a name taken whole from another exporter (snmp_exporter's ``ifHCInOctets``).
+    """
 
     name: str
     value: float
     labels: tuple[tuple[str, str], ...] = ()
     kind: str = "gauge"  # gauge or counter
     help: str = ""
+    namespace: str = "edgetop"
+
+    @property
+    def full_name(self) -> str:
+        """The exposed name: namespace, underscore, name (or the name alone without a namespace)."""
+        return f"{self.namespace}_{self.name}" if self.namespace else self.name
 
 
 class Collect(Protocol):

@@ -1,0 +1,140 @@
+"""The store's metrics as prometheus_client families, and their encodings.
+
+A scrape reads the engine's store, never a source: ``StoreCollector.collect`` turns the
+latest samples' ``Metric`` lists into ``prometheus_client`` metric families, and
+``encode`` renders them in the format the scraper asked for (``choose_encoder``: the text
+format 0.0.4, or OpenMetrics 1.0 when the ``Accept`` header names it).
+
+One departure from prometheus_client: snmp_exporter's if_mib counters (``ifHCInOctets``)
+have no ``_total`` suffix, which the client library's text encoder would append to the
+TYPE line only. Such a *bare* counter is rendered as untyped by the library and its TYPE
+line set back to ``counter`` here, so the text says what snmp_exporter's says. OpenMetrics
+requires the ``_total`` sample suffix, so there the samples carry it (as client_golang does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from prometheus_client import Metric as Family
+from prometheus_client import exposition
+from prometheus_client.registry import Collector
+
+from edgetop.model.spec import Metric
+
+# Base units (Prometheus naming practice) recognised at the end of a family's name; the
+# family's OpenMetrics UNIT is the one its name ends with.
+_UNITS = ("seconds", "bytes", "celsius", "hertz", "ratio", "volts", "amperes", "joules", "watts", "rpm")
+
+
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """One encoded scrape: the body and its Content-Type."""
+
+    body: bytes
+    content_type: str
+
+
+def unit_of(family_name: str) -> str:
+    """The base unit a family's name ends with (``node_network_speed_bytes`` → ``bytes``), or ''."""
+    for unit in _UNITS:
+        if family_name.endswith("_" + unit):
+            return unit
+    return ""
+
+
+def _fallback_help(name: str) -> str:
+    return name.replace("_", " ")
+
+
+def to_families(metrics: Iterable[Metric], keep: Callable[[Metric], bool] = lambda m: True) -> list[Family]:
+    """Group ``metrics`` by exposed name into families: one HELP, type and unit each.
+
+    The first metric of a name fixes its type; a later one of another type is dropped
+    (a family has one type). A counter named ``…_total`` becomes the family without the
+    suffix, as prometheus_client wants; a counter without it stays whole (a bare counter).
+    """
+    families: dict[str, Family] = {}
+    for m in metrics:
+        if not keep(m):
+            continue
+        full = m.full_name
+        counter = m.kind == "counter"
+        family_name = full[: -len("_total")] if counter and full.endswith("_total") else full
+        family = families.get(family_name)
+        if family is None:
+            kind = "counter" if counter else "gauge"
+            unit = unit_of(family_name)
+            family = Family(family_name, m.help or _fallback_help(full), kind, unit)
+            families[family_name] = family
+        elif family.type != ("counter" if counter else "gauge"):
+            continue
+        if not family.documentation and m.help:
+            family.documentation = m.help
+        family.add_sample(full, dict(m.labels), float(m.value))
+    return list(families.values())
+
+
+class FamiliesCollector(Collector):
+    """A prometheus_client collector over a callable that returns the current families."""
+
+    def __init__(self, families: Callable[[], Sequence[Family]]) -> None:
+        """Wrap ``families`` (called once per scrape)."""
+        self._families = families
+
+    def collect(self) -> Iterator[Family]:
+        """The current families (prometheus_client's Collector protocol)."""
+        yield from self._families()
+
+
+class _Fixed(Collector):
+    def __init__(self, families: Sequence[Family]) -> None:
+        self._families = families
+
+    def collect(self) -> Iterator[Family]:
+        yield from self._families
+
+
+def _bare(family: Family) -> bool:
+    return family.type == "counter" and not family.name.endswith("_total") and any(
+        s.name == family.name for s in family.samples)
+
+
+def encode_text(families: Sequence[Family]) -> bytes:
+    """The text format 0.0.4, bare counters typed ``counter`` under their own name."""
+    bare = [f.name for f in families if _bare(f)]
+    shown: list[Family] = []
+    for f in families:
+        if f.name in bare:
+            untyped = Family(f.name, f.documentation, "unknown", f.unit)
+            untyped.samples = list(f.samples)
+            shown.append(untyped)
+        else:
+            shown.append(f)
+    body = exposition.generate_latest(_Fixed(shown))
+    for name in bare:
+        body = body.replace(f"# TYPE {name} untyped\n".encode(), f"# TYPE {name} counter\n".encode(), 1)
+    return body
+
+
+def _openmetrics_ready(families: Sequence[Family]) -> list[Family]:
+    out: list[Family] = []
+    for f in families:
+        if _bare(f):  # OpenMetrics: a counter's samples end in _total
+            renamed = Family(f.name, f.documentation, "counter", f.unit)
+            renamed.samples = [s._replace(name=s.name + "_total") for s in f.samples]
+            out.append(renamed)
+        else:
+            out.append(f)
+    return out
+
+
+def encode(families: Sequence[Family], accept: str | None) -> Encoded:
+    """Encode for a scraper that sent ``accept`` (prometheus_client's negotiation)."""
+    encoder, content_type = exposition.choose_encoder(accept or "")
+    if content_type.startswith("application/openmetrics-text"):
+        return Encoded(encoder(_Fixed(_openmetrics_ready(families))), content_type)
+    # Any text request gets the classic text format 0.0.4 (what Prometheus 2.x asks for),
+    # from the library's text encoder with bare counters typed (encode_text).
+    return Encoded(encode_text(families), exposition.CONTENT_TYPE_PLAIN_0_0_4)
