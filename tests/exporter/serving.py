@@ -65,8 +65,9 @@ def get(url: str, *, headers: dict[str, str] | None = None, context: ssl.SSLCont
 @contextmanager
 def serve(tmp_path: Path, *args: str, demo: bool = True, scheme: str = "http",
           context: ssl.SSLContext | None = None, headers: dict[str, str] | None = None,
-          ready: str = "edgetop_collector_up") -> Iterator[Served]:
-    """Run ``edgetop serve`` on a free loopback port until ``/metrics`` shows ``ready``; stop it by PID."""
+          ready: str | tuple[str, ...] = "edgetop_collector_up") -> Iterator[Served]:
+    """Run ``edgetop serve`` on a free loopback port until ``/metrics`` shows every ``ready``; stop it by PID."""
+    wanted = (ready,) if isinstance(ready, str) else ready
     (tmp_path / "c.yaml").write_text(QUIET)
     port = free_port(__import__("socket").SOCK_STREAM)
     argv = [sys.executable, "-m", "edgetop", "serve", "--config", "c.yaml", "--listen", f"127.0.0.1:{port}",
@@ -81,7 +82,7 @@ def serve(tmp_path: Path, *args: str, demo: bool = True, scheme: str = "http",
             status, _, body = get(f"{served.url}/metrics", headers=headers, context=context, timeout=2)
         except OSError:
             return False
-        return status == 200 and ready in body
+        return status == 200 and all(w in body for w in wanted)
 
     try:
         wait_until(f"edgetop serve on {served.url}", up, timeout=60)
