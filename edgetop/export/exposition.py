@@ -9,7 +9,10 @@ One departure from prometheus_client: snmp_exporter's if_mib counters (``ifHCInO
 have no ``_total`` suffix, which the client library's text encoder would append to the
 TYPE line only. Such a *bare* counter is rendered as untyped by the library and its TYPE
 line set back to ``counter`` here, so the text says what snmp_exporter's says. OpenMetrics
-requires the ``_total`` sample suffix, so there the samples carry it (as client_golang does).
+requires the ``_total`` suffix on a counter's samples, and Prometheus 2.x asks for OpenMetrics
+first: renamed samples (``ifHCInOctets_total``) would miss every snmp_exporter dashboard, so
+there a bare counter is typed ``unknown`` under its own name (valid OpenMetrics, the name kept;
+snmp_exporter itself never offers OpenMetrics, client_golang's default).
 """
 
 from __future__ import annotations
@@ -121,10 +124,10 @@ def encode_text(families: Sequence[Family]) -> bytes:
 def _openmetrics_ready(families: Sequence[Family]) -> list[Family]:
     out: list[Family] = []
     for f in families:
-        if _bare(f):  # OpenMetrics: a counter's samples end in _total
-            renamed = Family(f.name, f.documentation, "counter", f.unit)
-            renamed.samples = [s._replace(name=s.name + "_total") for s in f.samples]
-            out.append(renamed)
+        if _bare(f):  # OpenMetrics: a counter's samples end in _total; keep the name, lose the type
+            untyped = Family(f.name, f.documentation, "unknown", f.unit)
+            untyped.samples = list(f.samples)
+            out.append(untyped)
         else:
             out.append(f)
     return out
