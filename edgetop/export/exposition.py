@@ -1,5 +1,11 @@
 """The store's metrics as prometheus_client families, and their encodings.
 
+Speed: prometheus_client's text encoder costs ~20 µs a sample here (label sorting and
+escaping through several calls each); a scrape of 100 domains and 20 switches is ~5,700
+samples, so it alone took ~110 ms against the 20 ms target. ``fast_text`` renders the same
+bytes in one pass over the metrics (tests/exporter compare it with ``generate_latest`` byte
+for byte on the demo's whole scrape); OpenMetrics, asked for explicitly, stays the library's.
+
 A scrape reads the engine's store, never a source: ``StoreCollector.collect`` turns the
 latest samples' ``Metric`` lists into ``prometheus_client`` metric families, and
 ``encode`` renders them in the format the scraper asked for (``choose_encoder``: the text
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client import Metric as Family
 from prometheus_client import exposition
@@ -133,11 +140,75 @@ def _openmetrics_ready(families: Sequence[Family]) -> list[Family]:
     return out
 
 
-def encode(families: Sequence[Family], accept: str | None) -> Encoded:
+def _escape_help(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\n", "\\n")
+
+
+def _escape_value(text: str) -> str:
+    if "\\" in text or "\n" in text or '"' in text:
+        return text.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+    return text
+
+
+_INF = float("inf")
+
+
+def go_float(value: float) -> str:
+    """prometheus_client's ``floatToGoString`` (Go's formatting of a sample value), without its overhead."""
+    d = float(value)
+    if d != d:  # noqa: PLR0124 - NaN is the one value not equal to itself
+        return "NaN"
+    if d == _INF:
+        return "+Inf"
+    if d == -_INF:
+        return "-Inf"
+    s = repr(d)
+    if d > 0:
+        dot = s.find(".")
+        if dot > 6:  # Go switches to an exponent sooner than Python
+            mantissa = f"{s[0]}.{s[1:dot]}{s[dot + 1:]}".rstrip("0.")
+            return f"{mantissa}e+{dot - 1:02d}"
+    return s
+
+
+def fast_text(metrics: Iterable[Metric], keep: Callable[[Metric], bool] | None = None) -> bytes:
+    """The text format 0.0.4 of ``metrics``, byte for byte what ``encode_text(to_families(...))`` gives."""
+    # name → [kind, help, exposed name of HELP/TYPE, sample lines]; first-seen order, as to_families.
+    families: dict[str, list[Any]] = {}
+    # A domain's or an interface's label set is shared by dozens of its metrics: render it once.
+    rendered: dict[tuple[tuple[str, str], ...], str] = {}
+    for m in metrics:
+        if keep is not None and not keep(m):
+            continue
+        full = f"{m.namespace}_{m.name}" if m.namespace else m.name
+        counter = m.kind == "counter"
+        family_name = full[:-6] if counter and full.endswith("_total") else full
+        family = families.get(family_name)
+        if family is None:
+            help_text = m.help or _fallback_help(full)
+            family = [counter, help_text, full if counter else family_name, []]
+            families[family_name] = family
+        elif family[0] != counter:
+            continue
+        if m.labels:
+            labels = rendered.get(m.labels)
+            if labels is None:
+                labels = rendered[m.labels] = ",".join(f'{k}="{_escape_value(v)}"' for k, v in sorted(m.labels))
+            family[3].append(f"{full}{{{labels}}} {go_float(m.value)}\n")
+        else:
+            family[3].append(f"{full} {go_float(m.value)}\n")
+    out: list[str] = []
+    for counter, help_text, shown, lines in families.values():
+        out.append(f"# HELP {shown} {_escape_help(help_text)}\n# TYPE {shown} {'counter' if counter else 'gauge'}\n")
+        out.extend(lines)
+    return "".join(out).encode()
+
+
+def encode(metrics: Sequence[Metric], accept: str | None, keep: Callable[[Metric], bool] | None = None) -> Encoded:
     """Encode for a scraper that sent ``accept`` (prometheus_client's negotiation)."""
     encoder, content_type = exposition.choose_encoder(accept or "")
     if content_type.startswith("application/openmetrics-text"):
+        families = to_families(metrics, keep) if keep is not None else to_families(metrics)
         return Encoded(encoder(_Fixed(_openmetrics_ready(families))), content_type)
-    # Any text request gets the classic text format 0.0.4 (what Prometheus 2.x asks for),
-    # from the library's text encoder with bare counters typed (encode_text).
-    return Encoded(encode_text(families), exposition.CONTENT_TYPE_PLAIN_0_0_4)
+    # Any text request gets the classic text format 0.0.4 (what Prometheus 2.x falls back to).
+    return Encoded(fast_text(metrics, keep), exposition.CONTENT_TYPE_PLAIN_0_0_4)

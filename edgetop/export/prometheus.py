@@ -19,7 +19,7 @@ import ipaddress
 import logging
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from prometheus_client import Metric as Family
@@ -30,7 +30,7 @@ from edgetop.engine.checks_join import joined_checks
 from edgetop.engine.lanes import Engine
 from edgetop.engine.store import Store
 from edgetop.export.bounded_http import BoundedHTTPServer, BufferedRequestHandler
-from edgetop.export.exposition import encode, encode_text, to_families
+from edgetop.export.exposition import encode, fast_text, to_families
 from edgetop.export.web_config import BasicAuth, WebConfig, ssl_context
 from edgetop.hostport import split_host_port
 from edgetop.model.reading import Status
@@ -56,7 +56,7 @@ def escape_label(value: str) -> str:
 
 def render_metrics(metrics: Iterable[Metric]) -> str:
     """The text format 0.0.4 of ``metrics`` (tests and tools; a scrape negotiates, see ``encode``)."""
-    return encode_text(to_families(metrics)).decode()
+    return fast_text(metrics).decode()
 
 
 def store_metrics(store: Store) -> list[Metric]:
@@ -85,11 +85,16 @@ def store_metrics(store: Store) -> list[Metric]:
     return out
 
 
+def _keep(options: ExportOptions) -> Callable[[Metric], bool] | None:
+    if options.node_metrics:
+        return None
+    return lambda m: m.namespace != "node"
+
+
 def store_families(store: Store, options: ExportOptions = ExportOptions()) -> list[Family]:
     """The store's metrics as prometheus_client families, ``node_*`` left out if asked."""
-    if options.node_metrics:
-        return to_families(store_metrics(store))
-    return to_families(store_metrics(store), keep=lambda m: m.namespace != "node")
+    keep = _keep(options)
+    return to_families(store_metrics(store)) if keep is None else to_families(store_metrics(store), keep)
 
 
 def health(store: Store, now: float | None = None) -> tuple[int, str]:
@@ -139,7 +144,7 @@ def make_handler(store: Store, options: ExportOptions = ExportOptions(),
                 return
             path = self.path.split("?", 1)[0]
             if path == "/metrics":
-                encoded = encode(store_families(store, options), self.headers.get("Accept"))
+                encoded = encode(store_metrics(store), self.headers.get("Accept"), _keep(options))
                 self._send(200, encoded.content_type, encoded.body)
             elif path == "/healthz":
                 code, text = health(store)
