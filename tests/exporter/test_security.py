@@ -148,3 +148,58 @@ def test_a_tls_handshake_that_never_comes_is_dropped(tmp_path: Path) -> None:
     with (serve(tmp_path, "--web.config.file", str(web), scheme="https", context=ctx) as served,
           socket.create_connection(("127.0.0.1", served.port), timeout=15) as idle):
         assert idle.recv(1) == b""  # closed by the server, not by our timeout
+
+
+async def test_snmp_keys_never_reach_a_scrape() -> None:
+    """A target's community and USM keys stay in the config: not in labels, values or HELP."""
+    import dataclasses
+
+    from edgetop.collectors.registry import all_specs
+    from edgetop.config_schema import Config, Secret
+    from edgetop.demo import demo_context
+    from edgetop.engine.lanes import Engine
+    from edgetop.export.exposition import encode
+    from edgetop.export.prometheus import store_metrics
+    from edgetop.sources.fs import ProcFS, SysFS
+
+    ctx = demo_context(Config(), ProcFS(), SysFS())
+    secrets = ("auth-K3y-never-shown", "priv-K3y-never-shown", "c0mmunity-never-shown")
+    targets = tuple(dataclasses.replace(t, auth_protocol="SHA-512", auth_key=Secret(secrets[0]), priv_protocol="AES",
+                                        priv_key=Secret(secrets[1]), community=Secret(secrets[2]))
+                    for t in ctx.config.snmp.targets)
+    ctx = dataclasses.replace(ctx, config=dataclasses.replace(
+        ctx.config, snmp=dataclasses.replace(ctx.config.snmp, targets=targets)))
+    engine = Engine(ctx, [s for s in all_specs(ctx) if s.json_key is not None])
+    try:
+        await engine.collect_round()
+    finally:
+        engine.close()
+    metrics = store_metrics(engine.store)
+    assert any(m.full_name == "ifHCInOctets" for m in metrics)  # the targets were polled
+    for accept in ("", "application/openmetrics-text; version=1.0.0"):
+        body = encode(metrics, accept).body.decode()
+        assert not [s for s in secrets if s in body]
+
+
+def test_concurrent_scrapes_use_two_render_threads_at_most(tmp_path: Path) -> None:
+    """Forty clients at once: answered by the server's two render threads, not a thread each."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from edgetop.config_schema import Config
+    from edgetop.engine.store import Store
+    from edgetop.export.bounded_http import RENDER_THREADS, BoundedHTTPServer
+    from edgetop.export.prometheus import make_handler
+
+    server = BoundedHTTPServer(make_handler(Store(Config())), "127.0.0.1", 0)
+    server.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/metrics"
+        with ThreadPoolExecutor(40) as clients:
+            answers = list(clients.map(lambda _: get(url)[0], range(40)))
+        names = [t.name for t in threading.enumerate()]
+    finally:
+        server.shutdown()
+    assert answers == [200] * 40
+    assert 1 <= sum(1 for n in names if n.startswith("metrics-render")) <= RENDER_THREADS == 2
+    assert sum(1 for n in names if n == "metrics-http") == 1
