@@ -177,6 +177,7 @@ def fast_text(metrics: Iterable[Metric], keep: Callable[[Metric], bool] | None =
     families: dict[str, list[Any]] = {}
     # A domain's or an interface's label set is shared by dozens of its metrics: render it once.
     rendered: dict[tuple[tuple[str, str], ...], str] = {}
+    numbers: dict[float, str] = {}  # 0, 1 and many counters repeat: format each value once
     for m in metrics:
         if keep is not None and not keep(m):
             continue
@@ -190,13 +191,16 @@ def fast_text(metrics: Iterable[Metric], keep: Callable[[Metric], bool] | None =
             families[family_name] = family
         elif family[0] != counter:
             continue
+        value = numbers.get(m.value)
+        if value is None:
+            value = numbers[m.value] = go_float(m.value)
         if m.labels:
             labels = rendered.get(m.labels)
             if labels is None:
                 labels = rendered[m.labels] = ",".join(f'{k}="{_escape_value(v)}"' for k, v in sorted(m.labels))
-            family[3].append(f"{full}{{{labels}}} {go_float(m.value)}\n")
+            family[3].append(f"{full}{{{labels}}} {value}\n")
         else:
-            family[3].append(f"{full} {go_float(m.value)}\n")
+            family[3].append(f"{full} {value}\n")
     out: list[str] = []
     for counter, help_text, shown, lines in families.values():
         out.append(f"# HELP {shown} {_escape_help(help_text)}\n# TYPE {shown} {'counter' if counter else 'gauge'}\n")
