@@ -86,23 +86,19 @@ def to_families(metrics: Iterable[Metric], keep: Callable[[Metric], bool] = lamb
     return list(families.values())
 
 
-class FamiliesCollector(Collector):
-    """A prometheus_client collector over a callable that returns the current families."""
+class ScrapeCollector(Collector):
+    """A prometheus_client custom collector over one scrape's families, read from the store once.
 
-    def __init__(self, families: Callable[[], Sequence[Family]]) -> None:
-        """Wrap ``families`` (called once per scrape)."""
-        self._families = families
+    The library's encoders take a collector (``registry.collect()``); this one hands them
+    what the store held when the request came, so no encoder ever reaches a source.
+    """
 
-    def collect(self) -> Iterator[Family]:
-        """The current families (prometheus_client's Collector protocol)."""
-        yield from self._families()
-
-
-class _Fixed(Collector):
     def __init__(self, families: Sequence[Family]) -> None:
+        """Serve ``families``."""
         self._families = families
 
     def collect(self) -> Iterator[Family]:
+        """The families (prometheus_client's Collector protocol)."""
         yield from self._families
 
 
@@ -122,7 +118,7 @@ def encode_text(families: Sequence[Family]) -> bytes:
             shown.append(untyped)
         else:
             shown.append(f)
-    body = exposition.generate_latest(_Fixed(shown))
+    body = exposition.generate_latest(ScrapeCollector(shown))
     for name in bare:
         body = body.replace(f"# TYPE {name} untyped\n".encode(), f"# TYPE {name} counter\n".encode(), 1)
     return body
@@ -213,6 +209,6 @@ def encode(metrics: Sequence[Metric], accept: str | None, keep: Callable[[Metric
     encoder, content_type = exposition.choose_encoder(accept or "")
     if content_type.startswith("application/openmetrics-text"):
         families = to_families(metrics, keep) if keep is not None else to_families(metrics)
-        return Encoded(encoder(_Fixed(_openmetrics_ready(families))), content_type)
+        return Encoded(encoder(ScrapeCollector(_openmetrics_ready(families))), content_type)
     # Any text request gets the classic text format 0.0.4 (what Prometheus 2.x falls back to).
     return Encoded(fast_text(metrics, keep), exposition.CONTENT_TYPE_PLAIN_0_0_4)
