@@ -98,14 +98,17 @@ def bench_scrape() -> dict[str, Any]:
             url = f"http://127.0.0.1:{server.server_address[1]}/metrics"
             scrapes = []
             for _ in range(SCRAPES):
-                t0 = time.perf_counter()
-                with urllib.request.urlopen(url, timeout=10) as resp:
-                    resp.read()
-                scrapes.append(time.perf_counter() - t0)
+                # A client in another process, as Prometheus is (one in this process would
+                # share the GIL with the server): curl's own request-to-last-byte time.
+                out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{time_total}", url],
+                                     capture_output=True, text=True, timeout=30, check=True).stdout
+                scrapes.append(float(out))
         finally:
             server.shutdown()
     series = sum(1 for line in body.splitlines() if line and not line.startswith(b"#"))
-    return {"scrape_ms": statistics.median(scrapes) * 1000, "render_ms": statistics.median(renders) * 1000,
+    return {"scrape_ms": statistics.median(scrapes) * 1000,
+            "scrape_p90_ms": sorted(scrapes)[len(scrapes) * 9 // 10] * 1000,
+            "render_ms": statistics.median(renders) * 1000,
             "render_cpu_ms": statistics.median(render_cpu) * 1000, "series": series, "bytes": len(body),
             "load": Path("/proc/loadavg").read_text().split()[0]}
 
@@ -170,8 +173,8 @@ def run() -> list[dict[str, str]]:
     cpu = bench_cpu()
     peers = cpu["node_exporter"] + cpu["libvirt_exporter"]
     return [
-        {"benchmark": f"exporter: scrape of {DOMAINS} domains + {TARGETS} SNMP targets (HTTP, median of {SCRAPES})",
-         "edgetop": f"{scrape['scrape_ms']:.1f} ms", "peer": "target < 20 ms",
+        {"benchmark": f"exporter: scrape of {DOMAINS} domains + {TARGETS} SNMP targets (curl, median of {SCRAPES})",
+         "edgetop": f"{scrape['scrape_ms']:.1f} ms (p90 {scrape['scrape_p90_ms']:.1f} ms)", "peer": "target < 20 ms",
          "note": f"render alone {scrape['render_ms']:.1f} ms wall, {scrape['render_cpu_ms']:.1f} ms CPU; "
                  f"{scrape['series']} series, {scrape['bytes']} bytes; load average {scrape['load']}"},
         {"benchmark": "exporter: CPU s per minute, scraped every 15 s (same run)",
