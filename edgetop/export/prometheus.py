@@ -104,7 +104,7 @@ def health(store: Store, now: float | None = None) -> tuple[int, str]:
         return 503, "starting: no collector has reported yet\n"
     newest = max(s.reading.monotonic for s in samples.values())
     age = (time.monotonic() if now is None else now) - newest
-    limit = max(STALE_AFTER_MIN, 3 * store.config.interval) if hasattr(store, "config") else STALE_AFTER_MIN
+    limit = max(STALE_AFTER_MIN, 3 * store.config.interval)
     if age > limit:
         return 503, f"stuck: no collector has reported for {age:.0f} s\n"
     down = sorted(n for n, s in samples.items() if s.reading.status is not Status.OK and s.spec.json_key)
