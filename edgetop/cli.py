@@ -13,13 +13,16 @@ import os
 import sys
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from edgetop import __version__
 from edgetop.config import ConfigError, load_config, to_plain
 from edgetop.config_schema import MAX_INTERVAL_SECONDS, Config, cpu_list_text, interval_seconds
 from edgetop.logsetup import default_log_path, setup_logging
 from edgetop.model.checks import EXIT_CANNOT_CHECK
+
+if TYPE_CHECKING:
+    from edgetop.model.spec import CollectorSpec, Context
 
 EXIT_CONFIG = 2
 # ``edgetop check`` exits 2 when a check fails, so there a bad flag or config is
@@ -126,6 +129,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve = subs.add_parser("serve", help="Prometheus exporter")
     serve.add_argument("--listen", default="127.0.0.1:9117", metavar="ADDR:PORT",
                        help="address to serve /metrics on (default 127.0.0.1:9117)")
+    serve.add_argument("--web.config.file", dest="web_config_file", metavar="FILE",
+                       help="TLS and basic auth, in the Prometheus exporter-toolkit format node_exporter reads "
+                       "(config: exporter.web_config_file)")
+    serve.add_argument("--no-node-metrics", dest="node_metrics", action="store_false", default=None,
+                       help="leave out the node_* families, where node_exporter already runs "
+                       "(config: exporter.node_metrics: false)")
     _add_common(serve, sub=True)
     check = subs.add_parser("check-config", help="validate a config file and print the effective config "
                             "(secrets redacted)")
@@ -270,25 +279,37 @@ def main(argv: Sequence[str] | None = None) -> int:
             return leave(1)
         return leave(0)
     if args.command == "serve":
-        from edgetop.export.prometheus import loopback_only, parse_listen, serve
-
-        try:
-            host, _ = parse_listen(args.listen)
-        except ValueError as err:
-            print(f"edgetop: {err}", file=sys.stderr)
-            return EXIT_CONFIG
-        if not loopback_only(host):
-            print(f"edgetop: warning: --listen {args.listen} is not a loopback address: /metrics has no "
-                  "authentication, so anyone who can reach the port can read it", file=sys.stderr)
-        try:
-            asyncio.run(serve(ctx, specs, args.listen))
-        except KeyboardInterrupt:
-            return leave(0)
-        except OSError as err:
-            print(f"edgetop: cannot listen on {args.listen}: {err.strerror}", file=sys.stderr)
-            return leave(1)
-        return leave(0)
+        return _serve(args, ctx, specs)
     return 0
+
+
+def _serve(args: argparse.Namespace, ctx: Context, specs: list[CollectorSpec]) -> int:
+    """``edgetop serve``: check the address and the web config, warn about exposure, serve."""
+    from edgetop.export.prometheus import ExportOptions, exposure_warning, parse_listen, serve
+    from edgetop.export.web_config import WebConfig, load_web_config, ssl_context
+
+    exporter = ctx.config.exporter
+    web_file = args.web_config_file or exporter.web_config_file
+    try:
+        host, _ = parse_listen(args.listen)
+        web = load_web_config(web_file) if web_file else WebConfig()
+        if web.tls is not None:
+            ssl_context(web.tls)  # an unusable certificate or key fails here, before anything starts
+    except (ValueError, ConfigError) as err:
+        print(f"edgetop: {err}", file=sys.stderr)
+        return EXIT_CONFIG
+    warning = exposure_warning(args.listen, host, web)
+    if warning:
+        print(f"edgetop: warning: {warning}", file=sys.stderr)
+    node = exporter.node_metrics if args.node_metrics is None else args.node_metrics
+    try:
+        asyncio.run(serve(ctx, specs, args.listen, web=web, options=ExportOptions(node_metrics=node)))
+    except KeyboardInterrupt:
+        return leave(0)
+    except OSError as err:
+        print(f"edgetop: cannot listen on {args.listen}: {err.strerror}", file=sys.stderr)
+        return leave(1)
+    return leave(0)
 
 
 def leave(code: int) -> int:

@@ -410,6 +410,14 @@ class KioskConfig:
     exit_chord: str | None = field(default=None, metadata=_chk(kiosk_chord))
 
 
+@dataclass(frozen=True)
+class ExporterConfig:
+    """``edgetop serve``: which families, and node_exporter's web config file (TLS, basic auth)."""
+
+    node_metrics: bool = True
+    web_config_file: str | None = None
+
+
 DEFAULT_SERVICES = ("libvirtd", "virtlogd", "chronyd", "snmpd", "sshd", "node_exporter")
 
 
@@ -444,6 +452,7 @@ class Config:
     kiosk_options: KioskConfig = KioskConfig()
     # ``self:`` in the file (dataclasses name their own argument __dataclass_self__ then).
     self: SelfConfig = SelfConfig()
+    exporter: ExporterConfig = ExporterConfig()
     # Filled by the loader, not by the file.
     source_file: str | None = field(default=None, metadata={"internal": True})
     warnings: tuple[str, ...] = field(default=(), metadata={"internal": True})

@@ -45,6 +45,9 @@ mkdir -p "$share/edgetop/themes"
 cp "$root"/edgetop/themes/*.yaml "$share/edgetop/themes/"  # the files: edgetop/themes is a link
 mkdir -p "$share/edgetop/contrib"
 cp "$root"/contrib/*.service "$root"/contrib/*.conf "$share/edgetop/contrib/"
+# Prometheus scrape/federation configs and alerting rules (their own directory: install.sh
+# rewrites every file in contrib/ with the prefix, and these name none).
+cp -r "$root/contrib/prometheus" "$share/edgetop/prometheus"
 cp "$root/contrib/edgetop.example.yaml" "$root/README.md" "$root/CHANGELOG.md" "$root/LICENSE" "$share/doc/edgetop/"
 
 cp "$root/packaging/install.sh" "$bundle/install.sh"

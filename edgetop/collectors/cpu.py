@@ -201,12 +201,26 @@ def cpu_json(view: CpuView) -> dict[str, Any]:
 
 
 def cpu_metrics(view: CpuView) -> list[Metric]:
-    """Counters per CPU and mode (node_exporter style), ratios, throttles, pressure."""
+    """node_exporter's CPU and pressure families; edgetop's ratios and throttles.
+
+    ``node_cpu_seconds_total`` counts as node_exporter does (its cpu collector reads
+    /proc/stat as is): ``user`` and ``nice`` include guest time, which the kernel also
+    reports on its own (Documentation/filesystems/proc.rst) and node_exporter exports as
+    ``node_cpu_guest_seconds_total``. edgetop's own views take guest out of user.
+    """
     out: list[Metric] = []
     for c in view.raw.stat.cores:
-        for s in _STATES:
-            out.append(Metric("cpu_seconds_total", getattr(c, f"{s}_seconds_total"), (("cpu", c.name), ("mode", s)),
-                              "counter", "seconds each CPU spent in each mode"))
+        cpu = c.name.removeprefix("cpu")  # node_exporter's label is the number
+        for mode, value in (("user", c.user_seconds_total + c.guest_seconds_total),
+                            ("nice", c.nice_seconds_total + c.guest_nice_seconds_total),
+                            ("system", c.system_seconds_total), ("idle", c.idle_seconds_total),
+                            ("iowait", c.iowait_seconds_total), ("irq", c.irq_seconds_total),
+                            ("softirq", c.softirq_seconds_total), ("steal", c.steal_seconds_total)):
+            out.append(Metric("cpu_seconds_total", value, (("cpu", cpu), ("mode", mode)), "counter",
+                              "Seconds the CPUs spent in each mode.", namespace="node"))
+        for mode, value in (("user", c.guest_seconds_total), ("nice", c.guest_nice_seconds_total)):
+            out.append(Metric("cpu_guest_seconds_total", value, (("cpu", cpu), ("mode", mode)), "counter",
+                              "Seconds the CPUs spent in guests (VMs) for each mode.", namespace="node"))
     if view.total.steal_ratio is not None:
         out.append(Metric("cpu_steal_ratio", view.total.steal_ratio, help="share of time stolen by the hypervisor"))
     for r in view.cores:
@@ -215,7 +229,8 @@ def cpu_metrics(view: CpuView) -> list[Metric]:
                               "thermal throttle events of the core"))
     if view.pressure is not None:
         out.append(Metric("pressure_cpu_waiting_seconds_total", view.pressure.some.stall_seconds_total, (),
-                          "counter", "time some runnable task waited for a CPU"))
+                          "counter", "Total time in seconds that processes have waited for CPU time",
+                          namespace="node"))
     return out
 
 

@@ -99,8 +99,11 @@ def host_json(view: HostInfo) -> dict[str, Any]:
 
 
 def host_metrics(view: HostInfo) -> list[Metric]:
-    """Load and uptime as gauges."""
-    out = [Metric("load1", view.load1 or 0.0, help="1-minute load average")] if view.load1 is not None else []
+    """node_exporter's load averages; uptime as edgetop's (node_exporter has only the boot time)."""
+    out: list[Metric] = []
+    for name, value in (("load1", view.load1), ("load5", view.load5), ("load15", view.load15)):
+        if value is not None:
+            out.append(Metric(name, value, help=f"{name[4:]}m load average.", namespace="node"))
     if view.uptime_seconds is not None:
         out.append(Metric("uptime_seconds", view.uptime_seconds, help="seconds since boot"))
     return out

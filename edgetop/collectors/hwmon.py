@@ -207,6 +207,33 @@ def _discover(fs: SysFS) -> dict[str, list[ChannelPlan]]:
     return chips
 
 
+_NODE_INVALID = re.compile(r"[^a-z0-9:_]")
+
+
+def _node_clean(name: str) -> str:
+    return _NODE_INVALID.sub("_", name.lower()).strip("_")
+
+
+def node_exporter_chip(fs: SysFS, hwmon: str) -> str:
+    """The ``chip`` label node_exporter's hwmon collector gives ``class/hwmon/<hwmon>``.
+
+    Its order (collector/hwmon_linux.go, hwmonName): the resolved ``device`` link as
+    ``<parent dir>_<device>`` (``platform_coretemp_0``, ``nvme_nvme0``), else the ``name``
+    attribute, else the directory; lower case, characters outside ``[a-z0-9:_]`` as ``_``.
+    A dangling ``device`` link counts as none, as Go's EvalSymlinks fails on it.
+    """
+    device = fs.path(f"class/hwmon/{hwmon}/device")
+    if os.path.exists(device):
+        real = os.path.realpath(device)
+        name, kind = _node_clean(os.path.basename(real)), _node_clean(os.path.basename(os.path.dirname(real)))
+        if kind and name:
+            return f"{kind}_{name}"
+        if name:
+            return name
+    named = _node_clean(fs.read_str(f"class/hwmon/{hwmon}/name") or "")
+    return named or _node_clean(hwmon)
+
+
 def _key(plan: ChannelPlan) -> str:
     _base, hwmon, _chip, _device, kind, index, _attrs = plan
     return f"{hwmon}/{kind}{index}"

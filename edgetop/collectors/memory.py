@@ -202,21 +202,44 @@ def memory_json(view: MemoryView) -> dict[str, Any]:
     }
 
 
+def node_meminfo_name(key: str) -> str:
+    """node_exporter's family for a /proc/meminfo key: ``Active(anon)`` → ``memory_Active_anon_bytes``.
+
+    Its meminfo collector keeps the kernel's spelling, turns ``(x)`` into ``_x``, and adds
+    ``_bytes`` to every ``kB`` field; the ``HugePages_*`` fields are page counts.
+    """
+    name = key.replace("(", "_").replace(")", "")
+    return f"memory_{name}" if key.startswith("HugePages_") else f"memory_{name}_bytes"
+
+
 def memory_metrics(view: MemoryView) -> list[Metric]:
-    """Gauges and swap counters."""
-    out = [Metric("memory_total_bytes", view.total_bytes)]
-    if view.available_bytes is not None:
-        out.append(Metric("memory_available_bytes", view.available_bytes))
-    for name, value in (("swap_in_pages_total", view.raw.swap_in_pages_total),
-                        ("swap_out_pages_total", view.raw.swap_out_pages_total)):
-        if value is not None:
-            out.append(Metric(f"memory_{name}", value, kind="counter"))
+    """node_exporter's meminfo and memory pressure families; swap and HugePages per size as edgetop's."""
+    out: list[Metric] = []
+    for key, value in view.raw.meminfo.items():
+        if all(c.isalnum() or c in "_()" for c in key):  # a future key with other characters: left out
+            out.append(Metric(node_meminfo_name(key), float(value), help=f"Memory information field {key}.",
+                              namespace="node"))
+    p = view.raw.pressure
+    if p is not None:
+        out.append(Metric("pressure_memory_waiting_seconds_total", p.some.stall_seconds_total, kind="counter",
+                          help="Total time in seconds that processes have waited for memory", namespace="node"))
+        if p.full is not None:
+            out.append(Metric("pressure_memory_stalled_seconds_total", p.full.stall_seconds_total, kind="counter",
+                              help="Total time in seconds no process could make progress due to memory congestion",
+                              namespace="node"))
+    for name, swapped in (("swap_in_pages_total", view.raw.swap_in_pages_total),
+                          ("swap_out_pages_total", view.raw.swap_out_pages_total)):
+        if swapped is not None:
+            out.append(Metric(f"memory_{name}", swapped, kind="counter",
+                              help=f"pages swapped {name.split('_')[1]} since boot (/proc/vmstat)"))
     for h in view.hugepages:
+        # Every page size (node_exporter shows the default size only). Not ``…_total``: a
+        # gauge must not carry the counter suffix (promtool check metrics).
         labels = (("size_bytes", str(h.page_size_bytes)),)
         if h.total is not None:
-            out.append(Metric("memory_hugepages_total", h.total, labels))
+            out.append(Metric("memory_hugepages_pages", h.total, labels, help="huge pages of this size in the pool"))
         if h.free is not None:
-            out.append(Metric("memory_hugepages_free", h.free, labels))
+            out.append(Metric("memory_hugepages_free_pages", h.free, labels, help="free huge pages of this size"))
     return out
 
 

@@ -121,44 +121,64 @@ def network_alerts(view: NetworkView, config: Config) -> list[Alert]:
 
 
 def _iface_metrics(i: NetInterface) -> list[Metric]:
-    labels = (("interface", i.name), ("kind", i.kind))
-    out: list[Metric] = []
+    """node_exporter's netclass and netdev families (label ``device``), and edgetop's kind and admin state.
+
+    Speed in bytes per second as node_exporter gives it (sysfs ``speed`` is Mb/s:
+    × 125000), so ``node_network_speed_bytes`` panels and rules work unchanged.
+    """
+    node = (("device", i.name),)
+    out: list[Metric] = [Metric("network_info", 1.0, (("device", i.name), ("kind", i.kind)),
+                                help="1 for every interface; kind: physical, bond, bridge, vlan, tap...")]
     gauges: tuple[tuple[str, float | int | bool | None, str], ...] = (
-        ("network_mtu_bytes", i.mtu, "MTU in bytes"),
-        ("network_speed_mbps", i.speed_mbps, "Negotiated speed in Mb/s"),
-        ("network_carrier", i.carrier, "1 when the link has carrier"),
-        ("network_admin_up", i.admin_up, "1 when administratively up (IFF_UP)"),
-        ("network_oper_up", None if i.operstate is None else i.operstate == "up", "1 when operstate is up"),
+        ("network_mtu_bytes", i.mtu, "Network device property: mtu_bytes"),
+        ("network_speed_bytes", None if i.speed_mbps is None else i.speed_mbps * 125000,
+         "Network device property: speed_bytes"),
+        ("network_carrier", i.carrier, "Network device property: carrier"),
+        ("network_up", None if i.operstate is None else i.operstate == "up",
+         "Value is 1 if operstate is 'up', 0 otherwise."),
     )
     for name, value, text in gauges:
         if value is not None:
-            out.append(Metric(name, float(value), labels, help=text))
+            out.append(Metric(name, float(value), node, help=text, namespace="node"))
+    if i.admin_up is not None:
+        out.append(Metric("network_admin_up", float(i.admin_up), (("device", i.name),),
+                          help="1 when administratively up (IFF_UP)"))
     counters = (
-        ("network_receive_bytes_total", i.rx_bytes_total), ("network_transmit_bytes_total", i.tx_bytes_total),
-        ("network_receive_packets_total", i.rx_packets_total), ("network_transmit_packets_total", i.tx_packets_total),
-        ("network_receive_errors_total", i.rx_errors_total), ("network_transmit_errors_total", i.tx_errors_total),
-        ("network_receive_drops_total", i.rx_dropped_total), ("network_transmit_drops_total", i.tx_dropped_total),
-        ("network_carrier_changes_total", i.carrier_changes_total),
+        ("network_receive_bytes_total", i.rx_bytes_total, "bytes"),
+        ("network_transmit_bytes_total", i.tx_bytes_total, "bytes"),
+        ("network_receive_packets_total", i.rx_packets_total, "packets"),
+        ("network_transmit_packets_total", i.tx_packets_total, "packets"),
+        ("network_receive_errs_total", i.rx_errors_total, "errs"),
+        ("network_transmit_errs_total", i.tx_errors_total, "errs"),
+        ("network_receive_drop_total", i.rx_dropped_total, "drop"),
+        ("network_transmit_drop_total", i.tx_dropped_total, "drop"),
+        ("network_carrier_changes_total", i.carrier_changes_total, "carrier_changes_total"),
     )
-    for name, count in counters:
+    for name, count, field_name in counters:
         if count is not None:
-            out.append(Metric(name, float(count), labels, kind="counter"))
+            text = ("Network device property: carrier_changes_total" if field_name == "carrier_changes_total"
+                    else f"Network device statistic {name.split('_')[1]}_{field_name}.")
+            out.append(Metric(name, float(count), node, kind="counter", help=text, namespace="node"))
     return out
 
 
 def network_metrics(view: NetworkView) -> list[Metric]:
-    """Prometheus samples for interfaces, bond slaves and problem counts."""
+    """Prometheus samples for interfaces, bonds (node_exporter's bonding families), bond slaves, problems."""
     out: list[Metric] = []
     for i in view.interfaces:
         out.extend(_iface_metrics(i))
     for b in view.bonds:
         up = sum(1 for s in b.slaves if s.mii_status == "up")
-        out.append(Metric("bond_slaves", float(len(b.slaves)), (("bond", b.name),), help="Slaves of the bond"))
-        out.append(Metric("bond_slaves_up", float(up), (("bond", b.name),), help="Slaves with MII status up"))
+        master = (("master", b.name),)
+        out.append(Metric("bonding_slaves", float(len(b.slaves)), master,
+                          help="Number of configured slaves per bonding interface.", namespace="node"))
+        out.append(Metric("bonding_active", float(up), master,
+                          help="Number of active slaves per bonding interface.", namespace="node"))
         for s in b.slaves:
             labels = (("bond", b.name), ("slave", s.name))
             if s.mii_status is not None:
-                out.append(Metric("bond_slave_up", 1.0 if s.mii_status == "up" else 0.0, labels))
+                out.append(Metric("bond_slave_up", 1.0 if s.mii_status == "up" else 0.0, labels,
+                                  help="1 when the slave's MII status is up"))
             if s.link_failure_count is not None:
                 out.append(Metric("bond_slave_link_failures_total", float(s.link_failure_count), labels,
                                   kind="counter", help="Link failures since the slave was enslaved"))

@@ -149,6 +149,8 @@ def row_metrics(view: TimeReport) -> list[Metric]:
     """``ntp_offset_seconds``, ``ntp_synchronized``, ``ntp_stratum`` per row."""
     out: list[Metric] = []
     for row in view.rows:
+        if row.kind == "kernel":
+            out.extend(ntp_kernel.node_timex_metrics(row))
         labels = (("kind", row.kind), ("source", row.key))
         if row.offset_seconds is not None:
             out.append(Metric("ntp_offset_seconds", row.offset_seconds, labels,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from edgetop.collectors.ntp_types import CLOCK, LEAP_DELETE, LEAP_INSERT, LEAP_NORMAL, LEAP_UNSYNC, TimeReport, TimeRow
 from edgetop.errors import ParseError
+from edgetop.model.spec import Metric
 from edgetop.sources.adjtimex import Timex, read_timex
 
 # adjtimex(2) status bits.
@@ -124,6 +125,34 @@ def row_from_kernel(k: KernelClock) -> TimeRow:
                  ("frequency_ppm", k.frequency_ppm), ("maximum_error_seconds", k.maximum_error_seconds),
                  ("tai_offset_seconds", k.tai_offset_seconds)),
     )
+
+
+def node_timex_metrics(row: TimeRow) -> list[Metric]:
+    """node_exporter's timex families from the kernel's row (collector/timex.go, same adjtimex(2) call)."""
+    details = dict(row.details)
+    out: list[Metric] = []
+
+    def add(name: str, value: float | None, text: str) -> None:
+        if value is not None:
+            out.append(Metric(f"timex_{name}", float(value), help=text, namespace="node"))
+
+    flags = str(details.get("status_flags", "")).split()
+    status = sum(bit for bit, name in _BIT_NAMES if name in flags)
+    add("sync_status", None if row.synchronized is None else float(row.synchronized),
+        "Is clock synchronized to a reliable server (1 = yes, 0 = no).")
+    add("offset_seconds", row.offset_seconds, "Time offset in between local system and reference clock.")
+    add("estimated_error_seconds", row.error_seconds, "Estimated error in seconds.")
+    maxerror = details.get("maximum_error_seconds")
+    add("maxerror_seconds", maxerror if isinstance(maxerror, (int, float)) else None, "Maximum error in seconds.")
+    ppm = details.get("frequency_ppm")
+    # node_exporter: 1 + freq / 2^16 / 1e6 (freq is scaled ppm); edgetop already has the ppm.
+    add("frequency_adjustment_ratio", 1 + ppm / 1e6 if isinstance(ppm, (int, float)) else None,
+        "Local clock frequency adjustment.")
+    add("status", float(status), "Value of the status array bits.")
+    tai = details.get("tai_offset_seconds")
+    add("tai_offset_seconds", tai if isinstance(tai, (int, float)) else 0.0,  # edgetop shows an unset 0 as unknown
+        "International Atomic Time (TAI) offset.")
+    return out
 
 
 def collect_kernel() -> TimeReport:

@@ -64,6 +64,11 @@ class Sensor:
 
 @dataclass(frozen=True, slots=True)
 class SensorsReading:
-    """Every sensor of the machine, in chip order."""
+    """Every sensor of the machine, in chip order.
+
+    ``node_chips`` maps a hwmon directory (``hwmon2``) to the ``chip`` label node_exporter
+    gives it, for the ``node_hwmon_*`` families (not part of the JSON).
+    """
 
     sensors: tuple[Sensor, ...]
+    node_chips: tuple[tuple[str, str], ...] = ()

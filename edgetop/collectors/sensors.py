@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from fnmatch import fnmatchcase
 from typing import Any
 
 from edgetop.collectors.bounded_reader import BoundedReader
-from edgetop.collectors.hwmon import HwmonSensor, ThrottleCounts, collect_hwmon, collect_throttle
+from edgetop.collectors.hwmon import HwmonSensor, ThrottleCounts, collect_hwmon, collect_throttle, node_exporter_chip
 from edgetop.collectors.sensor_memory import SensorMemory
 from edgetop.collectors.sensor_types import Sensor, SensorsReading
 from edgetop.collectors.thermal_zones import ThermalZone, collect_thermal_zones
@@ -169,9 +169,46 @@ def _vanished(s: Sensor) -> str:
     return f"sensor vanished: its files are gone (last {last:.0f} {unit}, read at {when})"
 
 
-def sensors_metrics(view: SensorsReading) -> list[Metric]:
-    """Prometheus samples: temperatures, thresholds, fans, alarms, throttling, read status."""
+def node_hwmon_metrics(view: SensorsReading) -> list[Metric]:
+    """node_exporter's hwmon families for the hwmon sensors with a value (``chip``/``sensor`` labels).
+
+    Thresholds are the chip's own (``_max``, ``_crit``), as node_exporter reads them, not
+    edgetop's configured overrides. Thermal zones are not hwmon: node_exporter shows them
+    as ``node_thermal_zone_temp`` (not exported here).
+    """
+    chips = dict(view.node_chips)
     out: list[Metric] = []
+    named: set[tuple[str, str]] = set()
+    for s in view.sensors:
+        if s.source != "hwmon" or s.gone or "/" not in s.id:
+            continue
+        hwmon, sensor = s.id.split("/", 1)
+        chip = chips.get(hwmon)
+        if chip is None:
+            continue
+        labels = (("chip", chip), ("sensor", sensor))
+        if (chip, s.chip) not in named:
+            named.add((chip, s.chip))
+            out.append(Metric("hwmon_chip_names", 1.0, (("chip", chip), ("chip_name", s.chip)),
+                              help="Annotation metric for human-readable chip names", namespace="node"))
+        if s.label != sensor:
+            out.append(Metric("hwmon_sensor_label", 1.0, (("chip", chip), ("label", s.label), ("sensor", sensor)),
+                              help="Label for given chip and sensor", namespace="node"))
+        values = ((("temp_celsius", s.celsius, "Hardware monitor for temperature (input)"),
+                   ("temp_max_celsius", s.chip_high_celsius, "Hardware monitor for temperature (max)"),
+                   ("temp_crit_celsius", s.chip_critical_celsius, "Hardware monitor for temperature (crit)"))
+                  if s.kind == "temp" else
+                  (("fan_rpm", s.rpm, "Hardware monitor for fan revolutions per minute (input)"),
+                   ("fan_min_rpm", s.min_rpm, "Hardware monitor for fan revolutions per minute (min)")))
+        for name, value, text in values:
+            if value is not None:
+                out.append(Metric(f"hwmon_{name}", value, labels, help=text, namespace="node"))
+    return out
+
+
+def sensors_metrics(view: SensorsReading) -> list[Metric]:
+    """node_exporter's hwmon families; edgetop's temperatures with thresholds, fans, alarms, throttling, status."""
+    out: list[Metric] = node_hwmon_metrics(view)
     for s in view.sensors:
         # ``sensor`` (hwmonN/tempM) keeps two identical chips without a device link apart.
         labels = (("chip", s.chip), ("device", s.device or ""), ("label", s.label), ("sensor", s.id),
@@ -220,7 +257,8 @@ def _build(ctx: Context) -> Callable[[], SensorsReading]:
             if not memory.remembers():  # a VM, or no driver: nothing to miss
                 raise
             reading = SensorsReading(())  # every sensor vanished: each is listed gone, and alerts
-        return memory.update(reading, time.time())
+        chips = tuple((h, node_exporter_chip(fs, h)) for h in fs.listdir("class/hwmon"))
+        return replace(memory.update(reading, time.time()), node_chips=chips)
 
     return collect
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from edgetop.collectors.snmp_profiles import (
+    IF_STATUS,
     PROFILES,
     Interface,
     RawValue,
@@ -273,7 +274,56 @@ def metrics(view: SnmpReading) -> list[Metric]:
     if view.latency_seconds is not None:
         out.append(Metric("snmp_latency_seconds", view.latency_seconds, (target,), help="SNMP GET round trip"))
     for name, value in numeric_values(view):
+        if name.startswith("if/"):  # interfaces: the raw if_mib counters below, for rate() over any window
+            continue
         out.append(Metric("snmp_value", value, (target, ("name", name)), help="a numeric value polled by SNMP"))
+    for iface in view.interfaces:
+        out.extend(if_mib_metrics(view.name, iface))
+    return out
+
+
+_IF_STATUS_CODES = {name: code for code, name in IF_STATUS.items()}
+# snmp_exporter's if_mib module: object names as family names, SMI types as Prometheus
+# types (Counter32/Counter64 → counter, Gauge32/Integer → gauge), the raw value (RFC 2863).
+_IF_MIB = (
+    ("ifHCInOctets", "in_bytes_total", "counter", "The total number of octets received on the interface, including "
+     "framing characters - 1.3.6.1.2.1.31.1.1.1.6"),
+    ("ifHCOutOctets", "out_bytes_total", "counter", "The total number of octets transmitted out of the interface, "
+     "including framing characters - 1.3.6.1.2.1.31.1.1.1.10"),
+    ("ifInErrors", "in_errors_total", "counter", "For packet-oriented interfaces, the number of inbound packets that "
+     "contained errors - 1.3.6.1.2.1.2.2.1.14"),
+    ("ifOutErrors", "out_errors_total", "counter", "For packet-oriented interfaces, the number of outbound packets "
+     "that could not be transmitted because of errors - 1.3.6.1.2.1.2.2.1.20"),
+    ("ifInDiscards", "in_discards_total", "counter", "The number of inbound packets which were chosen to be "
+     "discarded even though no errors had been detected - 1.3.6.1.2.1.2.2.1.13"),
+    ("ifOutDiscards", "out_discards_total", "counter", "The number of outbound packets which were chosen to be "
+     "discarded even though no errors had been detected - 1.3.6.1.2.1.2.2.1.19"),
+    ("ifMtu", "mtu", "gauge", "The size of the largest packet which can be sent/received on the interface, "
+     "specified in octets - 1.3.6.1.2.1.2.2.1.4"),
+    ("ifHighSpeed", "speed_mbps", "gauge", "An estimate of the interface's current bandwidth in units of "
+     "1,000,000 bits per second - 1.3.6.1.2.1.31.1.1.1.15"),
+)
+
+
+def if_mib_metrics(target: str, iface: Interface) -> list[Metric]:
+    """One SNMP interface under snmp_exporter's if_mib names, with its labels plus ``target``.
+
+    snmp_exporter answers for one target per scrape (Prometheus relabels ``instance``);
+    edgetop serves every target at once, so ``target`` says which device it is.
+    """
+    labels = (("target", target), ("ifIndex", iface.index), ("ifName", iface.name), ("ifDescr", iface.descr or ""))
+    out: list[Metric] = []
+    for oid_name, attr, kind, text in _IF_MIB:
+        value = getattr(iface, attr)
+        if value is not None:
+            out.append(Metric(oid_name, float(value), labels, kind, text, namespace=""))
+    for oid_name, status, text in (("ifAdminStatus", iface.admin_status, "The desired state of the interface - "
+                                    "1.3.6.1.2.1.2.2.1.7"),
+                                   ("ifOperStatus", iface.oper_status, "The current operational state of the "
+                                    "interface - 1.3.6.1.2.1.2.2.1.8")):
+        code = _IF_STATUS_CODES.get(status or "")
+        if code is not None:
+            out.append(Metric(oid_name, float(code), labels, help=text, namespace=""))
     return out
 
 

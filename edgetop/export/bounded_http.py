@@ -12,7 +12,10 @@ other): a connection costs a socket and a coroutine, never a thread. The bounds:
 - the request head must arrive within ``timeout`` seconds of the accept however slowly
   it trickles (a slowloris client is dropped then, not kept alive byte by byte), and
   the client must take the response within ``timeout`` seconds;
-- a request head over 64 KiB is dropped.
+- a request head over 64 KiB is dropped;
+- with TLS (``ssl_context``), the handshake must end within ``timeout`` seconds too;
+- answers are rendered by a pool of ``RENDER_THREADS`` threads, never more, so a slow
+  render (or a bcrypt check) never stalls accepting, reading or the deadlines above.
 
 Parsing and answering stay the standard library's ``BaseHTTPRequestHandler``, run over
 the bytes already read. A client that goes away is logged at debug level, never printed.
@@ -25,8 +28,10 @@ import contextlib
 import io
 import logging
 import socket
+import ssl
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
@@ -35,6 +40,7 @@ log = logging.getLogger(__name__)
 HEAD_LIMIT = 64 * 1024
 MAX_CONNECTIONS = 64
 TIMEOUT = 5.0
+RENDER_THREADS = 2
 _LIMIT_WARNING_EVERY = 60.0  # seconds between log warnings about the connection limit
 
 
@@ -71,8 +77,9 @@ class BoundedHTTPServer:
     """
 
     def __init__(self, handler_class: type[BufferedRequestHandler], host: str, port: int, *,
-                 max_connections: int = MAX_CONNECTIONS, timeout: float = TIMEOUT) -> None:
-        """Bind and listen on ``host:port`` (an IPv6 address when ``host`` holds a colon)."""
+                 max_connections: int = MAX_CONNECTIONS, timeout: float = TIMEOUT,
+                 ssl_context: ssl.SSLContext | None = None) -> None:
+        """Bind and listen on ``host:port`` (an IPv6 address when ``host`` holds a colon); TLS with ``ssl_context``."""
         sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
         try:
             # As http.server does: a restarted exporter rebinds at once over old TIME_WAITs.
@@ -87,7 +94,13 @@ class BoundedHTTPServer:
         self._handler_class = handler_class
         self._max_connections = max_connections
         self._timeout = timeout
+        self._ssl = ssl_context
+        self._pool = ThreadPoolExecutor(max_workers=RENDER_THREADS, thread_name_prefix="metrics-render")
         self._loop = asyncio.new_event_loop()
+        # A TLS client that leaves mid-handshake makes asyncio report an error through the
+        # loop's handler, which would print it: log it at debug level instead.
+        self._loop.set_exception_handler(
+            lambda loop, context: log.debug("metrics: %s", context.get("message") or context.get("exception")))
         self._stop: asyncio.Future[None] = self._loop.create_future()
         self._open: set[asyncio.StreamWriter] = set()
         self._waiting: dict[asyncio.StreamWriter, None] = {}  # no request yet, oldest first
@@ -109,10 +122,12 @@ class BoundedHTTPServer:
         if self._thread.ident is None:  # never started: only the socket and the loop to release
             self._sock.close()
             self._loop.close()
+            self._pool.shutdown(wait=False)
             return
         with contextlib.suppress(RuntimeError):  # the loop has closed already: the thread is ending or gone
             self._loop.call_soon_threadsafe(self._stop_soon)
         self._thread.join(timeout)
+        self._pool.shutdown(wait=False)
 
     def _stop_soon(self) -> None:
         if not self._stop.done():
@@ -126,7 +141,10 @@ class BoundedHTTPServer:
             self._loop.close()
 
     async def _serve(self) -> None:
-        server = await asyncio.start_server(self._connection, sock=self._sock, limit=HEAD_LIMIT)
+        server = await asyncio.start_server(
+            self._connection, sock=self._sock, limit=HEAD_LIMIT, ssl=self._ssl,
+            ssl_handshake_timeout=self._timeout if self._ssl is not None else None,
+            ssl_shutdown_timeout=self._timeout if self._ssl is not None else None)
         try:
             await self._stop
         finally:
@@ -150,7 +168,9 @@ class BoundedHTTPServer:
             if head is None:
                 writer.transport.abort()
                 return
-            response = self._handler_class(head, peer).response()
+            handler_class = self._handler_class
+            response = await asyncio.get_running_loop().run_in_executor(
+                self._pool, lambda: handler_class(head, peer).response())
             # Nothing stays buffered in the process: drain() returns once the kernel has it
             # all, so close() below cannot leave a response waiting on a client that stopped reading.
             writer.transport.set_write_buffer_limits(high=0)

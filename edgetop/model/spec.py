@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from edgetop.config_schema import Config, SnmpTarget
 from edgetop.errors import SourceUnavailable
@@ -88,15 +88,30 @@ class Context:
         return self.devices_procfs or self.procfs, self.devices_sysfs or self.sysfs
 
 
-@dataclass(frozen=True, slots=True)
-class Metric:
-    """One Prometheus sample. ``name`` without the ``edgetop_`` prefix; units in the name."""
+class Metric(NamedTuple):
+    """One Prometheus sample. ``name`` without its namespace prefix; units in the name.
+
+    ``namespace`` says whose name it is: ``edgetop`` (``edgetop_<name>``), ``node``
+    (node_exporter's ``node_<name>``, with its labels and semantics: left out by
+    ``serve --no-node-metrics``), ``libvirt`` (the libvirt exporter's ``libvirt_<name>``),
+    or ``""`` for a name taken whole from another exporter (snmp_exporter's ``ifHCInOctets``).
+
+    A NamedTuple, not a frozen dataclass: a scrape of 100 domains builds ~5,700 of them, and
+    the dataclass's ``__init__`` (``object.__setattr__`` per field) cost ~15 ms of CPU of it.
+    (Not msgspec: the model must import with the standard library alone.)
+    """
 
     name: str
     value: float
     labels: tuple[tuple[str, str], ...] = ()
     kind: str = "gauge"  # gauge or counter
     help: str = ""
+    namespace: str = "edgetop"
+
+    @property
+    def full_name(self) -> str:
+        """The exposed name: namespace, underscore, name (or the name alone without a namespace)."""
+        return f"{self.namespace}_{self.name}" if self.namespace else self.name
 
 
 class Collect(Protocol):

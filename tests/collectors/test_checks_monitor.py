@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,15 @@ CHECK = EdgetopProcess(12, "check", None, 0.8, 1.0, frozenset({0, 1, 2, 3}), is_
     (facts(SERVE, TUI), PASS, "pid 10 (serve) listens on 127.0.0.1:9117"),
     (facts(EdgetopProcess(13, "serve", "0.0.0.0:9117")), WARN,
      "pid 13 (serve) listens on 0.0.0.0:9117: beyond loopback, without TLS or authentication"),
+    (facts(EdgetopProcess(14, "serve", "0.0.0.0:9117", protection="TLS and basic auth")), PASS,
+     "pid 14 (serve) listens on 0.0.0.0:9117 with TLS and basic auth"),
+    (facts(EdgetopProcess(15, "serve", "0.0.0.0:9117", protection="TLS only")), WARN,
+     "pid 15 (serve) listens on 0.0.0.0:9117 with TLS only: beyond loopback, without authentication"),
+    (facts(EdgetopProcess(16, "serve", "10.0.0.5:9117", protection="basic auth only")), WARN,
+     "pid 16 (serve) listens on 10.0.0.5:9117 with basic auth only: beyond loopback, without TLS"),
+    (facts(EdgetopProcess(17, "serve", "10.0.0.5:9117", protection="unknown (/x not found)")), WARN,
+     "pid 17 (serve) listens on 10.0.0.5:9117 with unknown (/x not found): beyond loopback, without known TLS "
+     "and authentication"),
 ])
 def test_exporter_listen(f: MonitorFacts, status: CheckStatus, evidence: str) -> None:
     check = monitor.check_exporter_listen(f)
@@ -142,3 +152,28 @@ def test_no_edgetop_running(tmp_path: Path) -> None:
     # no edgetop in the tree: this process's own allowed CPUs (self/status) stand for it
     assert f.processes == () and monitor.watched_by(f) == (Placement("this process", frozenset({0, 1})),)
     assert monitor.watched_by(MonitorFacts("/x", ())) == ()
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("tls_server_config: {cert_file: c.pem, key_file: k.pem}\nbasic_auth_users: {p: '$2y$10$x'}\n",
+     "TLS and basic auth"),
+    ("tls_server_config: {cert_file: c.pem, key_file: k.pem}\n", "TLS only"),
+    ("basic_auth_users: {p: '$2y$10$x'}\n", "basic auth only"),
+    ("{}\n", "none"),
+])
+def test_web_config_protection(tmp_path: Path, text: str, expected: str) -> None:
+    (tmp_path / "web.yml").write_text(text)
+    assert monitor.web_config_protection(tmp_path / "web.yml") == expected
+
+
+def test_web_config_protection_refuses_a_fifo_at_once(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "web.yml")
+    assert monitor.web_config_protection(tmp_path / "web.yml").startswith("unknown (")
+    assert monitor.web_config_protection(tmp_path / "nope.yml").startswith("unknown (")
+
+
+def test_the_web_config_of_a_serve_command_line() -> None:
+    args = ["serve", "--listen", "0.0.0.0:9117", "--web.config.file", "/etc/edgetop/web.yml"]
+    assert monitor.role_and_listen(args) == ("serve", "0.0.0.0:9117")
+    assert monitor.web_config_arg(args) == "/etc/edgetop/web.yml"
+    assert monitor.web_config_arg(["serve", "--web.config.file=w.yml"]) == "w.yml"

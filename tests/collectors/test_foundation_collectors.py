@@ -57,8 +57,9 @@ def test_host(name: str, expected: dict[str, Any]) -> None:
     procfs, _ = roots(name)
     info = host.collect_host(procfs)
     assert host.host_json(info) == expected
-    assert {m.name: m.value for m in host.host_metrics(info)} == {"load1": expected["load1"],
-                                                                  "uptime_seconds": expected["uptime_seconds"]}
+    assert {m.full_name: m.value for m in host.host_metrics(info)} == {
+        "node_load1": expected["load1"], "node_load5": expected["load5"], "node_load15": expected["load15"],
+        "edgetop_uptime_seconds": expected["uptime_seconds"]}
 
 
 # ---- cpu --------------------------------------------------------------------------------
@@ -94,8 +95,14 @@ def test_cpu_server_8c_exact() -> None:
     assert view.total.busy_ratio == pytest.approx(1 - 140 / 800 - 35 / 800)
     assert cpu.cpu_alerts(view, Config()) == []
     metrics = cpu.cpu_metrics(view)
-    seconds = [m for m in metrics if m.name == "cpu_seconds_total"]
-    assert len(seconds) == 8 * 10 and all(m.kind == "counter" for m in seconds)
+    seconds = [m for m in metrics if m.full_name == "node_cpu_seconds_total"]
+    # node_exporter's eight modes (guest inside user and nice) and its guest family
+    assert len(seconds) == 8 * 8 and all(m.kind == "counter" for m in seconds)
+    guest = [m for m in metrics if m.full_name == "node_cpu_guest_seconds_total"]
+    assert len(guest) == 8 * 2
+    c0 = view.raw.stat.cores[0]
+    user0 = next(m.value for m in seconds if m.labels == (("cpu", "0"), ("mode", "user")))
+    assert user0 == pytest.approx(c0.user_seconds_total + c0.guest_seconds_total)
     assert [m.value for m in metrics if m.name == "cpu_core_throttles_total"] == [3 * i for i in range(8)]
 
 
@@ -139,7 +146,9 @@ def test_memory_server_8c_exact() -> None:
     assert data["pressure"]["some_avg10"] == 0.25 and data["pressure"]["full_stall_seconds_total"] == 2.345678
     assert memory.memory_alerts(view, Config()) == []
     names = {(m.name, m.labels) for m in memory.memory_metrics(view)}
-    assert ("memory_hugepages_total", (("size_bytes", str(1 << 30)),)) in names
+    assert ("memory_hugepages_pages", (("size_bytes", str(1 << 30)),)) in names
+    assert ("memory_MemTotal_bytes", ()) in names and ("memory_HugePages_Total", ()) in names
+    assert not [m for m in memory.memory_metrics(view) if m.kind == "gauge" and m.name.endswith("_total")]
 
 
 def test_memory_vm_steal_captured() -> None:

@@ -95,12 +95,14 @@ def test_alerts() -> None:
 def test_metrics_and_history() -> None:
     b = Balloon(actual_bytes=GIB, maximum_bytes=GIB, rss_bytes=GIB // 2)
     v = derive(raw(dom(10.0, (1.0,), balloon=b)), raw(dom(11.0, (1.5,), balloon=b)), 1.0)
-    m = {(x.name, dict(x.labels).get("vcpu")): x for x in metrics(v)}
-    assert m[("domain_cpu_seconds_total", None)].value == 11.0
-    assert m[("domain_cpu_seconds_total", None)].kind == "counter"
-    assert m[("domain_vcpu_delay_seconds_total", "0")].value == 1.5
-    assert m[("domain_balloon_rss_bytes", None)].value == GIB // 2
-    assert dict(m[("domain_state", None)].labels)["state"] == "running"
-    assert ("domain_balloon_usable_bytes", None) not in m  # unknown: no sample rather than 0
+    m = {(x.full_name, dict(x.labels).get("vcpu")): x for x in metrics(v)}
+    assert m[("libvirt_domain_info_cpu_time_seconds_total", None)].value == 11.0
+    assert m[("libvirt_domain_info_cpu_time_seconds_total", None)].kind == "counter"
+    assert m[("libvirt_domain_vcpu_delay_seconds_total", "0")].value == 1.5
+    assert m[("libvirt_domain_memory_stats_rss_bytes", None)].value == GIB // 2
+    assert m[("libvirt_domain_state_code", None)].value == 1  # VIR_DOMAIN_RUNNING
+    assert m[("libvirt_up", None)].value == 1
+    assert dict(m[("edgetop_domain_state", None)].labels)["state"] == "running"
+    assert ("libvirt_domain_memory_stats_usable_bytes", None) not in m  # unknown: no sample rather than 0
     h = history(v)
     assert h["u1.vcpu0.delay"] == pytest.approx(0.5) and h["u1.cpu"] == pytest.approx(1.0)

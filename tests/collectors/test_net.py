@@ -155,10 +155,16 @@ def test_metrics(tmp_path: Path) -> None:
     procfs, sysfs = trees(tmp_path, "sysfs_bond_8023ad")
     view = NetworkDeriver()(None, collect_network(procfs, sysfs, Config()), 0.0)
     metrics = network_metrics(view)
-    names = {m.name for m in metrics}
-    assert {"network_mtu_bytes", "network_speed_mbps", "network_carrier", "network_receive_bytes_total",
-            "bond_slave_link_failures_total", "bond_slave_up", "bond_slave_in_active_aggregator",
-            "network_problems"} <= names
+    names = {m.full_name for m in metrics}
+    assert {"node_network_mtu_bytes", "node_network_speed_bytes", "node_network_carrier",
+            "node_network_receive_bytes_total", "node_bonding_slaves", "node_bonding_active",
+            "edgetop_bond_slave_link_failures_total", "edgetop_bond_slave_up",
+            "edgetop_bond_slave_in_active_aggregator", "edgetop_network_problems"} <= names
+    speeds = {dict(m.labels)["device"]: m.value for m in metrics if m.full_name == "node_network_speed_bytes"}
+    mbps = {i.name: i.speed_mbps for i in view.interfaces if i.speed_mbps is not None}
+    assert speeds == {name: value * 125000 for name, value in mbps.items()} and speeds  # bytes/s, as node_exporter
+    bonding = {(m.full_name, m.labels): m.value for m in metrics if m.namespace == "node" and "bonding" in m.name}
+    assert bonding[("node_bonding_slaves", (("master", "bond0"),))] == 3
     failures = {dict(m.labels)["slave"]: m.value for m in metrics if m.name == "bond_slave_link_failures_total"}
     assert failures == {"eno1": 0.0, "eno2": 0.0, "eno3": 3.0}
     assert all(m.kind == "counter" for m in metrics if m.name.endswith("_total"))

@@ -195,7 +195,11 @@ def test_build_reading_derive_json_metrics() -> None:
     metrics = {(m.name, dict(m.labels).get("name")): m.value for m in snmp.metrics(view)}
     assert metrics[("snmp_up", None)] == 1.0 and metrics[("snmp_latency_seconds", None)] == 0.02
     assert metrics[("snmp_value", "temp")] == 21.5
-    assert metrics[("snmp_value", "if/eth0.in_bytes_per_second")] == 1000.0
+    raw = {(m.full_name, dict(m.labels)["ifName"]): m for m in snmp.metrics(view) if m.namespace == ""}
+    assert raw[("ifHCInOctets", "eth0")].kind == "counter"  # snmp_exporter's if_mib: raw counters, not rates
+    assert raw[("ifHCInOctets", "eth0")].value == view.interfaces[0].in_bytes_total
+    assert dict(raw[("ifHCInOctets", "eth0")].labels)["ifIndex"] == view.interfaces[0].index
+    assert ("snmp_value", "if/eth0.in_bytes_per_second") not in metrics
     assert "s3cret" not in repr(doc) + repr(metrics) + repr(view)
 
 

@@ -208,8 +208,8 @@ def test_serve_warns_once_on_a_non_loopback_address(tmp_path: Path) -> None:
                             env=env, cwd=tmp_path, check=False)
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
-        "edgetop: warning: --listen 192.0.2.1:9117 is not a loopback address: /metrics has no authentication, "
-        "so anyone who can reach the port can read it",
+        "edgetop: warning: --listen 192.0.2.1:9117 is not a loopback address and there is no TLS or basic auth "
+        "(--web.config.file): anyone who can reach the port can read /metrics",
         "edgetop: cannot listen on 192.0.2.1:9117: Cannot assign requested address",
     ]
 
@@ -229,12 +229,13 @@ async def test_collector_up_says_edgetop_could_ask_and_the_device_gauges_say_whe
         server.shutdown()
     assert status == 200
     lines = set(body.splitlines())
-    assert {'edgetop_collector_up{collector="snmp:pdu-b"} 1', 'edgetop_snmp_up{target="pdu-b"} 0',
-            'edgetop_snmp_poll_error{target="pdu-b",kind="timeout"} 1',
-            'edgetop_collector_up{collector="snmp:tor-switch"} 1', 'edgetop_snmp_up{target="tor-switch"} 1',
-            'edgetop_collector_up{collector="ntp:chrony"} 1',
-            'edgetop_ntp_reachable{kind="chrony",source="chrony/2001:db8:100:200::53"} 0',
-            'edgetop_ntp_reachable{kind="chrony",source="chrony/10.20.0.5"} 1'} <= lines
+    # prometheus_client's text encoder: labels sorted by name, values as floats.
+    assert {'edgetop_collector_up{collector="snmp:pdu-b"} 1.0', 'edgetop_snmp_up{target="pdu-b"} 0.0',
+            'edgetop_snmp_poll_error{kind="timeout",target="pdu-b"} 1.0',
+            'edgetop_collector_up{collector="snmp:tor-switch"} 1.0', 'edgetop_snmp_up{target="tor-switch"} 1.0',
+            'edgetop_collector_up{collector="ntp:chrony"} 1.0',
+            'edgetop_ntp_reachable{kind="chrony",source="chrony/2001:db8:100:200::53"} 0.0',
+            'edgetop_ntp_reachable{kind="chrony",source="chrony/10.20.0.5"} 1.0'} <= lines
     assert not [line for line in lines if line.startswith("edgetop_snmp_poll_error{") and "pdu-b" not in line]
 
 

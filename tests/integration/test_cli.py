@@ -171,7 +171,7 @@ def test_serve_exposes_valid_metrics(tmp_path: Path) -> None:
                     content_type = resp.headers["Content-Type"]
             except OSError:
                 body = ""
-            wanted = ('edgetop_collector_up{collector="cpu"} 1', "edgetop_cpu_seconds_total{",
+            wanted = ('edgetop_collector_up{collector="cpu"} 1', "node_cpu_seconds_total{",
                       'edgetop_collector_up{collector="domains"}')
             if all(w in body for w in wanted):  # collectors report on their own schedules
                 break
@@ -179,11 +179,11 @@ def test_serve_exposes_valid_metrics(tmp_path: Path) -> None:
         assert 'edgetop_collector_up{collector="cpu"} 1' in body, body[:2000]
         assert content_type == "text/plain; version=0.0.4; charset=utf-8"
         types = _check_exposition(body)
-        assert types["edgetop_cpu_seconds_total"] == "counter"
+        assert types["node_cpu_seconds_total"] == "counter"
         assert types["edgetop_collector_up"] == "gauge"
-        assert re.search(r'^edgetop_cpu_seconds_total\{cpu="cpu0",mode="steal"\} \S+$', body, re.M)
-        assert re.search(r'^edgetop_collector_up\{collector="domains"\} 0$', body, re.M)
-        assert f'edgetop_build_info{{version="{__version__}"}} 1' in body
+        assert re.search(r'^node_cpu_seconds_total\{cpu="0",mode="steal"\} \S+$', body, re.M)
+        assert re.search(r'^edgetop_collector_up\{collector="domains"\} 0.0$', body, re.M)
+        assert f'edgetop_build_info{{version="{__version__}"}} 1.0' in body
         with pytest.raises(urllib.error.HTTPError) as info:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/nope", timeout=5)
         assert info.value.code == 404

@@ -205,14 +205,17 @@ def test_prometheus_rendering_edges() -> None:
         Metric("a_total", 3.0, (("name", 'vm "x"\\\n'),), "counter", "things"),
         Metric("a_total", 2.5, (("name", "y"),), "counter"),
         Metric("b", float("nan")), Metric("c", float("inf")), Metric("d", float("-inf")), Metric("e", 1e20),
+        Metric("ifHCInOctets", 5, (("ifIndex", "1"),), "counter", "octets", namespace=""),
     ])
     assert text.splitlines() == [
         "# HELP edgetop_a_total things", "# TYPE edgetop_a_total counter",
-        'edgetop_a_total{name="vm \\"x\\"\\\\\\n"} 3', 'edgetop_a_total{name="y"} 2.5',
-        "# HELP edgetop_b b", "# TYPE edgetop_b gauge", "edgetop_b NaN",
-        "# HELP edgetop_c c", "# TYPE edgetop_c gauge", "edgetop_c +Inf",
-        "# HELP edgetop_d d", "# TYPE edgetop_d gauge", "edgetop_d -Inf",
-        "# HELP edgetop_e e", "# TYPE edgetop_e gauge", "edgetop_e 1e+20",
+        'edgetop_a_total{name="vm \\"x\\"\\\\\\n"} 3.0', 'edgetop_a_total{name="y"} 2.5',
+        "# HELP edgetop_b edgetop b", "# TYPE edgetop_b gauge", "edgetop_b NaN",
+        "# HELP edgetop_c edgetop c", "# TYPE edgetop_c gauge", "edgetop_c +Inf",
+        "# HELP edgetop_d edgetop d", "# TYPE edgetop_d gauge", "edgetop_d -Inf",
+        "# HELP edgetop_e edgetop e", "# TYPE edgetop_e gauge", "edgetop_e 1e+20",
+        # snmp_exporter's bare counter keeps its name and its counter type in the text format
+        "# HELP ifHCInOctets octets", "# TYPE ifHCInOctets counter", 'ifHCInOctets{ifIndex="1"} 5.0',
     ]
     assert escape_label("a\nb") == "a\\nb"
 

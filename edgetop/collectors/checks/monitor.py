@@ -10,6 +10,10 @@ from __future__ import annotations
 import ipaddress
 import os
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
 
 from edgetop.collectors.checks.host import Placement, pinned_vcpus
 from edgetop.collectors.checks.libvirt_facts import LibvirtFacts
@@ -19,9 +23,10 @@ from edgetop.errors import ParseError
 from edgetop.hostport import split_host_port
 from edgetop.model.checks import Check, CheckId
 from edgetop.model.cpulist import format_cpu_list
+from edgetop.sources.files import FileRefused, read_small_file
 from edgetop.sources.fs import ProcFS
 
-EXPORTER_LISTEN = CheckId("monitor.exporter_listen", "edgetop's exporter listens on loopback only")
+EXPORTER_LISTEN = CheckId("monitor.exporter_listen", "edgetop's exporter listens on loopback, or with TLS and auth")
 CPU_COST = CheckId("monitor.cpu_cost", "edgetop's own CPU use")
 AFFINITY = CheckId("monitor.affinity", "edgetop kept off the CPUs of pinned vCPUs")
 CHECKS = (EXPORTER_LISTEN, CPU_COST, AFFINITY)
@@ -31,7 +36,8 @@ COMMANDS = frozenset({"snapshot", "serve", "check", "check-config"})
 LONG_RUNNING = frozenset({"tui", "serve"})
 # Options of edgetop that take a value: their value is never the subcommand.
 _VALUE_OPTIONS = frozenset({"--config", "--connect", "--interval", "--theme", "--procfs", "--sysfs", "--log-file",
-                            "--audit-log", "--listen", "--only"})
+                            "--audit-log", "--listen", "--only", "--web.config.file"})
+WEB_CONFIG_LIMIT = 1 << 20
 MAX_CPU_SHARE = 0.05  # of one CPU, averaged since start: glances costs ~0.03, htop ~0.003
 MIN_AGE_SECONDS = 60.0  # before this, start-up (importing Textual) dominates the average
 
@@ -48,6 +54,8 @@ class EdgetopProcess:
         age_seconds: how long it has run.
         cpus: the CPUs it may run on (``Cpus_allowed_list``).
         is_self: the process running these checks.
+        protection: for ``serve``, what its ``--web.config.file`` turns on: ``TLS and basic
+            auth``, ``TLS only``, ``basic auth only``, ``none``, or ``unknown (why)``.
 
     """
 
@@ -58,6 +66,7 @@ class EdgetopProcess:
     age_seconds: float | None = None
     cpus: frozenset[int] | None = None
     is_self: bool = False
+    protection: str = "none"
 
     @property
     def who(self) -> str:
@@ -108,6 +117,45 @@ def role_and_listen(args: list[str]) -> tuple[str, str | None]:
     return role, listen
 
 
+def web_config_arg(args: list[str]) -> str | None:
+    """The ``--web.config.file`` of a ``serve`` command line, or None."""
+    for j, arg in enumerate(args):
+        if arg == "--web.config.file" and j + 1 < len(args):
+            return args[j + 1]
+        if arg.startswith("--web.config.file="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def web_config_protection(path: Path) -> str:
+    """What an exporter-toolkit web config file turns on (read as ``edgetop serve`` reads it)."""
+    try:
+        raw: Any = yaml.safe_load(read_small_file(path, WEB_CONFIG_LIMIT))
+    except FileNotFoundError:
+        return f"unknown ({path} not found)"
+    except (FileRefused, yaml.YAMLError, OSError) as err:
+        return f"unknown ({path}: {str(err).splitlines()[0] if str(err) else 'unreadable'})"
+    if not isinstance(raw, dict):
+        return "none"
+    tls = isinstance(raw.get("tls_server_config"), dict) and bool(raw["tls_server_config"].get("cert_file"))
+    auth = isinstance(raw.get("basic_auth_users"), dict) and bool(raw["basic_auth_users"])
+    return {(True, True): "TLS and basic auth", (True, False): "TLS only", (False, True): "basic auth only",
+            (False, False): "none"}[(tls, auth)]
+
+
+def _protection(procfs: ProcFS, pid: int, args: list[str]) -> str:
+    web = web_config_arg(args)
+    if web is None:
+        return "none"
+    path = Path(web)
+    if not path.is_absolute():  # relative to the exporter's working directory
+        cwd = procfs.readlink(f"{pid}/cwd")
+        if cwd is None:
+            return f"unknown (cannot resolve {web!r} without pid {pid}'s working directory)"
+        path = Path(cwd) / path
+    return web_config_protection(path)
+
+
 def _process(procfs: ProcFS, pid: int, uptime: float | None, self_pid: int | None) -> EdgetopProcess | None:
     cmdline = procfs.read_optional(f"{pid}/cmdline")
     args = edgetop_args(cmdline.rstrip("\0").split("\0")) if cmdline else None
@@ -126,7 +174,8 @@ def _process(procfs: ProcFS, pid: int, uptime: float | None, self_pid: int | Non
             age = None if uptime is None else max(0.0, uptime - st.starttime_ticks / USER_HZ)
     status = procfs.read_optional(f"{pid}/status")
     cpus = parse_pid_status(status).cpus_allowed if status is not None else None
-    return EdgetopProcess(pid, role, listen, cpu, age, cpus, pid == self_pid)
+    protection = _protection(procfs, pid, args) if role == "serve" else "none"
+    return EdgetopProcess(pid, role, listen, cpu, age, cpus, pid == self_pid, protection)
 
 
 def gather_monitor(procfs: ProcFS) -> MonitorFacts:
@@ -174,16 +223,26 @@ def is_loopback(listen: str) -> bool:
 
 
 def check_exporter_listen(f: MonitorFacts) -> Check:
-    """Every ``edgetop serve`` listens on loopback (it has no TLS or authentication)."""
+    """Every ``edgetop serve`` listens on loopback, or beyond it with TLS and basic auth (``--web.config.file``)."""
     serving = [p for p in f.processes if p.role == "serve"]
     if not serving:
         return EXPORTER_LISTEN.passed(f"no edgetop serve process in {f.procfs}")
-    shown = "; ".join(f"{p.who} listens on {p.listen}" for p in serving)
-    if all(is_loopback(p.listen or DEFAULT_LISTEN) for p in serving):
-        return EXPORTER_LISTEN.passed(shown)
-    return EXPORTER_LISTEN.warn(f"{shown}: beyond loopback, without TLS or authentication",
-                                "Listen on 127.0.0.1, or admit only the Prometheus server to the port (nftables): "
-                                "the metrics name every guest, NIC and device of the node.")
+
+    def shown(p: EdgetopProcess) -> str:
+        said = f"{p.who} listens on {p.listen}"
+        return said if p.protection == "none" else f"{said} with {p.protection}"
+
+    exposed = [p for p in serving if not is_loopback(p.listen or DEFAULT_LISTEN)
+               and p.protection != "TLS and basic auth"]
+    if not exposed:
+        return EXPORTER_LISTEN.passed("; ".join(shown(p) for p in serving))
+    missing = "; ".join(f"{shown(p)}: beyond loopback, without " + (
+        "TLS or authentication" if p.protection == "none" else "TLS" if p.protection == "basic auth only"
+        else "authentication" if p.protection == "TLS only" else "known TLS and authentication") for p in exposed)
+    return EXPORTER_LISTEN.warn(missing,
+                                "Listen on 127.0.0.1, or give serve a --web.config.file with tls_server_config and "
+                                "basic_auth_users (node_exporter's format) and admit only the Prometheus server to the "
+                                "port (nftables): the metrics name every guest, NIC and device of the node.")
 
 
 def check_cpu_cost(f: MonitorFacts) -> Check:
