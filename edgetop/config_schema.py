@@ -218,6 +218,10 @@ class Thresholds:
     ntp_offset_seconds: Level = Level(0.1, 1.0)
     ntp_stratum_max: int = 10
     snmp_latency_seconds: Level = Level(0.5, 2.0)
+    filesystem_used_ratio: Level = Level(0.85, 0.95)
+    filesystem_time_to_full_seconds_below: Level = Level(6 * 3600.0, 3600.0)
+    pool_used_ratio: Level = Level(0.85, 0.95)
+    smart_wear_ratio: Level = Level(0.80, 0.95)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ MODULES: tuple[str, ...] = (
     "edgetop.collectors.services",
     "edgetop.collectors.checks.collector",
     "edgetop.collectors.topology",
+    "edgetop.collectors.storage",
 )
 
 
