@@ -146,6 +146,7 @@ KEYMAP_IDS: frozenset[str] = frozenset({
     *(f"domains.{a}" for a in ("filter", "clear_filter", "sort_next", "sort_previous", "sort_invert",
                                "sort_cpu", "sort_steal", "sort_squeeze", "sort_name")),
     "sensors.sort_hottest", "network.sort_traffic", "snmp.open", "time.sort_offset", "services.restart_service",
+    "storage.next_section", "storage.previous_section",
     *(f"table.{a}" for a in ("cursor_up", "cursor_down", "page_up", "page_down", "cursor_home", "cursor_end",
                              "select")),
     "help.close", "sources.close", "goto.close", "goto.next", "goto.previous", "confirm.yes", "confirm.no",
