@@ -210,9 +210,27 @@ class Filesystem:
 
 @dataclass(frozen=True, slots=True)
 class FilesystemsReading:
-    """The real filesystems of this host, in mount order."""
+    """The real filesystems of this host, in mount order.
+
+    Attributes:
+        filesystems: each real filesystem once.
+        mounts: (mount point, device id) of every mount of a real filesystem, bind mounts
+            included, to tell which filesystem holds a path (a pool's target).
+
+    """
 
     filesystems: tuple[Filesystem, ...]
+    mounts: tuple[tuple[str, str], ...] = ()
+
+    def holding(self, path: str) -> str | None:
+        """The device id of the filesystem that holds ``path`` (longest mount-point prefix)."""
+        best: tuple[int, str] | None = None
+        for mountpoint, device_id in self.mounts:
+            mp = mountpoint.rstrip("/") or "/"
+            inside = path == mp or path.startswith(mp.rstrip("/") + "/")
+            if inside and (best is None or len(mp) >= best[0]):
+                best = (len(mp), device_id)
+        return None if best is None else best[1]
 
 
 def unexpected_readonly(m: Mount, fstab: dict[str, bool], readonly_now: bool) -> str | None:
@@ -246,7 +264,7 @@ def build_filesystems(
             readonly_unexpected=unexpected_readonly(m, fstab, readonly),
             libvirt_images=images is not None and images.device_id == m.device_id, error=error,
         ))
-    return FilesystemsReading(tuple(out))
+    return FilesystemsReading(tuple(out), tuple((m.mountpoint, m.device_id) for m in mounts if is_real(m)))
 
 
 def collect_filesystems(ctx: Context) -> FilesystemsReading:
@@ -271,7 +289,7 @@ def derive(prev: FilesystemsReading | None, cur: FilesystemsReading, elapsed: fl
         rate = (now - was) / elapsed
         ttf = f.avail_bytes / rate if rate > 0 and f.avail_bytes is not None else None
         out.append(replace(f, fill_bytes_per_second=rate, time_to_full_seconds=ttf))
-    return FilesystemsReading(tuple(out))
+    return FilesystemsReading(tuple(out), cur.mounts)
 
 
 def to_json(view: FilesystemsReading) -> list[dict[str, Any]]:

@@ -222,7 +222,7 @@ def alerts(view: StorageReading, config: Config) -> list[Alert]:
     for d in view.disks:
         if d.error:
             paused = ", guest paused" if d.paused_on_io_error else ""
-            out.append(Alert(Severity.CRITICAL, "storage_pools", f"{d.domain}/{d.target}",
+            out.append(Alert(Severity.CRITICAL, "domain_disks", f"{d.domain}/{d.target}",
                              f"{d.domain} disk {d.target}: {d.error}{paused}"))
     return out
 

@@ -106,7 +106,7 @@ class StoragePane(Pane):
                 strip.append("  ")
             shown = i == self.section
             strip.append(f"[{label}]" if shown else label, style="bold reverse" if shown else "")
-            problems = s.problems(view, thresholds) if view is not None else 0
+            problems = len({a.subject for a in sample.alerts}) if sample is not None else 0
             if problems:
                 strip.append(f" {problems}!", style="bold red")
             elif sample is not None and sample.view is None:
@@ -146,4 +146,4 @@ class StoragePane(Pane):
         pools: StorageReading | None = pool_sample.last_view if pool_sample else None
         if fs is None:
             return set()
-        return images_holders(fs.filesystems, [p.target_path for p in (pools.pools if pools else ()) if p.target_path])
+        return images_holders(fs, [p.target_path for p in (pools.pools if pools else ()) if p.target_path])

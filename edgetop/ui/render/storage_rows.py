@@ -1,9 +1,9 @@
 """The Storage pane's sections: their columns and how one item becomes one row.
 
 One :class:`Section` per storage collector (filesystems, disks, SMART, RAID, pools, guest
-disks): its columns, its rows from the collector's view, and a one-word problem count for
-the section strip. Names from outside (mount points, models, pool and domain names) are
-literal, capped text. Shared by the Storage pane and the overview's storage line.
+disks): its columns and its rows from the collector's view. The section strip counts a
+section's problems from its sample's alerts, so the pane and the alerts never disagree.
+Names from outside (mount points, models, pool and domain names) are literal, capped text.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from rich.text import Text
 
 from edgetop.collectors.diskstats import DiskRates
 from edgetop.collectors.filesystems import Filesystem, FilesystemsReading
-from edgetop.collectors.libvirt_storage import DomainDisk, Pool, StorageReading
+from edgetop.collectors.libvirt_storage import DomainDisk, Pool
 from edgetop.collectors.mdstat import MdArray
-from edgetop.collectors.smart import SmartHealth, SmartReading
+from edgetop.collectors.smart import SmartHealth
 from edgetop.config_schema import Thresholds
-from edgetop.model.alerts import level_above, level_below
+from edgetop.model.alerts import level_below
 from edgetop.ui.fmt import NA, NAME_CAP, TEXT_CAP, duration, literal, pct, rate_bytes, size
 from edgetop.ui.styles import OK_STYLE, above_style, level_style
 
@@ -39,18 +39,10 @@ def _iops(value: float | None) -> str:
     return NA if value is None else f"{value:.0f}"
 
 
-def images_holders(fs: Sequence[Filesystem], pool_paths: Sequence[str]) -> set[str]:
+def images_holders(view: FilesystemsReading, pool_paths: Sequence[str]) -> set[str]:
     """Device ids of the filesystems holding libvirt images: the default path, or a pool's target path."""
-    out = {f.device_id for f in fs if f.libvirt_images}
-    for path in pool_paths:
-        best: Filesystem | None = None
-        for f in fs:
-            mp = f.mountpoint.rstrip("/") or "/"
-            inside = path == mp or path.startswith(mp.rstrip("/") + "/")
-            if inside and (best is None or len(mp) > len(best.mountpoint.rstrip("/") or "/")):
-                best = f
-        if best is not None:
-            out.add(best.device_id)
+    out = {f.device_id for f in view.filesystems if f.libvirt_images}
+    out.update(d for d in (view.holding(p) for p in pool_paths) if d is not None)
     return out
 
 
@@ -189,42 +181,26 @@ class Section:
     columns: tuple[tuple[str, str], ...]
     right: frozenset[str]
     rows: Callable[[Any, Thresholds, set[str]], dict[str, Cells]]
-    problems: Callable[[Any, Thresholds], int]
     size: Callable[[Any], int]
-
-
-def _fs_problems(v: FilesystemsReading, t: Thresholds) -> int:
-    return sum(1 for f in v.filesystems if f.readonly_unexpected or level_above(f.used_ratio, t.filesystem_used_ratio))
-
-
-def _smart_problems(v: SmartReading, t: Thresholds) -> int:
-    return sum(1 for d in v.devices if d.status == "failing" or d.warnings()
-               or level_above(d.wear_ratio, t.smart_wear_ratio))
-
-
-def _pool_problems(v: StorageReading, t: Thresholds) -> int:
-    return sum(1 for p in v.pools if level_above(p.used_ratio, t.pool_used_ratio) or p.state not in
-               ("running", "inactive"))
 
 
 SECTIONS: tuple[Section, ...] = (
     Section("filesystems", "Filesystems", FS_COLUMNS, FS_RIGHT,
             lambda v, t, img: {f.device_id: fs_cells(f, t, f.device_id in img) for f in v.filesystems},
-            _fs_problems, lambda v: len(v.filesystems)),
+            lambda v: len(v.filesystems)),
     Section("disks", "Disks", DISK_COLUMNS, DISK_RIGHT,
-            lambda v, t, img: {d.counters.name: disk_cells(d) for d in v.disks}, lambda v, t: 0,
+            lambda v, t, img: {d.counters.name: disk_cells(d) for d in v.disks},
             lambda v: len(v.disks)),
     Section("smart", "SMART", SMART_COLUMNS, SMART_RIGHT,
-            lambda v, t, img: {d.device: smart_cells(d, t) for d in v.devices}, _smart_problems,
+            lambda v, t, img: {d.device: smart_cells(d, t) for d in v.devices},
             lambda v: len(v.devices)),
     Section("raid", "RAID", RAID_COLUMNS, RAID_RIGHT,
             lambda v, t, img: {a.name: raid_cells(a) for a in v.arrays},
-            lambda v, t: sum(1 for a in v.arrays if a.degraded or a.state.startswith("inactive")),
             lambda v: len(v.arrays)),
     Section("storage_pools", "Pools", POOL_COLUMNS, POOL_RIGHT,
-            lambda v, t, img: {p.name: pool_cells(p, t) for p in v.pools}, _pool_problems,
+            lambda v, t, img: {p.name: pool_cells(p, t) for p in v.pools},
             lambda v: len(v.pools)),
     Section("domain_disks", "Guest disks", GUEST_COLUMNS, GUEST_RIGHT,
             lambda v, t, img: {f"{d.domain}/{d.target}": guest_cells(d) for d in v.disks},
-            lambda v, t: sum(1 for d in v.disks if d.error), lambda v: len(v.disks)),
+            lambda v: len(v.disks)),
 )
