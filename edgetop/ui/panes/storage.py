@@ -111,7 +111,6 @@ class StoragePane(Pane):
                 strip.append(f" {problems}!", style="bold red")
             elif sample is not None and sample.view is None:
                 strip.append(" ?", style="yellow")
-        strip.append("  (v)", style="dim")
         self.query_one("#storage-sections", Static).update(strip)
         self._render_section(thresholds)
 

@@ -111,6 +111,7 @@ SINGLE: dict[str, tuple[str, Callable[[Any], Text | None]]] = {
 
 # The storage collectors, in the order their problems are named on the storage line.
 STORAGE_SOURCES = ("filesystems", "raid", "smart", "storage_pools", "domain_disks", "disks")
+_STORAGE_WORDS = {"filesystems": "fs", "storage_pools": "pool", "domain_disks": "guest disk"}
 
 
 def storage_line(samples: dict[str, Sample]) -> Text | None:
@@ -125,19 +126,19 @@ def storage_line(samples: dict[str, Sample]) -> Text | None:
     out = Text()
     if fs is not None and fs.view is not None and fs.view.filesystems:
         known = [f for f in fs.view.filesystems if f.used_ratio is not None]
-        out.append(f"{len(fs.view.filesystems)} filesystems")
         if known:
             full = max(known, key=lambda f: f.used_ratio)
-            out.append("; fullest ")
+            out.append("fullest ")
             out.append(full.mountpoint)  # a mount point: literal text
             out.append(f" {full.used_ratio:.0%}")
     alerts = [a for s in present for a in s.alerts]
     if alerts:
-        words = Counter(a.source.replace("_", " ") for a in alerts)
+        words = Counter(_STORAGE_WORDS.get(a.source, a.source) for a in alerts)
         out.append("; " if out else "")
-        out.append(", ".join(f"{n} {src}" for src, n in words.items()) + " alerts",
+        out.append("alerts: " + ", ".join(f"{n} {word}" for word, n in words.items()),
                    style=_BAD if any(a.severity == "critical" for a in alerts) else _WARN)
     elif out:
+        out.append("; no storage alerts")
         out.stylize(_OK)
     return out or None
 

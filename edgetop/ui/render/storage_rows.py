@@ -39,6 +39,11 @@ def _iops(value: float | None) -> str:
     return NA if value is None else f"{value:.0f}"
 
 
+def short_size(nbytes: float | None) -> str:
+    """Bytes in at most six cells (``223.3G``): binary units without the ``iB``."""
+    return size(nbytes).replace("iB", "")
+
+
 def images_holders(view: FilesystemsReading, pool_paths: Sequence[str]) -> set[str]:
     """Device ids of the filesystems holding libvirt images: the default path, or a pool's target path."""
     out = {f.device_id for f in view.filesystems if f.libvirt_images}
@@ -47,20 +52,22 @@ def images_holders(view: FilesystemsReading, pool_paths: Sequence[str]) -> set[s
 
 
 # ---------------------------------------------------------------- filesystems
-FS_COLUMNS = (("mount", "MOUNT"), ("type", "TYPE"), ("size", "SIZE"), ("used", "USED"), ("avail", "AVAIL"),
-              ("use", "USE%"), ("inodes", "INODE%"), ("full", "FULL IN"), ("note", "NOTE"), ("device", "DEVICE"))
+# What decides "is it filling, is it broken" first, so that 80 columns show it; the rest after.
+FS_COLUMNS = (("mount", "MOUNT"), ("size", "SIZE"), ("avail", "AVAIL"), ("use", "USE%"), ("inodes", "INODE%"),
+              ("full", "FULL IN"), ("note", "NOTE"), ("used", "USED"), ("type", "TYPE"), ("device", "DEVICE"))
 FS_RIGHT = frozenset({"size", "used", "avail", "use", "inodes", "full"})
 
 
 def fs_note(f: Filesystem, images: bool) -> Text:
     """Read-only remount, statvfs failure, libvirt images (the most serious first)."""
-    if f.readonly_unexpected:
-        return literal(f"RO: {f.readonly_unexpected}", "bold red", cap=TEXT_CAP)
+    if f.readonly_unexpected:  # short here, to fit 80 columns; the alert has the sentence
+        short = "RO remount!" if "kernel" in f.readonly_unexpected else "RO, fstab rw!"
+        return Text(short, style="bold red", no_wrap=True)
     if f.error:
         return literal(f"unavailable: {f.error}", "yellow", cap=TEXT_CAP)
     words = []
     if images:
-        words.append("libvirt images")
+        words.append("vm images")
     if f.readonly:
         words.append("ro")
     return Text(", ".join(words), style="cyan" if images else "dim", no_wrap=True)
@@ -72,10 +79,10 @@ def fs_cells(f: Filesystem, t: Thresholds, images: bool) -> Cells:
     ttf = f.time_to_full_seconds
     full = Text(duration(ttf) if ttf is not None else "-",
                 style=level_style(level_below(ttf, t.filesystem_time_to_full_seconds_below), "") if ttf else "dim")
-    return (literal(f.mountpoint, "bold" if images else "", cap=NAME_CAP), literal(f.fstype, cap=10),
-            size(f.size_bytes), size(f.used_bytes), size(f.avail_bytes), _ratio(f.used_ratio, t.filesystem_used_ratio),
-            _ratio(inode_ratio, t.filesystem_used_ratio), full, fs_note(f, images),
-            literal(f.device, "dim", cap=NAME_CAP))
+    return (literal(f.mountpoint, "bold" if images else "", cap=NAME_CAP), short_size(f.size_bytes),
+            short_size(f.avail_bytes), _ratio(f.used_ratio, t.filesystem_used_ratio),
+            _ratio(inode_ratio, t.filesystem_used_ratio), full, fs_note(f, images), short_size(f.used_bytes),
+            literal(f.fstype, cap=10), literal(f.device, "dim", cap=NAME_CAP))
 
 
 # ---------------------------------------------------------------- disks
@@ -200,7 +207,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("storage_pools", "Pools", POOL_COLUMNS, POOL_RIGHT,
             lambda v, t, img: {p.name: pool_cells(p, t) for p in v.pools},
             lambda v: len(v.pools)),
-    Section("domain_disks", "Guest disks", GUEST_COLUMNS, GUEST_RIGHT,
+    Section("domain_disks", "VM disks", GUEST_COLUMNS, GUEST_RIGHT,
             lambda v, t, img: {f"{d.domain}/{d.target}": guest_cells(d) for d in v.disks},
             lambda v: len(v.disks)),
 )
