@@ -100,28 +100,35 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
+def _obj(value: Any) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one (hostile or odd JSON never raises)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _messages(data: dict[str, Any]) -> str | None:
-    msgs = data.get("smartctl", {}).get("messages") or []
+    msgs = _list(_obj(data.get("smartctl")).get("messages"))
     texts = [str(m.get("string", "")) for m in msgs if isinstance(m, dict) and m.get("string")]
     return "; ".join(texts)[:300] or None
 
 
 def _ata(data: dict[str, Any]) -> dict[str, Any]:
-    table = (data.get("ata_smart_attributes") or {}).get("table") or []
-    by_id = {a.get("id"): a for a in table if isinstance(a, dict)}
+    table = [a for a in _list(_obj(data.get("ata_smart_attributes")).get("table")) if isinstance(a, dict)]
+    by_id = {a.get("id"): a for a in table if isinstance(a.get("id"), int)}
 
     def raw(attr_id: int) -> int | None:
-        a = by_id.get(attr_id)
-        return _int(((a or {}).get("raw") or {}).get("value"))
+        return _int(_obj(_obj(by_id.get(attr_id)).get("raw")).get("value"))
 
     wear = None
     for attr_id in _WEAR_ATTRIBUTES:
-        value = _int((by_id.get(attr_id) or {}).get("value"))
+        value = _int(_obj(by_id.get(attr_id)).get("value"))
         if value is not None and value <= 100:
             wear = (100 - value) / 100.0
             break
-    failing = tuple(str(a.get("name", a.get("id"))) for a in table
-                    if isinstance(a, dict) and a.get("when_failed") == "now")
+    failing = tuple(str(a.get("name", a.get("id")))[:40] for a in table if a.get("when_failed") == "now")
     return {"reallocated_sectors": raw(_REALLOCATED), "pending_sectors": raw(_PENDING),
             "offline_uncorrectable": raw(_OFFLINE_UNCORRECTABLE), "wear_ratio": wear, "failing_attributes": failing}
 
@@ -152,7 +159,7 @@ def parse_smartctl(text: str, device: str) -> SmartHealth:
         raise ParseError(f"smartctl printed JSON without its 'smartctl' object for {device}")
     exit_status = _int(data["smartctl"].get("exit_status"))
     reason = _messages(data)
-    dev = data.get("device") or {}
+    dev = _obj(data.get("device"))
     protocol = dev.get("protocol") if isinstance(dev.get("protocol"), str) else None
     model = data.get("model_name") or data.get("scsi_model_name")
     base = SmartHealth(device=device, protocol=protocol, model=str(model)[:80] if model else None,
@@ -161,11 +168,11 @@ def parse_smartctl(text: str, device: str) -> SmartHealth:
         standby = "STANDBY" in (reason or "").upper()
         return replace(base, status="standby" if standby else "unavailable",
                        reason=reason or f"smartctl exit status {exit_status}")
-    passed = (data.get("smart_status") or {}).get("passed")
+    passed = _obj(data.get("smart_status")).get("passed")
     fields: dict[str, Any] = {
         "passed": passed if isinstance(passed, bool) else None,
-        "temperature_celsius": _int((data.get("temperature") or {}).get("current")),
-        "power_on_hours": _int((data.get("power_on_time") or {}).get("hours")),
+        "temperature_celsius": _int(_obj(data.get("temperature")).get("current")),
+        "power_on_hours": _int(_obj(data.get("power_on_time")).get("hours")),
     }
     log = data.get("nvme_smart_health_information_log")
     fields |= _nvme(log) if isinstance(log, dict) else _ata(data)
