@@ -168,7 +168,7 @@ class StorageCollector:
                 pools.append(pool_from_info(p.name(), p.info(), p.XMLDesc(0)))
             except lv.libvirtError:  # undefined meanwhile: skip it this tick
                 continue
-        return StorageReading(tuple(pools), ())
+        return StorageReading(tuple(sorted(pools, key=lambda p: p.name)), ())  # libvirt's order is a hash's
 
     def _disks(self, conn: Any) -> StorageReading:
         lv = self.conn.libvirt
@@ -178,7 +178,7 @@ class StorageCollector:
                 disks.extend(self._domain_disks(lv, dom))
             except (lv.libvirtError, ParseError):  # gone meanwhile, or XML we refuse
                 continue
-        return StorageReading((), tuple(disks))
+        return StorageReading((), tuple(sorted(disks, key=lambda d: (d.domain, d.target))))
 
     @staticmethod
     def _domain_disks(lv: Any, dom: Any) -> list[DomainDisk]:
