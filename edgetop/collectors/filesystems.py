@@ -10,10 +10,13 @@ ramfs are left out too: what they hold is RAM, already counted as Shmem in the M
 and ``/run``, ``/dev/shm`` filling up is not where guests die. Bind mounts of one
 filesystem (same device number) are listed once, at their first mount point.
 
-A read-only remount is seen two ways, both without keeping state between ticks: the
-superblock is ``ro`` while the mount is ``rw`` (the kernel remounted it, as ext4 does
-when ``errors=remount-ro`` fires, fs/ext4/super.c ``ext4_handle_error``), or the mount is
-``ro`` while ``/etc/fstab`` (under the context's host root) mounts it ``rw``.
+A read-only remount is seen three ways, none keeping state between ticks: the superblock
+says ``emergency_ro`` (recent kernels' ext4 when ``errors=remount-ro`` fires: the
+filesystem refuses writes with EROFS while both option lists still say ``rw`` and statvfs
+has no ``ST_RDONLY``; seen on this project's 6.18 kernel through
+``/sys/fs/ext4/<dev>/trigger_fs_error``), the superblock is ``ro`` while the mount is
+``rw`` (older kernels' ``ext4_handle_error`` set ``SB_RDONLY``), or the mount is ``ro``
+while ``/etc/fstab`` (under the context's host root) mounts it ``rw``.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ class Mount:
         mountpoint: where it is mounted (octal escapes decoded).
         mount_ro: the mount itself is read-only (per-mount options).
         super_ro: the superblock is read-only (super options).
+        emergency_ro: ext4 stopped writing after errors (``emergency_ro`` in the super options).
         fstype: ext4, xfs, btrfs, nfs4 …
         source: the device or share (``/dev/sda1``, ``server:/export``).
         super_options: the superblock's options as the kernel prints them.
@@ -69,6 +73,7 @@ class Mount:
     fstype: str
     source: str
     super_options: str
+    emergency_ro: bool = False
 
 
 def unescape(field: str) -> str:
@@ -92,15 +97,17 @@ def parse_mountinfo_line(line: str) -> Mount:
         raise ParseError(f"mountinfo line too short: {line[:80]!r}")
     mount_opts = fields[5].split(",")
     super_opts = fields[sep + 3] if sep + 3 < len(fields) else ""
+    super_list = super_opts.split(",")
     return Mount(
         device_id=fields[2],
         root=unescape(fields[3]),
         mountpoint=unescape(fields[4]),
         mount_ro="ro" in mount_opts,
-        super_ro="ro" in super_opts.split(","),
+        super_ro="ro" in super_list,
         fstype=unescape(fields[sep + 1]),
         source=unescape(fields[sep + 2]),
         super_options=super_opts,
+        emergency_ro="emergency_ro" in super_list,
     )
 
 
@@ -235,6 +242,8 @@ class FilesystemsReading:
 
 def unexpected_readonly(m: Mount, fstab: dict[str, bool], readonly_now: bool) -> str | None:
     """Why a read-only filesystem is a remount, or None when it is rw or meant to be ro."""
+    if m.emergency_ro:
+        return "the kernel made it read-only after filesystem errors (ext4 emergency_ro)"
     if m.super_ro and not m.mount_ro:
         return "the kernel remounted it read-only (filesystem errors?)"
     if readonly_now and fstab.get(m.mountpoint) is False:
@@ -255,7 +264,7 @@ def build_filesystems(
             usage = statvfs(m.mountpoint)
         except SourceUnavailable as err:
             error = str(err)
-        readonly = m.mount_ro or m.super_ro or bool(usage and usage.readonly)
+        readonly = m.mount_ro or m.super_ro or m.emergency_ro or bool(usage and usage.readonly)
         out.append(Filesystem(
             device=m.source, mountpoint=m.mountpoint, fstype=m.fstype, device_id=m.device_id,
             size_bytes=usage.size_bytes if usage else None, free_bytes=usage.free_bytes if usage else None,
