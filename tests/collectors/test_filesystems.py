@@ -50,6 +50,13 @@ def test_valid_line_with_optional_fields_and_escapes() -> None:
     assert not m.mount_ro and m.super_ro
 
 
+def test_ext4_emergency_ro_is_a_read_only_remount() -> None:
+    """Recent kernels: both option lists say rw, the super options add emergency_ro (seen on 6.18)."""
+    (m,) = parse_mountinfo("68 47 7:0 / /mnt rw,relatime - ext4 /dev/loop0 rw,errors=remount-ro,emergency_ro\n")
+    (f,) = build_filesystems([m], {}, lambda mp: _usage(GIB, GIB // 2)).filesystems
+    assert f.readonly and "emergency_ro" in (f.readonly_unexpected or "")
+
+
 def test_empty_mountinfo_is_no_mounts() -> None:
     assert parse_mountinfo("") == []
 
