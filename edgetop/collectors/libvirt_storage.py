@@ -16,6 +16,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from edgetop.collectors.libvirt_xml import domain_root
 from edgetop.config_schema import Config
 from edgetop.errors import ParseError
 from edgetop.model.alerts import Alert, Severity, level_above
@@ -118,12 +119,7 @@ def pool_from_info(name: str, info: Any, xml: str | None) -> Pool:
 
 def disk_targets(xml: str) -> list[tuple[str, str | None]]:
     """(target dev, source file or device) of each ``<disk device='disk'>`` in a domain's XML."""
-    try:
-        root = ET.fromstring(xml)  # noqa: S314 - from libvirt itself; DTDs refused below
-    except ET.ParseError as err:
-        raise ParseError(f"domain XML: {err}") from err
-    if "<!ENTITY" in xml or "<!DOCTYPE" in xml:
-        raise ParseError("domain XML with a DTD is refused")
+    root = domain_root(xml)  # refuses a DTD before parsing, as for the domains collector
     out = []
     for disk in root.iterfind("devices/disk"):
         if disk.get("device", "disk") != "disk":

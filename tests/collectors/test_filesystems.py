@@ -177,3 +177,10 @@ def test_mountinfo_parser_raises_only_parse_errors(text: str) -> None:
         return
     for m in real_filesystems(mounts):
         assert m.mountpoint  # every kept mount has a place
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_fstab_parser_never_raises(text: str) -> None:
+    table = parse_fstab(text)
+    assert all(isinstance(ro, bool) for ro in table.values())

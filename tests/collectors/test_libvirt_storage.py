@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from edgetop.collectors import libvirt_storage as mod
 from edgetop.collectors.libvirt_storage import (
@@ -97,3 +100,16 @@ def test_paused_on_io_error_is_said() -> None:
     view = StorageReading((), (DomainDisk("db", "vdb", "/img", "no space left", True),))
     (alert,) = mod.alerts(view, Config())
     assert alert.message == "db disk vdb: no space left, guest paused"
+
+
+def test_a_domain_xml_with_a_dtd_is_refused_before_parsing() -> None:
+    with pytest.raises(ParseError, match="DTD"):
+        disk_targets("<!DOCTYPE d [<!ENTITY a 'aaaa'>]><domain><devices/></domain>")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("<>/='\" poltargehdvicesknm!DOCTYPE")), max_size=200))
+def test_xml_parsers_raise_only_parse_errors(text: str) -> None:
+    for parse in (parse_pool_xml, disk_targets):
+        with contextlib.suppress(ParseError):
+            parse(text)
