@@ -27,7 +27,8 @@ NOT_FIXTURE_SECTIONS = ("domains", "hypervisor", "ntp", "snmp", "services",
 # Set-up checks that read this machine rather than the fixture roots: /dev/kvm (the virt
 # checks lean on it), uname, /etc/libvirt, dmesg, libvirt's own error text, the time sources.
 NOT_FIXTURE_CHECKS = ("virt.", "time.", "libvirt.connection", "libvirt.version", "libvirt.tcp_listener",
-                      "libvirt.config_permissions", "libvirt.mac_denials")
+                      "libvirt.config_permissions", "libvirt.mac_denials",
+                      "storage.space", "storage.smart")  # libvirt pools and smartctl: this machine's
 CONFIG = """\
 # Everything that could reach the network or a daemon is pointed at nothing.
 libvirt:
