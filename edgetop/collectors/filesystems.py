@@ -32,7 +32,7 @@ from edgetop.errors import ParseError, SourceUnavailable
 from edgetop.model.alerts import Alert, Severity, level_above, level_below
 from edgetop.model.spec import CollectorSpec, Context, Metric
 from edgetop.sources.fs import RootedFS
-from edgetop.sources.statfs import FsUsage
+from edgetop.sources.statfs import FsUsage, HangGuard
 
 PSEUDO_FSTYPES = frozenset({
     "autofs", "binfmt_misc", "bpf", "cgroup", "cgroup2", "configfs", "debugfs", "devpts", "devtmpfs",
@@ -42,6 +42,11 @@ PSEUDO_FSTYPES = frozenset({
 })
 _EXCLUDED_MOUNTS = re.compile(
     r"^/(dev|proc|sys|run/credentials/.+|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)")
+# Filesystems whose statvfs waits for a server: asked through a HangGuard (a time limit each).
+NETWORK_FSTYPES = frozenset({
+    "nfs", "nfs4", "cifs", "smb3", "smbfs", "ceph", "glusterfs", "fuse.glusterfs", "fuse.sshfs", "fuse.s3fs",
+    "9p", "afs", "lustre", "ocfs2", "gfs2", "davfs",
+})
 # Where libvirt keeps guest images by default (the "default" dir pool of libvirt's packages).
 LIBVIRT_IMAGES = "/var/lib/libvirt/images"
 _OCTAL = re.compile(r"\\([0-7]{3})")
@@ -276,12 +281,23 @@ def build_filesystems(
     return FilesystemsReading(tuple(out), tuple((m.mountpoint, m.device_id) for m in mounts if is_real(m)))
 
 
-def collect_filesystems(ctx: Context) -> FilesystemsReading:
-    """Read mountinfo through the device procfs, fstab under the host root, statvfs through the context."""
+def collect_filesystems(ctx: Context, guard: HangGuard | None = None) -> FilesystemsReading:
+    """Read mountinfo through the device procfs, fstab under the host root, statvfs through the context.
+
+    Network filesystems are asked through ``guard`` (a time limit each; one is made if none
+    is given): a dead NFS server then marks its mount hung instead of stalling every row.
+    """
     procfs, _ = ctx.device_roots()
     mounts = parse_mountinfo(procfs.read_text("self/mountinfo"))
     fstab = parse_fstab(RootedFS(ctx.host_root).read_optional("etc/fstab") or "")
-    return build_filesystems(mounts, fstab, lambda mp: ctx.statvfs(host_path(ctx.host_root, mp)))
+    network = {m.mountpoint for m in mounts if m.fstype in NETWORK_FSTYPES}
+    bounded = guard or HangGuard()
+
+    def stat(mp: str) -> FsUsage:
+        path = host_path(ctx.host_root, mp)
+        return bounded(ctx.statvfs, path) if mp in network else ctx.statvfs(path)
+
+    return build_filesystems(mounts, fstab, stat)
 
 
 def derive(prev: FilesystemsReading | None, cur: FilesystemsReading, elapsed: float) -> FilesystemsReading:
@@ -353,8 +369,10 @@ def history(view: FilesystemsReading) -> dict[str, float | None]:
 
 
 def _build(ctx: Context) -> Callable[[], FilesystemsReading]:
+    guard = HangGuard()  # the source's state: which network mounts are still blocked
+
     def collect() -> FilesystemsReading:
-        return collect_filesystems(ctx)
+        return collect_filesystems(ctx, guard)
     return collect
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,8 @@ from edgetop.errors import ParseError, SourceUnavailable
 from edgetop.model.alerts import Severity
 from edgetop.model.spec import Context
 from edgetop.sources.fs import ProcFS, SysFS
-from edgetop.sources.statfs import FsUsage, statvfs_usage
+from edgetop.sources.statfs import FsUsage, HangGuard, statvfs_usage
+from tests.helpers import wait_until
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "storage"
 GIB = 1024**3
@@ -184,3 +186,31 @@ def test_mountinfo_parser_raises_only_parse_errors(text: str) -> None:
 def test_fstab_parser_never_raises(text: str) -> None:
     table = parse_fstab(text)
     assert all(isinstance(ro, bool) for ro in table.values())
+
+
+def test_a_hung_network_filesystem_is_marked_and_not_asked_again(tmp_path: Path) -> None:
+    """statvfs of an NFS mount that blocks (a dead server): that row says hung, the others are read."""
+    (tmp_path / "proc/self").mkdir(parents=True)
+    (tmp_path / "proc/self/mountinfo").write_text(
+        "25 1 8:1 / / rw - ext4 /dev/sda1 rw\n26 25 0:50 / /mnt/nfs rw - nfs4 server:/export rw,hard\n")
+    release, calls = threading.Event(), []
+
+    def statvfs(path: Path) -> FsUsage:
+        calls.append(str(path))
+        if str(path).endswith("/mnt/nfs"):
+            release.wait(30)  # blocked in the kernel until the server comes back
+        return _usage(10 * GIB, 5 * GIB)
+
+    ctx = Context(config=Config(), procfs=ProcFS(tmp_path / "proc"), sysfs=SysFS(tmp_path), host_root=tmp_path,
+                  statvfs=statvfs)
+    guard = HangGuard(limit_seconds=0.05)
+    first = {f.mountpoint: f for f in collect_filesystems(ctx, guard).filesystems}
+    assert first["/"].used_ratio == pytest.approx(0.5)
+    assert "did not answer within 0.05 s" in (first["/mnt/nfs"].error or "")
+    second = {f.mountpoint: f for f in collect_filesystems(ctx, guard).filesystems}
+    assert "statvfs blocked for" in (second["/mnt/nfs"].error or "")
+    assert calls.count(str(tmp_path / "mnt/nfs")) == 1  # not asked again while the first call is stuck
+    release.set()
+    wait_until("the blocked call returns", lambda: str(tmp_path / "mnt/nfs") not in guard.blocked())
+    third = {f.mountpoint: f for f in collect_filesystems(ctx, guard).filesystems}
+    assert third["/mnt/nfs"].error is None and third["/mnt/nfs"].used_ratio == pytest.approx(0.5)
