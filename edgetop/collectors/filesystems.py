@@ -50,7 +50,10 @@ NETWORK_FSTYPES = frozenset({
 # Where libvirt keeps guest images by default (the "default" dir pool of libvirt's packages).
 LIBVIRT_IMAGES = "/var/lib/libvirt/images"
 _OCTAL = re.compile(r"\\([0-7]{3})")
-MAX_MOUNTS = 10_000  # a host with more is refused rather than stat-ed one by one each tick
+MAX_MOUNTS = 10_000
+# A fill rate over less than this is a write burst, not a trend (``snapshot --interval 0.3``):
+# no rate and no time to full are given from it.
+MIN_FILL_WINDOW_SECONDS = 5.0  # a host with more is refused rather than stat-ed one by one each tick
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,7 +305,7 @@ def collect_filesystems(ctx: Context, guard: HangGuard | None = None) -> Filesys
 
 def derive(prev: FilesystemsReading | None, cur: FilesystemsReading, elapsed: float) -> FilesystemsReading:
     """Fill rate per filesystem (used bytes over the interval) and the time until ``avail`` is 0."""
-    if prev is None or elapsed <= 0:
+    if prev is None or elapsed < MIN_FILL_WINDOW_SECONDS:
         return cur
     before = {f.device_id: f.used_bytes for f in prev.filesystems}
     out = []

@@ -129,6 +129,9 @@ def test_fill_rate_and_time_to_full_and_their_alerts() -> None:
     # Shrinking: no time to full.
     (g,) = derive(_fs(80 * GIB, 20 * GIB), _fs(70 * GIB, 30 * GIB), 10.0).filesystems
     assert g.fill_bytes_per_second is not None and g.fill_bytes_per_second < 0 and g.time_to_full_seconds is None
+    # Over half a second (snapshot --interval 0.5): a burst, not a trend.
+    (burst,) = derive(_fs(80 * GIB, 20 * GIB), _fs(81 * GIB, 19 * GIB), 0.5).filesystems
+    assert burst.fill_bytes_per_second is None and burst.time_to_full_seconds is None
     # 96% used: critical, whatever the rate.
     (crit,) = fsmod.alerts(derive(None, _fs(96 * GIB, 4 * GIB), 0.0), Config())
     assert crit.severity is Severity.CRITICAL and "96% full" in crit.message and "libvirt images" in crit.message
