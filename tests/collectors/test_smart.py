@@ -144,3 +144,11 @@ def test_smartctl_parser_on_any_json(data: object) -> None:
     except ParseError:
         return
     assert d.status in ("ok", "failing", "unavailable", "standby")
+
+
+def test_a_sleeping_disk_is_standby_not_unavailable() -> None:
+    """``--nocheck=standby`` answers with exit status 2 and says so (smartctl.cpp, "Device is in STANDBY mode")."""
+    answer = {"smartctl": {"exit_status": 2, "messages": [
+        {"string": "Device is in STANDBY mode, exit(2)", "severity": "information"}]}}
+    d = parse_smartctl(json.dumps(answer), "/dev/sdc")
+    assert d.status == "standby" and smart.alerts(SmartReading((d,)), Config()) == []
