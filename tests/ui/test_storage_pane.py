@@ -126,3 +126,17 @@ async def test_names_from_outside_are_literal_and_empty_sections_say_why(tmp_pat
         await pilot.pause()
         assert "md driver is not loaded" in text(app, "#storage-note")
         assert isinstance(app.pane.table("raid"), SyncedTable) and app.pane.table("raid").row_count == 0
+
+
+async def test_smart_without_privileges_says_what_it_needs(tmp_path: Path) -> None:
+    from edgetop.collectors.smart import SmartReading, parse_smartctl
+    recorded = Path(__file__).resolve().parents[1] / "fixtures" / "smartctl" / "vda-unprivileged.json"
+    denied = parse_smartctl(recorded.read_text(), "/dev/sda")
+    spec, _ = demo_readings(tmp_path)["smart"]
+    app = PaneHarness(StoragePane)
+    async with app.run_test(size=(80, 25)) as pilot:
+        app.feed(spec, SmartReading((denied,)))
+        app.pane.show_section("smart")
+        await pilot.pause()
+        assert cell(app.pane.table("smart"), "/dev/sda", "health") == "unavailable"
+        assert "permission denied): SMART needs root" in text(app, "#storage-note")

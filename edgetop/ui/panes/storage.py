@@ -20,7 +20,7 @@ from textual.widgets import Static
 from edgetop.collectors.filesystems import FilesystemsReading
 from edgetop.collectors.libvirt_storage import StorageReading
 from edgetop.ui.panes.base import Pane, status_text
-from edgetop.ui.render.storage_rows import SECTIONS, Section, images_holders
+from edgetop.ui.render.storage_rows import SECTIONS, Section, images_holders, smart_note
 from edgetop.ui.widgets.synced_table import SyncedTable
 
 # What an empty section means, said instead of an empty table.
@@ -127,6 +127,8 @@ class StoragePane(Pane):
             if s.size(view) == 0:
                 present = getattr(view, "present", True)
                 note.append(_EMPTY[s.source] if present else _NO_MD, style="dim")
+            elif s.source == "smart" and (denied := smart_note(view)):
+                note.append(denied, style="yellow")
             rows = s.rows(view, thresholds, self._images())
             if sample is not None and sample.view is None:  # the last good rows, greyed
                 rows = {k: tuple(Text(c.plain if isinstance(c, Text) else str(c), style="dim") for c in cells)

@@ -18,7 +18,7 @@ from edgetop.collectors.diskstats import DiskRates
 from edgetop.collectors.filesystems import Filesystem, FilesystemsReading
 from edgetop.collectors.libvirt_storage import DomainDisk, Pool
 from edgetop.collectors.mdstat import MdArray
-from edgetop.collectors.smart import SmartHealth
+from edgetop.collectors.smart import SmartHealth, SmartReading
 from edgetop.config_schema import Thresholds
 from edgetop.model.alerts import level_below
 from edgetop.ui.fmt import NA, NAME_CAP, TEXT_CAP, duration, literal, pct, rate_bytes, size
@@ -128,6 +128,15 @@ def smart_cells(d: SmartHealth, t: Thresholds) -> Cells:
             f"{d.temperature_celsius:.0f}°C", NA if d.power_on_hours is None else str(d.power_on_hours),
             Text(smart_errors(d), style="yellow" if smart_errors(d) not in ("0", "0/0", NA) else ""),
             literal("; ".join(notes), style, cap=TEXT_CAP), literal(d.model or "", "dim", cap=NAME_CAP))
+
+
+def smart_note(view: SmartReading) -> str | None:
+    """A line under the SMART table when smartctl lacked the privileges to open the disks."""
+    denied = [d.device for d in view.devices if "Permission denied" in (d.reason or "")]
+    if not denied:
+        return None
+    return (f"smartctl could not open {len(denied)} of {len(view.devices)} disks (permission denied): SMART needs "
+            "root, or CAP_SYS_RAWIO and read access to the device nodes")
 
 
 # ---------------------------------------------------------------- RAID
