@@ -135,8 +135,9 @@ def smart_note(view: SmartReading) -> str | None:
     denied = [d.device for d in view.devices if "Permission denied" in (d.reason or "")]
     if not denied:
         return None
+    # ATA pass-through (SG_IO) wants CAP_SYS_RAWIO, NVMe admin commands CAP_SYS_ADMIN, both the device node.
     return (f"smartctl could not open {len(denied)} of {len(view.devices)} disks (permission denied): SMART needs "
-            "root, or CAP_SYS_RAWIO and read access to the device nodes")
+            "root (CAP_SYS_RAWIO for ATA, CAP_SYS_ADMIN for NVMe)")
 
 
 # ---------------------------------------------------------------- RAID
