@@ -140,3 +140,16 @@ async def test_smart_without_privileges_says_what_it_needs(tmp_path: Path) -> No
         await pilot.pause()
         assert cell(app.pane.table("smart"), "/dev/sda", "health") == "unavailable"
         assert "permission denied): SMART needs root" in text(app, "#storage-note")
+
+
+def test_the_overview_line_without_alerts_and_without_samples(tmp_path: Path) -> None:
+    from edgetop.engine.store import Store
+    from tests.helpers import reading
+
+    store = Store(Config())
+    assert storage_line(store.samples()) is None  # no storage collector has a view yet: no line
+    spec, value = demo_readings(tmp_path)["filesystems"]
+    healthy = replace(value, filesystems=tuple(f for f in value.filesystems if f.mountpoint in ("/", "/boot/efi")))
+    store.update(spec, reading(spec.name, healthy))
+    line = storage_line(store.samples())
+    assert line is not None and line.plain == "fullest / 45%; no storage alerts"
