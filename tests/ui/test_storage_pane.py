@@ -153,3 +153,16 @@ def test_the_overview_line_without_alerts_and_without_samples(tmp_path: Path) ->
     store.update(spec, reading(spec.name, healthy))
     line = storage_line(store.samples())
     assert line is not None and line.plain == "fullest / 45%; no storage alerts"
+
+
+async def test_without_smartctl_the_section_says_how_to_install_it(tmp_path: Path) -> None:
+    spec, _ = demo_readings(tmp_path)["smart"]
+    app = PaneHarness(StoragePane)
+    async with app.run_test(size=(80, 25)) as pilot:
+        app.feed(spec, status=Status.UNAVAILABLE,
+                 reason="smartctl not installed (Debian, Ubuntu: apt install smartmontools)")
+        app.pane.show_section("smart")
+        await pilot.pause()
+        assert "smart unavailable: smartctl not installed" in text(app, "#storage-status")
+        assert "[SMART] ?" in text(app, "#storage-sections")  # down, nothing to count
+        assert app.pane.table("smart").row_count == 0
