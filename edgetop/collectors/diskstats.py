@@ -88,9 +88,10 @@ def whole_disk(name: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class DisksReading:
-    """The whole disks' counters."""
+    """The whole disks' counters, and the names device-mapper gives its ``dm-N`` devices."""
 
     disks: tuple[DiskCounters, ...]
+    labels: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +100,7 @@ class DiskRates:
 
     Attributes:
         counters: the raw counters.
+        label: device-mapper's name of a ``dm-N`` device (``vg0-images``: LVM's VG-LV), else None.
         read_bytes_per_second, write_bytes_per_second: throughput.
         reads_per_second, writes_per_second: IOPS.
         read_latency_seconds, write_latency_seconds: average time per completed I/O
@@ -108,6 +110,7 @@ class DiskRates:
     """
 
     counters: DiskCounters
+    label: str | None = None
     read_bytes_per_second: float | None = None
     write_bytes_per_second: float | None = None
     reads_per_second: float | None = None
@@ -125,9 +128,21 @@ class DisksView:
 
 
 def collect_disks(ctx: Context) -> DisksReading:
-    """Read ``/proc/diskstats`` through the device procfs."""
-    procfs, _ = ctx.device_roots()
-    return DisksReading(tuple(d for d in parse_diskstats(procfs.read_text("diskstats")) if whole_disk(d.name)))
+    """Read ``/proc/diskstats`` through the device procfs, dm names through the device sysfs.
+
+    ``/sys/block/dm-N/dm/name`` is the mapping's name (Documentation/admin-guide/
+    device-mapper, "dm-N/dm/name"): for LVM the volume group and volume, which say more
+    than ``dm-3`` on a node whose guests live on logical volumes.
+    """
+    procfs, sysfs = ctx.device_roots()
+    disks = tuple(d for d in parse_diskstats(procfs.read_text("diskstats")) if whole_disk(d.name))
+    labels = []
+    for d in disks:
+        if d.name.startswith("dm-"):
+            name = sysfs.read_str(f"block/{d.name}/dm/name")
+            if name:
+                labels.append((d.name, name[:64]))
+    return DisksReading(disks, tuple(labels))
 
 
 def _latency(ms: float | None, ios: int | None) -> float | None:
@@ -137,16 +152,17 @@ def _latency(ms: float | None, ios: int | None) -> float | None:
 def derive(prev: DisksReading | None, cur: DisksReading, elapsed: float) -> DisksView:
     """Rates over the interval; a disk new since the last reading has counters only."""
     before = {d.name: d for d in prev.disks} if prev is not None else {}
+    labels = dict(cur.labels)
     out = []
     for d in cur.disks:
         p = before.get(d.name)
         if p is None or elapsed <= 0:
-            out.append(DiskRates(d))
+            out.append(DiskRates(d, labels.get(d.name)))
             continue
         reads, writes = delta(p.reads_total, d.reads_total), delta(p.writes_total, d.writes_total)
         busy = delta(p.io_ms_total, d.io_ms_total)
         out.append(DiskRates(
-            d,
+            d, labels.get(d.name),
             read_bytes_per_second=rate(p.read_sectors_total * SECTOR_BYTES, d.read_sectors_total * SECTOR_BYTES,
                                        elapsed),
             write_bytes_per_second=rate(p.write_sectors_total * SECTOR_BYTES, d.write_sectors_total * SECTOR_BYTES,
@@ -166,7 +182,7 @@ def to_json(view: DisksView) -> list[dict[str, Any]]:
     for r in view.disks:
         c = r.counters
         out.append({
-            "name": c.name, "reads_total": c.reads_total, "writes_total": c.writes_total,
+            "name": c.name, "label": r.label, "reads_total": c.reads_total, "writes_total": c.writes_total,
             "read_bytes_total": c.read_sectors_total * SECTOR_BYTES,
             "written_bytes_total": c.write_sectors_total * SECTOR_BYTES, "in_flight": c.in_flight,
             "read_bytes_per_second": r.read_bytes_per_second, "write_bytes_per_second": r.write_bytes_per_second,

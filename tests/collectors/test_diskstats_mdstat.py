@@ -116,3 +116,16 @@ def test_diskstats_parser_on_any_numbers(rows: list[list[int]]) -> None:
         assert any(min(r) < 0 for r in rows)
         return
     assert len(disks) == len(rows)
+
+
+def test_device_mapper_names_from_sysfs(tmp_path: Path) -> None:
+    (tmp_path / "proc").mkdir()
+    (tmp_path / "proc/diskstats").write_text((FIXTURES / "diskstats-4.9.txt").read_text())
+    (tmp_path / "sys/block/dm-0/dm").mkdir(parents=True)
+    (tmp_path / "sys/block/dm-0/dm/name").write_text("vg0-images\n")
+    ctx = Context(config=Config(), procfs=ProcFS(tmp_path / "proc"), sysfs=SysFS(tmp_path / "sys"))
+    raw = diskstats.collect_disks(ctx)
+    assert [d.name for d in raw.disks] == ["sda", "dm-0"] and raw.labels == (("dm-0", "vg0-images"),)
+    view = diskstats.derive(None, raw, 0.0)
+    assert [(r.counters.name, r.label) for r in view.disks] == [("sda", None), ("dm-0", "vg0-images")]
+    assert diskstats.to_json(view)[1]["label"] == "vg0-images"

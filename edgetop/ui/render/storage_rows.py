@@ -95,7 +95,8 @@ def disk_cells(d: DiskRates) -> Cells:
     """One disk's row (rates are n/a until a second reading)."""
     util = d.utilisation_ratio
     style = "bold red" if util is not None and util >= 0.9 else "yellow" if util is not None and util >= 0.6 else ""
-    return (literal(d.counters.name, cap=NAME_CAP), rate_bytes(d.read_bytes_per_second),
+    name = d.counters.name if d.label is None else f"{d.counters.name} {d.label}"
+    return (literal(name, cap=NAME_CAP), rate_bytes(d.read_bytes_per_second),
             rate_bytes(d.write_bytes_per_second), _iops(d.reads_per_second), _iops(d.writes_per_second),
             _ms(d.read_latency_seconds), _ms(d.write_latency_seconds), Text(pct(util, 0), style=style),
             str(d.counters.in_flight))
