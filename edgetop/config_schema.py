@@ -163,6 +163,7 @@ KEYMAP_IDS: frozenset[str] = frozenset({
     *(f"domains.{a}" for a in ("filter", "clear_filter", "sort_next", "sort_previous", "sort_invert",
                                "sort_cpu", "sort_steal", "sort_squeeze", "sort_name")),
     "sensors.sort_hottest", "network.sort_traffic", "snmp.open", "time.sort_offset", "services.restart_service",
+    "storage.next_section", "storage.previous_section",
     *(f"table.{a}" for a in ("cursor_up", "cursor_down", "page_up", "page_down", "cursor_home", "cursor_end",
                              "select")),
     "help.close", "sources.close", "goto.close", "goto.next", "goto.previous", "confirm.yes", "confirm.no",
@@ -235,6 +236,10 @@ class Thresholds:
     ntp_offset_seconds: Level = Level(0.1, 1.0)
     ntp_stratum_max: int = 10
     snmp_latency_seconds: Level = Level(0.5, 2.0)
+    filesystem_used_ratio: Level = Level(0.85, 0.95)
+    filesystem_time_to_full_seconds_below: Level = Level(6 * 3600.0, 3600.0)
+    pool_used_ratio: Level = Level(0.85, 0.95)
+    smart_wear_ratio: Level = Level(0.80, 0.95)
 
 
 @dataclass(frozen=True)

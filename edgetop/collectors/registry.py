@@ -26,6 +26,7 @@ MODULES: tuple[str, ...] = (
     "edgetop.collectors.services",
     "edgetop.collectors.checks.collector",
     "edgetop.collectors.topology",
+    "edgetop.collectors.storage",
 )
 
 

@@ -17,6 +17,7 @@ from edgetop.config_schema import Config, SnmpTarget
 from edgetop.demo.commands import RecordedCommands
 from edgetop.demo.domains import MovingDomains
 from edgetop.demo.snmp_recorded import RecordedPoller, load_targets
+from edgetop.demo.storage import MovingDisks, OneDiskError, RecordedStatvfs
 from edgetop.demo.sysfs_links import sysfs_root
 from edgetop.model.spec import Collect, Context
 from edgetop.sources.fs import ProcFS, SysFS
@@ -57,6 +58,7 @@ def demo_context(config: Config, procfs: ProcFS | None = None, sysfs: SysFS | No
         host_root=demo_dir / "root",
         run=RecordedCommands(demo_dir),
         snmp_poller=recorded_poller,
-        adapters={"domains": moving},
+        adapters={"domains": moving, "disks": MovingDisks, "domain_disks": OneDiskError},
         stand_in=STAND_IN,
+        statvfs=RecordedStatvfs(demo_dir),
     )

@@ -1,13 +1,15 @@
 """Recorded answers of the tools the collectors run, standing in for this host's programs with ``--demo``.
 
 A :class:`RecordedCommands` is the demo context's ``run``: ``chronyc`` answers with a recorded
-``chronyc -c`` session, ``systemctl show`` with recorded unit blocks and ``dmesg`` with a
-recorded kernel log (for the set-up checks), so the real parsers read them; any other tool is
+``chronyc -c`` session, ``systemctl show`` with recorded unit blocks, ``dmesg`` with a
+recorded kernel log (for the set-up checks) and ``smartctl --json`` with real recordings of
+the demo's disks (``storage/smartctl``), so the real parsers read them; any other tool is
 "not installed" here, as it would be on a node without it.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -21,7 +23,7 @@ UPTIME_SECONDS = 3 * 86400.0
 
 
 class RecordedCommands:
-    """Answers ``chronyc``, ``systemctl show`` and ``dmesg`` from the files under ``demo/``."""
+    """Answers ``chronyc``, ``systemctl show``, ``dmesg`` and ``smartctl`` from the files under ``demo/``."""
 
     def __init__(self, demo_dir: Path, wall: Callable[[], float] = time.time) -> None:
         """Answer from the recordings under ``demo_dir``; ``wall`` dates the recorded units."""
@@ -30,7 +32,7 @@ class RecordedCommands:
 
     def installed(self, tool: str) -> bool:
         """Only the recorded tools are "installed"."""
-        return tool in ("chronyc", "systemctl", "dmesg")
+        return tool in ("chronyc", "systemctl", "dmesg", "smartctl")
 
     def __call__(self, argv: Sequence[str], timeout: float) -> Completed:
         """Replay the recording for ``argv``.
@@ -44,9 +46,23 @@ class RecordedCommands:
             return Completed(args, 0, self._read("ntp/chronyc.csv"), "")
         if args == ("dmesg",):
             return Completed(args, 0, self._read("kernel/dmesg.txt"), "")
+        if args[0] == "smartctl" and args[-1].startswith("/dev/"):
+            return self._smartctl(args)
         if args[:2] == ("systemctl", "show") and "--" in args:
             return Completed(args, 0, self._units(list(args[args.index("--") + 1:])), "")
         raise ToolMissing(args, f"{args[0]}: no recording of it in the demo")
+
+    def _smartctl(self, args: tuple[str, ...]) -> Completed:
+        """A recorded ``smartctl --json`` answer; a device without one cannot be opened, as smartctl says."""
+        device = args[-1].removeprefix("/dev/")
+        path = self._dir / "storage" / "smartctl" / f"{device}.json"
+        if "/" in device or not path.is_file():
+            answer = {"smartctl": {"exit_status": 2, "messages": [
+                {"string": f"Smartctl open device: {args[-1]} failed: No such device", "severity": "error"}]}}
+            return Completed(args, 2, json.dumps(answer), "")
+        text = path.read_text(encoding="utf-8")
+        status = json.loads(text).get("smartctl", {}).get("exit_status", 0)
+        return Completed(args, int(status), text, "")
 
     def _read(self, name: str) -> str:
         try:

@@ -1,4 +1,4 @@
-"""Set-up checks over other collectors' live samples: the Time and Network panes' verdicts.
+"""Set-up checks over other collectors' live samples: the Time, Network and Storage panes' verdicts.
 
 The ``checks`` collector's own checks arrive as its view. These two need what only the
 store has: the NTP verdict (which waits for every time source of a round, with their
@@ -12,9 +12,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from edgetop.collectors.checks.collector import OWN
-from edgetop.collectors.checks.joined import check_network, check_time
+from edgetop.collectors.checks.joined import (
+    STORAGE_RAID,
+    STORAGE_SMART,
+    STORAGE_SPACE,
+    check_network,
+    check_storage,
+    check_time,
+)
 from edgetop.engine.store import Sample
-from edgetop.model.checks import Check
+from edgetop.model.alerts import Alert
+from edgetop.model.checks import Check, CheckId
+
+# Each storage check: its collectors and what a view of each counts (the attribute, its word).
+_STORAGE: tuple[tuple[CheckId, tuple[tuple[str, str, str], ...]], ...] = (
+    (STORAGE_SPACE, (("filesystems", "filesystems", "filesystems"), ("storage_pools", "pools", "libvirt pools"),
+                     ("domain_disks", "disks", "guest disks"))),
+    (STORAGE_RAID, (("raid", "arrays", "md arrays"),)),
+    (STORAGE_SMART, (("smart", "devices", "SMART devices"),)),
+)
 
 
 def _why(sample: Sample | None, name: str) -> str:
@@ -31,7 +47,23 @@ def joined_checks(samples: Mapping[str, Sample]) -> tuple[Check, ...]:
     return (
         check_time(verdict.view if verdict else None, ntp_alerts, _why(verdict, "ntp:verdict")),
         check_network(network.view if network else None, _why(network, "network")),
+        *(_storage(check, parts, samples) for check, parts in _STORAGE),
     )
+
+
+def _storage(check: CheckId, parts: tuple[tuple[str, str, str], ...], samples: Mapping[str, Sample]) -> Check:
+    """A storage check from the Storage pane's own samples: what each view holds, and their alerts."""
+    seen: list[str] = []
+    alerts: list[Alert] = []
+    why: list[str] = []
+    for name, attr, word in parts:
+        sample = samples.get(name)
+        if sample is None or sample.view is None:
+            why.append(_why(sample, name))
+            continue
+        seen.append(f"{len(getattr(sample.view, attr))} {word}")
+        alerts.extend(sample.alerts)
+    return check_storage(check, seen, alerts, "; ".join(why))
 
 
 def node_checks(samples: Mapping[str, Sample]) -> tuple[Check, ...]:

@@ -1,7 +1,7 @@
 """``edgetop check``: one sample of the set-up facts, every check, as a table or JSON, and the exit code.
 
-It runs the ``checks`` collector and the collectors whose verdicts the time and network
-checks reuse (``network``, ``ntp``) once, like ``snapshot`` does, and never changes the
+It runs the ``checks`` collector and the collectors whose verdicts the time, network and
+storage checks reuse (``network``, ``ntp``, ``storage``) once, like ``snapshot`` does, and never changes the
 node. Exit codes (README "Checking the node's set-up"): 0 nothing warns or fails, 1 a
 warning, 2 a failure; 3 when the checks could not run at all (a bad flag or config), so
 that a provisioning script never reads "the config is broken" as "the node failed".
@@ -24,7 +24,8 @@ from edgetop.model.checks import Check, CheckStatus, counts, exit_code
 from edgetop.model.spec import CollectorSpec, Context
 
 # The collectors ``edgetop check`` runs: its own, and those whose verdicts it reuses.
-MODULES = ("edgetop.collectors.checks.collector", "edgetop.collectors.network", "edgetop.collectors.ntp")
+MODULES = ("edgetop.collectors.checks.collector", "edgetop.collectors.network", "edgetop.collectors.ntp",
+           "edgetop.collectors.storage")
 SCHEMA_VERSION = 1
 _SHOWN = {CheckStatus.PASS: "pass", CheckStatus.WARN: "WARN", CheckStatus.FAIL: "FAIL",
           CheckStatus.UNKNOWN: "unknown"}

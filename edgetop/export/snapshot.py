@@ -57,6 +57,9 @@ def build_snapshot(store: Store, specs: list[CollectorSpec]) -> dict[str, Any]:
     for key, values in parts.items():  # sections a newer collector adds
         if key not in out:
             out[key] = merge_sections(values)
+    for key, empty_json in empties.items():  # a newer collector's section is there even while it is down
+        if out.get(key) is None:
+            out[key] = empty_json()
     out["alerts"] = [a.to_json() for a in store.alerts()]
     out["sources"] = sources
     return out

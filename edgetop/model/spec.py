@@ -20,6 +20,7 @@ from edgetop.model.alerts import Alert
 from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.sources.process import HOST_COMMANDS, CommandRunner
 from edgetop.sources.snmp_poll import SnmpPoller
+from edgetop.sources.statfs import FsUsage, statvfs_usage
 
 
 class SnmpPollerFactory(Protocol):
@@ -69,6 +70,8 @@ class Context:
             returns (the demo makes the libvirt test driver's frozen counters move).
         stand_in: None when every source is this host; else what stands in for it, in
             words (``demo mode (--demo)``): no action may then reach the real host.
+        statvfs: how full the filesystem at a path is (``statvfs(3)``); the demo's
+            recordings stand in for it.
 
     """
 
@@ -82,6 +85,7 @@ class Context:
     snmp_poller: SnmpPollerFactory = _snmp_session
     adapters: Mapping[str, Callable[[Collect], Collect]] = field(default_factory=dict)
     stand_in: str | None = None
+    statvfs: Callable[[Path], FsUsage] = statvfs_usage
 
     def device_roots(self) -> tuple[ProcFS, SysFS]:
         """The roots where devices (sensors, NICs, bonds) are read."""

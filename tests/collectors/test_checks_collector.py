@@ -90,7 +90,8 @@ def test_spec_and_catalogue(tmp_path: Path) -> None:
     assert (spec.name, spec.lane, spec.json_key, spec.interval) == ("checks", "checks", "checks", 60.0)
     assert spec.empty_json() == [] and spec.alerts(None, ctx.config) == []
     assert len({c.id for c in CATALOGUE}) == len(CATALOGUE)  # ids are unique
-    assert [c.id for c in CATALOGUE[-2:]] == ["time.sync", "network.problems"]
+    assert [c.id for c in CATALOGUE[-5:]] == ["time.sync", "network.problems", "storage.space", "storage.raid",
+                                              "storage.smart"]
     assert "edgetop.collectors.checks.collector" in MODULES
     assert [s.name for s in all_specs(ctx) if s.json_key == "checks"] == ["checks"]
 
@@ -190,15 +191,16 @@ def test_join_agrees_with_the_panes(tmp_path: Path) -> None:
                                                          0.01, 1.0, 1.0))
     store.update(_spec("ntp:verdict", ntp_specs), Reading("ntp:verdict", Status.OK, ntp.decide(
         {"chrony": (TimeReport("chrony", (row,)), None)}), None, 0.01, 1.0, 1.0))
-    time_check, net_check = joined_checks(store.samples())
+    time_check, net_check, *_storage = joined_checks(store.samples())
     pane_alerts = [a for a in store.alerts() if a.source.startswith("ntp:")]
     assert [a.severity for a in pane_alerts] == [Severity.CRITICAL]  # 2 s is past the 1 s critical threshold
     assert time_check.status is FAIL and pane_alerts[0].message in time_check.evidence
     problems = store.get("network").view.problems  # type: ignore[union-attr]
     assert problems and net_check.status is (FAIL if any(p.severity == "critical" for p in problems) else WARN)
     assert all(p.message in net_check.evidence for p in problems[:5])
-    # the collector's own checks absent: node_checks is just the joined two
-    assert [c.id for c in node_checks(store.samples())] == ["time.sync", "network.problems"]
+    # the collector's own checks absent: node_checks is just the joined ones
+    assert [c.id for c in node_checks(store.samples())] == ["time.sync", "network.problems", "storage.space",
+                                                            "storage.raid", "storage.smart"]
 
 
 def test_a_failed_checks_collector_lists_each_check_as_unknown() -> None:

@@ -22,11 +22,13 @@ GOLDEN = HERE / "golden-vm-steal.json"
 FIXTURE = REPO / "tests" / "fixtures" / "hosts" / "vm-steal" / "sample1"
 
 # Sources that are not the fixture roots: a daemon, a socket, the network or PID 1.
-NOT_FIXTURE_SECTIONS = ("domains", "hypervisor", "ntp", "snmp", "services")
+NOT_FIXTURE_SECTIONS = ("domains", "hypervisor", "ntp", "snmp", "services",
+                        "smart", "storage_pools", "domain_disks")  # smartctl installed or not; libvirt
 # Set-up checks that read this machine rather than the fixture roots: /dev/kvm (the virt
 # checks lean on it), uname, /etc/libvirt, dmesg, libvirt's own error text, the time sources.
 NOT_FIXTURE_CHECKS = ("virt.", "time.", "libvirt.connection", "libvirt.version", "libvirt.tcp_listener",
-                      "libvirt.config_permissions", "libvirt.mac_denials")
+                      "libvirt.config_permissions", "libvirt.mac_denials",
+                      "storage.space", "storage.smart")  # libvirt pools and smartctl: this machine's
 CONFIG = """\
 # Everything that could reach the network or a daemon is pointed at nothing.
 libvirt:

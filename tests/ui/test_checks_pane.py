@@ -81,7 +81,7 @@ def test_overview_counts_failed_and_warning_checks() -> None:
     store = Store(Config())
     store.update(SPEC, reading("checks", CHECKS))
     line = checks_line(store.samples())
-    assert line is not None and line.plain.startswith("1 failed, 1 warning of 6")
+    assert line is not None and line.plain.startswith("1 failed, 1 warning of 9")
     assert checks_line({}) is None
 
 

@@ -22,7 +22,7 @@ async def test_every_area_has_a_line_in_the_demo() -> None:
         lines = dict(area_lines(engine.store.samples()))
     finally:
         engine.close()
-    assert list(lines) == ["Domains", "Sensors", "Network", "Time", "Services", "SNMP", "Checks"]
+    assert list(lines) == ["Domains", "Sensors", "Network", "Time", "Services", "SNMP", "Storage", "Checks"]
     assert "running" in lines["Domains"].plain and "paused" in lines["Domains"].plain
     assert "hottest 86 °C coretemp/Core 1" in lines["Sensors"].plain
     assert "bond0 2/3 slaves up" in lines["Network"].plain

@@ -17,7 +17,11 @@ from edgetop.model.checks import Check, CheckId
 
 TIME_SYNC = CheckId("time.sync", "clock synchronised, offset within the thresholds")
 NETWORK = CheckId("network.problems", "no bond, MTU or link problem")
-CHECKS = (TIME_SYNC, NETWORK)
+STORAGE_SPACE = CheckId("storage.space", "filesystems and libvirt pools have room, none remounted read-only, "
+                                         "no guest disk error")
+STORAGE_RAID = CheckId("storage.raid", "no md array degraded or inactive")
+STORAGE_SMART = CheckId("storage.smart", "no disk failing or worn out by its own SMART report")
+CHECKS = (TIME_SYNC, NETWORK, STORAGE_SPACE, STORAGE_RAID, STORAGE_SMART)
 MAX_SHOWN = 5
 
 
@@ -65,3 +69,40 @@ def check_network(view: NetworkView | None, why_unknown: str | None = None) -> C
                                       "Network pane shows every interface and bond slave.")
     return NETWORK.warn(evidence, "Look at the Network pane: align MTUs along each path and bond slaves' speeds, "
                                   "and check the switch ports.")
+
+
+# Storage: the checks are the Storage pane's alerts, collector by collector (the pane's strip
+# counts the same alerts), so a check and the pane never disagree.
+_STORAGE_FIX = {
+    "storage.space": ("Free space (or grow the filesystem or pool) before guests pause on ENOSPC; for a read-only "
+                      "remount, read the kernel log, fsck the filesystem and remount it. The Storage pane names "
+                      "each one."),
+    "storage.raid": "Replace the failed member (mdadm --manage /dev/mdN --add /dev/sdX) and watch the rebuild in "
+                    "the Storage pane's RAID section.",
+    "storage.smart": "Plan to replace the disk; back up what it holds. The Storage pane's SMART section shows "
+                     "wear, errors and critical warnings.",
+}
+
+
+def check_storage(check: CheckId, seen: Sequence[str], alerts: Sequence[Alert],
+                  why_unknown: str | None = None) -> Check:
+    """One storage check from its collectors' alerts: a critical alert fails, a warning warns.
+
+    Args:
+        check: ``storage.space``, ``storage.raid`` or ``storage.smart``.
+        seen: what the collectors saw, in words (``5 filesystems``), empty when none has a view.
+        alerts: those collectors' alerts.
+        why_unknown: why none of them has a view.
+
+    """
+    if not seen:
+        return check.unknown(why_unknown or "the storage collectors have not run")
+    evidence = ", ".join(seen)
+    if alerts:
+        evidence += ": " + _alerts(alerts)
+    fix = _STORAGE_FIX[check.id]
+    if any(a.severity is Severity.CRITICAL for a in alerts):
+        return check.fail(evidence, fix)
+    if alerts:
+        return check.warn(evidence, fix)
+    return check.passed(evidence)

@@ -109,6 +109,40 @@ SINGLE: dict[str, tuple[str, Callable[[Any], Text | None]]] = {
 }
 
 
+# The storage collectors, in the order their problems are named on the storage line.
+STORAGE_SOURCES = ("filesystems", "raid", "smart", "storage_pools", "domain_disks", "disks")
+_STORAGE_WORDS = {"filesystems": "fs", "storage_pools": "pool", "domain_disks": "guest disk"}
+
+
+def storage_line(samples: dict[str, Sample]) -> Text | None:
+    """The fullest filesystem, then every storage alert counted by collector (the Storage pane names them).
+
+    Duck-typed over the views: importing the storage collectors would slow the first frame.
+    """
+    fs = samples.get("filesystems")
+    present = [samples[n] for n in STORAGE_SOURCES if n in samples and samples[n].view is not None]
+    if not present:
+        return None
+    out = Text()
+    if fs is not None and fs.view is not None and fs.view.filesystems:
+        known = [f for f in fs.view.filesystems if f.used_ratio is not None]
+        if known:
+            full = max(known, key=lambda f: f.used_ratio)
+            out.append("fullest ")
+            out.append(full.mountpoint)  # a mount point: literal text
+            out.append(f" {full.used_ratio:.0%}")
+    alerts = [a for s in present for a in s.alerts]
+    if alerts:
+        words = Counter(_STORAGE_WORDS.get(a.source, a.source) for a in alerts)
+        out.append("; " if out else "")
+        out.append("alerts: " + ", ".join(f"{n} {word}" for word, n in words.items()),
+                   style=_BAD if any(a.severity == "critical" for a in alerts) else _WARN)
+    elif out:
+        out.append("; no storage alerts")
+        out.stylize(_OK)
+    return out or None
+
+
 def checks_line(samples: dict[str, Sample]) -> Text | None:
     """How many set-up checks fail or warn (the Checks pane lists them with the fix)."""
     own = samples.get("checks")
@@ -141,6 +175,9 @@ def area_lines(samples: dict[str, Sample]) -> list[Line]:
     snmp = snmp_line([s.view for n, s in sorted(samples.items()) if n.startswith("snmp:") and s.view is not None])
     if snmp is not None:
         out.append(("SNMP", snmp))
+    storage = storage_line(samples)
+    if storage is not None:
+        out.append(("Storage", storage))
     checks = checks_line(samples)
     if checks is not None:
         out.append(("Checks", checks))
