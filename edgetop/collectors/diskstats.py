@@ -20,7 +20,7 @@ from typing import Any
 
 from edgetop.errors import ParseError
 from edgetop.model.derive import delta, rate
-from edgetop.model.spec import CollectorSpec, Context, Metric
+from edgetop.model.spec import CollectorSpec, Context, Metric, as_named
 
 SECTOR_BYTES = 512
 _EXCLUDED = re.compile(r"^(z?ram|loop|fd|(h|s|v|xv)d[a-z]+|nvme\d+n\d+p|mmcblk\d+p)\d+$")
@@ -194,6 +194,11 @@ def to_json(view: DisksView) -> list[dict[str, Any]]:
 
 
 def metrics(view: DisksView) -> list[Metric]:
+    """Prometheus samples; node_exporter's, libvirt's and smartctl_exporter's families under their names."""
+    return as_named(_metrics(view))
+
+
+def _metrics(view: DisksView) -> list[Metric]:
     """node_exporter's diskstats metrics (counters), label ``device``."""
     out = []
     for r in view.disks:

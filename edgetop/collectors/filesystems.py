@@ -30,7 +30,7 @@ from typing import Any
 from edgetop.config_schema import Config
 from edgetop.errors import ParseError, SourceUnavailable
 from edgetop.model.alerts import Alert, Severity, level_above, level_below
-from edgetop.model.spec import CollectorSpec, Context, Metric
+from edgetop.model.spec import CollectorSpec, Context, Metric, as_named
 from edgetop.sources.fs import RootedFS
 from edgetop.sources.statfs import FsUsage, HangGuard
 
@@ -346,6 +346,11 @@ def alerts(view: FilesystemsReading, config: Config) -> list[Alert]:
 
 
 def metrics(view: FilesystemsReading) -> list[Metric]:
+    """Prometheus samples; node_exporter's, libvirt's and smartctl_exporter's families under their names."""
+    return as_named(_metrics(view))
+
+
+def _metrics(view: FilesystemsReading) -> list[Metric]:
     """node_exporter's filesystem metrics, with its device/fstype/mountpoint labels."""
     out = []
     for f in view.filesystems:

@@ -20,7 +20,7 @@ from edgetop.collectors.libvirt_xml import domain_root
 from edgetop.config_schema import Config
 from edgetop.errors import ParseError
 from edgetop.model.alerts import Alert, Severity, level_above
-from edgetop.model.spec import CollectorSpec, Context, Metric
+from edgetop.model.spec import CollectorSpec, Context, Metric, as_named
 from edgetop.sources.libvirt_conn import LibvirtConnection, acquire, release
 
 # virStoragePoolState (libvirt-storage.h).
@@ -224,6 +224,11 @@ def alerts(view: StorageReading, config: Config) -> list[Alert]:
 
 
 def metrics(view: StorageReading) -> list[Metric]:
+    """Prometheus samples; node_exporter's, libvirt's and smartctl_exporter's families under their names."""
+    return as_named(_metrics(view))
+
+
+def _metrics(view: StorageReading) -> list[Metric]:
     """libvirt_exporter's pool names; a per-disk error flag."""
     out = []
     for p in view.pools:

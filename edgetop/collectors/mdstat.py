@@ -18,7 +18,7 @@ from typing import Any
 from edgetop.config_schema import Config
 from edgetop.errors import ParseError
 from edgetop.model.alerts import Alert, Severity
-from edgetop.model.spec import CollectorSpec, Context, Metric
+from edgetop.model.spec import CollectorSpec, Context, Metric, as_named
 
 _HEAD = re.compile(r"^(md\w+)\s*:\s*(\S+)\s*(.*)$")
 _COUNTS = re.compile(r"\[(\d+)/(\d+)\]\s*\[([U_]+)\]")
@@ -195,6 +195,11 @@ def alerts(view: RaidReading, config: Config) -> list[Alert]:
 
 
 def metrics(view: RaidReading) -> list[Metric]:
+    """Prometheus samples; node_exporter's, libvirt's and smartctl_exporter's families under their names."""
+    return as_named(_metrics(view))
+
+
+def _metrics(view: RaidReading) -> list[Metric]:
     """node_exporter's mdadm metrics where they exist."""
     out = []
     for a in view.arrays:

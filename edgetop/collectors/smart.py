@@ -27,7 +27,7 @@ from typing import Any
 from edgetop.config_schema import Config
 from edgetop.errors import ParseError, SourceUnavailable
 from edgetop.model.alerts import Alert, Severity, level_above
-from edgetop.model.spec import CollectorSpec, Context, Metric
+from edgetop.model.spec import CollectorSpec, Context, Metric, as_named
 from edgetop.sources.process import CommandError, ToolMissing
 
 SMART_INTERVAL_SECONDS = 60.0
@@ -257,6 +257,11 @@ def alerts(view: SmartReading, config: Config) -> list[Alert]:
 
 
 def metrics(view: SmartReading) -> list[Metric]:
+    """Prometheus samples; node_exporter's, libvirt's and smartctl_exporter's families under their names."""
+    return as_named(_metrics(view))
+
+
+def _metrics(view: SmartReading) -> list[Metric]:
     """Per device: smartctl_exporter's names where they exist."""
     out = []
     for d in view.devices:

@@ -118,6 +118,16 @@ class Metric(NamedTuple):
         return f"{self.namespace}_{self.name}" if self.namespace else self.name
 
 
+# Name prefixes of the exporters whose families edgetop reproduces under their own names.
+BORROWED_PREFIXES = ("node_", "libvirt_", "smartctl_")
+
+
+def as_named(metrics: list[Metric]) -> list[Metric]:
+    """``metrics`` with the ones already named after another exporter (``node_…``) exported as is."""
+    return [m._replace(namespace="") if m.namespace == "edgetop" and m.name.startswith(BORROWED_PREFIXES) else m
+            for m in metrics]
+
+
 class Collect(Protocol):
     """A zero-argument collect callable; sync ones run in a thread, async ones on the loop."""
 
