@@ -25,6 +25,8 @@ MODULES: tuple[str, ...] = (
     "edgetop.collectors.services",
     "edgetop.collectors.checks.collector",
     "edgetop.collectors.topology",
+    "edgetop.collectors.kmsg",
+    "edgetop.collectors.libvirtd_log",
 )
 
 
