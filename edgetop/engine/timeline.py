@@ -151,7 +151,7 @@ class Timeline:
         before = self._alerts.get(name)
         self._alerts[name] = now
         if before is None:
-            before = {}  # a collector's first view: what it raises is new
+            return  # a collector's first view: its alerts were raised before we looked, when is unknown
         for key, alert in now.items():
             old = before.get(key)
             if old is None or old.severity is not alert.severity:
