@@ -142,7 +142,7 @@ def severe_alerts(view: EventsView, source: str, kinds: tuple[str, ...] = SEVERE
         event = last[kind]
         severity = Severity.CRITICAL if event.severity == "critical" else Severity.WARNING
         minutes = int(ALERT_SECONDS // 60)
-        out.append(Alert(severity, source, f"{kind} {event.subject}",
+        out.append(Alert(severity, source, kind,
                          f"{n} {kind.replace('_', ' ')} event{'s' if n != 1 else ''} in the last {minutes} min; "
                          f"last: {event.message}"))
     return out
