@@ -35,8 +35,10 @@ from typing import Any
 
 from edgetop.model.alerts import Alert
 from edgetop.model.events import TEXT_CAP, WINDOW_SECONDS, Event, cap_text
+from edgetop.model.spec import Metric
 
 MAX_EVENTS = 2000
+TIMELINE_KINDS = ("lifecycle", "service", "ntp_step", "alert")
 STEP_SECONDS = 0.128  # ntpd's step threshold; chronyd's makestep is usually 1 s: anything above this was a step
 STATE_SEVERITY = {"running": "info", "paused": "warning", "shutoff": "warning", "crashed": "critical",
                   "pmsuspended": "warning", "blocked": "warning", "shutdown": "warning"}
@@ -93,6 +95,24 @@ class Timeline:
             while self._events and self._events[0].time < horizon:
                 self._events.popleft()
             return tuple(self._events)
+
+    def to_json(self, now: float) -> list[dict[str, Any]]:
+        """The snapshot's ``events`` entries from the timeline, newest first.
+
+        For ``export.snapshot.build_snapshot`` to append to the ``events`` section (the
+        collectors' entries come through their specs; these have no spec):
+        ``parts.setdefault("events", []).append(store.timeline.to_json(time.time()))``.
+        """
+        return [e.to_json() for e in reversed(self.events(now))]
+
+    def metrics(self, now: float) -> list[Metric]:
+        """``edgetop_events_last_hour{source="timeline",kind}`` for the kinds found by diffing, for the exporter."""
+        counts = dict.fromkeys(TIMELINE_KINDS, 0)
+        for event in self.events(now):
+            if event.kind in counts:
+                counts[event.kind] += 1
+        return [Metric("events_last_hour", float(n), (("source", "timeline"), ("kind", kind)),
+                       help="events of this kind in the last hour (Events pane)") for kind, n in counts.items()]
 
     # ------------------------------------------------------------ the differs
     def _observe_domains(self, view: Any, wall: float) -> None:

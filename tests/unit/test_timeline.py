@@ -111,4 +111,7 @@ def test_an_alert_tracker_plugs_in_through_alert_changed() -> None:
     (event,) = timeline.events(3.0)
     assert (event.kind, event.source, event.subject, event.message, event.severity) == (
         "alert", "storage", "/var/lib/libvirt", "raised: 95% used", "critical")
+    assert timeline.to_json(4.0) == [event.to_json()]
+    assert {dict(m.labels)["kind"]: m.value for m in timeline.metrics(4.0)} == {
+        "lifecycle": 0, "service": 0, "ntp_step": 0, "alert": 1}
     assert timeline.events(3.0 + 3601) == ()  # the last hour only
