@@ -22,13 +22,14 @@ from textual.widgets import Static
 
 from edgetop.engine.store import Sample, Store
 from edgetop.model.events import KINDS, WINDOW_SECONDS, Event
-from edgetop.ui.fmt import NAME_CAP, TEXT_CAP, literal
+from edgetop.ui.fmt import TEXT_CAP, literal
 from edgetop.ui.panes.base import status_text
 from edgetop.ui.panes.table import TablePane
 from edgetop.ui.widgets.synced_table import SyncedTable
 
 SOURCES = ("events:kernel", "events:libvirtd")  # the collectors whose views hold events
 MAX_ROWS = 500  # the newest shown; the status line says how many there are
+SUBJECT_CAP = 20  # a device, a function name: the message needs the room at 80 columns
 _SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": ""}
 
 
@@ -95,7 +96,7 @@ class EventsPane(TablePane):
         """Local time, kind (coloured by severity), subject and message, as literal text."""
         style = "dim" if stale else _SEVERITY_STYLE.get(item.severity, "")
         return (time.strftime("%H:%M:%S", time.localtime(item.time)), Text(item.kind, style=style),
-                literal(item.subject, cap=NAME_CAP), literal(item.message, cap=TEXT_CAP))
+                literal(item.subject, cap=SUBJECT_CAP), literal(item.message, cap=TEXT_CAP))
 
     def refresh_view(self) -> None:
         """Merge the sources, then show the rows newest first and the banners of sources that are down."""
