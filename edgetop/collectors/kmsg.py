@@ -173,8 +173,8 @@ def events_metrics(view: EventsView, source: str, kinds: tuple[str, ...]) -> lis
     help_text = "events of this kind in the last hour (Events pane)"
     out = [Metric("events_last_hour", float(n), (("source", source), ("kind", kind)), help=help_text)
            for kind, n in counts.items()]
-    out.append(Metric("events_lost_records", float(view.lost), (("source", source),),
-                      help="records lost before edgetop read them (overwritten or unreadable)"))
+    out.append(Metric("events_lost_records_total", float(view.lost), (("source", source),), kind="counter",
+                      help="records overwritten in the kernel's buffer before edgetop read them, since it started"))
     return out
 
 

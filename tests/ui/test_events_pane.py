@@ -4,6 +4,7 @@ down says why while the others show, names from outside stay literal."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from textual.widgets import Static
@@ -11,6 +12,7 @@ from textual.widgets import Static
 from edgetop.collectors import kmsg, libvirtd_log
 from edgetop.collectors.kmsg import EventsView
 from edgetop.config_schema import Config
+from edgetop.demo import demo_context
 from edgetop.model.alerts import Alert, Severity
 from edgetop.model.events import Event
 from edgetop.model.reading import Status
@@ -106,3 +108,21 @@ async def test_timeline_changes_repaint_the_pane_without_an_event_sample() -> No
         assert app.pane.wants(sensors)
         app.pane.refresh_view()
         assert _subjects(app.pane.table) == ["fan2"] and not app.pane.wants(sensors)
+
+
+async def test_the_demo_fills_the_pane_with_a_link_flap_a_throttle_and_a_corrected_edac_error(
+        tmp_path: Path) -> None:
+    ctx = demo_context(Config(), ProcFS(tmp_path), SysFS(tmp_path))
+    app = PaneHarness(EventsPane)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for module in (kmsg, libvirtd_log):
+            (spec,) = module.specs(ctx)
+            app.feed(spec, spec.build(ctx)())
+        await pilot.pause()
+        shown = list(app.pane.shown.values())
+        kinds = {e.kind for e in shown}
+        assert {"link", "thermal", "edac", "hardware", "libvirtd"} <= kinds
+        assert any(e.kind == "edac" and " CE " in e.message and e.severity == "warning" for e in shown)
+        assert sum(1 for e in shown if e.kind == "link" and e.severity == "warning") >= 2  # it flapped
+        assert all(time.time() - 3600 <= e.time <= time.time() for e in shown)  # the last hour, real wall times
+        assert app.store.get("events:kernel").alerts == ()  # type: ignore[union-attr]
