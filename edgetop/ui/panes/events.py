@@ -28,7 +28,7 @@ from edgetop.ui.panes.table import TablePane
 from edgetop.ui.widgets.synced_table import SyncedTable
 
 SOURCES = ("events:kernel", "events:libvirtd")  # the collectors whose views hold events
-MAX_ROWS = 500  # the newest shown; the status line says how many there are
+MAX_ROWS = 200  # the newest shown (k reaches older ones of a kind); the status line says how many there are
 SUBJECT_CAP = 20  # a device, a function name: the message needs the room at 80 columns
 _SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": ""}
 
@@ -51,6 +51,8 @@ class EventsPane(TablePane):
         self.kind: str | None = None
         self._timeline_version = -1
         self.now = time.time  # the clock "the last hour" is counted back from (tests set it)
+        self._cells: dict[str, tuple[Any, ...]] = {}  # row key → cells: an event never changes
+        self._signature: tuple[Any, ...] | None = None
 
     def compose(self) -> ComposeResult:
         """The status line, the table and the highlighted event's whole line."""
@@ -98,8 +100,28 @@ class EventsPane(TablePane):
         return (time.strftime("%H:%M:%S", time.localtime(item.time)), Text(item.kind, style=style),
                 literal(item.subject, cap=SUBJECT_CAP), literal(item.message, cap=TEXT_CAP))
 
+    def _state(self) -> tuple[Any, ...]:
+        """What the screen depends on: each source's status and newest event, the timeline, the filter.
+
+        A collector's view is a new tuple every tick even when nothing was logged; comparing
+        this instead saves rebuilding 200 rows every 2 s (about 30 ms on the UI loop). The
+        half-minute term lets events age out of the hour even on a quiet node.
+        """
+        parts: list[Any] = [self.store.timeline.version, self.kind, int(self.now() // 30)]
+        for name in SOURCES:
+            sample = self.store.get(name)
+            view = sample.last_view if sample is not None else None
+            events = view.events if view is not None else ()
+            parts.append((sample.reading.status, sample.reading.reason, sample.view is None) if sample else None)
+            parts.append((len(events), id(events[-1]) if events else None))
+        return tuple(parts)
+
     def refresh_view(self) -> None:
         """Merge the sources, then show the rows newest first and the banners of sources that are down."""
+        state = self._state()
+        if state == self._signature:
+            return
+        self._signature = state
         events = self.events()
         items = self.items(events)
         self.shown = dict(items)
@@ -113,7 +135,9 @@ class EventsPane(TablePane):
         self.status.update(line)
         order = {key: n for n, key in enumerate(items)}
         with self.app.batch_update():
-            self.table.sync({key: self.cells(e, False) for key, e in items.items()}, sort_key=order.__getitem__)
+            cells = {key: self._cells.get(key) or self.cells(e, False) for key, e in items.items()}
+            self._cells = cells  # only the rows shown are kept
+            self.table.sync(cells, sort_key=order.__getitem__)
         self._show_detail(self.table.cursor_key)
 
     def summary(self, view: Any, items: Mapping[str, Any]) -> Text:
