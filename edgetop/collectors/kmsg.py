@@ -127,24 +127,30 @@ def to_json(view: EventsView) -> list[dict[str, Any]]:
 
 
 def severe_alerts(view: EventsView, source: str, kinds: tuple[str, ...] = SEVERE) -> list[Alert]:
-    """One alert per severe kind seen in the last :data:`ALERT_SECONDS`, with the count and the last line."""
+    """One alert per severe kind seen in the last :data:`ALERT_SECONDS`: the count, the last line, the worst severity.
+
+    Keyed by kind (the subject), so that a second device with errors updates the alert
+    instead of clearing one and raising another.
+    """
     since = view.now - ALERT_SECONDS
     counts: dict[str, int] = {}
     last: dict[str, Event] = {}
+    critical: set[str] = set()
     for event in reversed(view.events):  # newest first: stop at the first older than the alert window
         if event.time < since:
             break
         if event.kind in kinds and event.severity != "info":
             counts[event.kind] = counts.get(event.kind, 0) + 1
             last.setdefault(event.kind, event)
+            if event.severity == "critical":
+                critical.add(event.kind)
     out = []
+    minutes = int(ALERT_SECONDS // 60)
     for kind, n in counts.items():
-        event = last[kind]
-        severity = Severity.CRITICAL if event.severity == "critical" else Severity.WARNING
-        minutes = int(ALERT_SECONDS // 60)
+        severity = Severity.CRITICAL if kind in critical else Severity.WARNING
         out.append(Alert(severity, source, kind,
                          f"{n} {kind.replace('_', ' ')} event{'s' if n != 1 else ''} in the last {minutes} min; "
-                         f"last: {event.message}"))
+                         f"last: {last[kind].message}"))
     return out
 
 

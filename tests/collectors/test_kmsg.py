@@ -19,7 +19,7 @@ from edgetop.collectors.kmsg_parse import KernelRecord, classify, parse_record
 from edgetop.config_schema import Config
 from edgetop.errors import SourceUnavailable
 from edgetop.model.alerts import Severity
-from edgetop.model.events import KINDS, TEXT_CAP
+from edgetop.model.events import KINDS, TEXT_CAP, Event
 from edgetop.model.spec import Context
 from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.sources.kmsg import KmsgChunk, KmsgReader, split_records
@@ -203,6 +203,19 @@ def test_absent_fifo_device_and_huge_files_are_refused_at_once(tmp_path: Path) -
         f.truncate(64 * 1024 * 1024)  # sparse: nothing is written
     with pytest.raises(SourceUnavailable, match=r"more than the 32\.0 MiB allowed"):
         KmsgReader(huge).read_new()
+
+
+def test_an_uncorrected_error_keeps_the_alert_critical_after_corrected_ones() -> None:
+    now = 1_800_000_000.0
+    view = EventsView((
+        Event(now - 2000, "edac", "kernel", "MC0", "EDAC MC0: 1 UE memory read error (old)", "critical"),
+        Event(now - 600, "edac", "kernel", "MC0", "EDAC MC0: 1 UE memory read error", "critical"),
+        Event(now - 60, "edac", "kernel", "MC1", "EDAC MC1: 1 CE memory read error", "warning"),
+        Event(now - 30, "thermal", "kernel", "CPU0", "CPU0: Core temperature above threshold", "warning"),
+    ), now, "/dev/kmsg")
+    (alert,) = mod.alerts(view, Config())  # thermal throttling alone is not severe
+    assert (alert.severity, alert.subject) == (Severity.CRITICAL, "edac")
+    assert alert.message == "2 edac events in the last 15 min; last: EDAC MC1: 1 CE memory read error"
 
 
 def test_the_spec_reads_under_host_root_and_alerts_on_severe_kinds(tmp_path: Path) -> None:
