@@ -18,8 +18,9 @@ first read (a recording has no boot of its own).
 
 from __future__ import annotations
 
+import bisect
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,24 +127,25 @@ def to_json(view: EventsView) -> list[dict[str, Any]]:
     return [e.to_json() for e in reversed(view.events)]
 
 
+def _time(event: Event) -> float:
+    return event.time
+
+
 def severe_alerts(view: EventsView, source: str, kinds: tuple[str, ...] = SEVERE) -> list[Alert]:
     """One alert per severe kind seen in the last :data:`ALERT_SECONDS`: the count, the last line, the worst severity.
 
     Keyed by kind (the subject), so that a second device with errors updates the alert
     instead of clearing one and raising another.
     """
-    since = view.now - ALERT_SECONDS
-    counts: dict[str, int] = {}
-    last: dict[str, Event] = {}
-    critical: set[str] = set()
-    for event in reversed(view.events):  # newest first: stop at the first older than the alert window
-        if event.time < since:
-            break
-        if event.kind in kinds and event.severity != "info":
-            counts[event.kind] = counts.get(event.kind, 0) + 1
-            last.setdefault(event.kind, event)
-            if event.severity == "critical":
-                critical.add(event.kind)
+    # Events are in time order (the kernel's sequence, a log's lines): skip to the alert
+    # window by bisection, then one comprehension over it (5,000 events in 15 minutes: ~1 ms).
+    events = view.events
+    start = bisect.bisect_left(events, view.now - ALERT_SECONDS, key=_time)
+    wanted = frozenset(kinds)
+    severe = [e for e in events[start:] if e.kind in wanted and e.severity != "info"]
+    counts = Counter(e.kind for e in severe)
+    last = {e.kind: e for e in severe}  # the newest of each kind wins
+    critical = {e.kind for e in severe if e.severity == "critical"}
     out = []
     minutes = int(ALERT_SECONDS // 60)
     for kind, n in counts.items():
