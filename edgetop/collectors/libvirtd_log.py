@@ -22,6 +22,7 @@ from pathlib import Path
 
 from edgetop.collectors.kmsg import MAX_EVENTS, EventsView, events_metrics, severe_alerts, to_json
 from edgetop.config_schema import Config
+from edgetop.errors import SourceUnavailable
 from edgetop.model.alerts import Alert
 from edgetop.model.events import WINDOW_SECONDS, Event, cap_text
 from edgetop.model.spec import Collect, CollectorSpec, Context, Metric
@@ -103,7 +104,14 @@ class LibvirtdLog:
 
     def __call__(self) -> EventsView:
         """Read the lines appended since the last call."""
-        lines = self.tail.read_new()
+        try:
+            lines = self.tail.read_new()
+        except SourceUnavailable as err:
+            if not self.path.exists() and not self.path.is_symlink():
+                # Debian's libvirtd logs to the journal unless log_outputs names a file.
+                raise SourceUnavailable(f"{err}: libvirtd writes no log file here (set log_outputs="
+                                        f'"3:file:{DEFAULT_LOG}" in libvirtd.conf to see its errors)') from None
+            raise
         now = self.wall()
         self.lines_read += len(lines)
         events = [e for e in map(parse_line, lines) if e is not None]

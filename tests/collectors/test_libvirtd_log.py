@@ -96,7 +96,7 @@ def test_missing_log_and_fifo_are_unavailable_with_the_reason(tmp_path: Path) ->
     root = _root(tmp_path)
     ctx = Context(Config(), ProcFS(tmp_path), SysFS(tmp_path), host_root=root)
     (spec,) = mod.specs(ctx)
-    with pytest.raises(SourceUnavailable, match=r"libvirtd\.log does not exist"):
+    with pytest.raises(SourceUnavailable, match=r"libvirtd\.log does not exist: libvirtd writes no log file here"):
         spec.build(ctx)()
     os.mkfifo(root / "var/log/libvirt/libvirtd.log")
     with pytest.raises(SourceUnavailable, match="refused: not a regular file"):
