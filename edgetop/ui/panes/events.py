@@ -125,13 +125,14 @@ class EventsPane(TablePane):
         events = self.events()
         items = self.items(events)
         self.shown = dict(items)
-        line = Text(no_wrap=True)
+        # The summary first: a long reason (a path, a hint) is cut at the edge, whole under `s`.
+        line = self.summary(events, items)
+        line.no_wrap = True
         for name in SOURCES:
             banner = status_text(self.store.get(name), name)
             if banner is not None:
-                line.append_text(banner)
                 line.append("  ")
-        line.append_text(self.summary(events, items))
+                line.append_text(banner)
         self.status.update(line)
         order = {key: n for n, key in enumerate(items)}
         with self.app.batch_update():
