@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from edgetop.errors import SourceUnavailable
 from edgetop.model.spec import Context
 from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.sources.tail import FileTail
+from tests.helpers import REPO
 
 # Lines as libvirtd 6.x-9.x writes them (the first from zhangjianweibj/prometheus-libvirt-exporter#18).
 EOF_LINE = ("2020-01-24 14:42:15.219+0000: 5688: error : virNetSocketReadWire:1806 : "
@@ -123,3 +126,19 @@ def test_the_tail_starts_near_the_end_follows_rotation_and_skips_a_flood(tmp_pat
         f.write("".join(f"flood {n}\n" for n in range(100)))
     flood = tail.read_new()
     assert flood[-1] == "flood 99" and len(flood) < 30 and tail.skipped_bytes > 0
+
+
+def test_an_unreadable_log_says_permission_denied(tmp_path: Path) -> None:
+    # Root ignores file modes: drop the override capabilities for the reading process (FIELD-NOTES).
+    root = _root(tmp_path)
+    log = root / "var/log/libvirt/libvirtd.log"
+    log.write_text(EOF_LINE + "\n")
+    log.chmod(0)
+    code = ("import sys\nfrom pathlib import Path\nfrom edgetop.collectors.libvirtd_log import LibvirtdLog\n"
+            "from edgetop.errors import SourceUnavailable\n"
+            "try:\n    LibvirtdLog(Path(sys.argv[1]))()\nexcept SourceUnavailable as e:\n    print(e)\n")
+    done = subprocess.run(["setpriv", "--bounding-set=-dac_override,-dac_read_search", sys.executable, "-c", code,
+                           str(root)], capture_output=True, text=True, timeout=60, cwd=REPO,
+                          env=os.environ | {"PYTHONPATH": str(REPO)}, check=False)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert done.stdout.strip() == f"permission denied reading {log}"
