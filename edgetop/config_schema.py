@@ -169,6 +169,7 @@ KEYMAP_IDS: frozenset[str] = frozenset({
     "help.close", "sources.close", "goto.close", "goto.next", "goto.previous", "confirm.yes", "confirm.no",
     *(f"picker.{a}" for a in ("toggle", "core", "all", "apply", "cancel")),
     "domain_detail.close", "domain_detail.pin_vcpu", "snmp_detail.close",
+    "events.next_kind", "events.previous_kind", "events.all_kinds",
 })
 
 # Ids of edgetop 0.x, before every id had its scope: still accepted, with a warning.

@@ -27,6 +27,8 @@ MODULES: tuple[str, ...] = (
     "edgetop.collectors.checks.collector",
     "edgetop.collectors.topology",
     "edgetop.collectors.storage",
+    "edgetop.collectors.kmsg",
+    "edgetop.collectors.libvirtd_log",
 )
 
 

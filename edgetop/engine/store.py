@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from edgetop.config_schema import Config
+from edgetop.engine.timeline import Timeline
 from edgetop.model.alerts import Alert, Severity
 from edgetop.model.reading import Reading, Status
 from edgetop.model.spec import CollectorSpec
@@ -59,6 +60,7 @@ class Store:
         self._history: dict[str, deque[float | None]] = {}
         self._series_of: dict[str, set[str]] = {}
         self._lock = threading.Lock()  # the Prometheus HTTP thread reads concurrently
+        self.timeline = Timeline()  # what changed between samples (engine/timeline.py): the Events pane
 
     def update(self, spec: CollectorSpec, reading: Reading) -> Sample:
         """Record a reading: derive its view, evaluate alerts, extend history rings."""
@@ -90,6 +92,8 @@ class Store:
         sample = Sample(spec, reading_out, view, last_view, last_ok, alerts)
         with self._lock:
             self._samples[spec.name] = sample
+        if view is not None:
+            self.timeline.observe(spec.name, view, alerts, reading.timestamp, reading.monotonic)
         return sample
 
     def _extend_history(self, collector: str, series: dict[str, float | None]) -> None:

@@ -45,4 +45,5 @@ PANES: tuple[PaneEntry, ...] = (
     PaneEntry("edgetop.ui.panes.services", "ServicesPane", "services", "Services", "0"),
     PaneEntry("edgetop.ui.panes.checks", "ChecksPane", "checks", "Checks"),
     PaneEntry("edgetop.ui.panes.storage", "StoragePane", "storage", "Storage"),
+    PaneEntry("edgetop.ui.panes.events", "EventsPane", "events", "Events"),
 )

@@ -24,6 +24,9 @@ FIXTURE = REPO / "tests" / "fixtures" / "hosts" / "vm-steal" / "sample1"
 # Sources that are not the fixture roots: a daemon, a socket, the network or PID 1.
 NOT_FIXTURE_SECTIONS = ("domains", "hypervisor", "ntp", "snmp", "services",
                         "smart", "storage_pools", "domain_disks")  # smartctl installed or not; libvirt
+# This machine's kernel log and libvirtd log (/dev/kmsg, /var/log/libvirt): the events section,
+# its collectors (events:*) and the alerts they raise.
+NOT_FIXTURE_SECTIONS += ("events", "kernel", "libvirtd.log")
 # Set-up checks that read this machine rather than the fixture roots: /dev/kvm (the virt
 # checks lean on it), uname, /etc/libvirt, dmesg, libvirt's own error text, the time sources.
 NOT_FIXTURE_CHECKS = ("virt.", "time.", "libvirt.connection", "libvirt.version", "libvirt.tcp_listener",
