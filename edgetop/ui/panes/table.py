@@ -91,6 +91,14 @@ class TablePane(Pane):
         position = {key: n for n, key in enumerate(items)}
         return lambda key: (sort(items[key]), position[key])
 
+    def marked(self) -> tuple[str | None, bool]:
+        """The column the header marks as the sort key, and whether it sorts descending."""
+        return (self.sort_column if self.sort_column in self.SORTS else None), self.sort_reverse
+
+    def ordering(self, items: Mapping[str, Any]) -> tuple[Callable[[str], Any] | None, bool]:
+        """The sort key for the table and whether it sorts descending (a tree view orders rows itself)."""
+        return self.sort_key(items), self.sort_reverse
+
     # ------------------------------------------------------------ the skeleton
     @property
     def source(self) -> str:
@@ -137,8 +145,12 @@ class TablePane(Pane):
         stale = sample.view is None
         table = self.table
         with self.app.batch_update():
-            table.sort_reverse = self.sort_reverse
-            table.sync({key: self.cells(item, stale) for key, item in items.items()}, sort_key=self.sort_key(items))
+            key, reverse = self.ordering(items)
+            table.sort_reverse = reverse
+            table.set_sort(*self.marked())
+            # Re-sorted every tick (stable: ties keep item order), so the order shown is
+            # the order of the values shown; the table keeps the cursor on its row.
+            table.sync({key: self.cells(item, stale) for key, item in items.items()}, sort_key=key)
 
     # ------------------------------------------------------------ column sorting
     def sort_by(self, column: str) -> None:
