@@ -80,7 +80,7 @@ async def test_processes_sort_filter_kernel_threads(live_ctx: Context, foundatio
         assert pane.show_kernel_threads
         await wait_for(lambda: table.row_count > shown_without)
         await pilot.press("K")
-        await pilot.press("slash")
+        await pilot.press("backslash")
         box = pane.query_one("#processes-filter", Input)
         assert box.display and box.has_focus
         await pilot.press(*"python")
@@ -218,7 +218,7 @@ async def test_a_on_a_process_pins_it_through_picker_and_confirm(live_ctx: Conte
             pane = app.query_one(ProcessesPane)
             table = pane.query_one("#processes-table", SyncedTable)
             await wait_for(lambda: str(child.pid) in table.row_keys_in_order())
-            await pilot.press("slash", *str(child.pid), "enter")  # filter down to the child
+            await pilot.press("backslash", *str(child.pid), "enter")  # filter down to the child
             await wait_for(lambda: table.row_keys_in_order() == [str(child.pid)])
             await pilot.press("a")
             await wait_for(lambda: isinstance(app.screen, CpuPickerScreen))
