@@ -33,6 +33,11 @@ _COLUMNS = (("pid", "PID"), ("user", "USER"), ("state", "S"), ("cpu", "CPU%"), (
 _RIGHT = frozenset({"pid", "cpu", "rss", "threads", "read", "write", "time"})
 
 
+WIDE_FROM_COLUMNS = 110
+"""Below this width the I/O columns are hidden: at 80 columns they left the command 8 cells."""
+_WIDE_ONLY = frozenset({"read", "write"})
+
+
 def _io(value: float | None) -> float:
     return value if value is not None else -1.0  # unknown sorts below an idle 0 B/s
 
@@ -118,6 +123,15 @@ class ProcessesPane(MutationGate, TablePane):
         """The inputs show only while in use."""
         self.query_one("#processes-filter", Input).display = False
         self.query_one("#processes-search", Input).display = False
+        self._fit_columns()
+
+    def on_resize(self) -> None:
+        """Hide or show the I/O columns for the new width."""
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        wide = (self.app.size.width or 80) >= WIDE_FROM_COLUMNS
+        self.table.set_hidden(frozenset() if wide else _WIDE_ONLY)
 
     def items(self, view: ProcessesView) -> dict[str, ProcessRow]:
         """The processes shown, in pid order (ties in a sort, such as every idle process, stay in pid order)."""

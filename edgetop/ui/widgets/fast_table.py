@@ -229,6 +229,16 @@ class FastTable(ScrollView, can_focus=True):
         elif self.cursor_row >= top + page:
             self.scroll_to(y=self.cursor_row - page + 1, animate=False, immediate=True)
 
+    def set_hidden(self, keys: frozenset[str]) -> None:
+        """Hide the columns in ``keys`` and show the others (their cells are kept)."""
+        changed = False
+        for col in self.columns:
+            if col.hidden != (col.key in keys):
+                col.hidden = col.key in keys
+                changed = True
+        if changed:
+            self._changed_layout()
+
     def set_sort(self, column: str | tuple[str, ...] | None, descending: bool = False) -> None:
         """Mark ``column`` in the header as the sort key, with its direction (None: no mark).
 
@@ -292,7 +302,7 @@ class FastTable(ScrollView, can_focus=True):
             self._resize_pending = True
             return
         # One header line above the rows; each column has a space either side.
-        width = sum(c.width + 2 for c in self.columns)
+        width = sum(c.width + 2 for c in self.columns if not c.hidden)
         self.virtual_size = Size(width, len(self._order) + 1)
         self.cursor_row = max(0, min(self.cursor_row, len(self._order) - 1))
         self.refresh()
@@ -335,7 +345,7 @@ class FastTable(ScrollView, can_focus=True):
         key = (self._layout, full)
         if self._header is None or self._header[0] != key:
             style = self.get_component_rich_style("fast-table--header")
-            text = "".join(f" {fit(c.heading, c.width, c.right)} " for c in self.columns)
+            text = "".join(f" {fit(c.heading, c.width, c.right)} " for c in self.columns if not c.hidden)
             self._header = key, Strip([Segment(text.ljust(full), style)], full)
         return self._header[1]
 
@@ -364,6 +374,8 @@ class FastTable(ScrollView, can_focus=True):
         segments: list[Segment] = []
         used = 0
         for col, cell in zip(self.columns, cells, strict=True):
+            if col.hidden:
+                continue
             text = "" if cell is None else cell.plain
             style = base if cell is None else base + cell_style(cell.style)
             # The cursor wins over the cell's own colour, as in DataTable: the row reads as one bar.
@@ -443,6 +455,8 @@ class FastTable(ScrollView, can_focus=True):
         if offset.y == 0:
             x = offset.x + int(self.scroll_x)
             for col in self.columns:
+                if col.hidden:
+                    continue
                 if x < col.width + 2:
                     self.post_message(self.HeaderSelected(self, col.key))
                     return

@@ -92,6 +92,7 @@ class SyncedTable(FastTable):
                 descending when ``sort_reverse`` is set.
 
         """
+        had_cursor = self.cursor_key is not None
         with self.bulk():
             for key in [k for k in self._looks if k not in rows]:
                 self.remove_row(key)
@@ -114,4 +115,9 @@ class SyncedTable(FastTable):
                 self.refit_columns()
             if sort_key is not None:
                 self.reorder(sorted(rows, key=sort_key, reverse=self.sort_reverse))
+                if not had_cursor:
+                    # A first fill: the cursor starts on the top row as sorted, not on
+                    # whichever row happened to be added first.
+                    self.cursor_row = 0
+                    self.scroll_to(y=0, animate=False, immediate=True)
         self._tell_highlighted()

@@ -20,6 +20,8 @@ class FastColumn:
     fixed: bool = False
     right: bool = False
     marker: str = ""
+    hidden: bool = False
+    """Not drawn (a narrow terminal leaves the room to the columns that matter more)."""
     """Drawn after the label: the sort direction when this is the sort column (see ``sort_marker``)."""
 
     @property
