@@ -19,11 +19,12 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Input
 
 from edgetop.collectors.processes import ProcessesView, ProcessRow
-from edgetop.ui.fmt import COMMAND_CAP, NA, NAME_CAP, cpu_list, literal, size
+from edgetop.ui.fmt import COMMAND_CAP, NA, NAME_CAP, clip, cpu_list, literal, size
 from edgetop.ui.gate import MutationGate
 from edgetop.ui.panes.table import TablePane, column_sort_bindings
 from edgetop.ui.render.process_tree import tree_order
 from edgetop.ui.widgets.synced_table import SyncedTable
+from edgetop.ui.widgets.table_cells import TableCell
 
 _COLUMNS = (("pid", "PID"), ("user", "USER"), ("state", "S"), ("cpu", "CPU%"), ("rss", "RSS"),
             ("threads", "THR"), ("read", "RD/s"), ("write", "WR/s"), ("affinity", "AFFINITY"), ("time", "TIME"),
@@ -111,6 +112,7 @@ class ProcessesPane(MutationGate, TablePane):
         self.follow_target: tuple[int, int] | None = None  # (pid, start ticks) of the followed process
         self._prefix: dict[str, str] = {}
         self._tree_order: dict[str, int] = {}
+        self._items_cache: tuple[tuple[int, str, bool], ProcessesView, dict[str, ProcessRow]] | None = None
         self.show_kernel_threads = self.store.config.show_kernel_threads
 
     def compose(self) -> ComposeResult:
@@ -134,7 +136,14 @@ class ProcessesPane(MutationGate, TablePane):
         self.table.set_hidden(frozenset() if wide else _WIDE_ONLY)
 
     def items(self, view: ProcessesView) -> dict[str, ProcessRow]:
-        """The processes shown, in pid order (ties in a sort, such as every idle process, stay in pid order)."""
+        """The processes shown, in pid order (ties in a sort, such as every idle process, stay in pid order).
+
+        Kept while the view and the filter are the same: a sort key or the tree toggle
+        then costs only the sort (10,000 rows: ~40 ms less per key).
+        """
+        cache_key = (id(view), self.filter_text, self.show_kernel_threads)
+        if self._items_cache is not None and self._items_cache[0] == cache_key and self._items_cache[1] is view:
+            return self._items_cache[2]
         needle = self.filter_text.lower()
         shown: dict[str, ProcessRow] = {}
         for r in sorted(view.processes, key=lambda r: r.pid):
@@ -143,15 +152,15 @@ class ProcessesPane(MutationGate, TablePane):
             if needle and not _matches(r, needle):
                 continue
             shown[str(r.pid)] = r
-        if self.tree_view:
-            sort = self.SORTS.get(self.sort_column or "pid", SORTS["pid"])
-            order, self._prefix = tree_order(shown, lambda r: (sort(r), r.pid), reverse=self.sort_reverse)
-            self._tree_order = {key: n for n, key in enumerate(order)}
+        self._items_cache = (cache_key, view, shown)
         return shown
 
     def ordering(self, items: Mapping[str, ProcessRow]) -> tuple[Callable[[str], Any] | None, bool]:
         """The tree's own order in tree view (siblings sorted by the sort column), else the column sort."""
         if self.tree_view:
+            sort = self.SORTS.get(self.sort_column or "pid", SORTS["pid"])
+            order, self._prefix = tree_order(items, lambda r: (sort(r), r.pid), reverse=self.sort_reverse)
+            self._tree_order = {key: n for n, key in enumerate(order)}
             return self._tree_order.__getitem__, False
         return super().ordering(items)
 
@@ -182,14 +191,16 @@ class ProcessesPane(MutationGate, TablePane):
         command = r.command if r.domain is None else f"vm:{r.domain} {r.command}"
         if self.tree_view:
             command = self._prefix.get(str(r.pid), "") + command
+        # TableCell, not Text: plain text in one style is all the table draws, and a Text
+        # costs ~5 µs to build (11 a row, each tick, for every row near the view).
         return (
-            str(r.pid), literal(r.user, cap=NAME_CAP), r.state,
-            Text(cpu, style="bold red" if (r.cpu_ratio or 0) >= 0.9 else ""),
-            size(r.rss_bytes), str(r.threads),
-            Text(io_rate(r.io_read_bytes_per_second), style="dim" if r.io_read_bytes_per_second is None else ""),
-            Text(io_rate(r.io_write_bytes_per_second), style="dim" if r.io_write_bytes_per_second is None else ""),
-            cpu_list(r.affinity), _time(r.cpu_seconds_total),
-            literal(command, "dim" if r.kernel_thread else "", cap=COMMAND_CAP),
+            TableCell(str(r.pid)), TableCell(clip(r.user, NAME_CAP)), TableCell(r.state),
+            TableCell(cpu, "bold red" if (r.cpu_ratio or 0) >= 0.9 else ""),
+            TableCell(size(r.rss_bytes)), TableCell(str(r.threads)),
+            TableCell(io_rate(r.io_read_bytes_per_second), "dim" if r.io_read_bytes_per_second is None else ""),
+            TableCell(io_rate(r.io_write_bytes_per_second), "dim" if r.io_write_bytes_per_second is None else ""),
+            TableCell(cpu_list(r.affinity)), TableCell(_time(r.cpu_seconds_total)),
+            TableCell(clip(command, COMMAND_CAP), "dim" if r.kernel_thread else ""),
         )
 
     def refresh_view(self) -> None:

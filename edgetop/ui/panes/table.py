@@ -146,11 +146,12 @@ class TablePane(Pane):
         table = self.table
         with self.app.batch_update():
             key, reverse = self.ordering(items)
-            table.sort_reverse = reverse
             table.set_sort(*self.marked())
-            # Re-sorted every tick (stable: ties keep item order), so the order shown is
-            # the order of the values shown; the table keeps the cursor on its row.
-            table.sync({key: self.cells(item, stale) for key, item in items.items()}, sort_key=key)
+            # Re-sorted every tick on the items' values (stable: ties keep item order),
+            # so the order shown is the order of the values shown; the table keeps the
+            # cursor on its row and formats only the rows near the view.
+            order = None if key is None else sorted(items, key=key, reverse=reverse)
+            table.sync_window(items, order, lambda item: self.cells(item, stale))
 
     # ------------------------------------------------------------ column sorting
     def sort_by(self, column: str) -> None:

@@ -37,8 +37,10 @@ def tree_order(rows: Mapping[str, Any], sibling_key: Callable[[Any], Any],
         else:
             roots.append(key)
 
+    rank = {key: sibling_key(row) for key, row in rows.items()}  # once per row, not once per comparison
+
     def ordered(keys: list[str]) -> list[str]:
-        return sorted(keys, key=lambda k: sibling_key(rows[k]), reverse=reverse)
+        return sorted(keys, key=rank.__getitem__, reverse=reverse) if len(keys) > 1 else keys
 
     order: list[str] = []
     prefix: dict[str, str] = {}

@@ -254,8 +254,11 @@ class FastTable(ScrollView, can_focus=True):
                 changed = True
         if changed:
             # Only the sort column widens for its marker (a cell of room in every column
-            # would cost 13 cells of the domains table at 80 columns).
-            self._widths_dirty = True
+            # would cost 13 cells of the domains table at 80 columns); no rescan of the
+            # rows: at 10,000 rows that cost more than the sort.
+            for col in self.columns:
+                if not col.fixed and not col.hidden:
+                    col.width = max(col.width, cell_len(col.heading))
             self._changed_layout()  # the header strip is cached per layout
 
     def _grow(self, col: FastColumn, cell: Any) -> None:
