@@ -156,7 +156,8 @@ def run() -> list[dict[str, str]]:
                  f"max {ms(pane['key_max'])}; sort keys (N, P) {ms(pane['sort'])}, max {ms(pane['sort_max'])}; "
                  f"tree on {ms(pane['tree'])}, off {ms(pane['tree_back'])}"},
         {"benchmark": "reading one process from /proc (stat, status, cmdline, io)",
-         "edgetop": f"{per_process * 1e6:.0f} µs", "peer": "-", "note": f"best of 5 over this machine's {count} pids; /proc/PID/io alone {io_each * 1e6:.0f} µs"},
+         "edgetop": f"{per_process * 1e6:.0f} µs", "peer": "-",
+         "note": f"best of 5 over this machine's {count} pids; /proc/PID/io alone {io_each * 1e6:.0f} µs"},
     ]
 
 
