@@ -245,6 +245,8 @@ def processes_json(view: ProcessesView) -> list[dict[str, Any]]:
             "pid": r.pid, "ppid": r.ppid, "user": r.user, "state": r.state, "cpu_ratio": r.cpu_ratio,
             "cpu_seconds_total": round(r.cpu_seconds_total, 2), "rss_bytes": r.rss_bytes, "threads": r.threads,
             "affinity": sorted(r.affinity) if r.affinity is not None else None, "command": r.command,
+            "start_ticks": r.start_ticks, "read_bytes_per_second": r.io_read_bytes_per_second,
+            "write_bytes_per_second": r.io_write_bytes_per_second, "domain": r.domain,
         }
         for r in rows
     ]
