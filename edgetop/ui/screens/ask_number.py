@@ -37,7 +37,8 @@ class AskNumberScreen(ModalScreen[int | None]):
     AskNumberScreen { align: center middle; }
     #ask-body { width: 64; max-width: 100%; height: auto; border: solid $warning; background: $surface;
                 padding: 0 1; }
-    #ask-input { margin: 1 0 0 0; }
+    /* Borderless: Input's "tall" border draws with half blocks the console font lacks. */
+    #ask-input { margin: 1 0 0 0; border: none; height: 1; background: $boost; padding: 0 1; }
     #ask-error { color: $error; height: 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
