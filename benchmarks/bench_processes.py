@@ -22,7 +22,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_libvirt import FrameClock
+from bench_libvirt import FrameClock, count_moves
 
 from edgetop.collectors.processes import ProcessesRaw, ProcessRaw, derive_processes, read_process
 from edgetop.sources.fs import ProcFS
@@ -80,6 +80,7 @@ async def pane_timings() -> dict[str, Any]:
         gc.freeze()
         gc.set_threshold(20_000, 50, 50)
         clock = FrameClock(app)
+        moved = count_moves(table)
         tick = [0]
 
         def collect_and_store() -> None:  # as the lane does: derive in its thread
@@ -104,8 +105,7 @@ async def pane_timings() -> dict[str, Any]:
                 sorts.append(await clock.key(key, want, lambda: app.pane.sort_column))
             else:
                 key = "down" if n % 3 else "up"
-                target = min(table.row_count - 1, max(0, table.cursor_row + (1 if key == "down" else -1)))
-                moves.append(await clock.key(key, target, lambda: table.cursor_row))
+                moves.append(await clock.key(key, moved[0] + 1, lambda: moved[0]))
             await asyncio.sleep(rng.uniform(0.02, 0.12))
         tree = tree_back = float("nan")
         if hasattr(app.pane, "tree_view"):

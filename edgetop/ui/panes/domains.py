@@ -304,6 +304,8 @@ class DomainsPane(Pane):
         self.sort_column = column
         self.sort_reverse = (column not in ("name", "state")) if reverse is None else reverse
         self._sort()
+        self.table.cursor_to_top()  # a sort chosen shows the list from its top
+        self._catch_up()
 
     def action_sort_next(self) -> None:
         """Sort by the next column."""
@@ -330,6 +332,8 @@ class DomainsPane(Pane):
             self.sort_column = "name"
         self.sort_reverse = not self.sort_reverse
         self._sort()
+        self.table.cursor_to_top()
+        self._catch_up()
 
     @on(FastTable.HeaderSelected)
     def _header(self, event: FastTable.HeaderSelected) -> None:

@@ -155,10 +155,15 @@ class TablePane(Pane):
 
     # ------------------------------------------------------------ column sorting
     def sort_by(self, column: str) -> None:
-        """Sort by ``column`` in its natural direction (``DESCENDING`` largest first)."""
+        """Sort by ``column`` in its natural direction (``DESCENDING`` largest first), from the top.
+
+        The cursor goes to the first row: a sort chosen is a request to see the list from
+        its top. Between ticks the cursor stays on its row instead.
+        """
         self.sort_column = column
         self.sort_reverse = column in self.DESCENDING
         self.refresh_view()
+        self.table.cursor_to_top()
 
     def action_sort_by(self, column: str) -> None:
         """Sort by ``column``."""
@@ -182,6 +187,7 @@ class TablePane(Pane):
         self._step_sort(-1)
 
     def action_sort_invert(self) -> None:
-        """Reverse the sort order."""
+        """Reverse the sort order, from the top."""
         self.sort_reverse = not self.sort_reverse
         self.refresh_view()
+        self.table.cursor_to_top()

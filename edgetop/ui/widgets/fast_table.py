@@ -215,8 +215,9 @@ class FastTable(ScrollView, can_focus=True):
         self._order = list(keys)
         self._index = None
         if at is not None:
-            # The cursor stays on its row (the same pid, domain, unit) wherever the sort
-            # moved it, and the view follows it so it stays on screen.
+            # The cursor stays on its row (the same pid, domain, unit) wherever new values
+            # moved it, and the view scrolls only if it left the screen. (A sort the user
+            # asks for starts at the top instead: see ``cursor_to_top``.)
             self.cursor_row = self.get_row_index(at)
             self._scroll_to_cursor()
         self.refresh()  # rows keep their cached strips: only the cursor rows are rebuilt
@@ -228,6 +229,12 @@ class FastTable(ScrollView, can_focus=True):
             self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
         elif self.cursor_row >= top + page:
             self.scroll_to(y=self.cursor_row - page + 1, animate=False, immediate=True)
+
+    def cursor_to_top(self) -> None:
+        """Put the cursor on the first row and the view at the top (after the user chose a sort)."""
+        self.cursor_row = 0
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self.refresh()
 
     def set_hidden(self, keys: frozenset[str]) -> None:
         """Hide the columns in ``keys`` and show the others (their cells are kept)."""
