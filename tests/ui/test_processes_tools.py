@@ -159,6 +159,9 @@ async def test_follow_keeps_the_cursor_on_the_pid_and_says_when_it_exits() -> No
         top = int(pane.table.scroll_y)
         assert top <= pane.table.cursor_row < top + pane.table.size.height  # scrolled into view
         assert "following 128" in str(pane.status.render())
+        await pilot.press("N")  # a sort chosen while following: the cursor stays on it
+        await pilot.pause()
+        assert pane.table.cursor_key == "128" and pane.follow_target == (128, 1280)
         # The pid comes back as another process (a new start time): not followed.
         feed.tick({p: 0.0 for p in pids}, **{"128": {"start": 99999}})
         await pilot.pause()

@@ -209,6 +209,16 @@ class ProcessesPane(MutationGate, TablePane):
         if self.follow_target is not None:
             self._keep_following()
 
+    def sort_by(self, column: str) -> None:
+        """Sort from the top, unless a process is followed: then the cursor stays on it."""
+        super().sort_by(column)
+        self._keep_following()
+
+    def action_sort_invert(self) -> None:
+        """Reverse the order (the followed process keeps the cursor)."""
+        super().action_sort_invert()
+        self._keep_following()
+
     def selected_row(self) -> ProcessRow | None:
         """The process under the cursor."""
         row: ProcessRow | None = self.selected()
