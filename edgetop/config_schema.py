@@ -170,6 +170,9 @@ KEYMAP_IDS: frozenset[str] = frozenset({
     *(f"picker.{a}" for a in ("toggle", "core", "all", "apply", "cancel")),
     "domain_detail.close", "domain_detail.pin_vcpu", "snmp_detail.close",
     "events.next_kind", "events.previous_kind", "events.all_kinds",
+    *(f"processes.{a}" for a in ("search", "search_next", "toggle_tree", "follow", "signal_process",
+                                 "renice_process")),
+    "ask_number.cancel",
 })
 
 # Ids of edgetop 0.x, before every id had its scope: still accepted, with a warning.

@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from edgetop.actions.intents import Intent, PinProcess, PinVcpu, RestartService
+from edgetop.actions.intents import Intent, PinProcess, PinVcpu, ReniceProcess, RestartService, SignalProcess
 from edgetop.model.cpulist import format_cpu_list
 
 SD_ID = "edgetop@32473"
@@ -104,6 +104,12 @@ def intent_fields(intent: Intent) -> tuple[str, dict[str, str]]:
         return "pin_process", {"pid": str(intent.pid), "cpus": format_cpu_list(intent.cpus)}
     if isinstance(intent, PinVcpu):
         return "pin_vcpu", {"domain": intent.domain, "vcpu": str(intent.vcpu), "cpus": format_cpu_list(intent.cpus)}
+    if isinstance(intent, SignalProcess):
+        return "signal_process", {"pid": str(intent.pid), "start_ticks": str(intent.start_ticks),
+                                  "signal": intent.signal}
+    if isinstance(intent, ReniceProcess):
+        return "renice_process", {"pid": str(intent.pid), "start_ticks": str(intent.start_ticks),
+                                  "nice": str(intent.nice)}
     raise TypeError(f"not an intent: {intent!r}")  # pragma: no cover
 
 

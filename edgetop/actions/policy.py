@@ -4,10 +4,12 @@ Three kinds of check, in this order, each before any dialog is shown:
 
 1. mode: read-only (and kiosk, which implies it) refuses everything;
 2. grammar and allowlist: unit names follow systemd.unit(5), only listed units restart;
-3. privilege: root, or CAP_SYS_NICE for other users' processes (sched_setaffinity(2)),
-   or the libvirt group for a read-write hypervisor connection;
+3. privilege: root, or CAP_SYS_NICE for other users' processes (sched_setaffinity(2),
+   setpriority(2)), CAP_KILL to signal them (kill(2)), or the libvirt group for a
+   read-write hypervisor connection;
 4. live facts: the pid still exists, is not a kernel thread; the CPU set is non-empty
-   and within the online CPUs.
+   and within the online CPUs; a signal or renice target is the process shown (same
+   start time), not pid 1 and not edgetop (``process_target.py``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import os
 import re
 from dataclasses import dataclass
 
-from edgetop.actions.intents import Intent, PinProcess, PinVcpu, RestartService
+from edgetop.actions.intents import Intent, PinProcess, PinVcpu, ReniceProcess, RestartService, SignalProcess
+from edgetop.actions.process_target import NICE_MAX, NICE_MIN, SIGNALS, check_target, parse_status_uids
 from edgetop.collectors.topology import read_topology
 from edgetop.config_schema import Config
 from edgetop.errors import ActionDenied, ParseError
@@ -31,6 +34,7 @@ _DOMAIN_BAD = re.compile(r"[/\x00-\x1f\x7f]")
 
 READ_ONLY_REASON = "edgetop is read-only (--read-only or --kiosk): no action can run"
 CAP_SYS_NICE = 23  # include/uapi/linux/capability.h
+CAP_KILL = 5  # include/uapi/linux/capability.h: signal any process
 PF_KTHREAD = 0x00200000  # include/linux/sched.h: "I am a kernel thread"
 
 
@@ -70,22 +74,6 @@ def parse_cap_eff(status_text: str) -> int:
             except ValueError as err:
                 raise ParseError(f"bad CapEff line: {line!r}") from err
     raise ParseError("no CapEff line in status")
-
-
-def parse_status_uids(status_text: str) -> tuple[int, int]:
-    """Return (real uid, effective uid) from /proc/<pid>/status text.
-
-    Raises:
-        ParseError: no Uid line or a malformed one.
-
-    """
-    for line in status_text.splitlines():
-        if line.startswith("Uid:"):
-            parts = line.split()[1:]
-            if len(parts) < 2 or not all(ascii_digits(p) for p in parts[:2]):
-                raise ParseError(f"bad Uid line: {line!r}")
-            return int(parts[0]), int(parts[1])
-    raise ParseError("no Uid line in status")
 
 
 def parse_stat_flags(stat_text: str) -> int:
@@ -142,7 +130,7 @@ class Policy:
         self.libvirt_uri = libvirt_uri or config.libvirt.uri
 
     def check(self, intent: Intent, *, with_cpus: bool = True) -> None:
-        """Run every check; ``with_cpus=False`` skips the CPU set (before the picker).
+        """Run every check; ``with_cpus=False`` skips what is chosen later (the CPU set, the nice value).
 
         Raises:
             ActionDenied: the first check that failed, in words.
@@ -156,6 +144,10 @@ class Policy:
             self._check_pin_process(intent, with_cpus)
         elif isinstance(intent, PinVcpu):
             self._check_pin_vcpu(intent, with_cpus)
+        elif isinstance(intent, SignalProcess):
+            self._check_signal(intent)
+        elif isinstance(intent, ReniceProcess):
+            self._check_renice(intent, with_value=with_cpus)
         else:  # pragma: no cover - the Intent union is closed
             raise ActionDenied(f"unknown action {type(intent).__name__}")
 
@@ -194,6 +186,34 @@ class Policy:
             )
         if with_cpus:
             self.check_cpus(intent.cpus)
+
+    def _check_signal(self, intent: SignalProcess) -> None:
+        if intent.signal not in SIGNALS:
+            raise ActionDenied(f"edgetop sends only SIGTERM or SIGKILL, not {intent.signal!r}")
+        facts = check_target(self.procfs, intent.pid, intent.start_ticks)
+        creds = self.credentials
+        # kill(2): an unprivileged sender's real or effective uid must equal the target's
+        # real or saved uid; the saved uid is not checked here, the kernel has the last word.
+        if not creds.has_cap(CAP_KILL) and creds.euid not in (facts.ruid, facts.euid) \
+                and creds.uid not in (facts.ruid, facts.euid):
+            raise ActionDenied(
+                f"process {intent.pid} belongs to uid {facts.ruid}; signalling another user's process needs "
+                f"root or CAP_KILL, and edgetop runs as uid {creds.euid} without it"
+            )
+
+    def _check_renice(self, intent: ReniceProcess, with_value: bool) -> None:
+        if with_value and not NICE_MIN <= intent.nice <= NICE_MAX:
+            raise ActionDenied(f"nice {intent.nice} is outside {NICE_MIN}..{NICE_MAX}")
+        facts = check_target(self.procfs, intent.pid, intent.start_ticks)
+        creds = self.credentials
+        # setpriority(2): another user's process needs CAP_SYS_NICE. Lowering the nice
+        # value of one's own process needs it too, unless RLIMIT_NICE allows: that is
+        # left to the kernel, whose answer is reported as it comes.
+        if not creds.has_cap(CAP_SYS_NICE) and creds.euid not in (facts.ruid, facts.euid):
+            raise ActionDenied(
+                f"process {intent.pid} belongs to uid {facts.ruid}; renicing another user's process needs "
+                f"root or CAP_SYS_NICE, and edgetop runs as uid {creds.euid} without it"
+            )
 
     def check_cpus(self, cpus: frozenset[int]) -> None:
         """Refuse an empty set or CPUs that are not online.

@@ -26,6 +26,8 @@ class PidStat:
     starttime_ticks: int
     rss_pages: int
     processor: int | None
+    nice: int = 0
+    """Field 19: the nice value, -20 (most favoured) to 19."""
 
 
 def parse_pid_stat(text: str) -> PidStat:
@@ -58,6 +60,7 @@ def parse_pid_stat(text: str) -> PidStat:
             starttime_ticks=int(rest[19]),
             rss_pages=int(rest[21]),
             processor=int(rest[36]) if len(rest) > 36 else None,
+            nice=int(rest[16]),
         )
     except ValueError as err:
         raise ParseError(f"pid stat: non-numeric field: {err}") from err

@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from edgetop.actions.intents import Intent, PinProcess, PinVcpu, RestartService
+from edgetop.actions.backends.base import ActionResult
+from edgetop.actions.intents import Intent, PinProcess, PinVcpu, ReniceProcess, RestartService, SignalProcess
 from edgetop.engine.store import Store
 from edgetop.errors import ActionDenied, ActionFailed, EdgetopError
 from edgetop.model.cpulist import format_cpu_list
@@ -31,6 +32,10 @@ def title_of(intent: Intent) -> str:
         return f"Pin process {intent.pid} to CPUs {format_cpu_list(intent.cpus)}?"
     if isinstance(intent, PinVcpu):
         return f"Pin {intent.domain} vCPU {intent.vcpu} to host CPUs {format_cpu_list(intent.cpus)}?"
+    if isinstance(intent, SignalProcess):
+        return f"Send SIG{intent.signal} to process {intent.pid}?"
+    if isinstance(intent, ReniceProcess):
+        return f"Set the nice value of process {intent.pid} to {intent.nice}?"
     return "Run this action?"  # pragma: no cover
 
 
@@ -44,35 +49,37 @@ def app_runner(app: Any) -> Any:
     return app.runner
 
 
-async def request_action(app: Any, runner: Any, intent: Intent) -> None:
+async def request_action(app: Any, runner: Any, intent: Intent, *, title: str | None = None) -> ActionResult | None:
     """Check, confirm, run and report one intent; every outcome ends in a notification.
 
     Awaited from an action method (the app's loop) it moves itself into a worker and
-    returns at once; anywhere else it returns when the action is over.
+    returns at once; anywhere else it returns when the action is over, with its result
+    (None when refused, cancelled or failed). ``title`` replaces the dialog's title.
     """
     if on_app_loop(app):
-        app.run_worker(request_action(app, runner, intent), group="actions", exit_on_error=False)
-        return
+        app.run_worker(request_action(app, runner, intent, title=title), group="actions", exit_on_error=False)
+        return None
     if getattr(app, _BUSY_ATTR, False):
         app.notify("another action is still running", severity="warning")
-        return
+        return None
     reason = runner.refusal(intent)
     if reason is not None:
         app.notify(reason, title="Not allowed", severity="error", markup=False, timeout=8)
-        return
+        return None
     try:
         command = runner.describe(intent)
     except EdgetopError as err:
         app.notify(str(err), title="Not allowed", severity="error", markup=False, timeout=8)
-        return
-    screen = ConfirmScreen(title_of(intent), command, "The attempt and its result are written to the audit log.")
+        return None
+    screen = ConfirmScreen(title or title_of(intent), command,
+                           "The attempt and its result are written to the audit log.")
     await app.push_screen(screen)
     if not await screen.answer:
         app.notify("cancelled", severity="information", timeout=3)
-        return
+        return None
     setattr(app, _BUSY_ATTR, True)
     try:
-        result = await asyncio.to_thread(runner.run, intent)
+        result: ActionResult = await asyncio.to_thread(runner.run, intent)
     except ActionDenied as err:
         app.notify(str(err), title="Refused", severity="error", markup=False, timeout=10)
     except ActionFailed as err:
@@ -81,8 +88,10 @@ async def request_action(app: Any, runner: Any, intent: Intent) -> None:
         app.notify(f"{type(err).__name__}: {err}", title="Failed", severity="error", markup=False, timeout=15)
     else:
         app.notify(result.summary, title="Done", severity="information", markup=False, timeout=10)
+        return result
     finally:
         setattr(app, _BUSY_ATTR, False)
+    return None
 
 
 async def request_pin_process(app: Any, runner: Any, pid: int, title: str, current: frozenset[int], *,

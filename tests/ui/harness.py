@@ -23,6 +23,7 @@ from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.ui.panes.base import Pane
 from edgetop.ui.safe_output import DropControlCharacters
 from edgetop.ui.widgets.fast_table import FastTable
+from edgetop.ui.widgets.table_cells import TableCell
 from tests.helpers import reading
 
 __all__ = ["PaneHarness", "cell", "demo_collect", "line_text", "plain", "reading"]
@@ -53,8 +54,10 @@ class PaneHarness(App[None]):
 
 
 def plain(value: object) -> str:
-    """A cell's characters: a Text's plain text, anything else as ``str``."""
-    return value.plain if isinstance(value, Text) else str(value)
+    """A cell's characters: a Text's or TableCell's plain text, anything else as ``str``."""
+    if isinstance(value, (Text, TableCell)):
+        return value.plain
+    return str(value)
 
 
 def cell(table: FastTable, row: str, column: str) -> str:

@@ -339,3 +339,38 @@ async def test_detail_of_a_domain_that_goes_away() -> None:
         screen.refresh_view()
         assert "this domain is gone" in str(screen.query_one("#detail-fields", Static).render())
         assert screen.query_one("#detail-vcpus", DataTable).row_count == 0
+
+
+def shuffled(tick: int, n: int = 300) -> Any:
+    """``n`` running guests whose CPU use changes rank every tick (no domain comes or goes)."""
+    from edgetop.collectors.libvirt_domains import DomainsRaw
+    from edgetop.collectors.libvirt_stats import DomainStats
+
+    def used(i: int, t: int) -> float:  # CPU seconds by tick t: a share that moves with t
+        return sum(((i * 37 + k * 11) % 100) / 100 for k in range(t))
+
+    doms = tuple(DomainStats(name=f"g{i:03d}", uuid=f"u{i:03d}", state="running", reason="booted", id=i + 1, vcpus=1,
+                             cpu_time_seconds_total=used(i, tick)) for i in range(n))
+    return DomainsRaw(doms, None, 0.0)
+
+
+async def test_sorted_by_cpu_stays_sorted_every_tick_and_the_cursor_stays_on_its_domain() -> None:
+    """Issue 14: sorted by CPU, the pane re-sorted only when a domain came or went (32.0% above 53.4%)."""
+    app = App()
+    async with app.run_test(size=(80, 25)) as pilot:
+        spec = domains_spec()
+        app.feed(spec, shuffled(1), monotonic=1.0)
+        app.feed(spec, shuffled(2), monotonic=2.0)
+        table = app.pane.table
+        table.focus()
+        await pilot.press("P", "down", "down")
+        chosen = table.row_keys[table.cursor_row]
+        for tick in range(3, 8):  # five ticks, values only
+            app.feed(spec, shuffled(tick), monotonic=float(tick))
+            await pilot.pause()
+            values = [table.get_cell(k, "cpu").sort_value for k in table.row_keys]
+            assert values == sorted(values, reverse=True), tick
+            assert table.row_keys[table.cursor_row] == chosen, tick
+        assert "CPU%▼" in "".join(seg.text for seg in table.render_line(0))
+        await pilot.press("N")
+        assert "Name▲" in "".join(seg.text for seg in table.render_line(0))

@@ -1,7 +1,8 @@
 """The backend for a writable session: dispatches each intent to the right mechanism.
 
 Restarts go to systemd, OpenRC or sysvinit (detected when the restart runs); process
-pinning to sched_setaffinity; vCPU pinning to libvirt on its own read-write connection.
+pinning to sched_setaffinity; signals to a pidfd; renice to setpriority; vCPU pinning
+to libvirt on its own read-write connection.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from edgetop.actions.backends.affinity import AffinityBackend
 from edgetop.actions.backends.base import ActionResult
 from edgetop.actions.backends.libvirt_pin import LibvirtPinBackend
 from edgetop.actions.backends.rc import RcBackend
+from edgetop.actions.backends.renice import ReniceBackend
+from edgetop.actions.backends.signal import SignalBackend
 from edgetop.actions.backends.systemd import SystemdBackend
-from edgetop.actions.intents import Intent, PinProcess, PinVcpu, RestartService
+from edgetop.actions.intents import Intent, PinProcess, PinVcpu, ReniceProcess, RestartService, SignalProcess
 from edgetop.errors import ActionFailed, SourceUnavailable
 from edgetop.sources.fs import ProcFS
 from edgetop.sources.services import SYSTEMD, detect_manager
@@ -30,6 +33,8 @@ class HostBackend:
         self.root = root
         self.affinity = AffinityBackend(self.procfs)
         self.libvirt = LibvirtPinBackend(libvirt_uri)
+        self.signal = SignalBackend(self.procfs)
+        self.renice = ReniceBackend(self.procfs)
 
     def _services(self) -> SystemdBackend | RcBackend:
         try:
@@ -46,6 +51,10 @@ class HostBackend:
             return self._services().describe(intent)
         if isinstance(intent, PinProcess):
             return self.affinity.describe(intent)
+        if isinstance(intent, SignalProcess):
+            return self.signal.describe(intent)
+        if isinstance(intent, ReniceProcess):
+            return self.renice.describe(intent)
         return self.libvirt.describe(intent)
 
     def execute(self, intent: Intent) -> ActionResult:
@@ -56,4 +65,8 @@ class HostBackend:
             return self.affinity.pin(intent)
         if isinstance(intent, PinVcpu):
             return self.libvirt.pin(intent)
+        if isinstance(intent, SignalProcess):
+            return self.signal.send(intent)
+        if isinstance(intent, ReniceProcess):
+            return self.renice.renice(intent)
         raise ActionFailed(f"unknown action {type(intent).__name__}")  # pragma: no cover

@@ -151,6 +151,7 @@ class NetworkPane(Pane):
         rows = {i.name: self._cells(i, rates[i.name], owners.get(i.name), wide, stale) for i in view.interfaces}
         by_name = {i.name: i for i in view.interfaces}
         table.sort_reverse = False
+        table.set_sort(("rx", "tx") if self.busiest_first else None, descending=True)
         if self.busiest_first:
             table.sync(rows, sort_key=lambda k: (-((rates[k].rx_bytes_per_second or 0.0)
                                                    + (rates[k].tx_bytes_per_second or 0.0)), k))

@@ -115,6 +115,10 @@ class SensorsPane(TablePane):
         line.append(f"  order: {'hottest first' if self.hottest_first else 'by chip'} (t)", style="dim")
         return line
 
+    def marked(self) -> tuple[str | None, bool]:
+        """Hottest first marks the NOW column; chip order marks none."""
+        return ("now", True) if self.hottest_first else (None, False)
+
     def sort_key(self, items: Mapping[str, Sensor]) -> Callable[[str], Any]:
         """Chip order, or hottest first (ties in chip order)."""
         order = {key: n for n, key in enumerate(items)}

@@ -91,6 +91,14 @@ class TablePane(Pane):
         position = {key: n for n, key in enumerate(items)}
         return lambda key: (sort(items[key]), position[key])
 
+    def marked(self) -> tuple[str | None, bool]:
+        """The column the header marks as the sort key, and whether it sorts descending."""
+        return (self.sort_column if self.sort_column in self.SORTS else None), self.sort_reverse
+
+    def ordering(self, items: Mapping[str, Any]) -> tuple[Callable[[str], Any] | None, bool]:
+        """The sort key for the table and whether it sorts descending (a tree view orders rows itself)."""
+        return self.sort_key(items), self.sort_reverse
+
     # ------------------------------------------------------------ the skeleton
     @property
     def source(self) -> str:
@@ -137,15 +145,25 @@ class TablePane(Pane):
         stale = sample.view is None
         table = self.table
         with self.app.batch_update():
-            table.sort_reverse = self.sort_reverse
-            table.sync({key: self.cells(item, stale) for key, item in items.items()}, sort_key=self.sort_key(items))
+            key, reverse = self.ordering(items)
+            table.set_sort(*self.marked())
+            # Re-sorted every tick on the items' values (stable: ties keep item order),
+            # so the order shown is the order of the values shown; the table keeps the
+            # cursor on its row and formats only the rows near the view.
+            order = None if key is None else sorted(items, key=key, reverse=reverse)
+            table.sync_window(items, order, lambda item: self.cells(item, stale))
 
     # ------------------------------------------------------------ column sorting
     def sort_by(self, column: str) -> None:
-        """Sort by ``column`` in its natural direction (``DESCENDING`` largest first)."""
+        """Sort by ``column`` in its natural direction (``DESCENDING`` largest first), from the top.
+
+        The cursor goes to the first row: a sort chosen is a request to see the list from
+        its top. Between ticks the cursor stays on its row instead.
+        """
         self.sort_column = column
         self.sort_reverse = column in self.DESCENDING
         self.refresh_view()
+        self.table.cursor_to_top()
 
     def action_sort_by(self, column: str) -> None:
         """Sort by ``column``."""
@@ -169,6 +187,7 @@ class TablePane(Pane):
         self._step_sort(-1)
 
     def action_sort_invert(self) -> None:
-        """Reverse the sort order."""
+        """Reverse the sort order, from the top."""
         self.sort_reverse = not self.sort_reverse
         self.refresh_view()
+        self.table.cursor_to_top()

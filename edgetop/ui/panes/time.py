@@ -253,6 +253,7 @@ class TimePane(Pane):
             # The structural order (clocks, servers, absent kinds) is kept as sources come
             # and go; the table only redraws when the order actually changed.
             position = {key: i for i, key in enumerate(rows)}
+            self.table.set_sort("offset" if self.sort_by_offset else None, descending=True)
             if self.sort_by_offset:
                 self.table.sync(rows, sort_key=lambda key: (-offsets.get(key, -1.0), position[key]))
             else:

@@ -24,7 +24,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from edgetop.ui.widgets.table_cells import FastColumn, cell_style, fit
+from edgetop.ui.widgets.table_cells import FastColumn, cell_style, fit, sort_marker
 
 
 class FastTable(ScrollView, can_focus=True):
@@ -151,9 +151,16 @@ class FastTable(ScrollView, can_focus=True):
         self._resize()
 
     def remove_row(self, key: str) -> None:
-        """Remove the row ``key``; column widths are recomputed before the next paint."""
+        """Remove the row ``key``; column widths are recomputed before the next paint.
+
+        The cursor stays on the row it was on: a row going away above it moves it up one,
+        so the highlight never slides onto a neighbour because something else ended.
+        """
         del self._rows[key]
-        self._order.remove(key)
+        index = self._index[key] if self._index is not None else self._order.index(key)
+        del self._order[index]
+        if index < self.cursor_row:
+            self.cursor_row -= 1
         self._index = None
         self._versions.pop(key, None)
         self._strips.pop(key, None)
@@ -204,10 +211,62 @@ class FastTable(ScrollView, can_focus=True):
             return False
         if len(keys) != len(self._rows) or any(k not in self._rows for k in keys):
             raise ValueError("reorder needs every row key exactly once")
+        at = self._order[self.cursor_row] if 0 <= self.cursor_row < len(self._order) else None
         self._order = list(keys)
         self._index = None
+        if at is not None:
+            # The cursor stays on its row (the same pid, domain, unit) wherever new values
+            # moved it, and the view scrolls only if it left the screen. (A sort the user
+            # asks for starts at the top instead: see ``cursor_to_top``.)
+            self.cursor_row = self.get_row_index(at)
+            self._scroll_to_cursor()
         self.refresh()  # rows keep their cached strips: only the cursor rows are rebuilt
         return True
+
+    def _scroll_to_cursor(self) -> None:
+        top, page = int(self.scroll_y), self._page()
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
+        elif self.cursor_row >= top + page:
+            self.scroll_to(y=self.cursor_row - page + 1, animate=False, immediate=True)
+
+    def cursor_to_top(self) -> None:
+        """Put the cursor on the first row and the view at the top (after the user chose a sort)."""
+        self.cursor_row = 0
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self.refresh()
+
+    def set_hidden(self, keys: frozenset[str]) -> None:
+        """Hide the columns in ``keys`` and show the others (their cells are kept)."""
+        changed = False
+        for col in self.columns:
+            if col.hidden != (col.key in keys):
+                col.hidden = col.key in keys
+                changed = True
+        if changed:
+            self._changed_layout()
+
+    def set_sort(self, column: str | tuple[str, ...] | None, descending: bool = False) -> None:
+        """Mark ``column`` in the header as the sort key, with its direction (None: no mark).
+
+        A tuple marks several columns that sort together (the network pane's busiest
+        first sorts by RX + TX).
+        """
+        marked = () if column is None else (column,) if isinstance(column, str) else column
+        changed = False
+        for col in self.columns:
+            marker = sort_marker(descending) if col.key in marked else ""
+            if col.marker != marker:
+                col.marker = marker
+                changed = True
+        if changed:
+            # Only the sort column widens for its marker (a cell of room in every column
+            # would cost 13 cells of the domains table at 80 columns); no rescan of the
+            # rows: at 10,000 rows that cost more than the sort.
+            for col in self.columns:
+                if not col.fixed and not col.hidden:
+                    col.width = max(col.width, cell_len(col.heading))
+            self._changed_layout()  # the header strip is cached per layout
 
     def _grow(self, col: FastColumn, cell: Any) -> None:
         # Only ever widen here: narrowing needs a scan of the column, done lazily.
@@ -223,7 +282,7 @@ class FastTable(ScrollView, can_focus=True):
         for index, col in enumerate(self.columns):
             if not col.fixed:
                 widths = (cell_len(c[index].plain) for c in self._rows.values() if c[index] is not None)
-                width = max(max(widths, default=0), cell_len(col.label))
+                width = max(max(widths, default=0), cell_len(col.heading))
                 if width != col.width:
                     col.width = width
                     self._changed_layout()
@@ -253,7 +312,7 @@ class FastTable(ScrollView, can_focus=True):
             self._resize_pending = True
             return
         # One header line above the rows; each column has a space either side.
-        width = sum(c.width + 2 for c in self.columns)
+        width = sum(c.width + 2 for c in self.columns if not c.hidden)
         self.virtual_size = Size(width, len(self._order) + 1)
         self.cursor_row = max(0, min(self.cursor_row, len(self._order) - 1))
         self.refresh()
@@ -296,7 +355,7 @@ class FastTable(ScrollView, can_focus=True):
         key = (self._layout, full)
         if self._header is None or self._header[0] != key:
             style = self.get_component_rich_style("fast-table--header")
-            text = "".join(f" {fit(c.label, c.width, c.right)} " for c in self.columns)
+            text = "".join(f" {fit(c.heading, c.width, c.right)} " for c in self.columns if not c.hidden)
             self._header = key, Strip([Segment(text.ljust(full), style)], full)
         return self._header[1]
 
@@ -325,6 +384,8 @@ class FastTable(ScrollView, can_focus=True):
         segments: list[Segment] = []
         used = 0
         for col, cell in zip(self.columns, cells, strict=True):
+            if col.hidden:
+                continue
             text = "" if cell is None else cell.plain
             style = base if cell is None else base + cell_style(cell.style)
             # The cursor wins over the cell's own colour, as in DataTable: the row reads as one bar.
@@ -404,6 +465,8 @@ class FastTable(ScrollView, can_focus=True):
         if offset.y == 0:
             x = offset.x + int(self.scroll_x)
             for col in self.columns:
+                if col.hidden:
+                    continue
                 if x < col.width + 2:
                     self.post_message(self.HeaderSelected(self, col.key))
                     return

@@ -16,14 +16,15 @@ from rich.text import Text
 from textual import events
 
 from edgetop.ui.widgets.fast_table import FastTable
+from edgetop.ui.widgets.table_cells import TableCell
 
 
-def as_text(cell: Any) -> Text:
-    """A FastTable cell: ``Text`` as given, anything else as its literal ``str`` (never markup)."""
-    return cell if isinstance(cell, Text) else Text(str(cell))
+def as_text(cell: Any) -> Text | TableCell:
+    """A FastTable cell: ``Text`` or ``TableCell`` as given, anything else as its literal ``str`` (never markup)."""
+    return cell if isinstance(cell, (Text, TableCell)) else Text(str(cell))
 
 
-def _look(cell: Text) -> Hashable:
+def _look(cell: Text | TableCell) -> Hashable:
     # What a FastTable draws of a cell: its plain text in its one base style. (Text.__eq__
     # ignores the base style, so a cell that only turned red would compare equal.)
     return cell.plain, str(cell.style)
@@ -45,6 +46,10 @@ class SyncedTable(FastTable):
         self._highlighted: str | None = None  # the row key last told in RowHighlighted
         self._refit = False
         self.sort_reverse = False
+        # sync_window: the latest items and how a row's cells are made, for rows that
+        # scroll into view between ticks; rows not formatted since they last changed.
+        self._items: Mapping[str, Any] = {}
+        self._cells_of: Callable[[Any], Sequence[Any]] | None = None
 
     def on_resize(self, event: events.Resize) -> None:
         """Fit columns again at the next sync: panes size some cells to the terminal.
@@ -92,6 +97,7 @@ class SyncedTable(FastTable):
                 descending when ``sort_reverse`` is set.
 
         """
+        had_cursor = self.cursor_key is not None
         with self.bulk():
             for key in [k for k in self._looks if k not in rows]:
                 self.remove_row(key)
@@ -114,4 +120,81 @@ class SyncedTable(FastTable):
                 self.refit_columns()
             if sort_key is not None:
                 self.reorder(sorted(rows, key=sort_key, reverse=self.sort_reverse))
+                if not had_cursor:
+                    # A first fill: the cursor starts on the top row as sorted, not on
+                    # whichever row happened to be added first.
+                    self.cursor_row = 0
+                    self.scroll_to(y=0, animate=False, immediate=True)
         self._tell_highlighted()
+
+    def sync_window(self, items: Mapping[str, Any], order: Sequence[str] | None,
+                    cells_of: Callable[[Any], Sequence[Any]]) -> None:
+        """Make the table show exactly the rows of ``items``, formatting only those near the view.
+
+        For tables of thousands of rows (10,000 processes): a row's cells are made by
+        ``cells_of(item)`` only while the row is on screen or within a screenful of it;
+        the others keep the cells they had (or none yet) and are brought up to date when
+        scrolled to. Sorting is on the items, not on cells, so every tick shows the
+        rows in the order of their current values. Formatting every cell of 10,000 rows
+        took ~1 s a tick; this formats ~75.
+
+        Args:
+            items: row key → item, every row wanted.
+            order: the row keys top to bottom (every key of ``items``), or None to keep
+                rows where they are (new ones at the end).
+            cells_of: an item's cells in column order (``Text`` or values shown as ``str``).
+
+        """
+        had_cursor = self.cursor_key is not None
+        self._items, self._cells_of = items, None  # no formatting while rows move: once, at the end
+        blank = (None,) * len(self.columns)
+        with self.bulk():
+            for key in [k for k in self._looks if k not in items]:
+                self.remove_row(key)
+                del self._looks[key]
+            for key in items:
+                if key not in self._looks:
+                    self.add_row(*blank, key=key)
+                    self._looks[key] = ()
+            if self._refit:
+                self._refit = False
+                self.refit_columns()
+            if order is not None:
+                self.reorder(order)
+                if not had_cursor:
+                    self.cursor_row = 0
+                    self.scroll_to(y=0, animate=False, immediate=True)
+            self._cells_of = cells_of
+            self.format_window()
+        self._tell_highlighted()
+
+    def window(self) -> tuple[int, int]:
+        """Row indexes worth formatting now: the rows on screen and a screenful either side."""
+        height = max(self.size.height, 25)
+        top = int(self.scroll_y)
+        return max(0, top - height), top + 2 * height
+
+    def format_window(self) -> None:
+        """Bring the rows near the view up to date from the latest items (after a tick or a scroll)."""
+        if self._cells_of is None:
+            return
+        lo, hi = self.window()
+        changes: list[tuple[str, str, Any]] = []
+        for key in self._order[lo:hi]:
+            item = self._items.get(key)
+            if item is None:
+                continue
+            cells = [as_text(c) for c in self._cells_of(item)]
+            looks = tuple(_look(c) for c in cells)
+            old = self._looks.get(key)
+            if old != looks:
+                changes.extend((key, self.columns[i].key, cell) for i, cell in enumerate(cells)
+                               if not old or old[i] != looks[i])
+                self._looks[key] = looks
+        self.update_cells(changes)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        """Rows scrolled into view are formatted from the latest items."""
+        super().watch_scroll_y(old_value, new_value)
+        if self._cells_of is not None and int(old_value) != int(new_value):
+            self.format_window()

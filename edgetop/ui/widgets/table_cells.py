@@ -19,6 +19,27 @@ class FastColumn:
     width: int
     fixed: bool = False
     right: bool = False
+    marker: str = ""
+    hidden: bool = False
+    """Not drawn (a narrow terminal leaves the room to the columns that matter more)."""
+    """Drawn after the label: the sort direction when this is the sort column (see ``sort_marker``)."""
+
+    @property
+    def heading(self) -> str:
+        """What the header shows: the label and its marker."""
+        return self.label + self.marker
+
+
+# The sort column's direction. Both glyphs are in the Linux console's Lat15-Fixed16 font
+# (checked against console-setup's psf, docs in /work/shared/FIELD-NOTES.md), so one set
+# serves every terminal. Down: largest (or Z) first, as the eye reads the column.
+SORT_DESCENDING = "▼"
+SORT_ASCENDING = "▲"
+
+
+def sort_marker(descending: bool) -> str:
+    """The glyph after the sort column's label."""
+    return SORT_DESCENDING if descending else SORT_ASCENDING
 
 
 def cell_style(style: str | Style) -> Style:
