@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections import deque
@@ -10,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from edgetop.config_schema import Config
-from edgetop.model.alerts import Alert, Severity
+from edgetop.engine.alert_state import AlertEvent, AlertState, TrackedAlert
+from edgetop.model.alerts import Alert, clear_thresholds
 from edgetop.model.reading import Reading, Status
 from edgetop.model.spec import CollectorSpec
 
@@ -59,12 +61,19 @@ class Store:
         self._history: dict[str, deque[float | None]] = {}
         self._series_of: dict[str, set[str]] = {}
         self._lock = threading.Lock()  # the Prometheus HTTP thread reads concurrently
+        self.alert_state = AlertState(config.alerts)
+        # The same config with every threshold moved by the clear margin: a standing alert
+        # holds while its collector still raises it at these levels (hysteresis).
+        margin = config.alerts.clear_margin
+        self._clear_config = (dataclasses.replace(config, thresholds=clear_thresholds(config.thresholds, margin))
+                              if margin > 0 else None)
 
     def update(self, spec: CollectorSpec, reading: Reading) -> Sample:
         """Record a reading: derive its view, evaluate alerts, extend history rings."""
         previous = self.get(spec.name)
         view: Any = None
         alerts: tuple[Alert, ...] = ()
+        holding: tuple[Alert, ...] | None = None
         reading_out = reading
         series: dict[str, float | None] = {}
         if reading.ok:
@@ -73,6 +82,8 @@ class Store:
             try:
                 view = spec.derive(prev_raw[0] if prev_raw else None, reading.value, elapsed)
                 alerts = tuple(spec.alerts(view, self.config))
+                if self._clear_config is not None and self.alert_state.has_standing(spec.name):
+                    holding = tuple(spec.alerts(view, self._clear_config))
                 series = spec.history(view)
             except Exception as err:  # a bug in derive must not take the lane down
                 log.exception("deriving %s failed", spec.name)
@@ -90,6 +101,10 @@ class Store:
         sample = Sample(spec, reading_out, view, last_view, last_ok, alerts)
         with self._lock:
             self._samples[spec.name] = sample
+        if view is not None:
+            self.alert_state.observe(spec.name, alerts, holding, reading.timestamp, reading.monotonic)
+        else:
+            self.alert_state.source_down(spec.name, reading.monotonic)
         return sample
 
     def _extend_history(self, collector: str, series: dict[str, float | None]) -> None:
@@ -127,10 +142,16 @@ class Store:
             return list(ring) if ring is not None else []
 
     def alerts(self) -> list[Alert]:
-        """Every active alert, critical first."""
-        out = [a for s in self.samples().values() for a in s.alerts]
-        out.sort(key=lambda a: (a.severity is not Severity.CRITICAL, a.source, a.subject))
-        return out
+        """Every standing alert at the severity it holds (hysteresis), in the Alerts pane's order."""
+        return [t.alert for t in self.alert_state.standing()]
+
+    def tracked_alerts(self) -> list[TrackedAlert]:
+        """Every standing alert with since-when, acknowledgement and staleness (``engine.alert_state``)."""
+        return self.alert_state.standing()
+
+    def alert_events(self, within_seconds: float | None = None) -> list[AlertEvent]:
+        """Alerts raised, escalated, eased and cleared in the last hour, oldest first (an events timeline)."""
+        return self.alert_state.events(within_seconds)
 
     def status_counts(self) -> dict[Status, int]:
         """How many collectors are ok, unavailable and failed."""

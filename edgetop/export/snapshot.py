@@ -57,7 +57,8 @@ def build_snapshot(store: Store, specs: list[CollectorSpec]) -> dict[str, Any]:
     for key, values in parts.items():  # sections a newer collector adds
         if key not in out:
             out[key] = merge_sections(values)
-    out["alerts"] = [a.to_json() for a in store.alerts()]
+    now = store.alert_state.now
+    out["alerts"] = [t.to_json(now) for t in store.tracked_alerts()]
     out["sources"] = sources
     return out
 
