@@ -44,4 +44,5 @@ PANES: tuple[PaneEntry, ...] = (
     PaneEntry("edgetop.ui.panes.time", "TimePane", "time", "Time", "9"),
     PaneEntry("edgetop.ui.panes.services", "ServicesPane", "services", "Services", "0"),
     PaneEntry("edgetop.ui.panes.checks", "ChecksPane", "checks", "Checks"),
+    PaneEntry("edgetop.ui.panes.alerts", "AlertsPane", "alerts", "Alerts"),
 )
