@@ -1,9 +1,10 @@
 """The kiosk's status word: OK / DEGRADED / CRITICAL, big enough to read across a room.
 
-Letters are drawn with coloured *spaces* (a background colour, no glyph), so they show on
-any terminal and on the Linux console's 512-glyph font alike, where block and half-block
-characters may be missing. Each letter is 5 rows of 4 (or 3) "pixels", a pixel two cells
-wide because a character cell is about twice as tall as it is wide. The whole banner is the
+Letters are drawn with the full block ``█`` in the letter colour on a field of the status
+colour: the Linux console's Lat15 font has the full block (not the half blocks ``▀▄``,
+see /work/shared/FIELD-NOTES.md), and the glyph keeps the word readable where colours are
+few or absent. Each letter is 5 rows of 4 (or 3) "pixels", a pixel two cells wide because
+a character cell is about twice as tall as it is wide. The whole banner is the
 status colour: red only when something is critical, so the largest red area on a rack
 screen is a fault. Under it, one line names the worst standing alerts; the kiosk keeps
 cycling through the panes below it.
@@ -36,11 +37,12 @@ FONT: dict[str, tuple[str, ...]] = {
 ROWS = 5
 PIXEL = 2  # cells per pixel, across
 
+BLOCK = "\u2588"  # █, in the console font
 # Field and letter colours per status: plain ANSI colours every console has.
 LOOK: dict[str, tuple[str, str]] = {
-    "OK": ("on green", "on black"),
-    "DEGRADED": ("on yellow", "on black"),
-    "CRITICAL": ("on red", "on bright_white"),
+    "OK": ("on green", "black"),
+    "DEGRADED": ("on yellow", "black"),
+    "CRITICAL": ("on red", "bright_white"),
 }
 
 
@@ -58,7 +60,7 @@ def word_width(word: str) -> int:
 
 def big_word(word: str, width: int) -> list[Text]:
     """``word`` in big letters, centred on a full-width field of its status colour; plain text when too narrow."""
-    field, ink = LOOK.get(word, ("on blue", "on black"))
+    field, ink = LOOK.get(word, ("on blue", "black"))
     if word_width(word) > width or any(c not in FONT for c in word):
         line = Text(f" {word} ".center(width), style=f"bold {field}")
         return [Text(" " * width, style=field), line, Text(" " * width, style=field)]
@@ -70,18 +72,20 @@ def big_word(word: str, width: int) -> list[Text]:
             if n:
                 line.append(" " * PIXEL, style=field)
             for px in FONT[c][row]:
-                line.append(" " * PIXEL, style=ink if px == "#" else field)
+                line.append((BLOCK if px == "#" else " ") * PIXEL, style=f"{ink} {field}")
         line.append(" " * (width - line.cell_len), style=field)
         out.append(line)
     return out
 
 
 def alerts_line(tracked: list[TrackedAlert], width: int) -> Text:
-    """The worst standing alerts on one line: ``2 critical, 15 warning: snmpd failed; …``."""
+    """The status word and the worst standing alerts on one line: ``CRITICAL 2 critical, 15 warning: …``."""
+    word = node_status(tracked)
     if not tracked:
-        return Text("every threshold is met".center(width), style="green")
+        return Text(f"{word}: every threshold is met".center(width), style="green")
     crit = sum(1 for t in tracked if t.alert.severity is Severity.CRITICAL)
     out = Text(no_wrap=True, overflow="ellipsis")
+    out.append(f" {word} ", style=f"bold {LOOK[word][0]}")
     out.append(f" {crit} critical, {len(tracked) - crit} warning: ", style="bold")
     for n, t in enumerate(tracked):
         if out.cell_len >= width:
