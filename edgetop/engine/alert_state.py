@@ -108,6 +108,20 @@ def sort_key(t: TrackedAlert) -> tuple[bool, bool, int, float, str, str]:
     return (t.acked, a.severity is not Severity.CRITICAL, int(a.category), t.since, a.source, a.subject)
 
 
+class _Entry:
+    """A standing alert as the tracker keeps it: changed in place each tick (no copy per alert per tick)."""
+
+    __slots__ = ("alert", "changed_monotonic", "holding", "since", "since_monotonic", "stale")
+
+    def __init__(self, alert: Alert, since: float, since_monotonic: float) -> None:
+        self.alert = alert
+        self.since = since
+        self.since_monotonic = since_monotonic
+        self.changed_monotonic = since_monotonic
+        self.holding = False
+        self.stale = False
+
+
 class AlertState:
     """The standing alerts of every collector, their history and acknowledgements."""
 
@@ -115,10 +129,13 @@ class AlertState:
         """Track alerts with ``config``'s hold (the clear margin is applied by the store)."""
         self.config = config or AlertsConfig()
         self.history_seconds = history_seconds
-        self._standing: dict[str, dict[AlertKey, TrackedAlert]] = {}
+        self._standing: dict[str, dict[AlertKey, _Entry]] = {}
         self._events: deque[AlertEvent] = deque(maxlen=HISTORY_MAX_EVENTS)
         self._acked: set[AlertKey] = set()
         self._now = 0.0
+        # The sorted list, built once per change: the header, the overview and the kiosk
+        # banner all ask every second, and a node with 1,000 squeezed guests has 1,000 alerts.
+        self._sorted: list[TrackedAlert] | None = None
         self._lock = threading.Lock()  # lanes observe from their threads; the UI and HTTP read
 
     def has_standing(self, collector: str) -> bool:
@@ -144,47 +161,49 @@ class AlertState:
         now_holding = now_raised if holding is None else {**now_raised, **{a.key: a for a in holding}}
         hold = self.config.hold_seconds
         events: list[AlertEvent] = []
+        critical, warning = Severity.CRITICAL, Severity.WARNING
         with self._lock:
             self._now = max(self._now, monotonic)
             standing = self._standing.setdefault(collector, {})
-            for key, t in list(standing.items()):
-                held = monotonic - t.changed_monotonic < hold
+            for key, e in list(standing.items()):
+                held = monotonic - e.changed_monotonic < hold
                 new = now_raised.get(key)
                 near = now_holding.get(key)
-                if new is not None and new.severity is Severity.CRITICAL and t.alert.severity is Severity.WARNING:
+                e.stale = False
+                if new is not None and new.severity is critical and e.alert.severity is warning:
                     self._acked.discard(key)  # worse news: the acknowledgement was for the warning
-                    standing[key] = replace(t, alert=new, acked=False, stale=False, holding=False,
-                                            changed_monotonic=monotonic)
-                    events.append(AlertEvent("escalated", new, wall, monotonic, t.since))
+                    e.alert, e.holding, e.changed_monotonic = new, False, monotonic
+                    events.append(AlertEvent("escalated", new, wall, monotonic, e.since))
                 elif near is not None:
-                    eased = (t.alert.severity is Severity.CRITICAL and near.severity is Severity.WARNING
-                             and not held)
-                    severity = Severity.WARNING if eased else t.alert.severity
-                    alert = replace(near, severity=severity)
-                    standing[key] = replace(t, alert=alert, stale=False, holding=new is None,
-                                            changed_monotonic=monotonic if eased else t.changed_monotonic)
+                    eased = e.alert.severity is critical and near.severity is warning and not held
                     if eased:
-                        events.append(AlertEvent("eased", alert, wall, monotonic, t.since))
+                        e.changed_monotonic = monotonic
+                    severity = warning if eased else e.alert.severity
+                    e.alert = near if near.severity is severity else replace(near, severity=severity)
+                    e.holding = new is None
+                    if eased:
+                        events.append(AlertEvent("eased", e.alert, wall, monotonic, e.since))
                 elif held:
-                    standing[key] = replace(t, stale=False, holding=True)
+                    e.holding = True
                 else:
                     del standing[key]
                     self._acked.discard(key)
-                    events.append(AlertEvent("cleared", t.alert, wall, monotonic, t.since))
+                    events.append(AlertEvent("cleared", e.alert, wall, monotonic, e.since))
             for key, alert in now_raised.items():
                 if key not in standing:
-                    standing[key] = TrackedAlert(alert, wall, monotonic, changed_monotonic=monotonic)
+                    standing[key] = _Entry(alert, wall, monotonic)
                     events.append(AlertEvent("raised", alert, wall, monotonic, wall))
             self._record(events, monotonic)
+            self._sorted = None
         return events
 
     def source_down(self, collector: str, monotonic: float) -> None:
         """``collector`` could not read this tick: its alerts stand as last known, marked stale."""
         with self._lock:
             self._now = max(self._now, monotonic)
-            standing = self._standing.get(collector, {})
-            for key, t in standing.items():
-                standing[key] = replace(t, stale=True)
+            for e in self._standing.get(collector, {}).values():
+                e.stale = True
+            self._sorted = None
 
     def _record(self, events: list[AlertEvent], monotonic: float) -> None:
         self._events.extend(events)
@@ -195,10 +214,14 @@ class AlertState:
     def standing(self) -> list[TrackedAlert]:
         """Every standing alert, in the order the Alerts pane shows them (``sort_key``)."""
         with self._lock:
-            out = [replace(t, acked=t.key in self._acked) for by_key in self._standing.values()
-                   for t in by_key.values()]
-        out.sort(key=sort_key)
-        return out
+            if self._sorted is None:
+                acked = self._acked
+                out = [TrackedAlert(e.alert, e.since, e.since_monotonic, key in acked, e.stale, e.holding,
+                                    e.changed_monotonic)
+                       for by_key in self._standing.values() for key, e in by_key.items()]
+                out.sort(key=sort_key)
+                self._sorted = out
+            return list(self._sorted)
 
     def acknowledge(self, key: AlertKey, acked: bool = True) -> bool:
         """Acknowledge (or un-acknowledge) the standing alert ``key``; False when none stands."""
@@ -209,6 +232,7 @@ class AlertState:
                 self._acked.add(key)
             else:
                 self._acked.discard(key)
+            self._sorted = None
             return True
 
     def events(self, within_seconds: float | None = None) -> list[AlertEvent]:

@@ -142,7 +142,9 @@ class AlertsPane(TablePane):
         out.append(f", {len(tracked) - crit} warning")
         if acked:
             out.append(f", {acked} acknowledged")
-        out.append("  (a: acknowledge, h: the last hour)", style="dim")
+        # The kiosk refuses acknowledgement (a passer-by's key must not mark alerts seen).
+        keys = "h: the last hour" if getattr(self.app, "kiosk", False) else "a: acknowledge, h: the last hour"
+        out.append(f"  ({keys})", style="dim")
         return out
 
     def _cells(self, t: TrackedAlert, now: float) -> tuple[Any, ...]:
