@@ -6,11 +6,13 @@ answers into alerts a person can follow:
 
 - **raise** at once, at the collector's levels (bad news is never delayed);
 - **escalate** (warning to critical) at once, and that clears an acknowledgement;
-- **hold**: a raised or escalated alert stays at least ``alerts.hold_seconds``;
-- **clear or ease** only after the hold, and only once the collector no longer raises it
-  at the *clear levels* (each configured level moved by ``alerts.clear_margin``, see
-  :func:`edgetop.model.alerts.clear_thresholds`): the store evaluates the collector's own
-  ``alerts`` a second time with those levels while the collector has an alert standing.
+- **clear or ease** only once the collector has not raised it (or not as critical) for
+  ``alerts.hold_seconds`` at the *clear levels* (each configured level moved by
+  ``alerts.clear_margin``, see :func:`edgetop.model.alerts.clear_thresholds`): the store
+  evaluates the collector's own ``alerts`` a second time with those levels while the
+  collector has an alert standing. So an alert stands at least the hold, and a value that
+  swings back over its level more often than the hold (a guest's steal peaking every 11 s)
+  keeps it standing instead of easing and escalating at every swing.
   Alerts whose levels are not in ``thresholds`` (a chip's own temperature limits, an SNMP
   OID's warn/crit) have the hold only.
 
@@ -50,6 +52,7 @@ class TrackedAlert:
         stale: its collector is down: this is the last that was known.
         holding: the collector no longer raises it, and it is held until the hold ends.
         changed_monotonic: when it was raised or last changed severity.
+        seen_monotonic: the last tick the collector raised it (at the clear levels).
 
     """
 
@@ -60,6 +63,7 @@ class TrackedAlert:
     stale: bool = False
     holding: bool = False
     changed_monotonic: float = 0.0
+    seen_monotonic: float = 0.0
 
     @property
     def key(self) -> AlertKey:
@@ -111,13 +115,15 @@ def sort_key(t: TrackedAlert) -> tuple[bool, bool, int, float, str, str]:
 class _Entry:
     """A standing alert as the tracker keeps it: changed in place each tick (no copy per alert per tick)."""
 
-    __slots__ = ("alert", "changed_monotonic", "holding", "since", "since_monotonic", "stale")
+    __slots__ = ("alert", "changed_monotonic", "crit_seen", "holding", "seen", "since", "since_monotonic", "stale")
 
     def __init__(self, alert: Alert, since: float, since_monotonic: float) -> None:
         self.alert = alert
         self.since = since
         self.since_monotonic = since_monotonic
         self.changed_monotonic = since_monotonic
+        self.seen = since_monotonic  # last tick raised at the clear levels
+        self.crit_seen = since_monotonic  # last tick critical at the clear levels
         self.holding = False
         self.stale = False
 
@@ -166,16 +172,20 @@ class AlertState:
             self._now = max(self._now, monotonic)
             standing = self._standing.setdefault(collector, {})
             for key, e in list(standing.items()):
-                held = monotonic - e.changed_monotonic < hold
                 new = now_raised.get(key)
                 near = now_holding.get(key)
                 e.stale = False
+                if near is not None:
+                    e.seen = monotonic
+                    if near.severity is critical:
+                        e.crit_seen = monotonic
                 if new is not None and new.severity is critical and e.alert.severity is warning:
                     self._acked.discard(key)  # worse news: the acknowledgement was for the warning
                     e.alert, e.holding, e.changed_monotonic = new, False, monotonic
                     events.append(AlertEvent("escalated", new, wall, monotonic, e.since))
                 elif near is not None:
-                    eased = e.alert.severity is critical and near.severity is warning and not held
+                    eased = (e.alert.severity is critical and near.severity is warning
+                             and monotonic - e.crit_seen >= hold)
                     if eased:
                         e.changed_monotonic = monotonic
                     severity = warning if eased else e.alert.severity
@@ -183,7 +193,7 @@ class AlertState:
                     e.holding = new is None
                     if eased:
                         events.append(AlertEvent("eased", e.alert, wall, monotonic, e.since))
-                elif held:
+                elif monotonic - e.seen < hold:
                     e.holding = True
                 else:
                     del standing[key]
@@ -217,7 +227,7 @@ class AlertState:
             if self._sorted is None:
                 acked = self._acked
                 out = [TrackedAlert(e.alert, e.since, e.since_monotonic, key in acked, e.stale, e.holding,
-                                    e.changed_monotonic)
+                                    e.changed_monotonic, e.seen)
                        for by_key in self._standing.values() for key, e in by_key.items()]
                 out.sort(key=sort_key)
                 self._sorted = out
