@@ -173,6 +173,7 @@ KEYMAP_IDS: frozenset[str] = frozenset({
     *(f"processes.{a}" for a in ("search", "search_next", "toggle_tree", "follow", "signal_process",
                                  "renice_process")),
     "ask_number.cancel",
+    "app.alerts", "alerts.acknowledge", "alerts.history",
 })
 
 # Ids of edgetop 0.x, before every id had its scope: still accepted, with a warning.
@@ -425,6 +426,24 @@ class ExporterConfig:
 
     node_metrics: bool = True
     web_config_file: str | None = None
+def clear_margin(value: Any) -> None:
+    """Reject clear margins outside 0..0.5 (a share of each level)."""
+    if not 0 <= value <= 0.5:
+        raise ValueError("must be between 0 and 0.5 (a share of each level: 0.1 clears 10% below it)")
+
+
+def hold_seconds(value: Any) -> None:
+    """Reject hold times that are negative, not finite, or above an hour."""
+    if not math.isfinite(value) or not 0 <= value <= MAX_INTERVAL_SECONDS:
+        raise ValueError(f"must be between 0 and {MAX_INTERVAL_SECONDS:.0f} seconds")
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    """How a raised alert holds and clears (hysteresis, so that nothing flaps)."""
+
+    clear_margin: float = field(default=0.1, metadata=_chk(clear_margin))
+    hold_seconds: float = field(default=20.0, metadata=_chk(hold_seconds))
 
 
 DEFAULT_SERVICES = ("libvirtd", "virtlogd", "chronyd", "snmpd", "sshd", "node_exporter")
@@ -462,6 +481,7 @@ class Config:
     # ``self:`` in the file (dataclasses name their own argument __dataclass_self__ then).
     self: SelfConfig = SelfConfig()
     exporter: ExporterConfig = ExporterConfig()
+    alerts: AlertsConfig = AlertsConfig()
     # Filled by the loader, not by the file.
     source_file: str | None = field(default=None, metadata={"internal": True})
     warnings: tuple[str, ...] = field(default=(), metadata={"internal": True})

@@ -149,6 +149,10 @@ class DomainStats(msgspec.Struct, frozen=True, gc=False):
     """How each group was obtained: (group, ``bulk`` | ``fallback`` | ``none``)."""
     error: str | None = None
     """A per-domain problem this tick (a fallback call failed), in words."""
+    autostart: bool | None = None
+    """Marked to start with the host; read only for shut-off domains (None: not read)."""
+    disk_errors: tuple[tuple[str, str], ...] = ()
+    """(disk, error) of a domain paused on an I/O error: ``no space`` or ``I/O error``."""
 
     @property
     def active(self) -> bool:

@@ -20,7 +20,7 @@ import msgspec
 
 from edgetop.collectors.libvirt_stats import STATE_NAMES, Balloon, DomainStats, VcpuStats
 from edgetop.config_schema import Config
-from edgetop.model.alerts import Alert, Severity, level_above, level_below
+from edgetop.model.alerts import Alert, Impact, Severity, level_above, level_below
 from edgetop.model.derive import rate, share, time_share
 from edgetop.model.spec import Metric
 from edgetop.sources.libvirt_conn import Hypervisor
@@ -215,6 +215,8 @@ def domain_json(d: DomainView) -> dict[str, Any]:
                        for x, n in zip(d.nics, s.nics, strict=True)],
         "sources": dict(s.sources),
         "error": s.error,
+        "autostart": s.autostart,
+        "disk_errors": [{"disk": dev, "error": err} for dev, err in s.disk_errors],
     }
 
 
@@ -228,26 +230,62 @@ def hypervisor_json(h: Hypervisor) -> dict[str, Any]:
     return {"hypervisor": {"name": h.name, "version": h.version, "uri": h.uri, "library_version": h.library_version}}
 
 
+# virDomainPausedReason (libvirt-domain.h) → how bad a pause is. A guest paused by libvirt
+# itself because it cannot go on (an I/O error: a full or failed disk; its watchdog fired;
+# it crashed; a post-copy migration failed; an API error) is critical. Paused by a person
+# or for an unknown reason: a warning. Pauses that are a step of a job libvirt is running
+# (migration, save, dump, snapshot, starting up, shutting down, post-copy) end by themselves
+# and raise nothing.
+PAUSED_CRITICAL = frozenset({"I/O error", "watchdog", "crashed", "postcopy failed", "API error"})
+PAUSED_WARNING = frozenset({"unknown", "user", "from snapshot"})
+
+
+def guest_alerts(d: DomainView) -> list[Alert]:
+    """A guest that is down and should not be: paused (with libvirt's reason), crashed, autostart but off."""
+    s = d.stats
+    state, reason = s.state, s.reason
+    if state == "crashed" or (state == "shutoff" and reason == "crashed") or (state == "paused" and
+                                                                              reason == "crashed"):
+        return [Alert(Severity.CRITICAL, "domains", s.name, f"domain crashed ({state}, {reason})", kind="crashed",
+                      impact=Impact.GUESTS)]
+    if state == "paused" and reason in PAUSED_CRITICAL:
+        detail = ""
+        if reason == "I/O error":
+            full = [dev for dev, err in s.disk_errors if err == "no space"]
+            detail = (f": disk {', '.join(full)} is full (ENOSPC)" if full else
+                      f": {', '.join(f'{dev} {err}' for dev, err in s.disk_errors)}" if s.disk_errors else
+                      ": a disk failed or is full")
+        return [Alert(Severity.CRITICAL, "domains", s.name, f"domain paused by libvirt ({reason}){detail}",
+                      kind="paused", impact=Impact.GUESTS)]
+    if state == "paused" and reason in PAUSED_WARNING:
+        return [Alert(Severity.WARNING, "domains", s.name, f"domain paused ({reason}): its guest is frozen",
+                      kind="paused", impact=Impact.GUESTS)]
+    if state == "shutoff" and s.autostart:
+        return [Alert(Severity.CRITICAL, "domains", s.name,
+                      f"domain shut off ({reason}) though marked autostart", kind="off", impact=Impact.GUESTS)]
+    return []
+
+
 def alerts(v: DomainsView, config: Config) -> list[Alert]:
-    """Steal, usable balloon memory, squeeze and crashed domains."""
+    """Guests down that should run (paused, crashed, autostart but off), steal, usable balloon memory, squeeze."""
     t = config.thresholds
     out: list[Alert] = []
     for d in v.domains:
         name = d.stats.name
-        if d.stats.state == "crashed" or (d.stats.state == "shutoff" and d.stats.reason == "crashed"):
-            out.append(Alert(Severity.CRITICAL, "domains", name, f"domain crashed ({d.stats.reason})"))
-        elif d.stats.state == "paused" and d.stats.reason == "I/O error":
-            out.append(Alert(Severity.CRITICAL, "domains", name, "domain paused on an I/O error (disk full?)"))
+        if d.stats.state != "running":
+            out.extend(guest_alerts(d))
         sev = level_above(d.steal_ratio, t.domain_steal_ratio)
         if sev is not None and d.steal_ratio is not None:
             out.append(Alert(sev, "domains", name,
-                             f"vCPU steal {d.steal_ratio:.0%}: runnable but not running on the host"))
+                             f"vCPU steal {d.steal_ratio:.0%}: runnable but not running on the host", kind="steal"))
         sev = level_below(d.usable_ratio, t.balloon_usable_ratio_below)
         if sev is not None and d.usable_ratio is not None:
-            out.append(Alert(sev, "domains", name, f"guest usable memory {d.usable_ratio:.0%} of what it sees"))
+            out.append(Alert(sev, "domains", name, f"guest usable memory {d.usable_ratio:.0%} of what it sees",
+                             kind="usable"))
         sev = level_above(d.squeeze_ratio, t.balloon_squeeze_ratio)
         if sev is not None and d.squeeze_ratio is not None:
-            out.append(Alert(sev, "domains", name, f"balloon squeezed {d.squeeze_ratio:.0%} below maximum"))
+            out.append(Alert(sev, "domains", name, f"balloon squeezed {d.squeeze_ratio:.0%} below maximum",
+                             kind="squeeze"))
     return out
 
 

@@ -37,6 +37,8 @@ class Profile:
     usable: float = 0.45
     disk_bps: float = 200e3
     net_bps: float = 50e3
+    paused_reason: str | None = None
+    disk_errors: tuple[tuple[str, str], ...] = ()
 
 
 PROFILES: dict[str, Profile] = {
@@ -45,6 +47,9 @@ PROFILES: dict[str, Profile] = {
     "db-postgres": Profile(cpu=0.35, steal=0.03, squeeze=0.45, usable=0.07, disk_bps=15e6, net_bps=2e6),
     "ci-runner": Profile(cpu=0.9, steal=0.12, squeeze=0.3, usable=0.2, disk_bps=4e6, net_bps=1e6),
     "firewall-vnf": Profile(cpu=0.4, steal=0.002, net_bps=30e6),
+    # The test driver pauses with reason "unknown"; on a real node the commonest pause is
+    # libvirt's own on a full disk (VIR_DOMAIN_PAUSED_IOERROR with VIR_DOMAIN_DISK_ERROR_NO_SPACE).
+    "scada-hmi": Profile(paused_reason="I/O error", disk_errors=(("vda", "no space"),)),
 }
 
 
@@ -70,6 +75,8 @@ class DemoVariation:
             return d
         prof = PROFILES.get(d.name, Profile())
         phase = (zlib.crc32(d.uuid.encode()) % 628) / 100
+        if d.state == "paused" and prof.paused_reason is not None:
+            d = replace(d, reason=prof.paused_reason, disk_errors=prof.disk_errors)
         # A paused guest's counters stand still at the moment it was paused (the start).
         t = self._base + (0.0 if d.state == "paused" else self._clock() - self._start)
         vcpus = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections import deque
@@ -10,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from edgetop.config_schema import Config
+from edgetop.engine.alert_state import AlertEvent, AlertState, TrackedAlert
 from edgetop.engine.timeline import Timeline
-from edgetop.model.alerts import Alert, Severity
+from edgetop.model.alerts import Alert, clear_thresholds
 from edgetop.model.reading import Reading, Status
 from edgetop.model.spec import CollectorSpec
 
@@ -60,13 +62,21 @@ class Store:
         self._history: dict[str, deque[float | None]] = {}
         self._series_of: dict[str, set[str]] = {}
         self._lock = threading.Lock()  # the Prometheus HTTP thread reads concurrently
-        self.timeline = Timeline()  # what changed between samples (engine/timeline.py): the Events pane
+        # What changed between samples (engine/timeline.py), for the Events pane.
+        self.timeline = Timeline(diff_alerts=False)
+        self.alert_state = AlertState(config.alerts)
+        # The same config with every threshold moved by the clear margin: a standing alert
+        # holds while its collector still raises it at these levels (hysteresis).
+        margin = config.alerts.clear_margin
+        self._clear_config = (dataclasses.replace(config, thresholds=clear_thresholds(config.thresholds, margin))
+                              if margin > 0 else None)
 
     def update(self, spec: CollectorSpec, reading: Reading) -> Sample:
         """Record a reading: derive its view, evaluate alerts, extend history rings."""
         previous = self.get(spec.name)
         view: Any = None
         alerts: tuple[Alert, ...] = ()
+        holding: tuple[Alert, ...] | None = None
         reading_out = reading
         series: dict[str, float | None] = {}
         if reading.ok:
@@ -75,6 +85,8 @@ class Store:
             try:
                 view = spec.derive(prev_raw[0] if prev_raw else None, reading.value, elapsed)
                 alerts = tuple(spec.alerts(view, self.config))
+                if self._clear_config is not None and self.alert_state.has_standing(spec.name):
+                    holding = tuple(spec.alerts(view, self._clear_config))
                 series = spec.history(view)
             except Exception as err:  # a bug in derive must not take the lane down
                 log.exception("deriving %s failed", spec.name)
@@ -94,6 +106,12 @@ class Store:
             self._samples[spec.name] = sample
         if view is not None:
             self.timeline.observe(spec.name, view, alerts, reading.timestamp, reading.monotonic)
+            # The timeline records the tracker's held alerts (after hysteresis), not each tick's raw ones.
+            for event in self.alert_state.observe(spec.name, alerts, holding, reading.timestamp, reading.monotonic):
+                if event.what in ("raised", "cleared"):
+                    self.timeline.alert_changed(event.alert, event.what == "raised", event.at)
+        else:
+            self.alert_state.source_down(spec.name, reading.monotonic)
         return sample
 
     def _extend_history(self, collector: str, series: dict[str, float | None]) -> None:
@@ -131,10 +149,16 @@ class Store:
             return list(ring) if ring is not None else []
 
     def alerts(self) -> list[Alert]:
-        """Every active alert, critical first."""
-        out = [a for s in self.samples().values() for a in s.alerts]
-        out.sort(key=lambda a: (a.severity is not Severity.CRITICAL, a.source, a.subject))
-        return out
+        """Every standing alert at the severity it holds (hysteresis), in the Alerts pane's order."""
+        return [t.alert for t in self.alert_state.standing()]
+
+    def tracked_alerts(self) -> list[TrackedAlert]:
+        """Every standing alert with since-when, acknowledgement and staleness (``engine.alert_state``)."""
+        return self.alert_state.standing()
+
+    def alert_events(self, within_seconds: float | None = None) -> list[AlertEvent]:
+        """Alerts raised, escalated, eased and cleared in the last hour, oldest first (an events timeline)."""
+        return self.alert_state.events(within_seconds)
 
     def status_counts(self) -> dict[Status, int]:
         """How many collectors are ok, unavailable and failed."""

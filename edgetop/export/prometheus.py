@@ -78,6 +78,7 @@ def store_metrics(store: Store) -> list[Metric]:
         except Exception:  # one collector's bug must not break the scrape
             log.exception("metrics of %s", sample.spec.name)
     out.extend(check_metrics(joined_checks(store.samples())))  # time and network: from their panes' views
+    out.extend(store.timeline.metrics(time.time()))  # domain, service, clock and alert changes in the last hour
     alerts = store.alerts()
     for severity in ("warning", "critical"):
         out.append(Metric("alerts", sum(1 for a in alerts if a.severity == severity), (("severity", severity),),

@@ -46,6 +46,8 @@ def build_snapshot(store: Store, specs: list[CollectorSpec]) -> dict[str, Any]:
             parts.setdefault(spec.json_key, []).append(spec.to_json(sample.view))
     # The time and network checks reuse those panes' views: joined here, after the collector's own.
     parts["checks"].append([c.to_json() for c in joined_checks(samples)])
+    # What changed between samples (domains, services, clock steps, alerts): the engine's timeline.
+    parts.setdefault("events", []).append(store.timeline.to_json(time.time()))
     out: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "timestamp": time.time()}
     for key, empty in SECTIONS.items():
         merged = merge_sections(parts.get(key, []))
@@ -60,7 +62,8 @@ def build_snapshot(store: Store, specs: list[CollectorSpec]) -> dict[str, Any]:
     for key, empty_json in empties.items():  # a newer collector's section is there even while it is down
         if out.get(key) is None:
             out[key] = empty_json()
-    out["alerts"] = [a.to_json() for a in store.alerts()]
+    now = store.alert_state.now
+    out["alerts"] = [t.to_json(now) for t in store.tracked_alerts()]
     out["sources"] = sources
     return out
 

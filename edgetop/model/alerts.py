@@ -1,11 +1,20 @@
-"""Alerts: thresholds from the config applied to derived views."""
+"""Alerts: thresholds from the config applied to derived views, and what each alert is about.
+
+Every alert falls in one :class:`Impact` category. The categories are defined here, once,
+and ordered by how much of the node a fault takes with it: a fan that stopped or a link that
+went down hurts every guest, a paused or crashed guest is one service gone, a failed host
+service or a clock off is next, and soft pressure (steal, a squeezed balloon, PSI) degrades
+without stopping anything. The Alerts pane, the overview and the kiosk sort by it.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+import re
 from dataclasses import dataclass
 
-from edgetop.config_schema import Level
+from edgetop.config_schema import Level, Thresholds
 
 
 class Severity(enum.StrEnum):
@@ -13,6 +22,38 @@ class Severity(enum.StrEnum):
 
     WARNING = "warning"
     CRITICAL = "critical"
+
+
+class Impact(enum.IntEnum):
+    """What an alert is about, most harmful first (the value is the sort rank)."""
+
+    HARDWARE = 0
+    LINKS = 1
+    GUESTS = 2
+    SERVICES = 3
+    TIME = 4
+    PRESSURE = 5
+
+    @property
+    def label(self) -> str:
+        """A short lower-case word for tables and the JSON."""
+        return _IMPACT_LABELS[self]
+
+
+_IMPACT_LABELS = {Impact.HARDWARE: "hardware", Impact.LINKS: "links", Impact.GUESTS: "guests",
+                  Impact.SERVICES: "services", Impact.TIME: "time", Impact.PRESSURE: "pressure"}
+
+# The category of an alert whose collector did not name one, by collector (``snmp:ups-a``
+# and ``ntp:chrony`` by the part before the colon). SNMP targets are the switch, UPS and PDU
+# beside the node: hardware. Domain alerts are pressure (steal, balloon) unless the
+# collector says the guest is paused or crashed.
+IMPACT_OF_SOURCE: dict[str, Impact] = {
+    "sensors": Impact.HARDWARE, "snmp": Impact.HARDWARE, "network": Impact.LINKS,
+    "services": Impact.SERVICES, "ntp": Impact.TIME, "cpu": Impact.PRESSURE, "memory": Impact.PRESSURE,
+    "domains": Impact.PRESSURE,
+}
+
+_NUMBERS = re.compile(r"[-+]?\d[\d.,]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +65,10 @@ class Alert:
         source: the collector that raised it (``cpu``, ``network``…).
         subject: what it is about (``cpu3``, ``bond0/eth1``, a domain name), literal text.
         message: one sentence a technician can act on.
+        kind: what is measured or wrong (``steal``, ``paused``), so that one subject's
+            alerts keep their identity while their numbers change; "" derives it from the
+            message with its numbers left out.
+        impact: the category; None takes the collector's (``IMPACT_OF_SOURCE``).
 
     """
 
@@ -31,10 +76,43 @@ class Alert:
     source: str
     subject: str
     message: str
+    kind: str = ""
+    impact: Impact | None = None
+
+    @property
+    def category(self) -> Impact:
+        """The impact category (the collector's when the alert names none)."""
+        if self.impact is not None:
+            return self.impact
+        return IMPACT_OF_SOURCE.get(self.source.split(":", 1)[0], Impact.PRESSURE)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """The identity of this alert across ticks: the same fault with new numbers is the same alert."""
+        return (self.source, self.subject, self.kind or _NUMBERS.sub("#", self.message))
 
     def to_json(self) -> dict[str, str]:
         """Return one entry of the snapshot's ``alerts`` (edgetop/snapshot.schema.json)."""
         return {"severity": str(self.severity), "source": self.source, "subject": self.subject, "message": self.message}
+
+
+def clear_thresholds(thresholds: Thresholds, margin: float) -> Thresholds:
+    """The levels at which a raised alert clears: each level moved by ``margin`` (a share of it).
+
+    A value must fall ``margin`` below a level where higher is worse (rise above it, for
+    ``*_below`` levels) before the alert that level raised ends, so a value that hovers at
+    a threshold raises once instead of every other tick (a Schmitt trigger). Evaluating a
+    collector's own ``alerts`` at these levels tells whether a raised alert still holds.
+    """
+    changes: dict[str, Level] = {}
+    for f in dataclasses.fields(thresholds):
+        level = getattr(thresholds, f.name)
+        if not isinstance(level, Level):
+            continue
+        factor = 1 + margin if f.name.endswith("_below") else 1 - margin
+        changes[f.name] = Level(None if level.warn is None else level.warn * factor,
+                                None if level.crit is None else level.crit * factor)
+    return dataclasses.replace(thresholds, **changes)  # type: ignore[arg-type]
 
 
 def level_above(value: float | None, level: Level) -> Severity | None:

@@ -7,7 +7,7 @@ import gc
 import logging
 from collections.abc import Iterable, Sequence
 from functools import partial
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import events
@@ -34,9 +34,15 @@ from edgetop.ui.widgets.header import HeaderBar
 from edgetop.ui.widgets.keybar import KeyBar
 from edgetop.ui.widgets.tabstrip import TabStrip
 
+if TYPE_CHECKING:
+    from edgetop.ui.widgets.kiosk_banner import KioskBanner
+
 log = logging.getLogger(__name__)
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
+# Kiosk: after a key press the panes stop cycling for this long (seconds since the last key),
+# so that whoever walked up can read the pane they chose.
+KIOSK_PAUSE_SECONDS = 120.0
 GC_YOUNG_THRESHOLD = 20_000
 
 
@@ -57,6 +63,7 @@ class EdgetopApp(MutationGate, App[None]):
         Binding("s", "sources", "Sources", id="app.sources"),
         # Not in the key bar (it would change at every size); ? lists it, README documents it.
         Binding("g", "goto", "Go to pane", id="app.goto", show=False),
+        Binding("exclamation_mark", "show_pane('alerts')", "Alerts", id="app.alerts", key_display="!"),
         *[Binding(str(k), f"show_pane_number('{k}')", f"Pane {k}", id=f"app.pane_{k}", show=False) for k in range(10)],
     ]
 
@@ -110,6 +117,7 @@ class EdgetopApp(MutationGate, App[None]):
         self.pane_entries = tuple(panes)
         self.pane_keys = {e.key: e.pane_id for e in self.pane_entries if e.key}
         self.mounted_panes: dict[str, Pane] = {}
+        self.kiosk_paused_until = 0.0  # loop time; cycling pauses after a key press (kiosk)
         if ctx.config.keymap:
             # Old ids still work: a config built in code has not been through the loader.
             self.set_keymap(canonical_keymap(ctx.config.keymap))
@@ -144,6 +152,12 @@ class EdgetopApp(MutationGate, App[None]):
         """Header, tab strip, the panes, the key bar, and the too-small notice."""
         self.header = HeaderBar(self.store, self.read_only, self.kiosk)
         yield self.header
+        self.kiosk_banner: KioskBanner | None = None
+        if self.kiosk:
+            from edgetop.ui.widgets.kiosk_banner import KioskBanner
+
+            self.kiosk_banner = KioskBanner(self.store)
+            yield self.kiosk_banner
         self.tabstrip = TabStrip([(e.pane_id, e.key, e.title) for e in self.pane_entries])
         yield self.tabstrip
         first = self.pane_entries[0]
@@ -260,6 +274,25 @@ class EdgetopApp(MutationGate, App[None]):
             if pane is not None:
                 self._safe_refresh(pane)
         self.header.redraw()
+        self._redraw_kiosk_banner()
+
+    def _redraw_kiosk_banner(self) -> None:
+        if self.kiosk_banner is None:
+            return
+        left = self.kiosk_paused_until - self._loop_time()
+        self.kiosk_banner.paused_note = (
+            f" PAUSED: a key was pressed; the panes cycle again in {left:.0f} s " if left > 0 else "")
+        self.kiosk_banner.redraw()
+
+    def _loop_time(self) -> float:
+        return asyncio.get_running_loop().time()
+
+    async def on_event(self, event: events.Event) -> None:
+        """Kiosk: any key press pauses the cycling of panes (and the banner says so)."""
+        if self.kiosk and isinstance(event, events.Key):
+            self.kiosk_paused_until = self._loop_time() + KIOSK_PAUSE_SECONDS
+            self._redraw_kiosk_banner()
+        await super().on_event(event)
 
     def _safe_refresh(self, pane: Pane) -> None:
         if self._exit or not self._running:  # shutting down: panes are being taken apart
@@ -331,12 +364,19 @@ class EdgetopApp(MutationGate, App[None]):
         if key in self.pane_keys:
             await self.show_pane(self.pane_keys[key])
 
+    async def action_show_pane(self, pane_id: str) -> None:
+        """Show the pane ``pane_id`` (``!``: the Alerts pane)."""
+        await self.show_pane(pane_id)
+
     async def _kiosk_cycle(self) -> None:
-        """Kiosk: show the overview (alerts) while any alert is active, else cycle panes."""
-        if self.store.alerts():
-            await self.show_pane("overview")
-        else:
-            await self._step_pane(1)
+        """Kiosk: show the next pane, unless a key was pressed lately.
+
+        Standing alerts do not stop the cycle: the banner above every pane carries the
+        status word and the worst alerts.
+        """
+        if self._loop_time() < self.kiosk_paused_until:
+            return
+        await self._step_pane(1)
 
     # ----------------------------------------------------------------- actions
     def action_freeze(self) -> None:
@@ -391,7 +431,7 @@ class EdgetopApp(MutationGate, App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide mutating actions in read-only mode, quit in kiosk mode."""
-        if self.kiosk and action in ("quit", "command_palette"):
+        if self.kiosk and action in ("quit", "command_palette", "acknowledge"):
             return False
         return super().check_action(action, parameters)
 

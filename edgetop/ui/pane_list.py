@@ -46,4 +46,5 @@ PANES: tuple[PaneEntry, ...] = (
     PaneEntry("edgetop.ui.panes.checks", "ChecksPane", "checks", "Checks"),
     PaneEntry("edgetop.ui.panes.storage", "StoragePane", "storage", "Storage"),
     PaneEntry("edgetop.ui.panes.events", "EventsPane", "events", "Events"),
+    PaneEntry("edgetop.ui.panes.alerts", "AlertsPane", "alerts", "Alerts"),
 )

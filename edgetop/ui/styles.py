@@ -37,9 +37,12 @@ CHECK_STYLE: Mapping[CheckStatus, str] = {
 # An SNMP target's state (the pane's targets table, the detail screen).
 SNMP_STATUS_STYLE: Mapping[str, str] = {"up": "green", "down": "bold red", "error": "bold yellow"}
 
-# CPU bar segments, in the order htop uses: user, system, irq, iowait, steal.
+# CPU bar segments, in the order htop uses: user, system, irq, iowait, steal. Unlike htop,
+# system time is not red: red on edgetop's screens means a fault (a critical alert, the
+# kiosk's CRITICAL), and a busy kernel is not one (issue 14: on the kiosk the largest red
+# area was the CPU bar's system time).
 CPU_SEGMENTS: tuple[tuple[str, str], ...] = (
-    ("user_ratio", "green"), ("nice_ratio", "blue"), ("system_ratio", "red"), ("irq_ratio", "magenta"),
+    ("user_ratio", "green"), ("nice_ratio", "blue"), ("system_ratio", "bright_blue"), ("irq_ratio", "magenta"),
     ("softirq_ratio", "magenta"), ("iowait_ratio", "grey50"), ("steal_ratio", "bold yellow"),
     ("guest_ratio", "cyan"),
 )

@@ -251,3 +251,38 @@ def test_busy_domain_is_skipped_not_queried() -> None:
     assert [v.affinity for v in busy.vcpu_list] == [(0, 1, 2, 3)]  # vcpus() needs no monitor job
     # The shut-off domain is not busy: its memory still comes from info().
     assert dict(doms["[red]off guest"].sources)["balloon"] == "fallback"
+
+
+def test_guest_alerts_over_the_test_driver_autostart_paused_and_crashed() -> None:
+    """Shut off while marked autostart is read from libvirt (virDomainGetAutostart) and alerts.
+
+    ``test:///default`` shares its state within a process: a read-write connection defines
+    and changes guests, the collector's read-only connection reads them.
+    """
+    from edgetop.collectors.libvirt_view import alerts
+
+    lv = load_libvirt()
+    rw = lv.open("test:///default")
+    xml = ("<domain type='test'><name>{}</name><memory>65536</memory><vcpu>1</vcpu>"
+           "<os><type arch='x86_64'>hvm</type></os></domain>")
+    made = [rw.defineXML(xml.format(n)) for n in ("edgetop-off-autostart", "edgetop-off-manual", "edgetop-paused")]
+    try:
+        made[0].setAutostart(1)
+        made[2].create()
+        made[2].suspend()  # paused by a person: libvirt's reason "user"
+        c = collector("test:///default")
+        raw = c()
+        doms = by_name(raw)
+        assert doms["edgetop-off-autostart"].autostart is True
+        assert doms["edgetop-off-manual"].autostart is False
+        assert (doms["edgetop-paused"].state, doms["edgetop-paused"].reason) == ("paused", "user")
+        got = {(a.subject, str(a.severity), a.kind, a.category.label)
+               for a in alerts(derive(None, raw, 0.0), Config()) if a.subject.startswith("edgetop-")}
+        assert got == {("edgetop-off-autostart", "critical", "off", "guests"),
+                       ("edgetop-paused", "warning", "paused", "guests")}
+        c.conn.close()
+    finally:
+        made[2].destroy()
+        for dom in made:
+            dom.undefine()
+        rw.close()

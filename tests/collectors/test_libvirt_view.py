@@ -106,3 +106,37 @@ def test_metrics_and_history() -> None:
     assert ("libvirt_domain_memory_stats_usable_bytes", None) not in m  # unknown: no sample rather than 0
     h = history(v)
     assert h["u1.vcpu0.delay"] == pytest.approx(0.5) and h["u1.cpu"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(("state", "reason", "autostart", "disk_errors", "expected"), [
+    ("running", "booted", None, (), None),
+    ("paused", "I/O error", None, (("vda", "no space"),), ("critical", "disk vda is full (ENOSPC)")),
+    ("paused", "I/O error", None, (("vdb", "I/O error"),), ("critical", "vdb I/O error")),
+    ("paused", "I/O error", None, (), ("critical", "a disk failed or is full")),
+    ("paused", "watchdog", None, (), ("critical", "(watchdog)")),
+    ("paused", "API error", None, (), ("critical", "(API error)")),
+    ("paused", "user", None, (), ("warning", "paused (user)")),
+    ("paused", "unknown", None, (), ("warning", "paused (unknown)")),
+    ("paused", "migration", None, (), None),  # a step of a job libvirt runs: ends by itself
+    ("paused", "snapshot", None, (), None),
+    ("crashed", "panicked", None, (), ("critical", "crashed (crashed, panicked)")),
+    ("shutoff", "crashed", False, (), ("critical", "crashed (shutoff, crashed)")),
+    ("shutoff", "shutdown", True, (), ("critical", "shut off (shutdown) though marked autostart")),
+    ("shutoff", "destroyed", False, (), None),
+    ("shutoff", "shutdown", None, (), None),  # not known: no alert rather than a guess
+])
+def test_guest_alerts_table(state: str, reason: str, autostart: bool | None,
+                            disk_errors: tuple[tuple[str, str], ...], expected: tuple[str, str] | None) -> None:
+    from msgspec.structs import replace
+
+    from edgetop.collectors.libvirt_view import guest_alerts
+
+    d = raw(dom(None, (), uid="g", name="g", state=state, reason=reason, dom_id=None)).domains[0]
+    d = replace(d, autostart=autostart, disk_errors=disk_errors)
+    got = guest_alerts(derive(None, raw(d), 0.0).domains[0])
+    if expected is None:
+        assert got == []
+        return
+    (alert,) = got
+    assert str(alert.severity) == expected[0] and expected[1] in alert.message
+    assert alert.category.label == "guests" and alert.subject == "g"

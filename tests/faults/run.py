@@ -154,12 +154,13 @@ class Tmux:
 
 
 @contextmanager
-def tui(tmp_path: Path, *args: str, width: int = 140, height: int = 45) -> Iterator[Tmux]:
+def tui(tmp_path: Path, *args: str, width: int = 140, height: int = 45,
+        term: str = "xterm-256color") -> Iterator[Tmux]:
     """``python -m edgetop ARGS`` in a private tmux server; no traceback on its screen or in its log."""
     t = Tmux()
     # COLUMNS/LINES (set by pytest) would override the terminal's real size in Textual.
     env = {k: v for k, v in env_for(tmp_path).items() if k not in ("COLUMNS", "LINES")}
-    env |= {"TERM": "xterm-256color", "COLORTERM": "truecolor"}
+    env |= {"TERM": term} | ({"COLORTERM": "truecolor"} if term != "linux" else {})
     try:
         t.start([sys.executable, "-m", "edgetop", *args], env, tmp_path, width=width, height=height)
         yield t

@@ -66,7 +66,9 @@ def normalise(data: dict[str, Any]) -> dict[str, Any]:
         else:
             sources[name] = entry | {"duration_seconds": None if entry["duration_seconds"] is None else "<duration>"}
     out["sources"] = sources
-    out["alerts"] = [a for a in out["alerts"] if not _not_fixture(a["source"])]
+    # since/duration are the run's own time; the rest of an alert is the fixture's.
+    out["alerts"] = [a | {"since": "<since>", "duration_seconds": "<duration>"}
+                     for a in out["alerts"] if not _not_fixture(a["source"])]
     out["checks"] = [c if not c["id"].startswith(NOT_FIXTURE_CHECKS) else
                      c | {"status": "<not from the fixture roots>", "evidence": "<...>", "fix": "<...>"}
                      for c in out["checks"]]

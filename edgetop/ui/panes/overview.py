@@ -11,7 +11,7 @@ from edgetop.collectors.cpu import CpuView
 from edgetop.collectors.memory import MemoryView
 from edgetop.engine.store import Sample
 from edgetop.model.reading import Status
-from edgetop.ui.fmt import literal
+from edgetop.ui.fmt import duration, literal
 from edgetop.ui.panes.base import Pane
 from edgetop.ui.render.cpu import overview_line as cpu_line
 from edgetop.ui.render.memory import overview_line as memory_line
@@ -47,7 +47,7 @@ def fit_alerts(alerts: list[Text], sources: list[Text], room: int,
     if total <= fit and len(alerts) >= total:
         return alerts, sources
     shown = min(fit - 1, len(alerts))
-    more = Text(f"  ... {total - shown} more (the JSON snapshot has all)", style="dim")
+    more = Text(f"  ... {total - shown} more: ! opens the Alerts pane, which lists them all", style="dim")
     return [*alerts[:shown], more], sources
 
 
@@ -84,15 +84,21 @@ class OverviewPane(Pane):
             if line is not None:
                 out.append_text(labelled(label, line))
                 out.append("\n")
-        alerts = self.store.alerts()
+        alerts = self.store.tracked_alerts()  # the Alerts pane's order: critical, then by impact
+        now = self.store.alert_state.now
         alert_lines = [Text("  none: every threshold is met", style="green")] if not alerts else []
         # No more lines than the pane could ever show: a node with 1,000 squeezed guests
         # has 1,000 alerts, and building them all made switching to this pane take 180 ms.
-        for alert in alerts[:max(self.size.height, 0) or 100]:
+        for tracked in alerts[:max(self.size.height, 0) or 100]:
+            alert = tracked.alert
             line = Text()
-            line.append(f"  {alert.severity.upper():8} ",
-                        style=ALERT_STYLE[alert.severity])
-            line.append_text(literal(f"{alert.source}/{alert.subject}: {alert.message}"))
+            dim = "dim" if tracked.acked or tracked.stale else ""
+            line.append(f"  {alert.severity.upper():8} ", style=dim or ALERT_STYLE[alert.severity])
+            # How long it stands, then the acknowledgement: a glance tells new from old news.
+            line.append(f"{duration(tracked.duration(now)):>6} ", style="dim")
+            if tracked.acked:
+                line.append("ack ", style="dim")
+            line.append_text(literal(f"{alert.source}/{alert.subject}: {alert.message}", dim))
             alert_lines.append(line)
         samples = sorted(self.store.samples().items())
         ok = [name for name, sample in samples if sample.reading.status is Status.OK]
@@ -113,7 +119,8 @@ class OverviewPane(Pane):
             source_lines.append(line)
         alert_lines, source_lines = fit_alerts(alert_lines, source_lines, self.size.height - out.plain.count("\n"),
                                                max(len(alerts), len(alert_lines)))
-        out.append(f"\nAlerts ({len(alerts)})\n", style="bold")
+        out.append(f"\nAlerts ({len(alerts)})", style="bold")
+        out.append("  critical first, then by impact (! lists them all)\n", style="dim")
         for line in alert_lines:
             out.append_text(line)
             out.append("\n")

@@ -40,6 +40,8 @@ def domains_line(view: Any) -> Text | None:
         out.append(")")
     if any(d.stats.state == "crashed" for d in domains):
         out.style = _BAD
+    elif any(d.stats.state == "paused" for d in domains):
+        out.style = _WARN  # a frozen guest (its alert, in the Alerts pane, says why)
     return out
 
 
