@@ -123,7 +123,9 @@ class Runner:
             log.exception("action backend failed")
             self._record(intent, "failure", f"{type(err).__name__}: {err}")
             raise ActionFailed(f"{type(err).__name__}: {err}") from err
-        self._record(intent, "success", result.summary)
+        # The outcome is the target's, not the call's: a restart that ran but left the
+        # unit failed is audited as a failure (issue 14).
+        self._record(intent, result.outcome, result.summary)
         return result
 
     def _record(self, intent: Intent, outcome: str, detail: str) -> None:

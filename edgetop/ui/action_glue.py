@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from edgetop.actions.backends.base import ActionResult
 from edgetop.actions.intents import Intent, PinProcess, PinVcpu, RestartService
 from edgetop.engine.store import Store
 from edgetop.errors import ActionDenied, ActionFailed, EdgetopError
@@ -80,9 +81,31 @@ async def request_action(app: Any, runner: Any, intent: Intent) -> None:
     except Exception as err:  # never let an action take the UI down
         app.notify(f"{type(err).__name__}: {err}", title="Failed", severity="error", markup=False, timeout=15)
     else:
-        app.notify(result.summary, title="Done", severity="information", markup=False, timeout=10)
+        notify_result(app, result)
     finally:
         setattr(app, _BUSY_ATTR, False)
+
+
+# What a result that did not reach its goal is called on screen (ActionResult.outcome).
+_NOT_OK_TITLES = {"failure": "Still failed", "inactive": "Not running", "unsettled": "Not settled"}
+NOTIFY_LINES = 8  # journal lines under the summary: the toast must stay on an 80x25 screen
+NOTIFY_LINE_WIDTH = 100
+
+
+def notify_result(app: Any, result: ActionResult) -> None:
+    """Tell what really happened: green only when the target ended where it was meant to.
+
+    A restart that left the unit failed is an error with the unit's last journal lines,
+    not "Done" (issue 14). Outside text is passed with ``markup=False`` and capped.
+    """
+    if result.ok:
+        app.notify(result.summary, title="Done", severity="information", markup=False, timeout=10)
+        return
+    lines = [ln if len(ln) <= NOTIFY_LINE_WIDTH else ln[: NOTIFY_LINE_WIDTH - 3] + "..."
+             for ln in result.lines[-NOTIFY_LINES:]]
+    severity = "error" if result.outcome == "failure" else "warning"
+    app.notify("\n".join([result.summary, *lines]), title=_NOT_OK_TITLES.get(result.outcome, "Not done"),
+               severity=severity, markup=False, timeout=30)
 
 
 async def request_pin_process(app: Any, runner: Any, pid: int, title: str, current: frozenset[int], *,
