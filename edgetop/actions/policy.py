@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from edgetop.actions.intents import Intent, PinProcess, PinVcpu, RestartService
+from edgetop.actions.session import READ_ONLY_REASON
 from edgetop.collectors.topology import read_topology
 from edgetop.config_schema import Config
 from edgetop.errors import ActionDenied, ParseError
@@ -29,7 +30,6 @@ from edgetop.sources.fs import ProcFS, SysFS
 # A domain name as libvirt accepts it (no '/'); we also refuse control characters.
 _DOMAIN_BAD = re.compile(r"[/\x00-\x1f\x7f]")
 
-READ_ONLY_REASON = "edgetop is read-only (--read-only or --kiosk): no action can run"
 CAP_SYS_NICE = 23  # include/uapi/linux/capability.h
 PF_KTHREAD = 0x00200000  # include/linux/sched.h: "I am a kernel thread"
 

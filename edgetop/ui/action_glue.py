@@ -45,6 +45,16 @@ def app_runner(app: Any) -> Any:
     return app.runner
 
 
+def early_refusal(app: Any, intent: Intent) -> str | None:
+    """Why ``intent`` cannot run, checked before any picker or prompt (its CPUs are not chosen yet).
+
+    None also when the app has no runner and no context to build one from (a test harness).
+    """
+    if getattr(app, "runner", None) is None and getattr(app, "ctx", None) is None:
+        return None
+    return app_runner(app).refusal(intent, with_cpus=False)  # type: ignore[no-any-return]
+
+
 async def request_action(app: Any, runner: Any, intent: Intent) -> None:
     """Check, confirm, run and report one intent; every outcome ends in a notification.
 

@@ -19,13 +19,14 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Static
 
 from edgetop.actions.intents import Intent
+from edgetop.actions.session import session_refusal
 from edgetop.collectors.registry import CORE_MODULES, all_specs
 from edgetop.config_schema import canonical_keymap, chord_keys
 from edgetop.engine.lanes import Engine, SpecRunner
 from edgetop.engine.store import Sample, Store
 from edgetop.model.spec import CollectorSpec, Context
 from edgetop.ui.fmt import console_mode
-from edgetop.ui.gate import MutationGate
+from edgetop.ui.gate import MutationGate, refuse_gated_key
 from edgetop.ui.messages import SampleArrived
 from edgetop.ui.pane_list import PANES, PaneEntry
 from edgetop.ui.panes.base import Pane
@@ -90,6 +91,9 @@ class EdgetopApp(MutationGate, App[None]):
         """
         self.kiosk = kiosk
         self.read_only = read_only or kiosk
+        # Why no action can run here (read-only, the demo's recordings, fixture roots):
+        # mutating keys are then hidden and say this when pressed.
+        self.actions_refused = session_refusal(ctx.config, read_only=self.read_only, stand_in=ctx.stand_in)
         super().__init__()
         if kiosk:
             # Kiosk: no palette at all (an instance attribute, read when the app binds keys).
@@ -187,6 +191,11 @@ class EdgetopApp(MutationGate, App[None]):
         """Close sources; hung lane threads are abandoned, not waited for."""
         if self.engine is not None:
             self.engine.close()
+
+    def on_key(self, event: events.Key) -> None:
+        """A key no binding took: if it is a hidden action key, say why it is refused."""
+        if refuse_gated_key(self, event.key):
+            event.stop()
 
     def on_resize(self, event: events.Resize) -> None:
         """Show the enlarge notice below 80x24 and hide it again after a resize."""
@@ -377,6 +386,12 @@ class EdgetopApp(MutationGate, App[None]):
         # The runner is read-only with --read-only/--kiosk and also with --demo or fixture
         # roots: a pid or unit shown from demo data must never reach a real one.
         await request_action(self, app_runner(self), intent)
+
+    def action_refusal(self, intent: Intent) -> str | None:
+        """Why ``intent`` cannot run, checked before any picker or prompt (screens ask this)."""
+        from edgetop.ui.action_glue import early_refusal
+
+        return early_refusal(self, intent)
 
     def get_key_display(self, binding: Binding) -> str:
         """Key names the Linux console font can draw (it has arrows but no return symbol)."""

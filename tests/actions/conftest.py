@@ -50,7 +50,8 @@ if args and args[0] == "show":
         print(f"Id={{unit if '.' in unit else unit + '.service'}}")
         print(f"LoadState=loaded\nActiveState={{active}}\nSubState={{sub}}")
         print("ActiveEnterTimestamp=@1763900000\nActiveEnterTimestampMonotonic=1000000")
-        print(f"MainPID={{4242 + i if active == 'active' else 0}}\nNRestarts=3\nMemoryCurrent=1048576\nDescription=stub {{unit}}")
+        print(f"MainPID={{4242 + i if active == 'active' else 0}}\nNRestarts=3")
+        print(f"MemoryCurrent=1048576\nDescription=stub {{unit}}")
     sys.exit(0)
 if args and args[-1] == "status":
     if "{tool}" == "rc-service":

@@ -18,8 +18,7 @@ from collections.abc import Callable
 from edgetop.actions.backends.base import ActionResult
 from edgetop.actions.backends.settle import SETTLE_SECONDS, Settled, last_journal_lines, wait_settled
 from edgetop.actions.intents import RestartService
-from edgetop.collectors.services import collect_systemd, read_boot_time
-from edgetop.collectors.services import ServiceState
+from edgetop.collectors.services import ServiceState, collect_systemd, read_boot_time
 from edgetop.errors import ActionFailed
 from edgetop.sources.fs import ProcFS
 from edgetop.sources.process import HOST_COMMANDS, CommandError, CommandRunner, CommandTimeout, ToolMissing

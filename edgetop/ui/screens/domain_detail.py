@@ -26,6 +26,7 @@ from edgetop.errors import ParseError
 from edgetop.ui.fmt import NA, age, cpu_list, literal, num, pct, rate_bytes, size
 from edgetop.ui.gate import MutationGate
 from edgetop.ui.widgets.glyphs import sparkline
+from edgetop.ui.widgets.keybar import KeyBar
 
 SPARK_WIDTH = 12
 DELAY_SPARK_TOP = 0.25
@@ -122,6 +123,7 @@ class DomainDetailScreen(MutationGate, Screen[None]):
             table.add_column(label, key=key)
         yield table
         yield Input(id="detail-pin", disabled=True)  # enabled while the prompt is shown
+        yield KeyBar()  # key hints: a detail screen has keys of its own (issue 14)
 
     def on_mount(self) -> None:
         """Render now and every second."""
@@ -182,8 +184,16 @@ class DomainDetailScreen(MutationGate, Screen[None]):
             self.notify("no vCPUs to pin (is the domain running?)", severity="warning")
             return
         row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        self.pin_target = int(str(row_key.value))
         dom, _ = find_domain(self.store, self.uuid)
+        if dom is not None:
+            # Refused (no privilege, no read-write connection): said now, not after the CPUs are typed.
+            refusal = getattr(self.app, "action_refusal", None)  # EdgetopApp's; absent in bare harnesses
+            intent = PinVcpu(domain=dom.stats.name, vcpu=int(str(row_key.value)), cpus=frozenset())
+            reason = refusal(intent) if refusal is not None else None
+            if reason is not None:
+                self.notify(reason, title="Not allowed", severity="error", markup=False, timeout=8)
+                return
+        self.pin_target = int(str(row_key.value))
         if dom is not None and self._local_qemu():
             from edgetop.ui.screens.cpu_picker import pick_cpus
 

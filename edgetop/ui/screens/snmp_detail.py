@@ -20,6 +20,7 @@ from edgetop.ui.fmt import NA, age, duration, literal
 from edgetop.ui.render.snmp import VALUE_COLUMNS, latency_cell, target_view, value_rows
 from edgetop.ui.styles import SNMP_STATUS_STYLE
 from edgetop.ui.widgets.glyphs import sparkline
+from edgetop.ui.widgets.keybar import KeyBar
 from edgetop.ui.widgets.synced_table import SyncedTable
 
 SPARK_WIDTH = 30
@@ -76,6 +77,7 @@ class SnmpDetailScreen(Screen[None]):
         """Text block over the values table."""
         yield Static(id="snmp-detail-text")
         yield SyncedTable(VALUE_COLUMNS, id="snmp-detail-values", zebra_stripes=True)
+        yield KeyBar()  # key hints: a detail screen has keys of its own (issue 14)
 
     def on_mount(self) -> None:
         """Render now and every second."""
