@@ -357,10 +357,10 @@ class EdgetopApp(MutationGate, App[None]):
             self._refresh_active()
 
     def action_help(self) -> None:
-        """Show every binding that applies now."""
-        from edgetop.ui.screens.help import HelpScreen, bindings_of
+        """Show the keys of this screen in plain words and the glossary."""
+        from edgetop.ui.screens.help import help_screen
 
-        self.push_screen(HelpScreen(bindings_of(self.screen)))
+        self.push_screen(help_screen(self))
 
     def action_goto(self) -> None:
         """List every pane (number keys reach only ten): type to filter, enter to go."""

@@ -97,6 +97,8 @@ def _int(v: int | None) -> str:
 class DomainDetailScreen(MutationGate, Screen[None]):
     """The detail view of one domain, refreshed every second from the store."""
 
+    HELP_PLACE = "domain_detail"  # which glossary entries ? shows first
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Back", id="domain_detail.close"),
         Binding("p", "pin_vcpu", "Pin vCPU", id="domain_detail.pin_vcpu"),

@@ -59,6 +59,8 @@ def detail_text(view: SnmpReading, store: Store, collector: str, greyed: bool) -
 class SnmpDetailScreen(Screen[None]):
     """The detail view of one SNMP target."""
 
+    HELP_PLACE = "snmp_detail"  # which glossary entries ? shows first
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Back", id="snmp_detail.close"),
     ]

@@ -34,6 +34,8 @@ class SourcesScreen(ModalScreen[None]):
     highlighted collector's reason is shown in full, wrapped, below the table.
     """
 
+    HELP_PLACE = "sources"  # which glossary entries ? shows first
+
     DEFAULT_CSS = """
     SourcesScreen { align: center middle; }
     #sources-body { width: 96%; height: 90%; border: round $accent; background: $surface; }
