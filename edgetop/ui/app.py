@@ -25,6 +25,7 @@ from edgetop.config_schema import canonical_keymap, chord_keys
 from edgetop.engine.lanes import Engine, SpecRunner
 from edgetop.engine.store import Sample, Store
 from edgetop.model.spec import CollectorSpec, Context
+from edgetop.ui.console_font import ConsoleGlyphs
 from edgetop.ui.fmt import console_mode
 from edgetop.ui.gate import MutationGate, refuse_gated_key
 from edgetop.ui.messages import SampleArrived
@@ -42,6 +43,7 @@ GC_YOUNG_THRESHOLD = 20_000
 
 
 _DROP_CONTROLS = DropControlCharacters()  # one instance: Strip caches filtered lines per filter
+_CONSOLE_GLYPHS = ConsoleGlyphs()
 
 
 class EdgetopApp(MutationGate, App[None]):
@@ -163,8 +165,14 @@ class EdgetopApp(MutationGate, App[None]):
         yield KeyBar(id="keybar")
 
     def get_line_filters(self) -> Sequence[LineFilter]:
-        """Textual's filters, then the last guard against control characters (``safe_output``)."""
-        return [*super().get_line_filters(), _DROP_CONTROLS]
+        """Textual's filters, the control-character guard (``safe_output``), then the console font's map.
+
+        The last one only on the Linux console: characters its font cannot draw (``console_font``).
+        """
+        filters = [*super().get_line_filters(), _DROP_CONTROLS]
+        if console_mode():
+            filters.append(_CONSOLE_GLYPHS)
+        return filters
 
     def on_mount(self) -> None:
         """Apply the theme, start the lanes, render the first pane."""

@@ -33,7 +33,7 @@ async def test_help_is_edgetops_keys_in_plain_words_then_the_glossary(live_ctx: 
         assert texts["spc"] == "Freeze the display to read it; collection goes on (press again to thaw)"
         assert "Show or hide kernel threads" in texts.values()
         assert any(text.startswith("Show a pane: 1 Overview, 2 CPU") for text in texts.values())
-        assert ("up/down pgup/pgdn home/end", "Move the highlight in the table", "table") in rows
+        assert ("arrows", "Move the highlight in the table (also pgup, pgdn, home, end)", "table") in rows
         wheres = [where for _k, _t, where in rows]
         assert wheres.index("Processes") < wheres.index("everywhere")  # this pane's keys first
         assert help_.place == "processes" and help_.terms[0].places == ("processes",)

@@ -24,7 +24,7 @@ from edgetop.ui.glossary import Term, terms_for
 from edgetop.ui.keyhelp import KEY_TEXT, SCOPE_WORDS
 from edgetop.ui.widgets.fast_table import FastTable
 
-TABLE_KEYS = ("up/down pgup/pgdn home/end", "Move the highlight in the table")
+TABLE_KEYS = ("arrows", "Move the highlight in the table (also pgup, pgdn, home, end)")
 
 
 class HelpScreen(ModalScreen[None]):
