@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from edgetop.engine.store import Store
+from edgetop.model.reading import Status
 from edgetop.ui.fmt import age, literal
 from edgetop.ui.styles import STATUS_STYLE
 from edgetop.ui.widgets.synced_table import SyncedTable
@@ -80,8 +81,11 @@ class SourcesScreen(ModalScreen[None]):
             for name, sample in samples:
                 r = sample.reading
                 reason = r.reason or ""
+                status = Text(str(r.status), style=STATUS_STYLE[r.status])
+                if sample.spec.optional and r.status is Status.UNAVAILABLE:
+                    status = Text("not used", style="dim")  # an alternative this node does not use
                 rows[name] = (
-                    literal(name), literal(sample.spec.lane), Text(str(r.status), style=STATUS_STYLE[r.status]),
+                    literal(name), literal(sample.spec.lane), status,
                     Text(f"{r.duration_seconds * 1000:.1f}ms"), Text(age(sample.last_ok_timestamp)),
                     literal(fit(reason, width) if cell_len(reason) > width else reason),
                 )
