@@ -79,7 +79,7 @@ class OverviewPane(Pane):
         mem: MemoryView | None = mem_sample.last_view if mem_sample else None
         areas = [("CPU", cpu_line(cpu, self.store, width) if cpu is not None else None),
                  ("Mem", memory_line(mem, width) if mem is not None else None),
-                 *area_lines(self.store.samples())]
+                 *area_lines(self.store.samples(), self.store.config.thresholds)]
         for label, line in areas:
             if line is not None:
                 out.append_text(labelled(label, line))
