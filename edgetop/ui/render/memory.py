@@ -18,15 +18,33 @@ def _n(value: int | None) -> str:
     return NA if value is None else str(value)
 
 
+# The bar's parts and their colours. Cache and buffers are reclaimable: never in the
+# warning colour (yellow drew the page cache as if it were a problem, issue 14).
+MEM_PARTS: tuple[tuple[str, str], ...] = (("used", "green"), ("shared", "magenta"), ("buffers", "blue"),
+                                         ("cache", "cyan"))
+
+
+def legend() -> Text:
+    """``     █ used █ shared █ buffers █ cache (reclaimable)``: what each colour of the memory bar is."""
+    out = Text("     ")
+    for name, style in MEM_PARTS:
+        out.append_text(bar([(1.0, style)], 1))
+        out.append(f" {name} ")
+    out.append("(reclaimable)", style="dim")
+    return out
+
+
 def memory_lines(view: MemoryView, t: Thresholds, width: int) -> Text:
     """``Mem`` bar (used, shared, buffers, cache) with used/total, then available, cache, dirty, writeback."""
     total = view.total_bytes
     other_used = None if view.used_bytes is None else view.used_bytes - (view.shmem_bytes or 0)
     out = heading("Mem  ")
-    out.append_text(bar([(share(other_used, total), "green"), (share(view.shmem_bytes, total), "magenta"),
-                         (share(view.buffers_bytes, total), "blue"), (share(view.cached_bytes, total), "yellow")],
-                        width))
+    parts = [(share(other_used, total), MEM_PARTS[0][1]), (share(view.shmem_bytes, total), MEM_PARTS[1][1]),
+             (share(view.buffers_bytes, total), MEM_PARTS[2][1]), (share(view.cached_bytes, total), MEM_PARTS[3][1])]
+    out.append_text(bar(parts, width))
     out.append(f" {size(view.used_bytes)} used of {size(total)}\n")
+    out.append_text(legend())
+    out.append("\n")
     out.append(f"     available {size(view.available_bytes)} ")
     available = view.available_ratio
     out.append(f"({pct(available, 0)})", style=below_style(available, t.memory_available_ratio_below))
