@@ -12,7 +12,8 @@ from edgetop.collectors.libvirt_view import DomainsView
 from edgetop.collectors.network import NetworkReading
 from edgetop.model.reading import Status
 from edgetop.model.spec import CollectorSpec
-from edgetop.ui.panes.network import NetworkPane, bit_rate, short_rate, short_speed
+from edgetop.ui.fmt import bit_rate
+from edgetop.ui.panes.network import NetworkPane, short_rate, short_speed
 from edgetop.ui.widgets.synced_table import SyncedTable
 from tests.helpers import fake_spec
 from tests.ui.harness import PaneHarness, cell, demo_collect

@@ -15,7 +15,7 @@ from edgetop.collectors.net_problems import Problem
 from edgetop.collectors.network import InterfaceRates, NetworkView
 from edgetop.collectors.sys_class_net import NetInterface
 from edgetop.engine import joins
-from edgetop.ui.fmt import NA, NAME_CAP, literal
+from edgetop.ui.fmt import NA, NAME_CAP, bit_rate, literal
 from edgetop.ui.panes.base import Pane, status_text
 from edgetop.ui.widgets.synced_table import SyncedTable
 
@@ -45,27 +45,6 @@ def short_rate(per_second: float | None) -> str:
             return f"{value:.0f}{unit}" if unit == "" or value >= 100 else f"{value:.1f}{unit}"
         value /= 1024
     return NA  # pragma: no cover
-
-
-def bit_rate(bytes_per_second: float | None, speed_mbps: int | None = None) -> str:
-    """A NIC's rate in bits (decimal, as link speeds are given; the column says per second) and its share of the link.
-
-    ``950b``, ``4.6kb``, ``37.5Mb 4%``: a rate is never a bare number (issue 14), and the
-    share says at a glance whether a link is full. No share when the speed is unknown
-    (virtual links report none, or -1 in /sys/class/net/*/speed).
-    """
-    if bytes_per_second is None:
-        return NA
-    bits = float(bytes_per_second) * 8
-    text = NA
-    for unit in ("b", "kb", "Mb", "Gb", "Tb"):
-        if bits < 1000 or unit == "Tb":
-            text = f"{bits:.0f}{unit}" if unit == "b" or bits >= 100 else f"{bits:.1f}{unit}"
-            break
-        bits /= 1000
-    if speed_mbps is not None and speed_mbps > 0:
-        text += f" {bytes_per_second * 8 / (speed_mbps * 1e6):.0%}"
-    return text
 
 
 def packet_rate(per_second: float | None) -> str:
