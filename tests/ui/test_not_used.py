@@ -65,3 +65,21 @@ async def test_sources_view_says_not_used() -> None:
         status = {key: Text.from_markup(str(table.get_cell(key, "status"))).plain
                   for key in ("ntp:ptp", "snmp:ups", "ntp:chrony")}
         assert status == {"ntp:ptp": "not used", "snmp:ups": "unavailable", "ntp:chrony": "ok"}
+
+
+async def test_overview_lists_unused_tools_on_one_line() -> None:
+    from edgetop.ui.panes.overview import OverviewPane
+    from tests.ui.harness import PaneHarness
+
+    app = PaneHarness(OverviewPane)
+    app.store = filled_store()
+    app.pane = OverviewPane(app.store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.pane.refresh_view()
+        await pilot.pause()
+        from tests.ui.test_services_actions import screen_text
+
+        shown = screen_text(app).replace("\xa0", " ")
+        assert "Sources: 1 ok, 1 not, 4 not used (s for details)" in shown
+        assert "not used ntp:ntpd, ntp:ptp, ntp:sntp, ntp:timesyncd" in shown
+        assert "ptp absent" not in shown and "no answer within 2 s" in shown  # only real outages with reasons
