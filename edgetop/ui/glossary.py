@@ -60,7 +60,7 @@ TERMS: tuple[Term, ...] = (
     _T("stale", "A value kept from an earlier tick while its source is down: greyed, with its age."),
     _T("unavailable", "The source could not be read this tick; the reason follows, and the other panes keep working."),
     _T("n/a", "Unknown: the source does not give this value (not zero)."),
-    _T("B/s", "Bytes per second (K, M, G: 1024, 1024², 1024³ bytes per second)."),
+    _T("B/s", "Bytes per second (KiB/s, MiB/s, GiB/s: 1024-based), as disk and guest I/O rates are shown."),
     _T("bit/s", "Bits per second, decimal (kbit/s = 1000 bit/s), as link speeds are given; "
        "the % after it is of the link's speed."),
     # -- CPU pane

@@ -65,3 +65,12 @@ def test_the_words_the_issue_names_are_explained() -> None:
 def test_key_texts_name_real_bindings() -> None:
     assert set(KEY_TEXT) <= KEYMAP_IDS
     assert not [i for i in KEYMAP_IDS if not i.startswith(("table.", "app.pane_")) and i not in KEY_TEXT]
+
+
+def test_readme_glossary_names_every_word() -> None:
+    from pathlib import Path
+
+    readme = Path(__file__).resolve().parents[2] / "README.md"
+    section = readme.read_text().split("## Glossary", 1)[1].split("\n## ", 1)[0]
+    rows = {line.split("|")[1].strip() for line in section.splitlines() if line.startswith("| ")}
+    assert {t.name for t in TERMS if not t.places} <= rows
