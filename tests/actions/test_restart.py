@@ -154,5 +154,8 @@ def test_rc_backends_argv(stub: Stub, manager: str, argv: list[str]) -> None:
     assert stub.calls()[1] == [argv[0], "snmpd", "status"]
     expected = "active" if manager == "openrc" else "inactive"  # the stub's `service` says 3: not running
     assert dict(result.state)["active_state"] == expected
+    # Only a service that runs afterwards is a success; "not running" is said, not hidden.
+    assert result.outcome == ("success" if manager == "openrc" else "inactive")
+    assert ("but it is inactive" in result.summary) is (manager == "sysvinit")
     with pytest.raises(ActionDenied, match="not a service"):
         backend.restart(RestartService("foo.socket"))
