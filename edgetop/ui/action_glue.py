@@ -82,6 +82,9 @@ async def request_action(app: Any, runner: Any, intent: Intent) -> None:
         app.notify("cancelled", severity="information", timeout=3)
         return
     setattr(app, _BUSY_ATTR, True)
+    if isinstance(intent, RestartService):
+        # The settle wait after a restart can take seconds: say what is going on meanwhile.
+        app.notify(f"restarting {intent.unit}, then waiting for it to settle", markup=False, timeout=4)
     try:
         result = await asyncio.to_thread(runner.run, intent)
     except ActionDenied as err:
