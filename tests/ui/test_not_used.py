@@ -65,6 +65,9 @@ async def test_sources_view_says_not_used() -> None:
         status = {key: Text.from_markup(str(table.get_cell(key, "status"))).plain
                   for key in ("ntp:ptp", "snmp:ups", "ntp:chrony")}
         assert status == {"ntp:ptp": "not used", "snmp:ups": "unavailable", "ntp:chrony": "ok"}
+        # It opens on the first real problem, whose whole reason is shown below the table.
+        assert table.cursor_key == "snmp:ups"
+        assert "snmp:ups: no answer within 2 s" in str(app.screen.query_one("#sources-reason").render())
 
 
 async def test_overview_lists_unused_tools_on_one_line() -> None:

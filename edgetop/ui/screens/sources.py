@@ -58,9 +58,21 @@ class SourcesScreen(ModalScreen[None]):
             yield Static(id="sources-reason")
 
     def on_mount(self) -> None:
-        """Fill and keep fresh."""
+        """Fill, start on the first source with a problem (its whole reason shows below), keep fresh."""
         self.fill()
+        table = self.query_one("#sources-table", SyncedTable)
+        keys = table.row_keys_in_order()
+        problem = next((k for k in keys if self._problem(k)), None)
+        if problem is not None:
+            table.move_cursor(row=keys.index(problem))
+            self._show_reason(problem)
         self.set_interval(1.0, self.fill)
+
+    def _problem(self, name: str) -> bool:
+        """A source that is down and not merely an alternative this node does not use."""
+        sample = self.store.get(name)
+        return sample is not None and sample.reading.status is not Status.OK and not (
+            sample.spec.optional and sample.reading.status is Status.UNAVAILABLE)
 
     def on_resize(self, event: Resize) -> None:
         """Fit the reasons to the new width once the table has its new size."""
