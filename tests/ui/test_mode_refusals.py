@@ -83,3 +83,18 @@ async def test_writable_session_shows_action_keys_and_unbound_keys_stay_quiet(li
         await pilot.press("z")  # bound to nothing: no refusal invented
         await pilot.pause()
         assert refusals(app) == []
+
+
+async def test_help_lists_an_action_key_only_where_it_works(live_ctx: Context) -> None:
+    from edgetop.ui.keyhelp import KEY_TEXT
+    from edgetop.ui.screens.help import HelpScreen
+
+    affinity = KEY_TEXT["processes.pin_process"]
+    for read_only, listed in ((False, True), (True, False)):
+        app = EdgetopApp(live_ctx, [], read_only=read_only, start_engine=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await show(app, pilot, "processes")
+            await pilot.press("question_mark")
+            await wait_for(lambda app=app: isinstance(app.screen, HelpScreen))
+            texts = [text for _key, text, _where in app.screen.bindings]  # type: ignore[attr-defined]
+            assert (affinity in texts) is listed
