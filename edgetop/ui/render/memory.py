@@ -11,7 +11,7 @@ from edgetop.model.derive import share
 from edgetop.ui.fmt import NA, num, pct, size
 from edgetop.ui.render.sections import heading
 from edgetop.ui.styles import above_style, below_style
-from edgetop.ui.widgets.glyphs import bar, sparkline
+from edgetop.ui.widgets.glyphs import bar, spark_top, sparkline
 
 
 def _n(value: int | None) -> str:
@@ -66,7 +66,10 @@ def swap_lines(view: MemoryView, t: Thresholds, store: Store, width: int) -> Tex
                style=above_style(view.swap_in_pages_per_second, t.swap_in_pages_per_second))
     out.append(f"  out {num(view.swap_out_pages_per_second, 0)} pages/s  major faults "
                f"{num(view.major_faults_per_second, 0)}/s  ")
-    out.append(sparkline(store.history("memory.swap_in"), 20), style="red")
+    swap_in = store.history("memory.swap_in")
+    # Against the swap-in warning level, so steady light paging is not drawn as a full bar.
+    top = spark_top([v for v in swap_in if v is not None], t.swap_in_pages_per_second.warn)
+    out.append(sparkline(swap_in, 20, top=top), style="red")
     return out
 
 
