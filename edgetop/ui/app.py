@@ -25,7 +25,6 @@ from edgetop.config_schema import canonical_keymap, chord_keys
 from edgetop.engine.lanes import Engine, SpecRunner
 from edgetop.engine.store import Sample, Store
 from edgetop.model.spec import CollectorSpec, Context
-from edgetop.ui.console_font import ConsoleGlyphs
 from edgetop.ui.fmt import console_mode
 from edgetop.ui.gate import MutationGate, refuse_gated_key
 from edgetop.ui.messages import SampleArrived
@@ -43,7 +42,7 @@ GC_YOUNG_THRESHOLD = 20_000
 
 
 _DROP_CONTROLS = DropControlCharacters()  # one instance: Strip caches filtered lines per filter
-_CONSOLE_GLYPHS = ConsoleGlyphs()
+_CONSOLE_GLYPHS: list[LineFilter] = []  # built on the console only (the font table costs ~2 ms to import)
 
 
 class EdgetopApp(MutationGate, App[None]):
@@ -171,7 +170,11 @@ class EdgetopApp(MutationGate, App[None]):
         """
         filters = [*super().get_line_filters(), _DROP_CONTROLS]
         if console_mode():
-            filters.append(_CONSOLE_GLYPHS)
+            if not _CONSOLE_GLYPHS:
+                from edgetop.ui.console_font import ConsoleGlyphs
+
+                _CONSOLE_GLYPHS.append(ConsoleGlyphs())  # one instance: Strip caches lines per filter
+            filters.extend(_CONSOLE_GLYPHS)
         return filters
 
     def on_mount(self) -> None:
