@@ -64,7 +64,8 @@ def test_the_words_the_issue_names_are_explained() -> None:
 
 def test_key_texts_name_real_bindings() -> None:
     assert set(KEY_TEXT) <= KEYMAP_IDS
-    assert not [i for i in KEYMAP_IDS if not i.startswith(("table.", "app.pane_")) and i not in KEY_TEXT]
+    missing = sorted(i for i in KEYMAP_IDS if not i.startswith(("table.", "app.pane_")) and i not in KEY_TEXT)
+    assert missing == [], f"say what these keys do in plain words in edgetop/ui/keyhelp.py KEY_TEXT: {missing}"
 
 
 def test_readme_glossary_names_every_word() -> None:
