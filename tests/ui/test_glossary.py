@@ -37,7 +37,7 @@ async def test_every_pane_column_header_has_an_entry(size: tuple[int, int]) -> N
             seen += len(headers)
             missing += [f"{entry.pane_id}: {h!r}" for h in headers if lookup(entry.pane_id, h) is None]
     assert seen > 60  # the panes really were mounted with their tables
-    assert missing == []
+    assert missing == [], f"explain these column headers in edgetop/ui/glossary.py TERMS: {missing}"
 
 
 @pytest.mark.parametrize(("place", "columns"), [("domain_detail", VCPU_COLUMNS), ("snmp_detail", VALUE_COLUMNS),
