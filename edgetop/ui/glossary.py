@@ -191,7 +191,10 @@ _MARKERS = " ▲▼↑↓"
 
 
 def _norm(header: str) -> str:
-    return header.strip().rstrip(_MARKERS).strip().lower()
+    text = header.strip(_MARKERS)
+    for ascii_marker in (" v", " ^", "^"):  # the console's sort markers, where arrows are not drawn
+        text = text.removesuffix(ascii_marker)
+    return text.strip().lower()
 
 
 def lookup(place: str, header: str) -> Term | None:

@@ -49,8 +49,9 @@ def test_every_detail_screen_column_has_an_entry(place: str, columns: object) ->
 def test_a_header_means_what_its_place_says() -> None:
     cpu = lookup("domains", "CPU%")
     assert cpu is not None and "per vCPU" in cpu.text
-    proc = lookup("processes", "CPU% ▼")  # a sort marker is ignored
-    assert proc is not None and "one whole CPU" in proc.text
+    for marked in ("CPU% ▼", "▲CPU%", "CPU% v", "CPU%^"):  # sort markers are ignored
+        proc = lookup("processes", marked)
+        assert proc is not None and "one whole CPU" in proc.text, marked
     assert lookup("nowhere", "Squeeze") is not None  # the general term
     assert lookup("cpu", "no such column") is None
 
