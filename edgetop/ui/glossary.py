@@ -6,8 +6,8 @@ mounts every pane and detail screen and fails when a column header has no entry 
 
 A header means different things in different places ("State" of a domain, of a link, of
 a time source), so an entry names the places (pane or screen ids) where it explains a
-header; ``lookup(place, header)`` finds it. Sort markers a table may append to a header
-(``▲``, ``▼``, ``↑``, ``↓``) are ignored.
+header; ``lookup(place, header)`` finds it. Sort markers a table may put before or after
+a header (``▲``, ``▼``, ``↑``, ``↓``; `` v``, ``^`` on the console) are ignored.
 """
 
 from __future__ import annotations
