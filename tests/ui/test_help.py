@@ -51,3 +51,19 @@ async def test_help_on_domains_explains_squeeze_and_usable(live_ctx: Context) ->
         await pilot.pause()
         shown = screen_text(app).replace("\xa0", " ")
         assert "Keys on this screen" in shown and "Sort by balloon squeeze" in shown
+
+
+async def test_help_on_a_detail_screen_is_about_that_screen(live_ctx: Context) -> None:
+    from edgetop.ui.screens.domain_detail import DomainDetailScreen
+
+    app = EdgetopApp(live_ctx, [], start_engine=False)
+    async with app.run_test(size=(80, 25)) as pilot:
+        await app.push_screen(DomainDetailScreen(app.store, "no-such-uuid"))
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await wait_for(lambda: isinstance(app.screen, HelpScreen))
+        help_ = app.screen
+        assert isinstance(help_, HelpScreen) and help_.place == "domain_detail"
+        assert ("esc", "Back to the guest list", "guest detail") in help_.bindings
+        assert any("vCPU may run on" in text for _k, text, _w in help_.bindings)  # a writable session
+        assert help_.terms[0].places == ("domain_detail",)
