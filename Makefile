@@ -15,7 +15,7 @@ APT_DIST := $(APT_RUN) git
 APT_PACKAGING := man-db groff-base systemd bash-completion zsh
 # Real daemons and tools the test suite drives (DESIGN §9 level 4).
 APT_TEST := snmpd snmp chrony libvirt-daemon libvirt-clients libvirt-daemon-driver-qemu \
-            qemu-system-x86 qemu-utils iproute2 tmux linuxptp python3 util-linux e2fsprogs \
+            qemu-system-x86 qemu-utils iproute2 tmux linuxptp python3 util-linux e2fsprogs console-setup-linux \
             prometheus prometheus-node-exporter prometheus-libvirt-exporter \
             $(APT_DIST) $(APT_PACKAGING)
 

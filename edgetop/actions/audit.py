@@ -24,7 +24,8 @@ from edgetop.model.cpulist import format_cpu_list
 SD_ID = "edgetop@32473"
 APP_NAME = "edgetop"
 FACILITY_AUTHPRIV = 10  # RFC 5424 §6.2.1: security/authorization messages
-SEVERITY = {"attempt": 5, "success": 5, "denied": 4, "failure": 3}  # notice, warning, error
+# notice, warning, error
+SEVERITY = {"attempt": 5, "success": 5, "denied": 4, "unsettled": 4, "inactive": 4, "failure": 3}
 DEV_LOG = "/dev/log"
 
 

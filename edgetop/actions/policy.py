@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from edgetop.actions.intents import Intent, PinProcess, PinVcpu, ReniceProcess, RestartService, SignalProcess
 from edgetop.actions.process_target import NICE_MAX, NICE_MIN, SIGNALS, check_target, parse_status_uids
+from edgetop.actions.session import READ_ONLY_REASON
 from edgetop.collectors.topology import read_topology
 from edgetop.config_schema import Config
 from edgetop.errors import ActionDenied, ParseError
@@ -32,7 +33,6 @@ from edgetop.sources.fs import ProcFS, SysFS
 # A domain name as libvirt accepts it (no '/'); we also refuse control characters.
 _DOMAIN_BAD = re.compile(r"[/\x00-\x1f\x7f]")
 
-READ_ONLY_REASON = "edgetop is read-only (--read-only or --kiosk): no action can run"
 CAP_SYS_NICE = 23  # include/uapi/linux/capability.h
 CAP_KILL = 5  # include/uapi/linux/capability.h: signal any process
 PF_KTHREAD = 0x00200000  # include/linux/sched.h: "I am a kernel thread"

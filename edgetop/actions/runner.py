@@ -21,6 +21,7 @@ from edgetop.actions.backends.deny import DenyBackend
 from edgetop.actions.backends.host import HostBackend
 from edgetop.actions.intents import Intent
 from edgetop.actions.policy import Credentials, Policy
+from edgetop.actions.session import session_refusal
 from edgetop.config_schema import Config
 from edgetop.errors import ActionDenied, ActionFailed, EdgetopError
 from edgetop.sources.fs import ProcFS, SysFS
@@ -123,7 +124,9 @@ class Runner:
             log.exception("action backend failed")
             self._record(intent, "failure", f"{type(err).__name__}: {err}")
             raise ActionFailed(f"{type(err).__name__}: {err}") from err
-        self._record(intent, "success", result.summary)
+        # The outcome is the target's, not the call's: a restart that ran but left the
+        # unit failed is audited as a failure (issue 14).
+        self._record(intent, result.outcome, result.summary)
         return result
 
     def _record(self, intent: Intent, outcome: str, detail: str) -> None:
@@ -136,13 +139,8 @@ class Runner:
 def build_runner(config: Config, *, read_only: bool, stand_in: str | None = None) -> Runner:
     """Build the session's runner from the effective config (``--audit-log`` is already merged into it).
 
-    Recordings standing in for this host (``stand_in``: the demo) and fixture trees make the
-    session read-only: what is on screen is not this host, so a restart or a pid picked
-    there would hit an unrelated real service or process.
+    The session may refuse every action (``actions.session.session_refusal``): read-only,
+    the demo's recordings, fixture trees; the runner then has the deny backend.
     """
-    reason = None
-    if stand_in:
-        reason = f"{stand_in}: what is shown is not all this host's, so no action can run"
-    elif Path(config.procfs) != Path("/proc") or Path(config.sysfs) != Path("/sys"):
-        reason = "edgetop reads a fixture tree (--procfs/--sysfs): actions on the real host are disabled"
+    reason = session_refusal(config, read_only=False, stand_in=stand_in)
     return Runner(config, read_only=read_only or reason is not None, read_only_reason=reason)

@@ -253,6 +253,7 @@ def specs(ctx: Context) -> list[CollectorSpec]:
             build=_builder(_posting(board, kind, fns[kind])),
             interval=max(cfg.interval, sntp.MIN_INTERVAL_SECONDS) if kind == "sntp" else cfg.interval,
             to_json=_to_json, empty_json=_empty, alerts=row_alerts, metrics=row_metrics, history=row_history,
+            optional=kind != "kernel",  # the kernel's clock state is always there; the tools are alternatives
         )
         for kind in KINDS
     ]

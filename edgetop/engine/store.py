@@ -160,6 +160,11 @@ class Store:
         """Alerts raised, escalated, eased and cleared in the last hour, oldest first (an events timeline)."""
         return self.alert_state.events(within_seconds)
 
+    def not_used(self) -> list[str]:
+        """Optional collectors that are unavailable: sources this node does not use (``CollectorSpec.optional``)."""
+        return sorted(name for name, sample in self.samples().items()
+                      if sample.spec.optional and sample.reading.status is Status.UNAVAILABLE)
+
     def status_counts(self) -> dict[Status, int]:
         """How many collectors are ok, unavailable and failed."""
         counts = dict.fromkeys(Status, 0)

@@ -181,6 +181,10 @@ class CollectorSpec:
         good: view -> whether it is one to keep as the last good view (None: every view
             is). A view may say its source is down (an SNMP target that did not answer):
             the snapshot reports that view, and the pane keeps the last good one greyed.
+        optional: one of several alternative sources (the NTP tools: chrony, ntpd,
+            timesyncd, SNTP, PTP): while it is unavailable this node does not use it,
+            and the header and the sources view say "not used" instead of counting a
+            problem (the verdict's own alert says when no time source works at all).
 
     """
 
@@ -199,3 +203,4 @@ class CollectorSpec:
     history: Callable[[Any], dict[str, float | None]] = _no_history
     close: Callable[[Collect], None] | None = None
     good: Callable[[Any], bool] | None = None
+    optional: bool = False

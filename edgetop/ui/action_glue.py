@@ -49,6 +49,16 @@ def app_runner(app: Any) -> Any:
     return app.runner
 
 
+def early_refusal(app: Any, intent: Intent) -> str | None:
+    """Why ``intent`` cannot run, checked before any picker or prompt (its CPUs are not chosen yet).
+
+    None also when the app has no runner and no context to build one from (a test harness).
+    """
+    if getattr(app, "runner", None) is None and getattr(app, "ctx", None) is None:
+        return None
+    return app_runner(app).refusal(intent, with_cpus=False)  # type: ignore[no-any-return]
+
+
 async def request_action(app: Any, runner: Any, intent: Intent, *, title: str | None = None) -> ActionResult | None:
     """Check, confirm, run and report one intent; every outcome ends in a notification.
 
@@ -78,6 +88,9 @@ async def request_action(app: Any, runner: Any, intent: Intent, *, title: str | 
         app.notify("cancelled", severity="information", timeout=3)
         return None
     setattr(app, _BUSY_ATTR, True)
+    if isinstance(intent, RestartService):
+        # The settle wait after a restart can take seconds: say what is going on meanwhile.
+        app.notify(f"restarting {intent.unit}, then waiting for it to settle", markup=False, timeout=4)
     try:
         result: ActionResult = await asyncio.to_thread(runner.run, intent)
     except ActionDenied as err:
@@ -87,11 +100,33 @@ async def request_action(app: Any, runner: Any, intent: Intent, *, title: str | 
     except Exception as err:  # never let an action take the UI down
         app.notify(f"{type(err).__name__}: {err}", title="Failed", severity="error", markup=False, timeout=15)
     else:
-        app.notify(result.summary, title="Done", severity="information", markup=False, timeout=10)
+        notify_result(app, result)
         return result
     finally:
         setattr(app, _BUSY_ATTR, False)
     return None
+
+
+# What a result that did not reach its goal is called on screen (ActionResult.outcome).
+_NOT_OK_TITLES = {"failure": "Still failed", "inactive": "Not running", "unsettled": "Not settled"}
+NOTIFY_LINES = 8  # journal lines under the summary: the toast must stay on an 80x25 screen
+NOTIFY_LINE_WIDTH = 100
+
+
+def notify_result(app: Any, result: ActionResult) -> None:
+    """Tell what really happened: green only when the target ended where it was meant to.
+
+    A restart that left the unit failed is an error with the unit's last journal lines,
+    not "Done" (issue 14). Outside text is passed with ``markup=False`` and capped.
+    """
+    if result.ok:
+        app.notify(result.summary, title="Done", severity="information", markup=False, timeout=10)
+        return
+    lines = [ln if len(ln) <= NOTIFY_LINE_WIDTH else ln[: NOTIFY_LINE_WIDTH - 3] + "..."
+             for ln in result.lines[-NOTIFY_LINES:]]
+    severity = "error" if result.outcome == "failure" else "warning"
+    app.notify("\n".join([result.summary, *lines]), title=_NOT_OK_TITLES.get(result.outcome, "Not done"),
+               severity=severity, markup=False, timeout=30)
 
 
 async def request_pin_process(app: Any, runner: Any, pid: int, title: str, current: frozenset[int], *,

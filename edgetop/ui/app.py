@@ -19,13 +19,14 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Static
 
 from edgetop.actions.intents import Intent
+from edgetop.actions.session import session_refusal
 from edgetop.collectors.registry import CORE_MODULES, all_specs
 from edgetop.config_schema import canonical_keymap, chord_keys
 from edgetop.engine.lanes import Engine, SpecRunner
 from edgetop.engine.store import Sample, Store
 from edgetop.model.spec import CollectorSpec, Context
 from edgetop.ui.fmt import console_mode
-from edgetop.ui.gate import MutationGate
+from edgetop.ui.gate import MutationGate, refuse_gated_key
 from edgetop.ui.messages import SampleArrived
 from edgetop.ui.pane_list import PANES, PaneEntry
 from edgetop.ui.panes.base import Pane
@@ -47,6 +48,7 @@ GC_YOUNG_THRESHOLD = 20_000
 
 
 _DROP_CONTROLS = DropControlCharacters()  # one instance: Strip caches filtered lines per filter
+_CONSOLE_GLYPHS: list[LineFilter] = []  # built on the console only (the font table costs ~2 ms to import)
 
 
 class EdgetopApp(MutationGate, App[None]):
@@ -97,6 +99,9 @@ class EdgetopApp(MutationGate, App[None]):
         """
         self.kiosk = kiosk
         self.read_only = read_only or kiosk
+        # Why no action can run here (read-only, the demo's recordings, fixture roots):
+        # mutating keys are then hidden and say this when pressed.
+        self.actions_refused = session_refusal(ctx.config, read_only=self.read_only, stand_in=ctx.stand_in)
         super().__init__()
         if kiosk:
             # Kiosk: no palette at all (an instance attribute, read when the app binds keys).
@@ -173,8 +178,18 @@ class EdgetopApp(MutationGate, App[None]):
         yield KeyBar(id="keybar")
 
     def get_line_filters(self) -> Sequence[LineFilter]:
-        """Textual's filters, then the last guard against control characters (``safe_output``)."""
-        return [*super().get_line_filters(), _DROP_CONTROLS]
+        """Textual's filters, the control-character guard (``safe_output``), then the console font's map.
+
+        The last one only on the Linux console: characters its font cannot draw (``console_font``).
+        """
+        filters = [*super().get_line_filters(), _DROP_CONTROLS]
+        if console_mode():
+            if not _CONSOLE_GLYPHS:
+                from edgetop.ui.console_font import ConsoleGlyphs
+
+                _CONSOLE_GLYPHS.append(ConsoleGlyphs())  # one instance: Strip caches lines per filter
+            filters.extend(_CONSOLE_GLYPHS)
+        return filters
 
     def on_mount(self) -> None:
         """Apply the theme, start the lanes, render the first pane."""
@@ -201,6 +216,11 @@ class EdgetopApp(MutationGate, App[None]):
         """Close sources; hung lane threads are abandoned, not waited for."""
         if self.engine is not None:
             self.engine.close()
+
+    def on_key(self, event: events.Key) -> None:
+        """A key no binding took: if it is a hidden action key, say why it is refused."""
+        if refuse_gated_key(self, event.key):
+            event.stop()
 
     def on_resize(self, event: events.Resize) -> None:
         """Show the enlarge notice below 80x24 and hide it again after a resize."""
@@ -388,10 +408,10 @@ class EdgetopApp(MutationGate, App[None]):
             self._refresh_active()
 
     def action_help(self) -> None:
-        """Show every binding that applies now."""
-        from edgetop.ui.screens.help import HelpScreen, bindings_of
+        """Show the keys of this screen in plain words and the glossary."""
+        from edgetop.ui.screens.help import help_screen
 
-        self.push_screen(HelpScreen(bindings_of(self.screen)))
+        self.push_screen(help_screen(self))
 
     def action_goto(self) -> None:
         """List every pane (number keys reach only ten): type to filter, enter to go."""
@@ -417,6 +437,12 @@ class EdgetopApp(MutationGate, App[None]):
         # The runner is read-only with --read-only/--kiosk and also with --demo or fixture
         # roots: a pid or unit shown from demo data must never reach a real one.
         await request_action(self, app_runner(self), intent)
+
+    def action_refusal(self, intent: Intent) -> str | None:
+        """Why ``intent`` cannot run, checked before any picker or prompt (screens ask this)."""
+        from edgetop.ui.action_glue import early_refusal
+
+        return early_refusal(self, intent)
 
     def get_key_display(self, binding: Binding) -> str:
         """Key names the Linux console font can draw (it has arrows but no return symbol)."""

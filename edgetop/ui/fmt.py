@@ -78,6 +78,28 @@ def rate_bytes(per_second: float | None) -> str:
     return NA if per_second is None else f"{size(per_second)}/s"
 
 
+def bit_rate(bytes_per_second: float | None, speed_mbps: int | None = None, suffix: str = "") -> str:
+    """A NIC's rate in bits (decimal, as link speeds are given; the column says per second) and its share of the link.
+
+    ``950b``, ``4.6kb``, ``37.5Mb 4%``: a rate is never a bare number (issue 14), and the
+    share says at a glance whether a link is full. No share when the speed is unknown
+    (virtual links report none, or -1 in /sys/class/net/*/speed). ``suffix="/s"`` where
+    no column header says "per second" (``37.5Mb/s 4%``).
+    """
+    if bytes_per_second is None:
+        return NA
+    bits = float(bytes_per_second) * 8
+    text = NA
+    for unit in ("b", "kb", "Mb", "Gb", "Tb"):
+        if bits < 1000 or unit == "Tb":
+            text = (f"{bits:.0f}{unit}" if unit == "b" or bits >= 100 else f"{bits:.1f}{unit}") + suffix
+            break
+        bits /= 1000
+    if speed_mbps is not None and speed_mbps > 0:
+        text += f" {bytes_per_second * 8 / (speed_mbps * 1e6):.0%}"
+    return text
+
+
 def duration(seconds: float | None) -> str:
     """Format a duration compactly: ``3d04h``, ``5h12m``, ``4m05s``, ``12s``."""
     if seconds is None or not math.isfinite(seconds):  # int(nan) raises: never on screen

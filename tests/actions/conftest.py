@@ -26,15 +26,32 @@ if "restart" in args:
         open(os.environ["STUB_LOG"] + ".child", "w").write(str(child.pid))
         time.sleep(120)
     sys.exit(0)
+if "{tool}" == "journalctl":
+    # STUB_JOURNAL: the file whose lines are the unit's journal; unset: no entries.
+    path = os.environ.get("STUB_JOURNAL")
+    if not path:
+        print("-- No entries --")
+        sys.exit(0)
+    lines = open(path).read().splitlines()
+    n = int(args[args.index("-n") + 1])
+    print("\n".join(lines[-n:]))
+    sys.exit(0)
 if args and args[0] == "show":
     units = args[args.index("--") + 1:]
+    # STUB_SHOW: "active/sub,..." answered one per show call, the last one repeated.
+    states = os.environ.get("STUB_SHOW", "active/running").split(",")
+    counter = os.environ["STUB_LOG"] + ".shows"
+    n = int(open(counter).read()) if os.path.exists(counter) else 0
+    open(counter, "w").write(str(n + 1))
+    active, sub = states[min(n, len(states) - 1)].split("/")
     for i, unit in enumerate(units):
         if i:
             print()
         print(f"Id={{unit if '.' in unit else unit + '.service'}}")
-        print("LoadState=loaded\nActiveState=active\nSubState=running")
+        print(f"LoadState=loaded\nActiveState={{active}}\nSubState={{sub}}")
         print("ActiveEnterTimestamp=@1763900000\nActiveEnterTimestampMonotonic=1000000")
-        print(f"MainPID={{4242 + i}}\nNRestarts=3\nMemoryCurrent=1048576\nDescription=stub {{unit}}")
+        print(f"MainPID={{4242 + i if active == 'active' else 0}}\nNRestarts=3")
+        print(f"MemoryCurrent=1048576\nDescription=stub {{unit}}")
     sys.exit(0)
 if args and args[-1] == "status":
     if "{tool}" == "rc-service":
@@ -61,10 +78,10 @@ class Stub:
 
 @pytest.fixture
 def stub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Stub:
-    """systemctl, rc-service and service stubs first on PATH, and a fake root saying systemd runs."""
+    """systemctl, journalctl, rc-service and service stubs first on PATH, and a fake root saying systemd runs."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    for tool in ("systemctl", "rc-service", "service"):
+    for tool in ("systemctl", "rc-service", "service", "journalctl"):
         path = bin_dir / tool
         path.write_text(STUB.format(python=sys.executable, tool=tool))
         path.chmod(0o755)

@@ -22,12 +22,30 @@ from tests.helpers import process_ended
 ROOT = Credentials(0, 0, frozenset({0}), (1 << 41) - 1)
 
 
-def make_runner(stub: Stub, tmp_path: Path, timeout: float = 20.0, **config: object) -> Runner:
+class StepClock:
+    """The settle wait's clock: time passes only when the code under test sleeps on it."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def make_runner(stub: Stub, tmp_path: Path, timeout: float = 20.0, clock: StepClock | None = None,
+                **config: object) -> Runner:
     fields: dict[str, object] = {"services": ("snmpd", "chronyd", "getty@tty1.service"),
                                  "actions": ActionsConfig(timeout=timeout)}
     fields.update(config)
     cfg = replace(Config(), **fields)  # type: ignore[arg-type]
-    backend = HostBackend(timeout=timeout, libvirt_uri="test:///default", root=stub.root)
+    clock = clock or StepClock()
+    backend = HostBackend(timeout=timeout, libvirt_uri="test:///default", root=stub.root,
+                          clock=clock.monotonic, sleep=clock.sleep)
     audit = AuditLog(tmp_path / "audit.log", syslog_path=None)
     return Runner(cfg, read_only=False, backend=backend, audit=audit, credentials=ROOT)
 
@@ -136,5 +154,8 @@ def test_rc_backends_argv(stub: Stub, manager: str, argv: list[str]) -> None:
     assert stub.calls()[1] == [argv[0], "snmpd", "status"]
     expected = "active" if manager == "openrc" else "inactive"  # the stub's `service` says 3: not running
     assert dict(result.state)["active_state"] == expected
+    # Only a service that runs afterwards is a success; "not running" is said, not hidden.
+    assert result.outcome == ("success" if manager == "openrc" else "inactive")
+    assert ("but it is inactive" in result.summary) is (manager == "sysvinit")
     with pytest.raises(ActionDenied, match="not a service"):
         backend.restart(RestartService("foo.socket"))

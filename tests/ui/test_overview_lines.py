@@ -52,3 +52,37 @@ def test_the_first_frame_does_not_import_the_checks() -> None:
             "print(sorted(m for m in sys.modules if m.startswith('edgetop.collectors.checks')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_worst_steal_is_coloured_like_its_alert() -> None:
+    from types import SimpleNamespace as NS
+
+    from edgetop.ui.render.overview_lines import domains_line
+    from edgetop.ui.styles import SEVERITY_STYLE
+
+    def view(steal: float) -> NS:
+        dom = NS(stats=NS(state="running", name="db"), steal_ratio=steal)
+        return NS(domains=(dom,))
+
+    t = Config().thresholds.domain_steal_ratio
+    assert t.warn is not None and t.crit is not None
+    for steal, want in ((t.crit + 0.01, "critical"), (t.warn + 0.001, "warning"), (0.0, None)):
+        line = domains_line(view(steal), Config().thresholds)
+        assert line is not None
+        pct = f"{steal:.1%}"
+        start = line.plain.index(pct)
+        styles = {str(span.style) for span in line.spans if span.start <= start < span.end}
+        expected = {str(style) for sev, style in SEVERITY_STYLE.items() if sev.value == want}
+        assert styles == expected, (steal, styles)
+
+
+def test_no_hypervisor_keeps_the_domains_line_with_the_reason() -> None:
+    from edgetop.engine.store import Store
+    from edgetop.model.reading import Status
+    from tests.helpers import fake_spec, reading
+
+    store = Store(Config())
+    reason = "cannot connect to qemu:///system: Failed to connect socket to '/run/libvirt/libvirt-sock'"
+    store.update(fake_spec("domains"), reading("domains", None, Status.UNAVAILABLE, reason))
+    lines = dict(area_lines(store.samples()))
+    assert lines["Domains"].plain == f"no domains: {reason}"

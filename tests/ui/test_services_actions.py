@@ -39,6 +39,7 @@ from edgetop.ui.screens.confirm import ConfirmScreen
 from edgetop.ui.screens.cpu_picker import CpuPickerScreen, pick_cpus
 from edgetop.ui.widgets.synced_table import SyncedTable
 from tests.actions.conftest import Stub, stub  # noqa: F401  (the fixture)
+from tests.actions.test_restart import StepClock
 from tests.helpers import wait_for
 from tests.ui.harness import PaneHarness
 
@@ -69,8 +70,10 @@ def messages(app: Any) -> list[str]:
 
 
 def make_runner(fake: Stub, tmp_path: Path, credentials: Credentials = ROOT, read_only: bool = False) -> Runner:
+    clock = StepClock()  # the settle wait after a restart runs on it: no real sleeping
     return Runner(CONFIG, read_only=read_only, credentials=credentials,
-                  backend=HostBackend(timeout=20, libvirt_uri="test:///default", root=fake.root),
+                  backend=HostBackend(timeout=20, libvirt_uri="test:///default", root=fake.root,
+                                      clock=clock.monotonic, sleep=clock.sleep),
                   audit=AuditLog(tmp_path / "audit.log", syslog_path=None))
 
 
@@ -111,6 +114,31 @@ async def test_table_and_restart_flow(stub: Stub, tmp_path: Path) -> None:  # no
         await pilot.press("n")
         await wait_for(lambda: "cancelled" in messages(app))
         assert len([c for c in stub.calls() if "restart" in c]) == 1
+
+
+async def test_restart_that_leaves_the_unit_failed_is_shown_failed(
+    stub: Stub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+) -> None:
+    journal = tmp_path / "journal.txt"
+    journal.write_text("2026-12-06T05:01:02+0000 node snmpd[811]: line 12: Error: bad agentAddress\n"
+                       "2026-12-06T05:01:02+0000 node systemd[1]: snmpd.service: Failed with result 'exit-code'.\n")
+    monkeypatch.setenv("STUB_JOURNAL", str(journal))
+    monkeypatch.setenv("STUB_SHOW", "failed/failed")
+    app = ActionHarness(make_runner(stub, tmp_path))
+    spec = services.specs(Context(config=CONFIG, procfs=ProcFS(), sysfs=SysFS()))[0]
+    async with app.run_test(size=(80, 25)) as pilot:
+        app.feed(spec, demo_reading(tmp_path))
+        await pilot.pause()
+        await pilot.press("r")
+        await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(lambda: any("failed/failed" in m for m in messages(app)))
+        (note,) = [n for n in app._notifications if "failed/failed" in n.message]
+        assert note.severity == "error" and note.title == "Still failed"
+        assert "Done" not in [n.title for n in app._notifications]
+        assert "bad agentAddress" in note.message and "Failed with result" in note.message
+    audit = (tmp_path / "audit.log").read_text()
+    assert 'outcome="failure"' in audit and 'outcome="success"' not in audit
 
 
 async def test_refusal_is_told_before_any_dialog(stub: Stub, tmp_path: Path) -> None:  # noqa: F811

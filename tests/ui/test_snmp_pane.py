@@ -92,7 +92,8 @@ async def test_rows_per_target_values_and_colours() -> None:
         assert plain(inlet[2]) == "35 C" and inlet[2].style == "bold yellow"  # warn 30, crit 40
         assert values.get_row("ups:battery")[3].style == "bold yellow"
         assert plain(values.get_row("if:1")[1]) == "[red]eth0"
-        assert plain(values.get_row("if:1")[2]) == "MTU  9000  10G ↓  1.2KiB/s ↑    900B/s"
+        # Ports as NICs: bit/s (1250 B/s is 10 kbit/s) and the share of the 10G link.
+        assert plain(values.get_row("if:1")[2]) == "MTU  9000  10G ↓ 10.0kb/s 0% ↑  7.2kb/s 0%"
         assert values.get_row("if:2")[3].style == "yellow"  # admin up, oper down
         # Secrets never reach the screen.
         screen_text = " ".join(plain(c) for k in targets.row_keys_in_order() for c in targets.get_row(k))

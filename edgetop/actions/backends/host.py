@@ -7,6 +7,8 @@ to libvirt on its own read-write connection.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from edgetop.actions.backends.affinity import AffinityBackend
@@ -26,11 +28,14 @@ class HostBackend:
     """Executes intents on this host."""
 
     def __init__(self, *, timeout: float, libvirt_uri: str, procfs: ProcFS | None = None,
-                 root: Path = Path("/")) -> None:
-        """Build the sub-backends; nothing is opened or run yet."""
+                 root: Path = Path("/"), clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        """Build the sub-backends; nothing is opened or run yet (``clock``/``sleep``: the settle wait's)."""
         self.procfs = procfs or ProcFS()
         self.timeout = timeout
         self.root = root
+        self.clock = clock
+        self.sleep = sleep
         self.affinity = AffinityBackend(self.procfs)
         self.libvirt = LibvirtPinBackend(libvirt_uri)
         self.signal = SignalBackend(self.procfs)
@@ -42,7 +47,7 @@ class HostBackend:
         except SourceUnavailable as err:
             raise ActionFailed(str(err)) from err
         if manager == SYSTEMD:
-            return SystemdBackend(self.timeout, self.procfs)
+            return SystemdBackend(self.timeout, self.procfs, clock=self.clock, sleep=self.sleep)
         return RcBackend(manager, self.timeout)
 
     def describe(self, intent: Intent) -> str:

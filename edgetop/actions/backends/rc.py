@@ -64,7 +64,14 @@ class RcBackend:
             why = last_line(done.stderr, done.returncode)
             raise ActionFailed(f"{argv[0]} restart failed ({done.returncode}): {why}")
         (state,) = collect_rc(self.manager, [intent.unit], self.runner)
+        # The script's exit status says the restart ran; its status says whether the service
+        # runs now (LSB §20.2). Only a service that runs is a success (issue 14); an unknown
+        # status (a script without ``status``) stays what the restart said.
+        outcome = {"failed": "failure", "inactive": "inactive"}.get(state.active_state or "", "success")
+        shown = state.active_state or "state unknown"
+        summary = f"restarted {argv[1]}: {shown}" if outcome == "success" else \
+            f"restarted {argv[1]}, but it is {shown} ({argv[0]} {argv[1]} status)"
         return ActionResult(
-            intent, f"restarted {argv[1]}: {state.active_state or 'state unknown'}",
-            (("active_state", str(state.active_state)), ("sub_state", str(state.sub_state))),
+            intent, summary,
+            (("active_state", str(state.active_state)), ("sub_state", str(state.sub_state))), outcome=outcome,
         )

@@ -4,17 +4,22 @@
 names starting with ``-``); ``--no-ask-password`` keeps polkit from prompting on the
 terminal edgetop is drawing on. ``systemctl restart`` waits for the job to finish; if
 it outlives the timeout it is killed (the job itself may still be running, and the
-error says so). Afterwards ``systemctl show`` reads the new MainPID and state.
+error says so). Afterwards ``systemctl show`` reads the state until it settles
+(``settle.py``: bounded, on an injected clock) and, unless the unit ended up active,
+``journalctl`` gives its last lines: the result says what the unit really did.
 """
 
 from __future__ import annotations
 
 import shlex
+import time
+from collections.abc import Callable
 
 from edgetop.actions.backends.base import ActionResult
+from edgetop.actions.backends.settle import SETTLE_SECONDS, Settled, last_journal_lines, wait_settled
 from edgetop.actions.intents import RestartService
-from edgetop.collectors.services import collect_systemd, read_boot_time
-from edgetop.errors import ActionFailed, EdgetopError
+from edgetop.collectors.services import ServiceState, collect_systemd, read_boot_time
+from edgetop.errors import ActionFailed
 from edgetop.sources.fs import ProcFS
 from edgetop.sources.process import HOST_COMMANDS, CommandError, CommandRunner, CommandTimeout, ToolMissing
 
@@ -33,11 +38,16 @@ def last_line(text: str, returncode: int) -> str:
 class SystemdBackend:
     """Restarts units with systemctl and reads back their state."""
 
-    def __init__(self, timeout: float, procfs: ProcFS | None = None, runner: CommandRunner = HOST_COMMANDS) -> None:
-        """Restart with ``timeout`` seconds per command."""
+    def __init__(self, timeout: float, procfs: ProcFS | None = None, runner: CommandRunner = HOST_COMMANDS, *,
+                 settle: float = SETTLE_SECONDS, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        """Restart with ``timeout`` seconds per command, then wait up to ``settle`` seconds on ``clock``."""
         self.timeout = timeout
         self.procfs = procfs or ProcFS()
         self.runner = runner
+        self.settle = settle
+        self.clock = clock
+        self.sleep = sleep
 
     def describe(self, intent: RestartService) -> str:
         """Return the command line that will run."""
@@ -61,13 +71,33 @@ class SystemdBackend:
         if done.returncode != 0:
             why = last_line(done.stderr, done.returncode)
             raise ActionFailed(f"systemctl restart failed ({done.returncode}): {why}")
-        try:
-            (state,) = collect_systemd([intent.unit], read_boot_time(self.procfs), self.runner)
-        except (EdgetopError, ValueError) as err:
-            return ActionResult(intent, f"restarted {intent.unit}; state not read back: {err}")
+        boot = read_boot_time(self.procfs)
+
+        def read() -> ServiceState:
+            (state,) = collect_systemd([intent.unit], boot, self.runner)
+            return state
+
+        return self._report(intent, wait_settled(read, settle=self.settle, clock=self.clock, sleep=self.sleep))
+
+    def _report(self, intent: RestartService, end: Settled) -> ActionResult:
+        """Say what the unit really did: active, still failed, still starting, or unknown."""
+        state = end.state
+        if state is None:
+            return ActionResult(intent, f"restarted {intent.unit}; state not read back: {end.error}",
+                                outcome="unsettled")
         pid = "none" if state.main_pid is None else str(state.main_pid)
-        return ActionResult(
-            intent,
-            f"restarted {intent.unit}: {state.active_state}/{state.sub_state}, main PID {pid}",
-            (("active_state", str(state.active_state)), ("sub_state", str(state.sub_state)), ("main_pid", pid)),
-        )
+        where = f"{state.active_state}/{state.sub_state}"
+        readback = (("active_state", str(state.active_state)), ("sub_state", str(state.sub_state)), ("main_pid", pid))
+        if end.settled and state.active_state == "active":
+            return ActionResult(intent, f"restarted {intent.unit}: {where}, main PID {pid}", readback)
+        if not end.settled:
+            summary = f"restarted {intent.unit}, but it is still {where} after {end.waited:.0f} s"
+            outcome = "unsettled"
+        elif state.active_state == "failed":
+            summary = f"restarted {intent.unit}, but it is {where} (main PID {pid})"
+            outcome = "failure"
+        else:  # inactive: a one-shot unit ends so, a daemon has stopped; the journal tells which
+            summary = f"restarted {intent.unit}; it is now {where}, not running"
+            outcome = "inactive"
+        lines, why_none = last_journal_lines(state.unit or intent.unit, self.runner)
+        return ActionResult(intent, summary, readback, outcome=outcome, lines=lines or (why_none or "",))

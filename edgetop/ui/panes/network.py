@@ -15,12 +15,14 @@ from edgetop.collectors.net_problems import Problem
 from edgetop.collectors.network import InterfaceRates, NetworkView
 from edgetop.collectors.sys_class_net import NetInterface
 from edgetop.engine import joins
-from edgetop.ui.fmt import NA, NAME_CAP, literal
+from edgetop.ui.fmt import NA, NAME_CAP, bit_rate, literal
 from edgetop.ui.panes.base import Pane, status_text
 from edgetop.ui.widgets.synced_table import SyncedTable
 
-_NARROW = (("name", "NAME"), ("kind", "KIND"), ("state", "STATE"), ("speed", "SPEED"), ("mtu", "MTU"),
-           ("master", "MASTER"), ("rx", "RX/s"), ("tx", "TX/s"), ("err", "ERR"))
+# At 80 columns the rates with their unit and share of the link (``37.5Mb 4%``) need the
+# room of MTU and MASTER: a mismatched MTU is in Problems, a bond's slaves in its line below.
+_NARROW = (("name", "NAME"), ("kind", "KIND"), ("state", "STATE"), ("speed", "SPEED"),
+           ("rx", "RX/s"), ("tx", "TX/s"), ("err", "ERR"))
 # The MAC goes last: when a long domain name widens the table, it is what scrolls off.
 _WIDE = (("name", "NAME"), ("kind", "KIND"), ("state", "STATE"), ("speed", "SPEED"), ("duplex", "DUPLEX"),
          ("mtu", "MTU"), ("master", "MASTER"), ("rx", "RX/s"), ("tx", "TX/s"), ("rxp", "RXpk/s"),
@@ -43,6 +45,11 @@ def short_rate(per_second: float | None) -> str:
             return f"{value:.0f}{unit}" if unit == "" or value >= 100 else f"{value:.1f}{unit}"
         value /= 1024
     return NA  # pragma: no cover
+
+
+def packet_rate(per_second: float | None) -> str:
+    """Packets (the column says per second) with their unit: ``950pk``, ``12.3Kpk``."""
+    return NA if per_second is None else f"{short_rate(per_second)}pk"
 
 
 def short_speed(mbps: int | None) -> str:
@@ -179,12 +186,12 @@ class NetworkPane(Pane):
         master = literal(i.master or "-", cap=NAME_CAP)
         if not wide:
             err = _sum(errors, drops)
-            return (name, kind, state_text(i), short_speed(i.speed_mbps), mtu, master,
-                    short_rate(r.rx_bytes_per_second), short_rate(r.tx_bytes_per_second),
+            return (name, kind, state_text(i), short_speed(i.speed_mbps),
+                    bit_rate(r.rx_bytes_per_second, i.speed_mbps), bit_rate(r.tx_bytes_per_second, i.speed_mbps),
                     Text(NA if err is None else str(err), style="yellow" if err else ""))
         return (name, kind, state_text(i), short_speed(i.speed_mbps), i.duplex or NA, mtu, master,
-                short_rate(r.rx_bytes_per_second), short_rate(r.tx_bytes_per_second),
-                short_rate(r.rx_packets_per_second), short_rate(r.tx_packets_per_second),
+                bit_rate(r.rx_bytes_per_second, i.speed_mbps), bit_rate(r.tx_bytes_per_second, i.speed_mbps),
+                packet_rate(r.rx_packets_per_second), packet_rate(r.tx_packets_per_second),
                 Text(NA if errors is None else str(errors), style="yellow" if errors else ""),
                 Text(NA if drops is None else str(drops), style="yellow" if drops else ""),
                 NA if i.carrier_changes_total is None else str(i.carrier_changes_total), literal(i.mac or NA))

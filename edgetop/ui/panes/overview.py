@@ -79,7 +79,7 @@ class OverviewPane(Pane):
         mem: MemoryView | None = mem_sample.last_view if mem_sample else None
         areas = [("CPU", cpu_line(cpu, self.store, width) if cpu is not None else None),
                  ("Mem", memory_line(mem, width) if mem is not None else None),
-                 *area_lines(self.store.samples())]
+                 *area_lines(self.store.samples(), self.store.config.thresholds)]
         for label, line in areas:
             if line is not None:
                 out.append_text(labelled(label, line))
@@ -102,15 +102,20 @@ class OverviewPane(Pane):
             alert_lines.append(line)
         samples = sorted(self.store.samples().items())
         ok = [name for name, sample in samples if sample.reading.status is Status.OK]
-        source_lines = [Text(f"Sources: {len(ok)} ok, {len(samples) - len(ok)} not (s for details)", style="bold")]
+        unused = self.store.not_used()  # alternatives this node does not use: one line, not problems
+        bad = len(samples) - len(ok) - len(unused)
+        also = f", {len(unused)} not used" if unused else ""
+        source_lines = [Text(f"Sources: {len(ok)} ok, {bad} not{also} (s for details)", style="bold")]
         if ok:
             line = Text()
             line.append("  ok ", style="green")
             line.append_text(literal(", ".join(ok), "dim"))
             source_lines.append(line)
+        if unused:
+            source_lines.append(Text("  not used ", style="dim").append_text(literal(", ".join(unused), "dim")))
         for name, sample in samples:
             status = sample.reading.status
-            if status is Status.OK:
+            if status is Status.OK or name in unused:
                 continue
             line = Text()
             line.append(f"  {status.value:11}", style=STATUS_STYLE[status])

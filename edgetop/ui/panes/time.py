@@ -27,7 +27,7 @@ from edgetop.model.reading import Status
 from edgetop.ui.fmt import NA, NAME_CAP, TEXT_CAP, console_mode, literal
 from edgetop.ui.panes.base import Pane
 from edgetop.ui.styles import level_style
-from edgetop.ui.widgets.glyphs import sparkline
+from edgetop.ui.widgets.glyphs import spark_top, sparkline
 from edgetop.ui.widgets.synced_table import SyncedTable
 
 # Numbers first: at 80 columns the long "whose offset" text must not push them off-screen.
@@ -214,7 +214,13 @@ class TimePane(Pane):
         series = self.store.history(f"ntp:{row.kind}.offset:{row.key}")
         known = [v for v in series if v is not None]
         text = Text("|offset| ", style="dim", no_wrap=True)
-        text.append(sparkline(series, SPARK_WIDTH), style="cyan")
+        # Scaled to the offset warning level, not to the series' own maximum: a steady 2 ms
+        # offset drew a full bar, as if pegged (issue 14). Larger offsets raise the top.
+        top = spark_top(known, self.store.config.thresholds.ntp_offset_seconds.warn)
+        if top:
+            scale = f"{top * 1000:.0f}ms" if top < 1 else f"{top:.1f}s"
+            text.append(f"0-{scale} ", style="dim")  # the scale, before the line
+        text.append(sparkline(series, SPARK_WIDTH, top=top), style="cyan")
         text.append(f" now {seconds_text(row.offset_seconds)}")
         if known:
             text.append(f" max {seconds_text(max(known), signed=False)}", style="dim")

@@ -11,11 +11,27 @@ from edgetop.model.derive import share
 from edgetop.ui.fmt import NA, num, pct, size
 from edgetop.ui.render.sections import heading
 from edgetop.ui.styles import above_style, below_style
-from edgetop.ui.widgets.glyphs import bar, sparkline
+from edgetop.ui.widgets.glyphs import bar, spark_top, sparkline
 
 
 def _n(value: int | None) -> str:
     return NA if value is None else str(value)
+
+
+# The bar's parts and their colours. Cache and buffers are reclaimable: never in the
+# warning colour (yellow drew the page cache as if it were a problem, issue 14).
+MEM_PARTS: tuple[tuple[str, str], ...] = (("used", "green"), ("shared", "magenta"), ("buffers", "blue"),
+                                         ("cache", "cyan"))
+
+
+def legend() -> Text:
+    """``     █ used █ shared █ buffers █ cache (reclaimable)``: what each colour of the memory bar is."""
+    out = Text("     ")
+    for name, style in MEM_PARTS:
+        out.append_text(bar([(1.0, style)], 1))
+        out.append(f" {name} ")
+    out.append("(reclaimable)", style="dim")
+    return out
 
 
 def memory_lines(view: MemoryView, t: Thresholds, width: int) -> Text:
@@ -23,10 +39,12 @@ def memory_lines(view: MemoryView, t: Thresholds, width: int) -> Text:
     total = view.total_bytes
     other_used = None if view.used_bytes is None else view.used_bytes - (view.shmem_bytes or 0)
     out = heading("Mem  ")
-    out.append_text(bar([(share(other_used, total), "green"), (share(view.shmem_bytes, total), "magenta"),
-                         (share(view.buffers_bytes, total), "blue"), (share(view.cached_bytes, total), "yellow")],
-                        width))
+    parts = [(share(other_used, total), MEM_PARTS[0][1]), (share(view.shmem_bytes, total), MEM_PARTS[1][1]),
+             (share(view.buffers_bytes, total), MEM_PARTS[2][1]), (share(view.cached_bytes, total), MEM_PARTS[3][1])]
+    out.append_text(bar(parts, width))
     out.append(f" {size(view.used_bytes)} used of {size(total)}\n")
+    out.append_text(legend())
+    out.append("\n")
     out.append(f"     available {size(view.available_bytes)} ")
     available = view.available_ratio
     out.append(f"({pct(available, 0)})", style=below_style(available, t.memory_available_ratio_below))
@@ -48,7 +66,10 @@ def swap_lines(view: MemoryView, t: Thresholds, store: Store, width: int) -> Tex
                style=above_style(view.swap_in_pages_per_second, t.swap_in_pages_per_second))
     out.append(f"  out {num(view.swap_out_pages_per_second, 0)} pages/s  major faults "
                f"{num(view.major_faults_per_second, 0)}/s  ")
-    out.append(sparkline(store.history("memory.swap_in"), 20), style="red")
+    swap_in = store.history("memory.swap_in")
+    # Against the swap-in warning level, so steady light paging is not drawn as a full bar.
+    top = spark_top([v for v in swap_in if v is not None], t.swap_in_pages_per_second.warn)
+    out.append(sparkline(swap_in, 20, top=top), style="red")
     return out
 
 

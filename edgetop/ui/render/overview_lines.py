@@ -1,7 +1,8 @@
 """One line per area for the overview: is it healthy, in words a technician reads at a glance.
 
 These are presentation, so they live in the UI layer and read the collectors' views; an
-area whose collector is absent or down is simply left out (its source line says why).
+area whose collector is absent or down is left out (its source line says why), except the
+domains: a node with no hypervisor says so on its Domains line.
 """
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ from typing import Any
 
 from rich.text import Text
 
+from edgetop.config_schema import Thresholds
 from edgetop.engine.store import Sample
+from edgetop.model.alerts import level_above
 from edgetop.model.checks import CheckStatus
 from edgetop.ui.styles import HEALTH_BAD as _BAD
 from edgetop.ui.styles import HEALTH_OK as _OK
 from edgetop.ui.styles import HEALTH_WARN as _WARN
+from edgetop.ui.styles import level_style
 
 Line = tuple[str, Text]
 
@@ -26,8 +30,8 @@ def _states(values: Iterable[str]) -> str:
     return ", ".join(f"{n} {state}" for state, n in counts.most_common())
 
 
-def domains_line(view: Any) -> Text | None:
-    """Domains by state and the worst vCPU steal."""
+def domains_line(view: Any, thresholds: Thresholds | None = None) -> Text | None:
+    """Domains by state and the worst vCPU steal, coloured as its alert (``thresholds.domain_steal_ratio``)."""
     domains = view.domains
     if not domains:
         return Text("no domains defined", style="dim")
@@ -35,7 +39,12 @@ def domains_line(view: Any) -> Text | None:
     stolen = [(d.steal_ratio, d.stats.name) for d in domains if d.steal_ratio is not None]
     if stolen:
         ratio, name = max(stolen)
-        out.append(f"; worst steal {ratio:.1%} (")
+        # The same value against the same level as the domain's steal alert: the overview
+        # must not show in plain text what is a critical alert elsewhere (issue 14).
+        sev = level_above(ratio, (thresholds or Thresholds()).domain_steal_ratio)
+        out.append("; worst steal ")
+        out.append(f"{ratio:.1%}", style=level_style(sev))
+        out.append(" (")
         out.append(name)  # a domain name: literal text
         out.append(")")
     if any(d.stats.state == "crashed" for d in domains):
@@ -164,14 +173,29 @@ def checks_line(samples: dict[str, Sample]) -> Text | None:
     return out
 
 
-def area_lines(samples: dict[str, Sample]) -> list[Line]:
-    """The summary lines for every area that has a current view, in a fixed order."""
+def no_domains_line(sample: Sample) -> Text:
+    """Why there are no domains: the hypervisor's reason (no libvirtd, no socket …) instead of no line."""
+    reason = sample.reading.reason or str(sample.reading.status)
+    if sample.last_view is not None:  # it worked before: the hypervisor went away
+        return Text(f"unavailable: {reason}", style=_WARN)
+    return Text(f"no domains: {reason}", style="dim")
+
+
+def area_lines(samples: dict[str, Sample], thresholds: Thresholds | None = None) -> list[Line]:
+    """The summary lines for every area that has a current view, in a fixed order.
+
+    The domains line stays when libvirt is down or absent, saying why: on a node with no
+    hypervisor, a missing line reads as "nothing to see" rather than "cannot see".
+    """
     out: list[Line] = []
     for name, (label, make) in SINGLE.items():
         sample = samples.get(name)
+        if name == "domains" and sample is not None and sample.view is None:
+            out.append((label, no_domains_line(sample)))
+            continue
         if sample is None or sample.view is None:
             continue
-        line = make(sample.view)
+        line = domains_line(sample.view, thresholds) if name == "domains" else make(sample.view)
         if line is not None:
             out.append((label, line))
     snmp = snmp_line([s.view for n, s in sorted(samples.items()) if n.startswith("snmp:") and s.view is not None])

@@ -16,7 +16,7 @@ from edgetop.collectors.snmp_profiles import Interface
 from edgetop.config_schema import Config
 from edgetop.engine.store import Sample
 from edgetop.model.alerts import level_above
-from edgetop.ui.fmt import NA, NAME_CAP, TEXT_CAP, age, duration, literal, num, pct, rate_bytes
+from edgetop.ui.fmt import NA, NAME_CAP, TEXT_CAP, age, bit_rate, duration, literal, num, pct
 from edgetop.ui.styles import SNMP_STATUS_STYLE, level_style
 
 VALUE_COLUMNS = (("kind", "Kind"), ("name", "Name"), ("value", "Value"), ("state", "State"))
@@ -160,7 +160,8 @@ def port_value(i: Interface) -> Text:
     """
     # The console font has the arrows (FIELD-NOTES); they save width at 80 columns.
     shown = (f"MTU {NA if i.mtu is None else i.mtu:>5} {speed(i.speed_mbps):>4} "
-             f"↓{rate_bytes(i.in_bytes_per_second):>10} ↑{rate_bytes(i.out_bytes_per_second):>10}")
+             f"↓{bit_rate(i.in_bytes_per_second, i.speed_mbps, '/s'):>12} "
+             f"↑{bit_rate(i.out_bytes_per_second, i.speed_mbps, '/s'):>12}")
     errors = (i.in_errors_total or 0) + (i.out_errors_total or 0)
     if errors:
         shown += f" err {i.in_errors_total or 0}/{i.out_errors_total or 0}"

@@ -26,6 +26,7 @@ from edgetop.errors import ParseError
 from edgetop.ui.fmt import NA, age, cpu_list, literal, num, pct, rate_bytes, size
 from edgetop.ui.gate import MutationGate
 from edgetop.ui.widgets.glyphs import sparkline
+from edgetop.ui.widgets.keybar import KeyBar
 
 SPARK_WIDTH = 12
 DELAY_SPARK_TOP = 0.25
@@ -96,6 +97,8 @@ def _int(v: int | None) -> str:
 class DomainDetailScreen(MutationGate, Screen[None]):
     """The detail view of one domain, refreshed every second from the store."""
 
+    HELP_PLACE = "domain_detail"  # which glossary entries ? shows first
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Back", id="domain_detail.close"),
         Binding("p", "pin_vcpu", "Pin vCPU", id="domain_detail.pin_vcpu"),
@@ -122,6 +125,7 @@ class DomainDetailScreen(MutationGate, Screen[None]):
             table.add_column(label, key=key)
         yield table
         yield Input(id="detail-pin", disabled=True)  # enabled while the prompt is shown
+        yield KeyBar()  # key hints: a detail screen has keys of its own (issue 14)
 
     def on_mount(self) -> None:
         """Render now and every second."""
@@ -182,8 +186,16 @@ class DomainDetailScreen(MutationGate, Screen[None]):
             self.notify("no vCPUs to pin (is the domain running?)", severity="warning")
             return
         row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        self.pin_target = int(str(row_key.value))
         dom, _ = find_domain(self.store, self.uuid)
+        if dom is not None:
+            # Refused (no privilege, no read-write connection): said now, not after the CPUs are typed.
+            refusal = getattr(self.app, "action_refusal", None)  # EdgetopApp's; absent in bare harnesses
+            intent = PinVcpu(domain=dom.stats.name, vcpu=int(str(row_key.value)), cpus=frozenset())
+            reason = refusal(intent) if refusal is not None else None
+            if reason is not None:
+                self.notify(reason, title="Not allowed", severity="error", markup=False, timeout=8)
+                return
+        self.pin_target = int(str(row_key.value))
         if dom is not None and self._local_qemu():
             from edgetop.ui.screens.cpu_picker import pick_cpus
 

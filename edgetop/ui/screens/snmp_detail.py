@@ -19,7 +19,8 @@ from edgetop.engine.store import Store
 from edgetop.ui.fmt import NA, age, duration, literal
 from edgetop.ui.render.snmp import VALUE_COLUMNS, latency_cell, target_view, value_rows
 from edgetop.ui.styles import SNMP_STATUS_STYLE
-from edgetop.ui.widgets.glyphs import sparkline
+from edgetop.ui.widgets.glyphs import spark_top, sparkline
+from edgetop.ui.widgets.keybar import KeyBar
 from edgetop.ui.widgets.synced_table import SyncedTable
 
 SPARK_WIDTH = 30
@@ -47,9 +48,12 @@ def detail_text(view: SnmpReading, store: Store, collector: str, greyed: bool) -
         out.append(literal(view.system.descr or "", "dim"))
         out.append("\n")
     history = [None if v is None else v * 1000 for v in store.history(f"{collector}.latency_seconds")]
-    out.append("latency ms ")
-    out.append(sparkline(history, SPARK_WIDTH))
     known = [v for v in history if v is not None]
+    # Scaled to the latency warning level: a steady 12 ms must not draw a full bar (issue 14).
+    warn = store.config.thresholds.snmp_latency_seconds.warn
+    top = spark_top(known, None if warn is None else warn * 1000)
+    out.append("latency ms " + (f"0-{top:.0f} " if top else ""))
+    out.append(sparkline(history, SPARK_WIDTH, top=top))
     if known:
         out.append(f"  min {min(known):.0f} max {max(known):.0f}")
     return out
@@ -57,6 +61,8 @@ def detail_text(view: SnmpReading, store: Store, collector: str, greyed: bool) -
 
 class SnmpDetailScreen(Screen[None]):
     """The detail view of one SNMP target."""
+
+    HELP_PLACE = "snmp_detail"  # which glossary entries ? shows first
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Back", id="snmp_detail.close"),
@@ -76,6 +82,7 @@ class SnmpDetailScreen(Screen[None]):
         """Text block over the values table."""
         yield Static(id="snmp-detail-text")
         yield SyncedTable(VALUE_COLUMNS, id="snmp-detail-values", zebra_stripes=True)
+        yield KeyBar()  # key hints: a detail screen has keys of its own (issue 14)
 
     def on_mount(self) -> None:
         """Render now and every second."""

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from edgetop.engine.store import Store
+from edgetop.model.reading import Status
 from edgetop.ui.fmt import age, literal
 from edgetop.ui.styles import STATUS_STYLE
 from edgetop.ui.widgets.synced_table import SyncedTable
@@ -33,6 +34,8 @@ class SourcesScreen(ModalScreen[None]):
     cut to the width left in the dialog with an ellipsis, one line per collector, and the
     highlighted collector's reason is shown in full, wrapped, below the table.
     """
+
+    HELP_PLACE = "sources"  # which glossary entries ? shows first
 
     DEFAULT_CSS = """
     SourcesScreen { align: center middle; }
@@ -55,9 +58,21 @@ class SourcesScreen(ModalScreen[None]):
             yield Static(id="sources-reason")
 
     def on_mount(self) -> None:
-        """Fill and keep fresh."""
+        """Fill, start on the first source with a problem (its whole reason shows below), keep fresh."""
         self.fill()
+        table = self.query_one("#sources-table", SyncedTable)
+        keys = table.row_keys_in_order()
+        problem = next((k for k in keys if self._problem(k)), None)
+        if problem is not None:
+            table.move_cursor(row=keys.index(problem))
+            self._show_reason(problem)
         self.set_interval(1.0, self.fill)
+
+    def _problem(self, name: str) -> bool:
+        """A source that is down and not merely an alternative this node does not use."""
+        sample = self.store.get(name)
+        return sample is not None and sample.reading.status is not Status.OK and not (
+            sample.spec.optional and sample.reading.status is Status.UNAVAILABLE)
 
     def on_resize(self, event: Resize) -> None:
         """Fit the reasons to the new width once the table has its new size."""
@@ -78,8 +93,11 @@ class SourcesScreen(ModalScreen[None]):
             for name, sample in samples:
                 r = sample.reading
                 reason = r.reason or ""
+                status = Text(str(r.status), style=STATUS_STYLE[r.status])
+                if sample.spec.optional and r.status is Status.UNAVAILABLE:
+                    status = Text("not used", style="dim")  # an alternative this node does not use
                 rows[name] = (
-                    literal(name), literal(sample.spec.lane), Text(str(r.status), style=STATUS_STYLE[r.status]),
+                    literal(name), literal(sample.spec.lane), status,
                     Text(f"{r.duration_seconds * 1000:.1f}ms"), Text(age(sample.last_ok_timestamp)),
                     literal(fit(reason, width) if cell_len(reason) > width else reason),
                 )

@@ -45,6 +45,19 @@ def sparkline(
     return " " * (width - len(cells)) + "".join(cells)
 
 
+def spark_top(known: Sequence[float], level: float | None) -> float | None:
+    """The value of a full sparkline cell: the alert level, or the series' maximum when it is above it.
+
+    Scaling to the series' own maximum makes any steady value a full bar (a constant 2 ms
+    offset looked pegged); against the level, the height says how close it is to a warning.
+    None (no level, nothing known): the series' maximum, as ``sparkline`` does by default.
+    """
+    peak = max((abs(v) for v in known), default=0.0)
+    if level is None or level <= 0:
+        return peak or None
+    return max(level, peak)
+
+
 def bar(parts: Sequence[tuple[float | None, str]], width: int, ascii_only: bool | None = None) -> Text:
     """A horizontal stacked bar: each part is (ratio 0..1, style); the rest is empty.
 

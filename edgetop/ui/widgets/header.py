@@ -120,8 +120,12 @@ class HeaderBar(Static):
             badges.append(" FROZEN ", style="bold black on cyan")
             badges.append(" ")
         badges.append(f"src {counts[Status.OK]} ok", style="green")
-        if counts[Status.UNAVAILABLE]:
-            badges.append(f" {counts[Status.UNAVAILABLE]} unav", style="yellow")
+        # Alternatives this node does not use (five NTP tools beside chrony) are not problems.
+        unused = len(self.store.not_used())
+        if counts[Status.UNAVAILABLE] - unused:
+            badges.append(f" {counts[Status.UNAVAILABLE] - unused} unav", style="yellow")
+        if unused:
+            badges.append(f" {unused} not used", style="dim")
         if counts[Status.FAILED]:
             badges.append(f" {counts[Status.FAILED]} fail", style="bold red")
         badges.append(" ")
