@@ -426,6 +426,8 @@ class ExporterConfig:
 
     node_metrics: bool = True
     web_config_file: str | None = None
+
+
 def clear_margin(value: Any) -> None:
     """Reject clear margins outside 0..0.5 (a share of each level)."""
     if not 0 <= value <= 0.5:

@@ -124,8 +124,14 @@ BORROWED_PREFIXES = ("node_", "libvirt_", "smartctl_")
 
 def as_named(metrics: list[Metric]) -> list[Metric]:
     """``metrics`` with the ones already named after another exporter (``node_…``) exported as is."""
-    return [m._replace(namespace="") if m.namespace == "edgetop" and m.name.startswith(BORROWED_PREFIXES) else m
-            for m in metrics]
+    named: list[Metric] = []
+    for metric in metrics:
+        prefix = next((p for p in BORROWED_PREFIXES if metric.name.startswith(p)), None)
+        if metric.namespace == "edgetop" and prefix is not None:
+            # The namespace says whose name it is (``--no-node-metrics`` drops ``node``).
+            metric = metric._replace(namespace=prefix[:-1], name=metric.name[len(prefix):])  # noqa: PLW2901
+        named.append(metric)
+    return named
 
 
 class Collect(Protocol):

@@ -84,6 +84,11 @@ TERMS: tuple[Term, ...] = (
        ("processes",), ("CPU%",)),
     _T("RSS", "Resident memory: the process's pages in RAM (B, K, M, G = 1024-based).", ("processes",)),
     _T("THR", "Number of threads.", ("processes",)),
+    _T("RD/s", "Bytes per second the process made the block layer read (/proc/<pid>/io read_bytes; page-cache "
+       "hits not counted; K, M, G = 1024-based). n/a when unreadable (another user's process without "
+       "CAP_SYS_PTRACE).", ("processes",)),
+    _T("WR/s", "Bytes per second the process sent to the block layer to write (/proc/<pid>/io write_bytes: "
+       "counted when its dirty pages go to disk, so it may lag the write itself).", ("processes",)),
     _T("AFFINITY", "The CPUs the process may run on (sched_getaffinity).", ("processes",)),
     _T("TIME", "CPU time used since the process started.", ("processes",)),
     _T("COMMAND", "The command line (kernel threads in brackets).", ("processes",)),
@@ -178,6 +183,102 @@ TERMS: tuple[Term, ...] = (
     _T("STATUS", "pass, warn, fail, or unknown when the facts could not be read.", ("checks",)),
     _T("CHECK", "What is checked about the node's set-up.", ("checks",)),
     _T("EVIDENCE", "What was seen, as read; the detail line below says how to fix it.", ("checks",)),
+    # -- storage pane (one pane, six sections: a header shared by two sections explains both)
+    _T("MOUNT", "Where the filesystem is mounted (its first mount point; bind mounts of it are not listed again).",
+       ("storage",)),
+    _T("SIZE", "The filesystem's total size (statvfs; K, M, G, T = 1024-based).", ("storage",)),
+    _T("AVAIL (storage)", "Filesystems: space ordinary users can still write (statvfs; root's reserve not "
+       "counted). Pools: the free space libvirt reports for the pool.", ("storage",), ("AVAIL",)),
+    _T("USE% (storage)", "Filesystems: used / (used + available), as df's Use%, so it can reach 100% while root's "
+       "reserve is left. Pools: allocation / capacity (n/a for a pool that is not running).",
+       ("storage",), ("USE%",)),
+    _T("INODE%", "Share of the filesystem's inodes (one per file or directory) in use: at 100% no file can be "
+       "created even with space left. n/a where the filesystem has no fixed inode count.", ("storage",)),
+    _T("FULL IN", "When the available space runs out if the used space keeps growing at the rate seen over the "
+       "last reading interval (10 s or more); '-' while it is not growing or not yet known.", ("storage",)),
+    _T("NOTE (storage)", "Filesystems: RO remount! (the kernel made it read-only after errors), RO, fstab rw!, "
+       "vm images (holds libvirt guest images), ro, or why statvfs failed. SMART: critical warnings, failing "
+       "attributes, or why the disk could not be read.", ("storage",), ("NOTE",)),
+    _T("USED", "Space in use: size minus free, as df's Used.", ("storage",)),
+    _T("TYPE (storage)", "Filesystems: the filesystem type (ext4, xfs, nfs4 …). Pools: the libvirt pool type "
+       "(dir, logical, netfs, rbd …).", ("storage",), ("TYPE",)),
+    _T("DEVICE (storage)", "Filesystems: the device or network share mounted (/dev/sda1, server:/export). SMART: "
+       "the disk smartctl asked (an NVMe controller such as /dev/nvme0 for its namespaces).",
+       ("storage",), ("DEVICE",)),
+    _T("DISK (storage)", "Disks: the kernel's name of a whole disk, md array or device-mapper volume (with its dm "
+       "name, such as the LVM volume). VM disks: the disk's name inside the guest (vda, sdb).",
+       ("storage",), ("DISK",)),
+    _T("READ/s", "Bytes read from the disk per second over the last interval (/proc/diskstats sectors read × 512).",
+       ("storage",)),
+    _T("WRITE/s", "Bytes written to the disk per second over the last interval (/proc/diskstats sectors "
+       "written × 512).", ("storage",)),
+    _T("R IOPS", "Reads completed per second over the last interval (/proc/diskstats).", ("storage",)),
+    _T("W IOPS", "Writes completed per second over the last interval (/proc/diskstats).", ("storage",)),
+    _T("R LAT", "Average time a read took over the last interval, queueing included: time spent reading / reads "
+       "completed (/proc/diskstats, iostat's r_await). n/a when no read completed.", ("storage",)),
+    _T("W LAT", "Average time a write took over the last interval, queueing included: time spent writing / "
+       "writes completed (/proc/diskstats, iostat's w_await). n/a when no write completed.", ("storage",)),
+    _T("UTIL%", "Share of the interval with at least one I/O in flight on the disk (diskstats io_ticks, iostat's "
+       "%util). Near 100% a simple disk is saturated; SSDs, NVMe and arrays serve several at once.", ("storage",)),
+    _T("INFL", "I/Os issued to the disk and not yet completed, right now (/proc/diskstats field 9).", ("storage",)),
+    _T("HEALTH", "ok; failing (the disk's self-assessment failed or an attribute is at its threshold); "
+       "unavailable (smartctl could not read it, the note says why); standby (asleep, not woken to ask).",
+       ("storage",)),
+    _T("WEAR", "Share of the rated life used: NVMe's Percentage Used (may pass 100%), or for an ATA SSD 100 minus "
+       "a wear attribute's normalised value (177, 233, 231 or 202). n/a when the disk has neither.", ("storage",)),
+    _T("TEMP", "The drive's current temperature as SMART reports it.", ("storage",)),
+    _T("HOURS", "Power-on hours: how long the drive has been powered over its life (SMART).", ("storage",)),
+    _T("ERRORS", "NVMe: media errors (data it could not recover). ATA: reallocated / pending sectors (attributes "
+       "5 and 197, raw). Anything but 0 is a disk to watch.", ("storage",)),
+    _T("MODEL", "The drive's model name as smartctl reports it.", ("storage",)),
+    _T("ARRAY", "The md (software RAID) array's name, from /proc/mdstat.", ("storage",)),
+    _T("LEVEL (RAID)", "The RAID level (raid1, raid5, raid10, linear …); n/a for an inactive array.",
+       ("storage",), ("LEVEL",)),
+    _T("STATE (storage)", "RAID: active (with read-only flags), inactive, or degraded (fewer working members "
+       "than wanted, or one faulty). Pools: libvirt's pool state (running, inactive, building, degraded, "
+       "inaccessible).", ("storage",), ("STATE",)),
+    _T("DISKS", "Working / wanted members of the array (mdstat's [n/m]); fewer working than wanted is degraded.",
+       ("storage",)),
+    _T("SLOTS", "One letter per member slot as mdstat prints it: U working, _ missing or failed.", ("storage",)),
+    _T("ACTION", "What the kernel is doing to the array: recovery (rebuilding a disk), resync, check, repair or "
+       "reshape; delayed or pending while it waits its turn.", ("storage",)),
+    _T("DONE", "How far that action has got.", ("storage",)),
+    _T("LEFT", "The kernel's estimate of the time until the action finishes (mdstat's finish=).", ("storage",)),
+    _T("SPEED (RAID)", "How fast the action runs, in bytes per second (mdstat's speed=).", ("storage",), ("SPEED",)),
+    _T("MEMBERS", "The array's member devices: (F) faulty, (S) spare.", ("storage",)),
+    _T("POOL", "The libvirt storage pool's name.", ("storage",)),
+    _T("CAPACITY", "Pools: the pool's total size. VM disks: the disk's size as the guest sees it.", ("storage",)),
+    _T("ALLOC", "Pools: the space given to its volumes. VM disks: the host space the disk image takes up so far "
+       "(a thin image grows toward its capacity).", ("storage",)),
+    _T("PATH", "Where the pool keeps its volumes (its target path; empty for pools without one).", ("storage",)),
+    _T("DOMAIN", "The running guest (libvirt domain) the disk belongs to.", ("storage",)),
+    _T("ERROR", "The error libvirt reports on the disk (I/O error, no space left), with 'paused' when the guest "
+       "is paused on it; '-' for none.", ("storage",)),
+    _T("SOURCE", "The host file or block device behind the guest's disk.", ("storage",)),
+    # -- events pane
+    _T("TIME (event)", "When it happened, in the node's local time; the line below the table has the date.",
+       ("events",), ("TIME",)),
+    _T("KIND (event)", "What sort of event (hardware, edac, thermal, oom, link, io_error, fs_error, lifecycle, "
+       "service, alert …), coloured by severity; k shows one kind at a time.", ("events",), ("KIND",)),
+    _T("SUBJECT", "What it is about: a device, a guest, a service unit, an alert's subject.", ("events",)),
+    _T("MESSAGE", "The kernel or libvirtd log line, or a sentence about the change (whole on the line below).",
+       ("events",)),
+    # -- alerts pane (standing alerts, and h: the last hour's changes)
+    _T("SEV", "CRIT (critical) or WARN (warning), dim when acknowledged or stale; in the history, the severity "
+       "at that moment.", ("alerts",)),
+    _T("IMPACT", "What the alert is about, most harmful first: hardware, links, guests, services, time, "
+       "pressure.", ("alerts",)),
+    _T("SINCE (alert)", "The local time the alert was raised.", ("alerts",), ("SINCE",)),
+    _T("FOR", "How long the alert has been standing.", ("alerts",)),
+    _T("STATE (alert)", "ack: acknowledged in this session; held: its value is back, but it stands until the "
+       "hold time has passed (no flapping); stale: its source is down, this is the last known.",
+       ("alerts",), ("STATE",)),
+    _T("ALERT", "Where it comes from and what about (collector/subject), then the message; whole on the line "
+       "below.", ("alerts",)),
+    _T("TIME (alert)", "When the change happened, in the node's local time.", ("alerts",), ("TIME",)),
+    _T("EVENT", "What changed: raised, escalated (warning to critical), eased (critical to warning) or cleared.",
+       ("alerts",)),
+    _T("LASTED", "For a cleared alert: how long it stood, from raised to cleared.", ("alerts",)),
     # -- sources screen
     _T("Collector", "One source of data (a file, a command, a connection).", ("sources",)),
     _T("Lane", "The thread it runs in: a hung source stops only its lane.", ("sources",)),

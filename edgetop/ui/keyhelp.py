@@ -16,6 +16,7 @@ KEY_TEXT: dict[str, str] = {
     "app.goto": "Go to any pane by name (the number keys reach the first ten)",
     "app.next_pane": "Next pane",
     "app.previous_pane": "Previous pane",
+    "app.alerts": "Go to the Alerts pane: every standing alert, worst first",
     "processes.filter": "Show only processes whose command or user contains the text typed",
     "processes.clear_filter": "Clear the filter",
     "processes.sort_next": "Sort by the next column",
@@ -27,6 +28,16 @@ KEY_TEXT: dict[str, str] = {
     "processes.sort_time": "Sort by CPU time used",
     "processes.toggle_kernel_threads": "Show or hide kernel threads",
     "processes.pin_process": "Choose the CPUs the highlighted process may run on (asks before it acts)",
+    "processes.search": "Search: the cursor jumps to the first process whose command, user or guest contains "
+                        "the text typed (or whose pid it is)",
+    "processes.search_next": "Next match of the search, from the cursor down (wraps at the end)",
+    "processes.toggle_tree": "Tree view on or off: parents above their children, siblings in the sort order",
+    "processes.follow": "Follow the highlighted process: the cursor stays on it as the sort moves it "
+                        "(press again or move the cursor to stop)",
+    "processes.signal_process": "Stop the highlighted process: asks, then sends SIGTERM; SIGKILL only if it is "
+                                "still running, after a second confirm (refused in read-only mode)",
+    "processes.renice_process": "Change the highlighted process's nice value: asks the value (-20 to 19), then to "
+                                "confirm (refused in read-only mode; lowering it needs root)",
     "domains.filter": "Show only guests whose name contains the text typed",
     "domains.clear_filter": "Clear the filter",
     "domains.sort_next": "Sort by the next column",
@@ -41,6 +52,15 @@ KEY_TEXT: dict[str, str] = {
     "snmp.open": "Open the highlighted device's values",
     "time.sort_offset": "Largest offsets first",
     "services.restart_service": "Restart the highlighted service (asks first; shows its state and journal after)",
+    "storage.next_section": "Next storage section (filesystems, disks, SMART, RAID, pools, VM disks)",
+    "storage.previous_section": "Previous storage section",
+    "events.next_kind": "Show only the next kind of event (all, hardware, edac … alert, then all again)",
+    "events.previous_kind": "Show only the previous kind of event",
+    "events.all_kinds": "Show events of every kind again",
+    "alerts.acknowledge": "Acknowledge the highlighted alert for this session: it stays listed, marked ack, "
+                          "below the others; worse news clears the mark. Press again to take it back",
+    "alerts.history": "Switch between the standing alerts and the last hour's changes (raised, escalated, eased, "
+                      "cleared)",
     "help.close": "Close this help",
     "sources.close": "Close",
     "goto.close": "Close",
@@ -53,6 +73,7 @@ KEY_TEXT: dict[str, str] = {
     "picker.all": "Tick every CPU",
     "picker.apply": "Apply the ticked CPUs (asks before it acts)",
     "picker.cancel": "Cancel: nothing changes",
+    "ask_number.cancel": "Cancel: nothing changes",
     "domain_detail.close": "Back to the guest list",
     "domain_detail.pin_vcpu": "Choose the host CPUs the highlighted vCPU may run on (asks before it acts)",
     "snmp_detail.close": "Back to the device list",
@@ -62,4 +83,5 @@ KEY_TEXT: dict[str, str] = {
 SCOPE_WORDS: dict[str, str] = {
     "app": "everywhere", "help": "help", "sources": "sources", "goto": "go to", "confirm": "dialog",
     "picker": "CPU picker", "domain_detail": "guest detail", "snmp_detail": "device detail",
+    "ask_number": "number prompt",
 }

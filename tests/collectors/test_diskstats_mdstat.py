@@ -61,7 +61,7 @@ def test_rates_latency_and_utilisation() -> None:
     # A counter that went backwards (a reset): unknown, never negative.
     (back,) = diskstats.derive(DisksReading((later,)), DisksReading((d,)), 2.0).disks
     assert back.read_bytes_per_second is None and back.utilisation_ratio is None
-    names = {m.name for m in diskstats.metrics(diskstats.derive(None, DisksReading((d,)), 0.0))}
+    names = {m.full_name for m in diskstats.metrics(diskstats.derive(None, DisksReading((d,)), 0.0))}
     assert {"node_disk_read_bytes_total", "node_disk_written_bytes_total", "node_disk_io_time_seconds_total",
             "node_disk_io_now", "node_disk_reads_completed_total"} <= names
 

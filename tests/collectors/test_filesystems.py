@@ -162,7 +162,7 @@ def test_collect_over_a_fixture_procfs_and_the_tests_own_directory(tmp_path: Pat
     assert by_mp["/missing"].error is not None and "does not exist" in by_mp["/missing"].error
     json_rows = fsmod.to_json(view)
     assert json_rows[0]["mountpoint"] == "/" and 0 <= json_rows[0]["used_ratio"] <= 1
-    names = {m.name for m in fsmod.metrics(view)}
+    names = {m.full_name for m in fsmod.metrics(view)}
     assert {"node_filesystem_size_bytes", "node_filesystem_avail_bytes", "node_filesystem_free_bytes",
             "node_filesystem_files", "node_filesystem_files_free", "node_filesystem_readonly"} <= names
 

@@ -50,7 +50,7 @@ def test_demo_pools_allocation_comes_from_their_volumes() -> None:
     assert pools["images"].allocation_bytes == 88 * 1024**3 and pools["images"].target_path == "/var/lib/libvirt/images"
     (alert,) = mod.alerts(view, Config())
     assert alert.subject == "images" and alert.severity is Severity.WARNING and "88%" in alert.message
-    assert {m.name for m in mod.metrics(view)} >= {"libvirt_storage_pool_capacity_bytes",
+    assert {m.full_name for m in mod.metrics(view)} >= {"libvirt_storage_pool_capacity_bytes",
                                                     "libvirt_storage_pool_allocation_bytes",
                                                     "libvirt_storage_pool_available_bytes"}
     assert mod.pools_json(view)[0]["used_ratio"] == pytest.approx(0.88)

@@ -117,7 +117,7 @@ def test_collect_through_the_stub_smartctl(tmp_path: Path, monkeypatch: pytest.M
     assert [c[-1] for c in calls] == ["/dev/nvme0", "/dev/sda", "/dev/sdb"]
     rows = smart.to_json(view)
     assert rows[0]["wear_ratio"] == 0.16 and rows[2]["status"] == "unavailable"
-    assert {m.name for m in smart.metrics(view)} >= {"smartctl_device_smart_status", "smartctl_device_temperature"}
+    assert {m.full_name for m in smart.metrics(view)} >= {"smartctl_device_smart_status", "smartctl_device_temperature"}
 
 
 def test_without_smartctl_the_source_says_how_to_install_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -140,7 +140,7 @@ def test_topology_is_not_in_the_json_snapshot() -> None:
     data = build_snapshot(store, specs)
     assert data["cpu"] == {"v": 1}
     assert set(data["sources"]) == {"cpu"}
-    assert set(data) == {"schema_version", "timestamp", *SECTIONS, "alerts", "sources"}
+    assert set(data) == {"schema_version", "timestamp", *SECTIONS, "events", "alerts", "sources"}
     assert build_snapshot(store, specs[1:]) | {"timestamp": 0} == data | {"timestamp": 0}
 
 

@@ -7,6 +7,7 @@ kill dialog, which names it, and the dialog is then cancelled).
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -32,15 +33,21 @@ def console(tmp_path: Path, *args: str) -> Iterator[Tmux]:
 
 
 def column(screen: str, label: str) -> list[str]:
-    """The values under the header ``label`` (a left-justified column), top to bottom, up to a blank line."""
+    """The values under the header ``label``, top to bottom, up to a blank line.
+
+    A value is the word that overlaps the header's cells, so left- and right-justified
+    columns both read whole (a five-digit pid starts left of ``PID▼``).
+    """
     lines = screen.splitlines()
     head = next(i for i, line in enumerate(lines) if label in line)
-    at = lines[head].index(label)
+    start = lines[head].index(label)
+    end = start + len(label)
     values = []
     for line in lines[head + 1:]:
-        if not line.strip() or len(line) <= at or line[at] == " ":
+        word = next((m[0] for m in re.finditer(r"\S+", line) if m.start() < end and m.end() > start), None)
+        if not line.strip() or word is None:
             break
-        values.append(line[at:].split()[0])
+        values.append(word)
     return values
 
 

@@ -87,3 +87,19 @@ async def test_history_lists_raised_and_cleared_with_how_long_it_lasted() -> Non
         assert rows == [["cleared", "WARN", "1m05s"], ["raised", "WARN", ""]]  # newest first
         status = str(app.pane.query_one("#alerts-status", Static).render())
         assert "2 changes in the last hour" in status
+
+
+async def test_the_kiosk_does_not_acknowledge() -> None:
+    app = PaneHarness(AlertsPane)
+    app.kiosk = True  # type: ignore[attr-defined]
+    async with app.run_test(size=(80, 25)) as pilot:
+        feed(app, DOMAINS, 1, 10.0)
+        await pilot.pause()
+        app.pane.query_one("#alerts-table", SyncedTable).focus()
+        await pilot.press("a")  # the binding is the pane's: Textual asks the pane, not the app
+        await pilot.pause()
+        assert not any(t.acked for t in app.store.tracked_alerts())
+        app.pane.action_acknowledge()  # nor through the action itself (a palette, a remapped key)
+        await pilot.pause()  # a notification is a message to the app
+        assert not any(t.acked for t in app.store.tracked_alerts())
+        assert "kiosk does not acknowledge" in " ".join(str(n.message) for n in app._notifications)

@@ -39,9 +39,9 @@ LIBVIRTD_VIEW = EventsView((
 ), NOW, "/var/log/libvirt/libvirtd.log")
 
 
-def test_the_pane_is_listed_after_checks() -> None:
+def test_the_pane_is_listed_after_storage() -> None:
     ids = [e.pane_id for e in PANES]
-    assert ids.index("events") == ids.index("checks") + 1
+    assert ids[-4:] == ["checks", "storage", "events", "alerts"]  # beyond the number keys: g and tab
     assert next(e for e in PANES if e.pane_id == "events").load() is EventsPane
 
 
@@ -67,6 +67,10 @@ async def test_newest_first_filtered_by_kind(size: tuple[int, int], monkeypatch:
         assert cell(table, key, "message") == "igb eno2: NIC Link is Down [b]x"
         status = str(app.pane.status.render())
         assert "4 events in the last hour" in status
+        # The cursor stayed on the event it was on when the newer alert arrived above it.
+        detail = str(app.pane.query_one("#events-detail", Static).render())
+        assert "NIC Link is Down [b]x" in detail
+        await pilot.press("up")
         detail = str(app.pane.query_one("#events-detail", Static).render())
         assert "raised: 96 °C" in detail and "(critical) from sensors" in detail
         await pilot.press("k", "k")  # all → hardware → edac

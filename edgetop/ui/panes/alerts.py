@@ -196,8 +196,15 @@ class AlertsPane(TablePane):
             out.append(f"; {item.what} {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(item.at))}", style="dim")
         detail.update(out)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """No acknowledging in the kiosk (Textual asks the binding's owner, this pane, not the app)."""
+        return not (action == "acknowledge" and getattr(self.app, "kiosk", False))
+
     def action_acknowledge(self) -> None:
         """Acknowledge the highlighted alert for this session, or take the acknowledgement back."""
+        if getattr(self.app, "kiosk", False):  # a passer-by's key must not mark alerts seen
+            self.app.notify("The kiosk does not acknowledge alerts", severity="warning", timeout=4)
+            return
         item = self.shown.get(self.table.cursor_key or "")
         if self.history or not isinstance(item, TrackedAlert):
             self.app.notify("Nothing to acknowledge here: highlight a standing alert", severity="warning", timeout=4)

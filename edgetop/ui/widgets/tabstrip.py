@@ -1,9 +1,10 @@
 """A one-line strip naming the panes with their number keys; ASCII only.
 
 Every pane is shown when the titles fit, shortened if need be (``1 Over 2 CPU …`` at 80
-columns with ten panes). When even the shortest titles do not fit (fifteen panes at 80
-columns), the strip shows the panes around the active one with their full titles and
-says how many are left out on each side (``<+4`` … ``+3>``); ``g`` lists them all.
+columns with ten panes, ``1 Ove 2 CPU … Ale`` one space apart with fourteen). When even the
+shortest titles do not fit (seventeen panes at 80 columns), the strip shows the panes around
+the active one with their full titles and says how many are left out on each side (``<+4``
+… ``+3>``); ``g`` lists them all.
 """
 
 from __future__ import annotations
@@ -16,9 +17,14 @@ _LIMITS = (20, 6, 4, 3)  # title lengths tried in turn until every pane fits
 _ACTIVE = "bold reverse"
 
 
-def label(key: str, title: str, limit: int) -> str:
-    """One pane's tab: `` 1 Overview `` (a pane without a number key shows its title only)."""
-    return f" {key} {title[:limit]} " if key else f" {title[:limit]} "
+def label(key: str, title: str, limit: int, *, compact: bool = False) -> str:
+    """One pane's tab: `` 1 Overview `` (a pane without a number key shows its title only).
+
+    ``compact`` drops the trailing space, so tabs are one space apart: the last form tried
+    before the strip is windowed (all fourteen panes at 80 columns: `` 1 Ove 2 CPU … Ale``).
+    """
+    text = f" {key} {title[:limit]}" if key else f" {title[:limit]}"
+    return text if compact else text + " "
 
 
 def fit_window(widths: list[int], active: int, room: int) -> tuple[int, int]:
@@ -78,8 +84,9 @@ class TabStrip(Static):
 
     def render_strip(self, width: int) -> Text:
         """The strip for ``width`` cells."""
-        for limit in _LIMITS:
-            labels = [label(key, title, limit) for _id, key, title in self.titles]
+        tries = [(limit, False) for limit in _LIMITS] + [(_LIMITS[-1], True)]
+        for limit, compact in tries:
+            labels = [label(key, title, limit, compact=compact) for _id, key, title in self.titles]
             if sum(cell_len(t) for t in labels) <= width:
                 return self._line(labels, 0, len(labels))
         labels = [label(key, title, _LIMITS[0]) for _id, key, title in self.titles]
