@@ -48,12 +48,15 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     checks = ("g", "c", "h", "e", "enter")  # the eleventh pane has no number key: the go-to list
     storage = ("g", "s", "t", "o", "r", "enter")
-    files = asyncio.run(shoot((120, 40), "120x40", [(k,) for k in "1234567890"] + [checks, storage]))
+    events = ("g", "e", "v", "e", "n", "enter")
+    alerts = ("g", "a", "l", "e", "r", "enter")
+    files = asyncio.run(shoot((120, 40), "120x40",
+                              [(k,) for k in "1234567890"] + [checks, storage, events, alerts]))
     os.environ["EDGETOP_ASCII"] = "1"  # the Linux console's glyph set
     from edgetop.ui.console import apply_console_mode
 
     apply_console_mode()
-    files += asyncio.run(shoot((80, 25), "console-80x25", [("1",), ("2",), ("4",), ("5",), checks, storage]))
+    files += asyncio.run(shoot((80, 25), "console-80x25", [("1",), ("2",), ("4",), ("5",), checks, storage, alerts]))
     for f in files:
         print(f.relative_to(ROOT))
     return 0

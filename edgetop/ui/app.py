@@ -244,7 +244,10 @@ class EdgetopApp(MutationGate, App[None]):
     async def _load_remaining_specs(self) -> None:
         """Import the non-core collectors off the event loop, then start them."""
         try:
-            specs = await asyncio.to_thread(all_specs, self.ctx, None, CORE_MODULES)
+            # On the engine's worker pool: asyncio's default executor would keep one more
+            # thread idle for the app's whole life after this one call (issue 17: threads).
+            pool = self.engine.pool if self.engine is not None else None
+            specs = await asyncio.get_running_loop().run_in_executor(pool, all_specs, self.ctx, None, CORE_MODULES)
         except Exception:
             log.exception("loading collectors failed")
             self.notify("some collectors could not be loaded (details in the log)", severity="error")
