@@ -269,7 +269,8 @@ TERMS: tuple[Term, ...] = (
     _T("IMPACT", "What the alert is about, most harmful first: hardware, links, guests, services, time, "
        "pressure.", ("alerts",)),
     _T("SINCE (alert)", "The local time the alert was raised.", ("alerts",), ("SINCE",)),
-    _T("FOR", "How long the alert has been standing.", ("alerts",)),
+    _T("FOR", "How long the alert has been standing, to the minute (<1m: raised in the last minute; "
+              "the detail below the table has the seconds).", ("alerts",)),
     _T("STATE (alert)", "ack: acknowledged in this session; held: its value is back, but it stands until the "
        "hold time has passed (no flapping); stale: its source is down, this is the last known.",
        ("alerts",), ("STATE",)),

@@ -31,6 +31,15 @@ def test_duration(seconds: float | None, out: str) -> None:
     assert fmt.duration(seconds) == out
 
 
+@pytest.mark.parametrize(("seconds", "out"), [
+    (None, "n/a"), (float("nan"), "n/a"), (0, "<1m"), (59.9, "<1m"), (60, "1m"), (65, "1m"), (119, "1m"),
+    (3599, "59m"), (3600 * 5 + 12 * 60 + 7, "5h12m"), (86400 * 3 + 4 * 3600, "3d04h"),
+])
+def test_coarse_duration_changes_once_a_minute(seconds: float | None, out: str) -> None:
+    # A list of standing alerts is not rewritten every second (issue 17: terminal bytes).
+    assert fmt.coarse_duration(seconds) == out
+
+
 def test_age_num_rate() -> None:
     assert fmt.age(None) == "n/a" and fmt.age(100.0, now=165.0) == "1m05s" and fmt.age(200.0, now=100.0) == "0s"
     assert fmt.num(None) == "n/a" and fmt.num(2.345, 2, " GHz") == "2.35 GHz"

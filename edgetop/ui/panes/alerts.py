@@ -23,7 +23,7 @@ from textual.widgets import Static
 from edgetop.engine.alert_state import AlertEvent, TrackedAlert
 from edgetop.engine.store import Sample
 from edgetop.model.alerts import Alert, Severity
-from edgetop.ui.fmt import NAME_CAP, TEXT_CAP, duration, literal
+from edgetop.ui.fmt import NAME_CAP, TEXT_CAP, coarse_duration, duration, literal
 from edgetop.ui.panes.table import TablePane
 from edgetop.ui.styles import ALERT_STYLE
 from edgetop.ui.widgets.synced_table import SyncedTable
@@ -151,7 +151,7 @@ class AlertsPane(TablePane):
         a = t.alert
         dim = "dim" if t.acked or t.stale else ""
         return (sev(a, dim), Text(a.category.label, style=dim), Text(clock_time(t.since), style=dim),
-                Text(duration(t.duration(now)), style=dim), Text(state_words(t), style="dim"), what(a, dim))
+                Text(coarse_duration(t.duration(now)), style=dim), Text(state_words(t), style="dim"), what(a, dim))
 
     def _event_cells(self, e: AlertEvent) -> tuple[Any, ...]:
         a = e.alert

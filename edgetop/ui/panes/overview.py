@@ -5,19 +5,19 @@ from __future__ import annotations
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
-from textual.widgets import Static
 
 from edgetop.collectors.cpu import CpuView
 from edgetop.collectors.memory import MemoryView
 from edgetop.engine.store import Sample
 from edgetop.model.reading import Status
-from edgetop.ui.fmt import duration, literal
+from edgetop.ui.fmt import coarse_duration, literal
 from edgetop.ui.panes.base import Pane
 from edgetop.ui.render.cpu import overview_line as cpu_line
 from edgetop.ui.render.memory import overview_line as memory_line
 from edgetop.ui.render.overview_lines import area_lines
 from edgetop.ui.render.sections import labelled
 from edgetop.ui.styles import ALERT_STYLE, STATUS_STYLE
+from edgetop.ui.widgets.text_lines import TextLines
 
 
 def fit_alerts(alerts: list[Text], sources: list[Text], room: int,
@@ -63,7 +63,8 @@ class OverviewPane(Pane):
 
     def compose(self) -> ComposeResult:
         """Health block, alerts, sources."""
-        yield Static(id="overview-body")
+        # Line by line: a tick that changes two lines repaints two lines (widgets.text_lines).
+        yield TextLines(id="overview-body")
 
     def on_resize(self, event: events.Resize) -> None:
         """How many alerts fit depends on the height: render again at once."""
@@ -95,7 +96,7 @@ class OverviewPane(Pane):
             dim = "dim" if tracked.acked or tracked.stale else ""
             line.append(f"  {alert.severity.upper():8} ", style=dim or ALERT_STYLE[alert.severity])
             # How long it stands, then the acknowledgement: a glance tells new from old news.
-            line.append(f"{duration(tracked.duration(now)):>6} ", style="dim")
+            line.append(f"{coarse_duration(tracked.duration(now)):>6} ", style="dim")
             if tracked.acked:
                 line.append("ack ", style="dim")
             line.append_text(literal(f"{alert.source}/{alert.subject}: {alert.message}", dim))
@@ -133,4 +134,4 @@ class OverviewPane(Pane):
         for line in source_lines:
             out.append_text(line)
             out.append("\n")
-        self.query_one("#overview-body", Static).update(out)
+        self.query_one("#overview-body", TextLines).update(out)
