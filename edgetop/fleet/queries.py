@@ -1,0 +1,57 @@
+"""The PromQL of one fleet round: what each node's row is made of, by name.
+
+Each query asks for edgetop's own pre-processed families (``edgetop serve`` already turned
+kernel files into verdicts on the node), reduced on the server where a node has many series
+of which the row shows one (``topk by (instance)``), so that 1,000 nodes cost a few
+thousand series per round, not hundreds of thousands.
+"""
+
+from __future__ import annotations
+
+# How far back a node that stopped reporting is remembered, and the step of that look back:
+# "not reporting since" is exact to within the step (the last sample's own timestamp is
+# read at each step). Longer ago than the window: "not reporting for over 1h". A short
+# window at a 1 s step makes a fresh outage's start exact at a small cost (120 steps).
+SEEN_WINDOW = "1h"
+SEEN_STEP = "15s"
+RECENT_WINDOW = "2m"
+RECENT_STEP = "1s"
+
+def _quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def selector(job: str | None) -> str:
+    """The matchers every query carries: ``job="edgetop"``, or none when ``job`` is empty."""
+    return f"job={_quote(job)}" if job else ""
+
+
+def fleet_queries(job: str | None) -> dict[str, str]:
+    """Name → PromQL for one round; the names are what :mod:`edgetop.fleet.build` reads."""
+    s = selector(job)
+    c = "," + s if s else ""
+    return {
+        "up": f"up{{{s}}}",
+        # timestamp() keeps the labels (the version) and gives the last scrape's own time.
+        "build": f"timestamp(edgetop_build_info{{{s}}})",
+        "last_seen": f"max_over_time(timestamp(edgetop_build_info{{{s}}})[{SEEN_WINDOW}:{SEEN_STEP}])",
+        "recently_seen": f"max_over_time(timestamp(edgetop_build_info{{{s}}})[{RECENT_WINDOW}:{RECENT_STEP}])",
+        "alerts": f"edgetop_alerts{{{s}}}",
+        "domain_steal": f"topk by (instance) (1, edgetop_domain_steal_ratio{{{s}}})",
+        "host_steal": f"edgetop_cpu_steal_ratio{{{s}}}",
+        "temp": f"edgetop_sensor_temperature_celsius{{{s}}}",
+        "temp_high": f"edgetop_sensor_temperature_high_celsius{{{s}}}",
+        "temp_crit": f"edgetop_sensor_temperature_critical_celsius{{{s}}}",
+        "slaves_down": f"edgetop_bond_slave_up{{{s}}} == 0",
+        "net_problems": f"edgetop_network_problems{{{s}}} > 0",
+        # The system's offset (source without a "/": chrony, sntp, ptp), not each server's.
+        "ntp_offset": f'edgetop_ntp_offset_seconds{{kind!="kernel",source!~".*/.*"{c}}}',
+        "ntp_verdict": f'edgetop_ntp_synchronized{{kind="all"{c}}}',
+        "snmp_down": f"edgetop_snmp_up{{{s}}} == 0",
+        "fs_fullest": (f"topk by (instance) (1, 1 - node_filesystem_avail_bytes{{{s}}}"
+                       f" / node_filesystem_size_bytes{{{s}}})"),
+        "collectors_down": f"edgetop_collector_up{{{s}}} == 0",
+        # Alerting rules (contrib/prometheus/edgetop-rules.yml) drop the job label in some
+        # expressions (sum by (instance)): matched to the nodes by instance instead.
+        "prom_alerts": "ALERTS",
+    }
