@@ -10,6 +10,7 @@ moved to now, so ages read as on the day.
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import urllib.parse
 from collections.abc import Iterator
@@ -49,11 +50,12 @@ class Replay:
     fail: set[str] = field(default_factory=set)
     seen_auth: list[str | None] = field(default_factory=list)
     port: int = 0
+    scheme: str = "http"
 
     @property
     def url(self) -> str:
         """The base URL."""
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
 
 def recorded(name: str, now: float) -> dict[str, Any]:
@@ -71,8 +73,8 @@ def recorded(name: str, now: float) -> dict[str, Any]:
 
 
 @contextmanager
-def replay_server(replay: Replay, job: str = "edgetop") -> Iterator[Replay]:
-    """Serve ``replay`` on a free loopback port until the block ends."""
+def replay_server(replay: Replay, job: str = "edgetop", tls: ssl.SSLContext | None = None) -> Iterator[Replay]:
+    """Serve ``replay`` on a free loopback port until the block ends; behind TLS when given a server context."""
     by_expr = {expr: name for name, expr in fleet_queries(job).items()}
 
     class Handler(BaseHTTPRequestHandler):
@@ -102,6 +104,9 @@ def replay_server(replay: Replay, job: str = "edgetop") -> Iterator[Replay]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+        replay.scheme = "https"
     replay.port = int(server.server_address[1])
     thread = threading.Thread(target=server.serve_forever, name="replay", daemon=True)
     thread.start()
