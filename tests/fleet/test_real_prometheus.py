@@ -28,6 +28,7 @@ from edgetop.fleet.round import run_round
 from edgetop.ui.fleet_app import FleetApp
 from edgetop.ui.fleet_detail import FleetDetail
 from tests.exporter.serving import env
+from tests.faults.run import tui
 from tests.fleet.live import SCRAPE_SECONDS, Fleet, live_fleet
 from tests.helpers import REPO, stop_process, wait_for, wait_until
 
@@ -170,3 +171,24 @@ async def test_the_fleet_app_against_the_real_prometheus(fleet: Fleet, size: tup
             await wait_for(lambda: app.table.row_count == 3 and app.filter_text == "")
     finally:
         settings.client.close()
+
+
+@pytest.mark.parametrize(("width", "height", "term"), [(120, 40, "xterm-256color"), (80, 25, "linux")])
+def test_the_fleet_in_a_real_terminal(fleet: Fleet, tmp_path: Path, width: int, height: int, term: str) -> None:
+    with tui(tmp_path, "fleet", "--prometheus", fleet.url, width=width, height=height, term=term) as t:
+        screen = t.wait_for(lambda s: "edge-ok" in s and "DOWN" in s, timeout=30, what="the three nodes")
+        lines = screen.splitlines()
+        rows = [line for line in lines if line.lstrip().startswith("edge-")]
+        assert [r.split()[0] for r in rows] == ORDER_STOPPED
+        assert re.search(r"DOWN .* \d\d:\d\d:\d\d\s*$", rows[0]) and "B1" in rows[1]
+        assert all(len(line.rstrip()) <= width for line in lines)
+        if term == "linux":
+            assert all(ord(c) < 0x250 for c in screen)
+        t.keys("Down")
+        t.keys("Enter")
+        detail = t.wait_for(lambda s: "ssh edge-faulty edgetop" in s, timeout=10, what="the node's detail")
+        assert "bond bond0: slave ens1f2 down" in detail
+        t.keys("Escape")
+        t.wait_for(lambda s: "ssh edge-faulty" not in s and "edge-ok" in s, timeout=10, what="back to the table")
+        t.keys("q")
+        t.wait_for(lambda s: not t.alive(), timeout=10, what="edgetop fleet to quit")
