@@ -40,6 +40,14 @@ _CONSOLE_GLYPHS: list[LineFilter] = []
 UNAVAILABLE_STYLE = BANNER_STYLE[next(iter(BANNER_STYLE))]
 
 
+class FleetTable(FastTable):
+    """The fleet table: ``enter`` opens the node, and the key bar says so."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Node", id="fleet.detail", key_display="enter"),
+    ]
+
+
 class FleetApp(App[None]):
     """The fleet table, a header, the ``/`` filter and the key bar; ``enter`` opens a node."""
 
@@ -55,7 +63,6 @@ class FleetApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="fleet.quit"),
         Binding("slash", "filter", "Filter", id="fleet.filter", key_display="/"),
-        Binding("enter", "detail", "Node", id="fleet.detail", key_display="enter"),
         Binding("r", "refresh_now", "Refresh", id="fleet.refresh"),
     ]
 
@@ -109,7 +116,7 @@ class FleetApp(App[None]):
         yield Static(id="fleet-header")
         yield Static(id="fleet-banner")
         yield Input(placeholder="filter by name or site; enter keeps it, escape clears it", id="fleet-filter")
-        table = FastTable(id="fleet-table")
+        table = FleetTable(id="fleet-table")
         for key, label, right in COLUMNS:
             table.add_column(label, key, right=right)
         yield table
@@ -269,14 +276,6 @@ class FleetApp(App[None]):
             box.remove_class("-shown")
             self.table.focus()
             event.stop()
-
-    def action_detail(self) -> None:
-        """Open the node under the cursor."""
-        table = self.table
-        if table.row_count == 0:
-            return
-        key = table.row_keys[min(table.cursor_row, table.row_count - 1)]
-        self.push_screen(FleetDetail(key))
 
     @on(FastTable.RowSelected, "#fleet-table")
     def _row_selected(self, event: FastTable.RowSelected) -> None:

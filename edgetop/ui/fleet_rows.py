@@ -56,7 +56,7 @@ def _count(value: int | None, style: str) -> Text:
 def _temp(node: FleetNode) -> Text:
     s = node.hottest_sensor
     if s is None:
-        return _t(NA if node.reporting else "", STALE_STYLE)
+        return _t(NA, STALE_STYLE)
     limit = "-" if s.limit_celsius is None else f"{s.limit_celsius:.0f}"
     style = BAD if s.over_critical else WARN if s.over_limit else ""
     return _t(f"{s.celsius:.0f}/{limit}°C", style)
