@@ -47,7 +47,6 @@ def node_json(node: FleetNode, now: float) -> dict[str, Any]:
         "ntp_synchronised": node.ntp_synchronised,
         "snmp_targets_down": list(node.snmp_targets_down),
         "fullest_filesystem": None if fs is None else {"mountpoint": fs.mountpoint, "used_ratio": fs.used_ratio},
-        "collectors_down": list(node.collectors_down),
         "prometheus_alerts": [{"alertname": a.name, "severity": a.severity, "state": a.state, "labels": a.subject}
                               for a in node.prometheus_alerts],
         "problems": list(node.problems),

@@ -21,7 +21,6 @@ from edgetop.fleet.model import (
     PromAlert,
     SensorReading,
 )
-from edgetop.fleet.queries import SEEN_WINDOW
 
 Answers = Mapping[str, list[dict[str, Any]]]
 
@@ -62,27 +61,31 @@ def _sensor_name(series: Mapping[str, Any]) -> str:
     return f"{chip}/{label}" if chip else (label or "?")
 
 
-def hottest_sensor(temps: list[dict[str, Any]], highs: list[dict[str, Any]],
+def hottest_sensor(temps: list[dict[str, Any]], margins: list[dict[str, Any]],
                    crits: list[dict[str, Any]]) -> SensorReading | None:
-    """The sensor nearest to or furthest over its limit (high, else critical); without limits, the hottest."""
-    def key(series: Mapping[str, Any]) -> str | None:
-        return _label(series, "sensor")
+    """The node's sensor nearest to (or furthest over) its limit, as the server chose it.
 
-    high = {key(s): _value(s) for s in highs}
-    crit = {key(s): _value(s) for s in crits}
-    best: tuple[tuple[int, float], SensorReading] | None = None
+    Args:
+        temps: its temperature (one series; more only if the server tied).
+        margins: the same sensor's temperature minus its limit, labelled ``limit_kind``
+            (``high``, ``critical``, or ``none`` when it has no limit).
+        crits: its critical limit, if it has one.
+
+    """
+    by_sensor = {_label(m, "sensor"): m for m in margins}
     for series in temps:
         celsius = _value(series)
         if celsius is None:
             continue
-        k = key(series)
-        limit, kind = (high.get(k), "high") if high.get(k) is not None else (crit.get(k), "critical")
-        reading = SensorReading(_sensor_name(series), celsius, limit, kind if limit is not None else None, crit.get(k))
-        # Sensors with a limit rank by their margin to it; those without only by temperature, below them.
-        rank = (1, celsius - limit) if limit is not None else (0, celsius)
-        if best is None or rank > best[0]:
-            best = (rank, reading)
-    return best[1] if best else None
+        margin = by_sensor.get(_label(series, "sensor"))
+        kind = _label(margin, "limit_kind") if margin is not None else None
+        delta = _value(margin) if margin is not None else None
+        limit = celsius - delta if kind in ("high", "critical") and delta is not None else None
+        crit = next((v for c in crits if _label(c, "sensor") == _label(series, "sensor")
+                     and (v := _value(c)) is not None), None)
+        return SensorReading(_sensor_name(series), celsius, None if limit is None else round(limit, 3),
+                             kind if limit is not None else None, crit)
+    return None
 
 
 def _alerts(rows: list[dict[str, Any]]) -> tuple[int | None, int | None]:
@@ -114,7 +117,8 @@ def problems(node: FleetNode, now: float) -> tuple[str, ...]:
         if node.not_reporting_since_unix is not None:
             out.append(f"not reporting for {_ago(now - node.not_reporting_since_unix)}")
         else:
-            out.append(f"not reporting for over {SEEN_WINDOW}" if node.up is not None else "not reporting")
+            # Beyond the look-back, or the since-when queries failed: say so rather than guess.
+            out.append("not reporting (since when unknown)")
         if node.up is False:
             out.append("Prometheus cannot scrape it (up == 0)")
     out += [f"alert {a.name} ({a.severity or 'no severity'}, {a.state}){': ' + a.subject if a.subject else ''}"
@@ -184,7 +188,7 @@ def build_nodes(answers: Answers, now: float, site_label: str = "site") -> tuple
     def rows(name: str, instance: str) -> list[dict[str, Any]]:
         return grouped.get(name, {}).get(instance, [])
 
-    instances = set().union(*(grouped.get(n, {}).keys() for n in ("up", "build", "last_seen", "recently_seen")))
+    instances = set().union(*(grouped.get(n, {}).keys() for n in ("up", "build", "seen", "last_seen", "recently_seen")))
     nodes = []
     for inst in instances:
         up_value = _first_value(rows("up", inst))
@@ -200,8 +204,8 @@ def build_nodes(answers: Answers, now: float, site_label: str = "site") -> tuple
         reporting = last_scrape is not None and up is not False
         if "build" not in answers:  # that query failed: trust up alone
             reporting = up is True
-        labelled = next((s for name in ("up", "build", "last_seen", "recently_seen") for s in rows(name, inst)), {})
-        version = next((v for v in (_label(s, "version") for s in (*build, *seen)) if v), None)
+        labelled = next((s for name in ("up", "build", "seen", "last_seen") for s in rows(name, inst)), {})
+        version = next((v for v in (_label(s, "version") for s in (*build, *rows("seen", inst), *seen)) if v), None)
         steal = max(((_label(r, "domain") or "?", v) for r in rows("domain_steal", inst)
                      if (v := _value(r)) is not None), key=lambda p: p[1], default=None)
         fs = max(((_label(r, "mountpoint") or "?", v) for r in rows("fs_fullest", inst)
@@ -223,7 +227,7 @@ def build_nodes(answers: Answers, now: float, site_label: str = "site") -> tuple
             alerts_warning=warn if reporting else None,
             domain_steal=DomainSteal(*steal) if steal else None,
             host_steal_ratio=_first_value(rows("host_steal", inst)),
-            hottest_sensor=hottest_sensor(rows("temp", inst), rows("temp_high", inst), rows("temp_crit", inst)),
+            hottest_sensor=hottest_sensor(rows("temp", inst), rows("temp_margin", inst), rows("temp_crit", inst)),
             bond_slaves_down=tuple(sorted((_label(r, "bond") or "?", _label(r, "slave") or "?")
                                           for r in rows("slaves_down", inst))),
             network_problems={k: int(v) for r in rows("net_problems", inst)
@@ -232,8 +236,6 @@ def build_nodes(answers: Answers, now: float, site_label: str = "site") -> tuple
             ntp_synchronised=None if verdict is None else verdict == 1,
             snmp_targets_down=tuple(sorted(t for r in rows("snmp_down", inst) if (t := _label(r, "target")))),
             fullest_filesystem=Filesystem(*fs) if fs else None,
-            collectors_down=tuple(sorted(c for r in rows("collectors_down", inst)
-                                         if (c := _label(r, "collector") or _label(r, "name")))),
             prometheus_alerts=_prom_alerts(rows("prom_alerts", inst), site_label),
         )
         node = _with(node, problems=problems(node, now))

@@ -97,7 +97,6 @@ class FleetNode:
     ntp_synchronised: bool | None
     snmp_targets_down: tuple[str, ...]
     fullest_filesystem: Filesystem | None
-    collectors_down: tuple[str, ...]
     prometheus_alerts: tuple[PromAlert, ...]
     problems: tuple[str, ...] = field(default=())
 

@@ -8,14 +8,27 @@ thousand series per round, not hundreds of thousands.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 # How far back a node that stopped reporting is remembered, and the step of that look back:
 # "not reporting since" is exact to within the step (the last sample's own timestamp is
-# read at each step). Longer ago than the window: "not reporting for over 1h". A short
+# read at each step). Longer ago than the window: "since when unknown". A short
 # window at a 1 s step makes a fresh outage's start exact at a small cost (120 steps).
 SEEN_WINDOW = "1h"
 SEEN_STEP = "15s"
 RECENT_WINDOW = "2m"
 RECENT_STEP = "1s"
+_RE2_SPECIAL = re.compile(r"([\\.+*?()|\[\]{}^$])")
+
+
+def _re2_escape(text: str) -> str:
+    """``text`` matched literally by a PromQL (RE2) regex: only its metacharacters escaped.
+
+    Python's ``re.escape`` also escapes spaces and ``#``, which RE2 refuses as unknown escapes.
+    """
+    return _RE2_SPECIAL.sub(r"\\\1", text)
+
 
 def _quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
@@ -26,32 +39,74 @@ def selector(job: str | None) -> str:
     return f"job={_quote(job)}" if job else ""
 
 
+def _sensor_queries(s: str) -> dict[str, str]:
+    """The sensor nearest its limit, per node, reduced on the server (a node has many sensors).
+
+    ``temp_margin`` is the temperature minus the sensor's high limit (else its critical one),
+    labelled with which (``limit_kind``); sensors with no limit rank below every one that has
+    one (1000 below); ``temp`` and ``temp_crit`` are that one sensor's reading and critical limit.
+    """
+    t = f"edgetop_sensor_temperature_celsius{{{s}}}"
+    high = f"edgetop_sensor_temperature_high_celsius{{{s}}}"
+    crit = f"edgetop_sensor_temperature_critical_celsius{{{s}}}"
+    margin = (f'label_replace({t} - {high}, "limit_kind", "high", "", "")'
+              f' or label_replace(({t} - {crit}) unless {high}, "limit_kind", "critical", "", "")'
+              f' or label_replace(({t} unless {high} unless {crit}) - 1000, "limit_kind", "none", "", "")')
+    worst = f"topk by (instance) (1, {margin})"
+    return {
+        "temp_margin": worst,
+        "temp": f"{t} and on (instance, sensor) ({worst})",
+        "temp_crit": f"{crit} and on (instance, sensor) ({worst})",
+    }
+
+
 def fleet_queries(job: str | None) -> dict[str, str]:
-    """Name → PromQL for one round; the names are what :mod:`edgetop.fleet.build` reads."""
+    """Name → PromQL for one round; the names are what :mod:`edgetop.fleet.build` reads.
+
+    Aggregations keep only the labels the row shows: 1,000 nodes' answers are parsed in
+    Python every round, and labels are most of their bytes.
+    """
     s = selector(job)
     c = "," + s if s else ""
     return {
         "up": f"up{{{s}}}",
         # timestamp() keeps the labels (the version) and gives the last scrape's own time.
         "build": f"timestamp(edgetop_build_info{{{s}}})",
-        "last_seen": f"max_over_time(timestamp(edgetop_build_info{{{s}}})[{SEEN_WINDOW}:{SEEN_STEP}])",
-        "recently_seen": f"max_over_time(timestamp(edgetop_build_info{{{s}}})[{RECENT_WINDOW}:{RECENT_STEP}])",
-        "alerts": f"edgetop_alerts{{{s}}}",
+        # Every node seen within the look-back (a raw range: cheap), to find the ones whose
+        # target is gone (a federating Prometheus lost their site) as well as those up == 0.
+        "seen": f"last_over_time(edgetop_build_info{{{s}}}[{SEEN_WINDOW}])",
+        "alerts": f"sum by (instance, severity) (edgetop_alerts{{{s}}})",
         "domain_steal": f"topk by (instance) (1, edgetop_domain_steal_ratio{{{s}}})",
-        "host_steal": f"edgetop_cpu_steal_ratio{{{s}}}",
-        "temp": f"edgetop_sensor_temperature_celsius{{{s}}}",
-        "temp_high": f"edgetop_sensor_temperature_high_celsius{{{s}}}",
-        "temp_crit": f"edgetop_sensor_temperature_critical_celsius{{{s}}}",
+        "host_steal": f"max by (instance) (edgetop_cpu_steal_ratio{{{s}}})",
+        **_sensor_queries(s),
         "slaves_down": f"edgetop_bond_slave_up{{{s}}} == 0",
         "net_problems": f"edgetop_network_problems{{{s}}} > 0",
         # The system's offset (source without a "/": chrony, sntp, ptp), not each server's.
         "ntp_offset": f'edgetop_ntp_offset_seconds{{kind!="kernel",source!~".*/.*"{c}}}',
-        "ntp_verdict": f'edgetop_ntp_synchronized{{kind="all"{c}}}',
+        "ntp_verdict": f'min by (instance) (edgetop_ntp_synchronized{{kind="all"{c}}})',
         "snmp_down": f"edgetop_snmp_up{{{s}}} == 0",
         "fs_fullest": (f"topk by (instance) (1, 1 - node_filesystem_avail_bytes{{{s}}}"
                        f" / node_filesystem_size_bytes{{{s}}})"),
-        "collectors_down": f"edgetop_collector_up{{{s}}} == 0",
         # Alerting rules (contrib/prometheus/edgetop-rules.yml) drop the job label in some
         # expressions (sum by (instance)): matched to the nodes by instance instead.
         "prom_alerts": "ALERTS",
+    }
+
+
+def since_queries(job: str | None, instances: Iterable[str]) -> dict[str, str]:
+    """When the nodes ``instances`` (not reporting) last reported: the second round's queries.
+
+    Subqueries evaluate the selector at every step (360 steps an hour); asked for every node
+    of 1,000 they cost more than the rest of the round, so only the silent ones are asked.
+    """
+    names = sorted(set(instances))
+    if not names:
+        return {}
+    s = selector(job)
+    c = "," + s if s else ""
+    matcher = f"instance=~{_quote('|'.join(_re2_escape(n) for n in names))}{c}"
+    build = f"timestamp(edgetop_build_info{{{matcher}}})"
+    return {
+        "last_seen": f"max_over_time({build}[{SEEN_WINDOW}:{SEEN_STEP}])",
+        "recently_seen": f"max_over_time({build}[{RECENT_WINDOW}:{RECENT_STEP}])",
     }

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from edgetop.errors import SourceUnavailable
 from edgetop.fleet.build import build_nodes
 from edgetop.fleet.model import FleetView
-from edgetop.fleet.queries import fleet_queries
+from edgetop.fleet.queries import fleet_queries, since_queries
 from edgetop.sources.prometheus_api import PrometheusClient, Series
 
 log = logging.getLogger(__name__)
@@ -33,11 +33,26 @@ def run_round(client: PrometheusClient, job: str | None, site_label: str,
         answers = client.query_many({"up": queries.pop("up")}, at=now)
         if not isinstance(answers["up"], SourceUnavailable):
             answers.update(client.query_many(queries, at=now))
+            silent = not_reporting(answers)
+            if silent:  # since when: asked only of the silent nodes (subqueries are dear)
+                answers.update(client.query_many(since_queries(job, silent), at=now))
     except Exception as err:  # a bug must not end the view: log it, say it
         log.exception("fleet round failed")
         return FleetView((), now, time.monotonic() - started, available=False,
                          reason=f"internal error ({type(err).__name__}; see the log)")
     return view_from_answers(answers, now, site_label, time.monotonic() - started)
+
+
+def not_reporting(answers: dict[str, list[Series] | SourceUnavailable]) -> set[str]:
+    """The instances whose scrape fails (up 0) or whose build info went stale but was seen within the look-back."""
+    def instances(name: str, value: float | None = None) -> set[str]:
+        found = answers.get(name)
+        if isinstance(found, SourceUnavailable) or found is None:
+            return set()
+        return {str(s["metric"]["instance"]) for s in found if "instance" in s.get("metric", {})
+                and (value is None or s.get("value", [0, ""])[1] == f"{value:g}")}
+
+    return instances("up", 0) | (instances("seen") - instances("build"))
 
 
 def view_from_answers(answers: dict[str, list[Series] | SourceUnavailable], now: float, site_label: str,

@@ -22,7 +22,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import CancelledError, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -171,6 +171,8 @@ class PrometheusClient:
                 out[name] = future.result()
             except SourceUnavailable as err:
                 out[name] = err
+            except CancelledError:  # the client was closed meanwhile (the view is ending)
+                out[name] = SourceUnavailable("cancelled")
         return out
 
     def _fetch(self, req: urllib.request.Request) -> Any:

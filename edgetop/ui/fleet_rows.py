@@ -75,7 +75,7 @@ def _seen(node: FleetNode, now: float) -> Text:
     if node.reporting:
         return _t(age(node.last_scrape_unix, now))
     if node.not_reporting_since_unix is None:
-        return _t(">1h", BAD)
+        return _t("unknown", BAD)
     return _t(time.strftime("%H:%M:%S", time.localtime(node.not_reporting_since_unix)), BAD)
 
 
@@ -166,7 +166,6 @@ def detail_lines(node: FleetNode, now: float, site_label: str) -> Sequence[Text]
     line("SNMP targets down", ", ".join(node.snmp_targets_down) or "none")
     fs = node.fullest_filesystem
     line("fullest filesystem", f"{fs.mountpoint} {pct(fs.used_ratio, 0)} used" if fs else NA)
-    line("collectors down", ", ".join(node.collectors_down) or "none")
     lines.append(Text(""))
     lines.append(Text("Prometheus alerts (ALERTS)", style="bold underline"))
     for a in node.prometheus_alerts:

@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from edgetop.fleet.queries import fleet_queries
+from edgetop.fleet.queries import RECENT_STEP, RECENT_WINDOW, SEEN_STEP, SEEN_WINDOW, fleet_queries
 from tests.helpers import FIXTURES
 
 RECORDINGS = FIXTURES / "fleet"
@@ -76,6 +76,8 @@ def recorded(name: str, now: float) -> dict[str, Any]:
 def replay_server(replay: Replay, job: str = "edgetop", tls: ssl.SSLContext | None = None) -> Iterator[Replay]:
     """Serve ``replay`` on a free loopback port until the block ends; behind TLS when given a server context."""
     by_expr = {expr: name for name, expr in fleet_queries(job).items()}
+    # The since-when queries name the silent nodes: recognised by their windows.
+    since = (("last_seen", f"[{SEEN_WINDOW}:{SEEN_STEP}]"), ("recently_seen", f"[{RECENT_WINDOW}:{RECENT_STEP}]"))
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:
@@ -85,7 +87,8 @@ def replay_server(replay: Replay, job: str = "edgetop", tls: ssl.SSLContext | No
             length = int(self.headers.get("Content-Length", "0"))
             form = urllib.parse.parse_qs(self.rfile.read(length).decode())
             replay.seen_auth.append(self.headers.get("Authorization"))
-            name = by_expr.get(form.get("query", [""])[0])
+            expr = form.get("query", [""])[0]
+            name = by_expr.get(expr) or next((n for n, step in since if step in expr and "instance=~" in expr), None)
             if replay.status != 200:
                 self._send(replay.status, {"status": "error", "errorType": "auth", "error": "go away"})
             elif name is None or name in replay.fail:
