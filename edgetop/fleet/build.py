@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from edgetop.fleet.model import (
@@ -46,9 +47,10 @@ def _label(series: Mapping[str, Any], name: str) -> str | None:
 def _by_instance(answers: Answers, name: str) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for series in answers.get(name, ()):
-        instance = _label(series, "instance")
+        metric = series.get("metric")
+        instance = metric.get("instance") if isinstance(metric, dict) else None
         if instance is not None:
-            out[instance].append(series)
+            out[str(instance)[:NAME_CAP]].append(series)
     return out
 
 
@@ -61,31 +63,36 @@ def _sensor_name(series: Mapping[str, Any]) -> str:
     return f"{chip}/{label}" if chip else (label or "?")
 
 
-def hottest_sensor(temps: list[dict[str, Any]], margins: list[dict[str, Any]],
+def hottest_sensor(temps: list[dict[str, Any]], highs: list[dict[str, Any]],
                    crits: list[dict[str, Any]]) -> SensorReading | None:
-    """The node's sensor nearest to (or furthest over) its limit, as the server chose it.
+    """The sensor nearest to or furthest over its limit (high, else critical); without limits, the hottest.
 
-    Args:
-        temps: its temperature (one series; more only if the server tied).
-        margins: the same sensor's temperature minus its limit, labelled ``limit_kind``
-            (``high``, ``critical``, or ``none`` when it has no limit).
-        crits: its critical limit, if it has one.
-
+    The server sends every sensor with only the labels this needs (``max by``); the join is
+    here because the same join in PromQL (``or``, ``unless``, ``topk`` of a difference) cost
+    Prometheus 0.5-0.7 s per query at 1,000 nodes, against ~0.1 s for the three plain ones.
+    Written for speed (6,000 sensors a round): plain dicts, one record made, for the winner.
     """
-    by_sensor = {_label(m, "sensor"): m for m in margins}
+    high = {h["metric"].get("sensor"): v for h in highs if (v := _value(h)) is not None}
+    crit = {c["metric"].get("sensor"): v for c in crits if (v := _value(c)) is not None}
+    best: tuple[dict[str, Any], float, float | None, str] | None = None
+    best_rank = (0, -math.inf)
     for series in temps:
         celsius = _value(series)
         if celsius is None:
             continue
-        margin = by_sensor.get(_label(series, "sensor"))
-        kind = _label(margin, "limit_kind") if margin is not None else None
-        delta = _value(margin) if margin is not None else None
-        limit = celsius - delta if kind in ("high", "critical") and delta is not None else None
-        crit = next((v for c in crits if _label(c, "sensor") == _label(series, "sensor")
-                     and (v := _value(c)) is not None), None)
-        return SensorReading(_sensor_name(series), celsius, None if limit is None else round(limit, 3),
-                             kind if limit is not None else None, crit)
-    return None
+        key = series["metric"].get("sensor")
+        limit, kind = high.get(key), "high"
+        if limit is None:
+            limit, kind = crit.get(key), "critical"
+        # Sensors with a limit rank by their margin to it; those without only by temperature, below them.
+        rank = (1, celsius - limit) if limit is not None else (0, celsius)
+        if best is None or rank > best_rank:
+            best, best_rank = (series, celsius, limit, kind), rank
+    if best is None:
+        return None
+    series, celsius, limit, kind = best
+    return SensorReading(_sensor_name(series), celsius, limit, kind if limit is not None else None,
+                         crit.get(series["metric"].get("sensor")))
 
 
 def _alerts(rows: list[dict[str, Any]]) -> tuple[int | None, int | None]:
@@ -150,15 +157,21 @@ def _ago(seconds: float) -> str:
     return f"{s // 3600} h {s % 3600 // 60} min"
 
 
-def state_of(node: FleetNode) -> NodeState:
-    """Down when not reporting; critical on a critical alert (its own or a rule's) or sensor; warning on a fault."""
+def state_of(node: FleetNode, faults: tuple[str, ...] | None = None) -> NodeState:
+    """Down when not reporting; critical on a critical alert (its own or a rule's) or sensor; warning on a fault.
+
+    Args:
+        node: the node.
+        faults: its problems, when not yet in ``node.problems``.
+
+    """
     if not node.reporting:
         return NodeState.DOWN
     firing = [a for a in node.prometheus_alerts if a.state == "firing"]
     if (node.alerts_critical or 0) > 0 or any(a.severity == "critical" for a in firing) or (
             node.hottest_sensor is not None and node.hottest_sensor.over_critical):
         return NodeState.CRITICAL
-    if (node.alerts_warning or 0) > 0 or node.problems:
+    if (node.alerts_warning or 0) > 0 or (node.problems if faults is None else faults):
         return NodeState.WARNING
     return NodeState.OK
 
@@ -227,7 +240,7 @@ def build_nodes(answers: Answers, now: float, site_label: str = "site") -> tuple
             alerts_warning=warn if reporting else None,
             domain_steal=DomainSteal(*steal) if steal else None,
             host_steal_ratio=_first_value(rows("host_steal", inst)),
-            hottest_sensor=hottest_sensor(rows("temp", inst), rows("temp_margin", inst), rows("temp_crit", inst)),
+            hottest_sensor=hottest_sensor(rows("temp", inst), rows("temp_high", inst), rows("temp_crit", inst)),
             bond_slaves_down=tuple(sorted((_label(r, "bond") or "?", _label(r, "slave") or "?")
                                           for r in rows("slaves_down", inst))),
             network_problems={k: int(v) for r in rows("net_problems", inst)
@@ -238,12 +251,7 @@ def build_nodes(answers: Answers, now: float, site_label: str = "site") -> tuple
             fullest_filesystem=Filesystem(*fs) if fs else None,
             prometheus_alerts=_prom_alerts(rows("prom_alerts", inst), site_label),
         )
-        node = _with(node, problems=problems(node, now))
-        nodes.append(_with(node, state=state_of(node)))
+        # One copy with both (a dataclass copy costs ~40 µs: 1,000 nodes, every round).
+        faults = problems(node, now)
+        nodes.append(replace(node, problems=faults, state=state_of(node, faults)))
     return tuple(sorted(nodes, key=sort_key))
-
-
-def _with(node: FleetNode, **changes: Any) -> FleetNode:
-    from dataclasses import replace
-
-    return replace(node, **changes)

@@ -86,12 +86,12 @@ def test_a_secret_file_that_is_not_a_small_regular_file_is_refused(replay: Repla
 
 
 def test_one_failing_query_leaves_the_round_partial(replay: Replay) -> None:
-    replay.fail = {"temp_margin"}
+    replay.fail = {"temp_high"}
     client = PrometheusClient(replay.url)
     try:
         view = run_round(client, "edgetop", "site")
-        assert view.available and list(view.failed_queries) == ["temp_margin"]
-        assert view.failed_queries["temp_margin"].startswith("HTTP 400 Bad Request: no recording")
+        assert view.available and list(view.failed_queries) == ["temp_high"]
+        assert view.failed_queries["temp_high"].startswith("HTTP 400 Bad Request: no recording")
     finally:
         client.close()
 
