@@ -429,7 +429,8 @@ def run_fleet(args: argparse.Namespace, cfg: Config) -> int:
         from edgetop.ui.fleet_app import FleetApp
 
         theme = cfg.theme if cfg.theme != "dark" else default_theme(cfg.kiosk, console)
-        app = FleetApp(settings, kiosk=cfg.kiosk, theme=theme, exit_chord=cfg.kiosk_options.exit_chord)
+        app = FleetApp(settings, kiosk=cfg.kiosk, theme=theme, exit_chord=cfg.kiosk_options.exit_chord,
+                       keymap=cfg.keymap)
         app.run()
         return app.return_code or 0
     except KeyboardInterrupt:

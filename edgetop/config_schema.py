@@ -175,6 +175,7 @@ KEYMAP_IDS: frozenset[str] = frozenset({
                                  "renice_process")),
     "ask_number.cancel",
     "app.alerts", "alerts.acknowledge", "alerts.history",
+    "fleet.quit", "fleet.filter", "fleet.refresh", "fleet_table.detail", "fleet_detail.close", "fleet_detail.quit",
 })
 
 # Ids of edgetop 0.x, before every id had its scope: still accepted, with a warning.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -21,7 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.filter import LineFilter
 from textual.widgets import Input, Static
 
-from edgetop.config_schema import chord_keys
+from edgetop.config_schema import canonical_keymap, chord_keys
 from edgetop.fleet.connect import FleetSettings
 from edgetop.fleet.model import FleetView, NodeState
 from edgetop.fleet.round import run_round
@@ -44,7 +44,7 @@ class FleetTable(FastTable):
     """The fleet table: ``enter`` opens the node, and the key bar says so."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select_cursor", "Node", id="fleet.detail", key_display="enter"),
+        Binding("enter", "select_cursor", "Node", id="fleet_table.detail", key_display="enter"),
     ]
 
 
@@ -67,7 +67,8 @@ class FleetApp(App[None]):
     ]
 
     def __init__(self, settings: FleetSettings, *, kiosk: bool = False, theme: str | None = None,
-                 exit_chord: str | None = None, clock: Callable[[], float] = time.time) -> None:
+                 exit_chord: str | None = None, keymap: Mapping[str, str] | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         """Create the app; nothing is asked of Prometheus until it is mounted.
 
         Args:
@@ -75,6 +76,7 @@ class FleetApp(App[None]):
             kiosk: no quit key, no command palette (a NOC wall).
             theme: a registered theme name.
             exit_chord: the kiosk's way out (``kiosk_options.exit_chord``).
+            keymap: the config's ``keymap:`` (binding id → keys), as in the node's view.
             clock: wall time (tests).
 
         """
@@ -97,6 +99,8 @@ class FleetApp(App[None]):
         self.filter_text = ""
         self._busy = False
         self._register_themes()
+        if keymap:
+            self.set_keymap(canonical_keymap(keymap))
 
     def _register_themes(self) -> None:
         from textual.theme import Theme
