@@ -30,7 +30,7 @@ from edgetop.ui.fleet_detail import FleetDetail
 from tests.exporter.serving import env
 from tests.faults.run import tui
 from tests.fleet.live import SCRAPE_SECONDS, Fleet, live_fleet
-from tests.helpers import REPO, stop_process, wait_for, wait_until
+from tests.helpers import REPO, free_port, stop_process, wait_for, wait_until
 
 SCHEMA = json.loads((REPO / "edgetop" / "fleet.schema.json").read_text())
 ORDER_ALL = ["edge-faulty", "edge-ok"]  # edge-stops is the same demo as edge-faulty: their order may swap
@@ -201,3 +201,37 @@ def test_the_fleet_in_a_real_terminal(fleet: Fleet, tmp_path: Path, width: int, 
         t.wait_for(lambda s: "ssh edge-faulty" not in s and "edge-ok" in s, timeout=10, what="back to the table")
         t.keys("q")
         t.wait_for(lambda s: not t.alive(), timeout=10, what="edgetop fleet to quit")
+
+
+def test_through_a_central_prometheus_that_federates_the_site(fleet: Fleet, tmp_path: Path) -> None:
+    """The centre of the README's diagram: contrib's edgetop-federation.yml, pointed at the site's Prometheus."""
+    import socket
+
+    import yaml
+
+    contrib = yaml.safe_load((REPO / "contrib" / "prometheus" / "edgetop-federation.yml").read_text())
+    job = contrib["scrape_configs"][0]
+    job |= {"scrape_interval": "1s", "scrape_timeout": "1s",
+            "static_configs": [{"targets": [fleet.url.removeprefix("http://")]}]}
+    port = free_port(socket.SOCK_STREAM)
+    (tmp_path / "central.yml").write_text(yaml.safe_dump({"scrape_configs": [job]}))
+    (tmp_path / "data").mkdir()
+    with (tmp_path / "log").open("wb") as log:
+        central = subprocess.Popen(["prometheus", f"--config.file={tmp_path / 'central.yml'}",
+                                    f"--storage.tsdb.path={tmp_path / 'data'}",
+                                    f"--web.listen-address=127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT)
+    settings = _settings(f"http://127.0.0.1:{port}")
+    try:
+        def federated() -> FleetView | None:
+            view = run_round(settings.client, settings.job, settings.site_label)
+            return view if _names(view) == ORDER_STOPPED and all(n.reporting for n in view.nodes[1:]) else None
+
+        view = wait_until("the fleet through federation", federated, timeout=90)
+        assert isinstance(view, FleetView)
+        down, faulty = view.nodes[0], view.nodes[1]
+        assert down.state is NodeState.DOWN and down.up is False  # the site's up, federated
+        assert faulty.site == "plant-a" and "bond bond0: slave ens1f2 down" in faulty.problems
+        assert any(a.name == "EdgeBondSlaveDown" for a in faulty.prometheus_alerts)  # ALERTS crossed too
+    finally:
+        settings.client.close()
+        stop_process(central)
