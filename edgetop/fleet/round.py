@@ -27,7 +27,7 @@ def run_round(client: PrometheusClient, job: str | None, site_label: str,
     started = time.monotonic()
     now = clock()
     try:
-        queries = fleet_queries(job)
+        queries = fleet_queries(job, site_label)
         # ``up`` first and alone: when the server is down or refuses, the round ends after one
         # time-out instead of one per query (18 queries on 4 threads would take 5 time-outs).
         answers = client.query_many({"up": queries.pop("up")}, at=now)

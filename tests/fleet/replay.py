@@ -75,7 +75,7 @@ def recorded(name: str, now: float) -> dict[str, Any]:
 @contextmanager
 def replay_server(replay: Replay, job: str = "edgetop", tls: ssl.SSLContext | None = None) -> Iterator[Replay]:
     """Serve ``replay`` on a free loopback port until the block ends; behind TLS when given a server context."""
-    by_expr = {expr: name for name, expr in fleet_queries(job).items()}
+    by_expr = {expr: name for site in ("site", "instance") for name, expr in fleet_queries(job, site).items()}
     # The since-when queries name the silent nodes: recognised by their windows.
     since = (("last_seen", f"[{SEEN_WINDOW}:{SEEN_STEP}]"), ("recently_seen", f"[{RECENT_WINDOW}:{RECENT_STEP}]"))
 

@@ -47,7 +47,7 @@ def test_basic_auth_from_a_password_file(replay: Replay, tmp_path: Path) -> None
     (tmp_path / "pw").write_text("pa:ss\n")
     client = PrometheusClient(replay.url, credentials=Credentials("ops", str(tmp_path / "pw")))
     try:
-        assert client.query("up{job=\"edgetop\"}")
+        assert client.query(fleet_queries("edgetop")["up"])
         assert replay.seen_auth == ["Basic b3BzOnBhOnNz"]  # base64("ops:pa:ss")
     finally:
         client.close()
@@ -121,7 +121,7 @@ def test_nothing_listening_and_not_prometheus() -> None:
         client.close()
     matrix = {"status": "success", "data": {"resultType": "matrix", "result": []}}
     with replay_server(Replay({"up": matrix})) as r, pytest.raises(SourceUnavailable, match="not an instant-vector"):
-        PrometheusClient(r.url).query('up{job="edgetop"}')
+        PrometheusClient(r.url).query(fleet_queries("edgetop")["up"])
 
 
 def test_tls_with_the_ca_file_and_without_it(tmp_path: Path) -> None:
