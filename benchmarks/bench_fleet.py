@@ -104,6 +104,9 @@ def run() -> list[dict[str, str]]:
             _wait("every node scraped", lambda: _query(prom_port, 'count(edgetop_build_info{job="edgetop"})')
                   and float(_query(prom_port, 'count(edgetop_build_info{job="edgetop"})')[0]["value"][1])  # type: ignore[index]
                   == NODES)
+            # Two more scrape intervals: the first waves of 1,000 new targets keep Prometheus busier
+            # than a running server is (rounds measured at once were up to twice as slow).
+            time.sleep(20)
             settings = fleet_settings(FleetConfig(), f"http://127.0.0.1:{prom_port}", None, 5.0, None)
             walls, cpus = [], []
             view = run_round(settings.client, settings.job, settings.site_label)  # warm: connections, caches
