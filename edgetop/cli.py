@@ -1,4 +1,4 @@
-"""Command line: the TUI, ``snapshot``, ``serve``, ``check-config`` and ``check`` (README, Use)."""
+"""Command line: the TUI, ``snapshot``, ``serve``, ``check-config``, ``check`` and ``fleet`` (README, Use)."""
 
 from __future__ import annotations
 
@@ -149,6 +149,16 @@ def build_parser() -> argparse.ArgumentParser:
     setup.add_argument("--only", nargs="+", action="extend", metavar="ID",
                        help="only these checks: an id (virt.dev_kvm), an area (virt) or a pattern (guests.*)")
     _add_common(setup, sub=True)
+    fleet = subs.add_parser("fleet", help="every edge node from the central Prometheus, worst first (read-only)",
+                            description="Every edge node as the central Prometheus sees it, worst first: alerts, "
+                            "steal, sensors, bonds, MTU, NTP, SNMP, filesystems, last scrape. Read-only. Config: "
+                            "fleet (URL, basic auth or bearer token file, CA file, site label).")
+    fleet.add_argument("--prometheus", metavar="URL", help="the central Prometheus (config: fleet.url)")
+    fleet.add_argument("--json", action="store_true", help="one round as JSON on stdout (edgetop/fleet.schema.json); "
+                       "exit 1 when Prometheus is unavailable")
+    fleet.add_argument("--site-label", metavar="LABEL", help="the label that names a node's site "
+                       "(config: fleet.site_label; default site)")
+    _add_common(fleet, sub=True)
     return parser
 
 
@@ -213,9 +223,9 @@ def _context(cfg: Config, demo: bool) -> Any:
     from edgetop.sources.fs import ProcFS, SysFS
 
     if demo:
-        from edgetop.demo import demo_context
+        from edgetop.demo import demo_context, demo_dir
 
-        return demo_context(cfg, ProcFS(cfg.procfs), SysFS(cfg.sysfs))
+        return demo_context(cfg, ProcFS(cfg.procfs), SysFS(cfg.sysfs), demo_dir())
     from edgetop.model.spec import Context
 
     return Context(config=cfg, procfs=ProcFS(cfg.procfs), sysfs=SysFS(cfg.sysfs))
@@ -232,10 +242,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise
     if getattr(args, "schema", False):  # before the config: a broken config must not hide the contract
         return print_schema()
-    for name in ("config", "connect", "interval", "theme", "procfs", "sysfs", "log_file", "audit_log", "cpus"):
+    for name in ("config", "connect", "interval", "theme", "procfs", "sysfs", "log_file", "audit_log", "cpus",
+                 "prometheus", "site_label"):
         if not hasattr(args, name):
             setattr(args, name, None)
-    for name in ("read_only", "kiosk", "demo"):
+    for name in ("read_only", "kiosk", "demo", "json"):
         if not getattr(args, name, None):
             setattr(args, name, False)
     try:
@@ -253,6 +264,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"edgetop: warning: {warning}", file=sys.stderr)
     if args.command == "check-config":
         return check_config(cfg)
+    if args.command == "fleet":
+        return leave(run_fleet(args, cfg))
     ctx = _context(cfg, args.demo)
     if args.command is None:
         return leave(run_tui(ctx, cfg))
@@ -380,6 +393,50 @@ def check_config(cfg: Config) -> int:
     print(f"# effective configuration from {source}")
     print(yaml.safe_dump(to_plain(cfg), sort_keys=False, default_flow_style=False), end="")
     return 0
+
+
+def run_fleet(args: argparse.Namespace, cfg: Config) -> int:
+    """``edgetop fleet``: one JSON round, or the fleet view until quit."""
+    from edgetop.fleet.connect import fleet_settings
+
+    try:
+        settings = fleet_settings(cfg.fleet, args.prometheus, args.site_label, args.interval, cfg.source_file)
+    except ValueError as err:
+        print(f"edgetop: {err}", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        if args.json:
+            from edgetop.export.fleet_json import fleet_json
+            from edgetop.fleet.round import run_round
+
+            view = run_round(settings.client, settings.job, settings.site_label)
+            try:
+                json.dump(fleet_json(view, settings.url, settings.site_label), sys.stdout, indent=2,
+                          ensure_ascii=False)
+                sys.stdout.write("\n")
+                sys.stdout.flush()
+            except BrokenPipeError:  # ``edgetop fleet --json | head``
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0 if view.available else 1
+        from edgetop.theming import default_theme
+        from edgetop.ui.fmt import console_mode
+
+        console = console_mode()
+        if console:
+            from edgetop.ui.console import apply_console_mode
+
+            apply_console_mode()
+        from edgetop.ui.fleet_app import FleetApp
+
+        theme = cfg.theme if cfg.theme != "dark" else default_theme(cfg.kiosk, console)
+        app = FleetApp(settings, kiosk=cfg.kiosk, theme=theme, exit_chord=cfg.kiosk_options.exit_chord,
+                       keymap=cfg.keymap)
+        app.run()
+        return app.return_code or 0
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        settings.client.close()
 
 
 def run_tui(ctx: Any, cfg: Config) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -174,6 +175,7 @@ KEYMAP_IDS: frozenset[str] = frozenset({
                                  "renice_process")),
     "ask_number.cancel",
     "app.alerts", "alerts.acknowledge", "alerts.history",
+    "fleet.quit", "fleet.filter", "fleet.refresh", "fleet_table.detail", "fleet_detail.close", "fleet_detail.quit",
 })
 
 # Ids of edgetop 0.x, before every id had its scope: still accepted, with a warning.
@@ -428,6 +430,53 @@ class ExporterConfig:
     web_config_file: str | None = None
 
 
+LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*\Z")
+
+
+def label_name(value: Any) -> None:
+    """Reject what is not a Prometheus label name (it is pasted into PromQL)."""
+    if not LABEL_NAME.match(str(value)) or str(value).startswith("__"):
+        raise ValueError("must be a Prometheus label name (letters, digits and _, not starting with __)")
+
+
+def job_name(value: Any) -> None:
+    """Reject a job name with a line break (it is quoted into PromQL; everything else is escaped)."""
+    if "\n" in str(value) or "\r" in str(value):
+        raise ValueError("must be one line")
+
+
+def http_url(value: Any) -> None:
+    """Reject URLs that are not http(s), or that carry credentials (they belong in files)."""
+    text = str(value)
+    if not text.startswith(("http://", "https://")):
+        raise ValueError("must start with http:// or https://")
+    if "@" in text.split("/")[2]:
+        raise ValueError("put credentials in password_file or bearer_token_file, not in the URL")
+
+
+@dataclass(frozen=True)
+class FleetConfig:
+    """``edgetop fleet``: the central Prometheus, how to authenticate to it, and which label names a site."""
+
+    url: str | None = field(default=None, metadata=_chk(http_url))
+    user: str | None = None
+    password_file: str | None = None
+    bearer_token_file: str | None = None
+    ca_file: str | None = None
+    site_label: str = field(default="site", metadata=_chk(label_name))
+    job: str = field(default="edgetop", metadata=_chk(job_name))
+    interval: float = field(default=5.0, metadata=_chk(interval_seconds))
+    timeout: float = field(default=5.0, metadata=_chk(positive))
+    concurrency: int = field(default=4, metadata=_chk(positive))
+
+    def __post_init__(self) -> None:
+        """One way to authenticate at most; a password only with a user."""
+        if self.bearer_token_file and (self.user or self.password_file):
+            raise ValueError("give either user and password_file (basic auth) or bearer_token_file, not both")
+        if self.password_file and not self.user:
+            raise ValueError("password_file needs user")
+
+
 def clear_margin(value: Any) -> None:
     """Reject clear margins outside 0..0.5 (a share of each level)."""
     if not 0 <= value <= 0.5:
@@ -484,6 +533,7 @@ class Config:
     self: SelfConfig = SelfConfig()
     exporter: ExporterConfig = ExporterConfig()
     alerts: AlertsConfig = AlertsConfig()
+    fleet: FleetConfig = FleetConfig()
     # Filled by the loader, not by the file.
     source_file: str | None = field(default=None, metadata={"internal": True})
     warnings: tuple[str, ...] = field(default=(), metadata={"internal": True})

@@ -42,6 +42,32 @@ async def shoot(size: tuple[int, int], suffix: str, panes: list[tuple[str, ...]]
     return written
 
 
+async def shoot_fleet() -> Path:
+    """``edgetop fleet`` at 120x40 against answers recorded from a real Prometheus (tests/fixtures/fleet/).
+
+    A real HTTP server on loopback replays them (tests/fleet/replay.py), their times moved to now.
+    """
+    import time
+
+    from edgetop.config_schema import FleetConfig
+    from edgetop.fleet.connect import fleet_settings
+    from edgetop.ui.fleet_app import FleetApp
+    from tests.fleet.replay import Replay, recorded, replay_server
+
+    path = OUT / "fleet.svg"
+    with replay_server(Replay(recorded("one-stopped.json", time.time()))) as replay:
+        settings = fleet_settings(FleetConfig(), replay.url, None, 60.0, None)
+        app = FleetApp(settings, theme="edgetop-dark")
+        async with app.run_test(size=(120, 40)) as pilot:
+            while app.table.row_count < 3:
+                await asyncio.sleep(0.1)
+            await pilot.press("down")  # the cursor on the faulty node, under the one that stopped
+            await asyncio.sleep(0.3)
+            app.save_screenshot(filename=path.name, path=str(OUT))
+        settings.client.close()
+    return path
+
+
 def main() -> int:
     """Write every screenshot and list them."""
     OUT.mkdir(exist_ok=True)
@@ -52,6 +78,7 @@ def main() -> int:
     alerts = ("g", "a", "l", "e", "r", "enter")
     files = asyncio.run(shoot((120, 40), "120x40",
                               [(k,) for k in "1234567890"] + [checks, storage, events, alerts]))
+    files.append(asyncio.run(shoot_fleet()))
     os.environ["EDGETOP_ASCII"] = "1"  # the Linux console's glyph set
     from edgetop.ui.console import apply_console_mode
 

@@ -11,6 +11,8 @@ never know which it is; the context's ``stand_in`` makes every action refuse.
 from __future__ import annotations
 
 import dataclasses
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from edgetop.config_schema import Config, SnmpTarget
@@ -25,6 +27,15 @@ from edgetop.sources.snmp_poll import SnmpPoller
 
 DEMO_DIR = Path(__file__).resolve().parent
 STAND_IN = "demo mode (--demo)"
+# A copy of this directory with some recordings changed (a healthy bond, a cool sensor) is
+# another demo node: the fleet's tests run several ``edgetop serve --demo`` that differ.
+DEMO_DIR_ENV = "EDGETOP_DEMO_DIR"
+
+
+def demo_dir(env: Mapping[str, str] | None = None) -> Path:
+    """The demo's recordings: ``$EDGETOP_DEMO_DIR`` when set (a changed copy of the bundled ones), else bundled."""
+    chosen = (os.environ if env is None else env).get(DEMO_DIR_ENV)
+    return Path(chosen).resolve() if chosen else DEMO_DIR
 
 
 def demo_config(config: Config, demo_dir: Path = DEMO_DIR) -> Config:

@@ -77,11 +77,17 @@ KEY_TEXT: dict[str, str] = {
     "domain_detail.close": "Back to the guest list",
     "domain_detail.pin_vcpu": "Choose the host CPUs the highlighted vCPU may run on (asks before it acts)",
     "snmp_detail.close": "Back to the device list",
+    "fleet.quit": "Quit the fleet view",
+    "fleet.filter": "Show only the nodes whose name or site contains what you type (escape clears it)",
+    "fleet.refresh": "Ask Prometheus again now, without waiting for the next round",
+    "fleet_table.detail": "Open the highlighted node: its faults, readings, alerts and how to reach it",
+    "fleet_detail.close": "Back to the fleet",
+    "fleet_detail.quit": "Back to the fleet",
 }
 
 # Where a key works, by the scope of its id; ids of new panes show their scope word.
 SCOPE_WORDS: dict[str, str] = {
     "app": "everywhere", "help": "help", "sources": "sources", "goto": "go to", "confirm": "dialog",
     "picker": "CPU picker", "domain_detail": "guest detail", "snmp_detail": "device detail",
-    "ask_number": "number prompt",
+    "ask_number": "number prompt", "fleet": "fleet view", "fleet_table": "fleet view", "fleet_detail": "node detail",
 }

@@ -84,7 +84,7 @@ def test_verify_fails_on_a_unit_that_breaks_a_directive(tmp_path: Path, manpath:
     assert "protect system value" in result.stderr  # the check above (empty stderr) would fail
 
 
-@pytest.mark.parametrize("name", ["edgetop-scrape.yml", "edgetop-federation.yml"])
+@pytest.mark.parametrize("name", ["edgetop-scrape.yml", "edgetop-federation.yml", "edgetop-fleet-direct.yml"])
 def test_promtool_checks_the_prometheus_configs(tmp_path: Path, name: str) -> None:
     for f in PROMETHEUS.iterdir():
         shutil.copy(f, tmp_path)

@@ -1,0 +1,117 @@
+"""The fleet app against recorded answers served by a real HTTP server on loopback (tests/fleet/replay.py).
+
+What a live Prometheus will not do on demand: go away and come back at a chosen moment
+(rows kept, greyed, under "unavailable: reason"), carry hostile names, answer a kiosk.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from rich.cells import cell_len
+from rich.text import Text
+from textual.color import Color
+
+from edgetop.config_schema import FleetConfig
+from edgetop.fleet.connect import fleet_settings
+from edgetop.ui.fleet_app import FleetApp
+from edgetop.ui.fleet_detail import FleetDetail
+from edgetop.ui.fleet_rows import STALE_STYLE
+from tests.fleet.replay import Replay, recorded, replay_server
+from tests.helpers import wait_for
+
+
+def _app(url: str, **kw: Any) -> FleetApp:
+    return FleetApp(fleet_settings(FleetConfig(timeout=2.0), url, None, 0.3, None), **kw)
+
+
+async def test_prometheus_going_away_keeps_the_rows_greyed_with_their_age() -> None:
+    with replay_server(Replay(recorded("one-stopped.json", time.time()))) as replay:
+        app = _app(replay.url)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(lambda: app.table.row_count == 3)
+            assert app.table.row_keys == ["edge-stops", "edge-faulty", "edge-ok"]
+            banner = app.query_one("#fleet-banner")
+            assert not banner.has_class("-shown")
+            replay.status = 503
+            await wait_for(lambda: app.stale)
+            await pilot.pause()
+            assert banner.has_class("-shown")
+            text = str(banner.render())
+            assert text.startswith("unavailable: HTTP 503 Service Unavailable") and "showing the answer of" in text
+            assert app.table.row_keys == ["edge-stops", "edge-faulty", "edge-ok"]  # the last rows stay
+            cell = app.table.get_cell("edge-faulty", "state")
+            assert isinstance(cell, Text) and cell.style == STALE_STYLE
+            await pilot.press("down", "enter")
+            await wait_for(lambda: isinstance(app.screen, FleetDetail))
+            assert "Prometheus unavailable: HTTP 503" in str(app.screen.query_one("#fleet-detail-text").render())
+            await pilot.press("escape")
+            replay.status = 200  # back: fresh rows, no banner
+            await wait_for(lambda: not app.stale)
+            await pilot.pause()
+            assert not banner.has_class("-shown")
+            assert app.table.get_cell("edge-faulty", "state").style != STALE_STYLE
+            app.settings.client.close()
+
+
+async def test_a_prometheus_never_reached_says_why_and_shows_no_traceback() -> None:
+    app = _app("http://127.0.0.1:9")  # discard: nothing listens there
+    async with app.run_test(size=(80, 25)) as pilot:
+        await wait_for(lambda: app.last_round is not None)
+        await pilot.pause()
+        assert str(app.query_one("#fleet-banner").render()) == "unavailable: connection refused"
+        assert app.table.row_count == 0
+    app.settings.client.close()
+
+
+HOSTILE = "[bold red]boom[/] \x1b[2J\u202eevil" + "x" * 100
+
+
+async def test_names_from_outside_are_literal_and_capped() -> None:
+    up = {"status": "success", "data": {"resultType": "vector", "result": [
+        {"metric": {"instance": HOSTILE, "site": "[link=http://x]site[/link]", "job": "edgetop"},
+         "value": [time.time(), "1"]}]}}
+    with replay_server(Replay({"up": up})) as replay:
+        app = _app(replay.url)
+        async with app.run_test(size=(120, 40)):
+            await wait_for(lambda: app.table.row_count == 1)
+            node = app.table.get_cell(HOSTILE[:256], "node")
+            site = app.table.get_cell(HOSTILE[:256], "site")
+            assert node.plain.startswith("[bold red]boom[/]") and node.plain.endswith("…")
+            assert cell_len(node.plain) == 24
+            assert site.plain == "[link=http:…" and not site.spans  # 12 cells, never a link
+            strip = app.table.render_line(1)
+            for line_filter in app.get_line_filters():  # what the compositor applies before the terminal
+                strip = strip.apply_filter(line_filter, Color(0, 0, 0))
+            line = strip.text
+            assert "\x1b" not in line and "\u202e" not in line
+        app.settings.client.close()
+
+
+async def test_the_kiosk_has_no_quit_key_and_only_its_chord_leaves() -> None:
+    with replay_server(Replay(recorded("three-reporting.json", time.time()))) as replay:
+        app = _app(replay.url, kiosk=True, exit_chord="ctrl+alt+x")
+        async with app.run_test(size=(80, 25)) as pilot:
+            await wait_for(lambda: app.table.row_count == 3)
+            await pilot.press("q")
+            await pilot.pause()
+            assert app.is_running and "KIOSK" in str(app.query_one("#fleet-header").render())
+            assert app.check_action("quit", ()) is False
+            await pilot.press("ctrl+x")  # how most terminals deliver ctrl+alt+x
+            await wait_for(lambda: not app.is_running)
+        app.settings.client.close()
+
+
+@pytest.mark.parametrize(("width", "hidden"), [(120, set()), (100, {"version", "snmp"}),
+                                               (80, {"version", "snmp", "host_steal", "vm_steal"})])
+async def test_narrow_terminals_hide_the_least_important_columns(width: int, hidden: set[str]) -> None:
+    with replay_server(Replay(recorded("one-stopped.json", time.time()))) as replay:
+        app = _app(replay.url)
+        async with app.run_test(size=(width, 30)):
+            await wait_for(lambda: app.table.row_count == 3)
+            assert {c.key for c in app.table.columns if c.hidden} == hidden
+            header = app.table.render_line(0).text.rstrip()
+            assert header.endswith("SEEN") and len(header) <= width
+        app.settings.client.close()
