@@ -164,7 +164,10 @@ class PrometheusClient:
             header = self.credentials.header() or ""
         except SourceUnavailable as err:
             return dict.fromkeys(exprs, err)
-        futures = {name: self._pool.submit(self.query, expr, when, header) for name, expr in exprs.items()}
+        try:
+            futures = {name: self._pool.submit(self.query, expr, when, header) for name, expr in exprs.items()}
+        except RuntimeError:  # the pool is shut down: the client was closed before this round began
+            return dict.fromkeys(exprs, SourceUnavailable("cancelled"))
         out: dict[str, list[Series] | SourceUnavailable] = {}
         for name, future in futures.items():
             try:

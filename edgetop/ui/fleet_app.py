@@ -97,6 +97,10 @@ class FleetApp(App[None]):
         self.last_round: FleetView | None = None  # the last round, answered or not
         self.rounds = 0
         self.filter_text = ""
+        # Between "/" and the filter box taking focus (Textual moves focus on a later turn
+        # of the loop), keys typed in the same burst belong to the filter, not to the table.
+        self._filter_opening = False
+        self._typed_ahead: list[tuple[str, str | None]] = []
         self._busy = False
         self._register_themes()
         if keymap:
@@ -258,7 +262,29 @@ class FleetApp(App[None]):
         """Show the filter line and type into it."""
         box = self.screen_stack[0].query_one("#fleet-filter", Input)
         box.add_class("-shown")
+        self._filter_opening = True
         box.focus()
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keys typed before the filter box had focus are held, then given to the box.
+
+        Textual moves focus on a later turn of the loop, so in a burst such as "/router⏎"
+        (typed fast or pasted) "r" would refresh, "q" quit and enter open a node. Taken here,
+        before bindings and before the focused widget.
+        """
+        if isinstance(event, events.Key) and self._filter_opening and self.screen is self.screen_stack[0]:
+            self._typed_ahead.append((event.key, event.character))
+            return
+        await super().on_event(event)
+
+    async def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """The filter box has focus: the keys typed meanwhile go on, in order, as if typed now."""
+        box = self.screen_stack[0].query_one("#fleet-filter", Input)
+        if self._filter_opening and event.widget is box:
+            self._filter_opening = False
+            held, self._typed_ahead = self._typed_ahead, []
+            for key, character in held:  # bindings included: enter submits the filter
+                await super().on_event(events.Key(key, character))
 
     @on(Input.Changed, "#fleet-filter")
     def _filter_changed(self, event: Input.Changed) -> None:

@@ -96,6 +96,14 @@ def test_one_failing_query_leaves_the_round_partial(replay: Replay) -> None:
         client.close()
 
 
+def test_a_round_on_a_closed_client_is_an_answer_not_an_exception(replay: Replay) -> None:
+    # The view closes its client on exit while a round may still start on a worker thread.
+    client = PrometheusClient(replay.url)
+    client.close()
+    answers = client.query_many({"up": "up", "alerts": "ALERTS"})
+    assert {name: str(err) for name, err in answers.items()} == {"up": "cancelled", "alerts": "cancelled"}
+
+
 def test_a_server_that_never_answers_times_out() -> None:
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))

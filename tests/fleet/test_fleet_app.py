@@ -115,3 +115,26 @@ async def test_narrow_terminals_hide_the_least_important_columns(width: int, hid
             header = app.table.render_line(0).text.rstrip()
             assert header.endswith("SEEN") and len(header) <= width
         app.settings.client.close()
+
+
+async def test_a_filter_typed_in_one_burst_keeps_every_character() -> None:
+    # A terminal hands over "/plant-b" at once when typed fast or pasted: the keys after "/"
+    # reach the app before the filter box has focus, and went to the table (lost).
+    from textual import events
+
+    with replay_server(Replay(recorded("one-stopped.json", time.time()))) as replay:
+        app = _app(replay.url)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(lambda: app.table.row_count == 3)
+            rounds = app.rounds
+            burst = [("slash", "/"), *((c if c != "-" else "minus", c) for c in "plant-b"), ("enter", "\r")]
+            for key, char in burst:  # "r" is Refresh and enter opens a node, outside the filter
+                app.post_message(events.Key(key, char))
+            await pilot.pause()
+            await wait_for(lambda: app.filter_text == "plant-b" and app.table.has_focus)
+            assert app.table.row_keys == ["edge-stops"]
+            assert app.screen is app.screen_stack[0]  # enter kept the filter, opened no node
+            assert app.rounds - rounds <= 1  # no refresh from the "r" (one tick may pass)
+            await pilot.press("r")  # after the burst, keys are keys again
+            await wait_for(lambda: app.rounds > rounds)
+            app.settings.client.close()
