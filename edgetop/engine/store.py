@@ -108,9 +108,9 @@ class Store:
             self.timeline.observe(spec.name, view, alerts, reading.timestamp, reading.monotonic)
             # The timeline records the tracker's held alerts (after hysteresis), not each tick's raw ones.
             for event in self.alert_state.observe(spec.name, alerts, holding, reading.timestamp, reading.monotonic):
-                # Escalation is worse news: raised again, as critical; easing is not a change to chase.
+                # Escalation is worse news (recorded as such, critical); easing is not a change to chase.
                 if event.what in ("raised", "escalated", "cleared"):
-                    self.timeline.alert_changed(event.alert, event.what != "cleared", event.at)
+                    self.timeline.alert_changed(event.alert, event.what != "cleared", event.at, event.what)
         else:
             self.alert_state.source_down(spec.name, reading.monotonic)
         return sample

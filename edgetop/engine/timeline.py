@@ -71,12 +71,13 @@ class Timeline:
         if self.diff_alerts:
             self._observe_alerts(name, alerts, wall)
 
-    def alert_changed(self, alert: Alert, raised: bool, at: float) -> None:
+    def alert_changed(self, alert: Alert, raised: bool, at: float, what: str | None = None) -> None:
         """Record that ``alert`` was raised (``raised``) or cleared at wall time ``at``.
 
-        The one place alert events enter the timeline, whoever notices the change.
+        The one place alert events enter the timeline, whoever notices the change. ``what``
+        names a raise more precisely (``escalated``: a warning that became critical).
         """
-        what = "raised" if raised else "cleared"
+        what = what or ("raised" if raised else "cleared")
         severity = str(alert.severity) if raised else "info"
         self.record(Event(at, "alert", alert.source, cap_text(alert.subject, 80),
                           cap_text(f"{what}: {alert.message}"), severity))

@@ -1,10 +1,12 @@
 """Alerts: thresholds from the config applied to derived views, and what each alert is about.
 
 Every alert falls in one :class:`Impact` category. The categories are defined here, once,
-and ordered by how much of the node a fault takes with it: a fan that stopped or a link that
-went down hurts every guest, a paused or crashed guest is one service gone, a failed host
-service or a clock off is next, and soft pressure (steal, a squeezed balloon, PSI) degrades
-without stopping anything. The Alerts pane, the overview and the kiosk sort by it.
+and ordered by how much of the node a fault takes with it: a fan that stopped, a machine
+check or a link that went down hurts every guest; storage next (a degraded array, a failing
+disk, a full or read-only filesystem or pool: where guests die, paused on an I/O error); a
+paused or crashed guest is one service gone; a failed host service or a clock off is next,
+and soft pressure (steal, a squeezed balloon, PSI) degrades without stopping anything. The
+Alerts pane, the overview and the kiosk sort by it.
 """
 
 from __future__ import annotations
@@ -29,10 +31,11 @@ class Impact(enum.IntEnum):
 
     HARDWARE = 0
     LINKS = 1
-    GUESTS = 2
-    SERVICES = 3
-    TIME = 4
-    PRESSURE = 5
+    STORAGE = 2
+    GUESTS = 3
+    SERVICES = 4
+    TIME = 5
+    PRESSURE = 6
 
     @property
     def label(self) -> str:
@@ -40,15 +43,20 @@ class Impact(enum.IntEnum):
         return _IMPACT_LABELS[self]
 
 
-_IMPACT_LABELS = {Impact.HARDWARE: "hardware", Impact.LINKS: "links", Impact.GUESTS: "guests",
-                  Impact.SERVICES: "services", Impact.TIME: "time", Impact.PRESSURE: "pressure"}
+_IMPACT_LABELS = {Impact.HARDWARE: "hardware", Impact.LINKS: "links", Impact.STORAGE: "storage",
+                  Impact.GUESTS: "guests", Impact.SERVICES: "services", Impact.TIME: "time",
+                  Impact.PRESSURE: "pressure"}
 
-# The category of an alert whose collector did not name one, by collector (``snmp:ups-a``
+# The category of an alert whose collector did not name one, by its source (``snmp:ups-a``
 # and ``ntp:chrony`` by the part before the colon). SNMP targets are the switch, UPS and PDU
-# beside the node: hardware. Domain alerts are pressure (steal, balloon) unless the
+# beside the node: hardware; so are the kernel's own reports (machine checks, EDAC, I/O and
+# filesystem errors, /dev/kmsg). libvirtd's log errors are its service failing. A guest's
+# disk error stops that guest. Domain alerts are pressure (steal, balloon) unless the
 # collector says the guest is paused or crashed.
 IMPACT_OF_SOURCE: dict[str, Impact] = {
-    "sensors": Impact.HARDWARE, "snmp": Impact.HARDWARE, "network": Impact.LINKS,
+    "sensors": Impact.HARDWARE, "snmp": Impact.HARDWARE, "kernel": Impact.HARDWARE, "network": Impact.LINKS,
+    "raid": Impact.STORAGE, "smart": Impact.STORAGE, "disks": Impact.STORAGE, "filesystems": Impact.STORAGE,
+    "storage_pools": Impact.STORAGE, "domain_disks": Impact.GUESTS, "libvirtd.log": Impact.SERVICES,
     "services": Impact.SERVICES, "ntp": Impact.TIME, "cpu": Impact.PRESSURE, "memory": Impact.PRESSURE,
     "domains": Impact.PRESSURE,
 }

@@ -266,8 +266,8 @@ TERMS: tuple[Term, ...] = (
     # -- alerts pane (standing alerts, and h: the last hour's changes)
     _T("SEV", "CRIT (critical) or WARN (warning), dim when acknowledged or stale; in the history, the severity "
        "at that moment.", ("alerts",)),
-    _T("IMPACT", "What the alert is about, most harmful first: hardware, links, guests, services, time, "
-       "pressure.", ("alerts",)),
+    _T("IMPACT", "What the alert is about, most harmful first: hardware, links, storage, guests, services, "
+       "time, pressure.", ("alerts",)),
     _T("SINCE (alert)", "The local time the alert was raised.", ("alerts",), ("SINCE",)),
     _T("FOR", "How long the alert has been standing, to the minute (<1m: raised in the last minute; "
               "the detail below the table has the seconds).", ("alerts",)),

@@ -140,6 +140,27 @@ def test_acknowledged_alerts_sort_last_and_critical_before_warning_then_by_impac
     assert [t.alert.subject for t in state.standing()] == ["fan2", "hmi", "db", "snmpd"]
 
 
+@pytest.mark.parametrize(("source", "impact"), [
+    ("kernel", "hardware"), ("raid", "storage"), ("smart", "storage"), ("filesystems", "storage"),
+    ("storage_pools", "storage"), ("disks", "storage"), ("domain_disks", "guests"), ("libvirtd.log", "services"),
+    ("domains", "pressure"),
+])
+def test_storage_and_kernel_alerts_rank_by_what_they_take_down(source: str, impact: str) -> None:
+    assert Alert(Severity.WARNING, source, "x", "m").category.label == impact
+
+
+def test_a_degraded_array_outranks_a_squeezed_balloon_and_a_paused_guest() -> None:
+    state = AlertState()
+    squeeze = Alert(Severity.CRITICAL, "domains", "db", "balloon squeezed 60% below maximum")
+    paused = Alert(Severity.CRITICAL, "domains", "hmi", "paused", kind="paused", impact=Impact.GUESTS)
+    degraded = Alert(Severity.CRITICAL, "raid", "md1", "md1 (raid1) is degraded [U_]")
+    mce = Alert(Severity.CRITICAL, "kernel", "hardware", "1 hardware event in the last 15 min")
+    state.observe("domains", [squeeze, paused], None, 100.0, 1.0)
+    state.observe("raid", [degraded], None, 101.0, 2.0)
+    state.observe("events:kernel", [mce], None, 102.0, 3.0)
+    assert [t.alert.subject for t in state.standing()] == ["hardware", "md1", "hmi", "db"]
+
+
 def test_history_keeps_the_last_hour_only() -> None:
     state = AlertState(AlertsConfig(hold_seconds=0.0))
     a = Alert(Severity.WARNING, "cpu", "steal", "x")

@@ -102,7 +102,7 @@ def test_alerts_raised_and_cleared_by_source_and_subject() -> None:
     out = [(e.time, e.message, e.severity) for e in store.timeline.events(6.0)]
     # Raised when first seen; a changed message is not a new alert; worse news is raised again as critical.
     assert out == [(1.0, "raised: 81 °C", "warning"), (3.0, "cleared: 81 °C", "info"),
-                   (4.0, "raised: 81 °C", "warning"), (6.0, "raised: 82 °C", "critical")]
+                   (4.0, "raised: 81 °C", "warning"), (6.0, "escalated: 82 °C", "critical")]
 
 
 def test_an_alert_tracker_plugs_in_through_alert_changed() -> None:

@@ -2,7 +2,7 @@
 
 The overview shows as many alerts as fit; this pane shows them all in a table that scrolls,
 so every alert is reachable on an 80x25 console. Order (``engine.alert_state.sort_key``):
-acknowledged last, critical first, then by impact (hardware, links, guests, services,
+acknowledged last, critical first, then by impact (hardware, links, storage, guests, services,
 time, pressure: ``model.alerts.Impact``), oldest first. ``a`` acknowledges the highlighted
 alert for this session (it stays listed, marked ``ack``; worse news clears the mark); ``h``
 switches to the last hour's raised/escalated/eased/cleared alerts, newest first.
