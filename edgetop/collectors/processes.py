@@ -268,6 +268,9 @@ def specs(ctx: Context) -> list[CollectorSpec]:
             lane="local",
             json_key="processes",
             pane="processes",
+            # It feeds no alert and no other pane: reading every /proc/PID each tick while the
+            # overview is shown was ~20% of the TUI's CPU on the demo (issue 17).
+            on_demand=True,
             build=lambda c: lambda: collect_processes(c.procfs),
             derive=derive_processes,
             to_json=processes_json,

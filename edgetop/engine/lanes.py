@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import inspect
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from typing import Any
 
@@ -57,6 +57,9 @@ class SpecRunner:
         self._slow_derive = False
         self._pending: Future[Any] | None = None  # a call that outlived its timeout
         self._pending_since = 0.0
+        # Cleared while no view shows an on-demand collector (Engine.show): run_forever waits.
+        self.wanted = asyncio.Event()
+        self.wanted.set()
 
     async def collect_once(self) -> Sample:
         """Collect once, store the reading and return the resulting sample."""
@@ -126,6 +129,8 @@ class SpecRunner:
         ``MIN_WAKE_GAP`` seconds, so a guest that stops shows at once, not a tick later.
         """
         while True:
+            if not self.wanted.is_set():
+                await self.wanted.wait()
             started = self.clock.monotonic()
             on_sample(await self.collect_once())
             self._subscribe_once()
@@ -178,6 +183,7 @@ class Engine:
         self.specs: list[CollectorSpec] = []
         self.pool = WorkerPool()
         self.runners: list[SpecRunner] = []
+        self._shown: frozenset[str] | None = None  # None: every collector runs (headless)
         self.add(specs)
 
     def add(self, specs: list[CollectorSpec]) -> list[SpecRunner]:
@@ -185,7 +191,35 @@ class Engine:
         new = [SpecRunner(spec, ctx=self.ctx, store=self.store, pool=self.pool, clock=self.clock) for spec in specs]
         self.specs.extend(specs)
         self.runners.extend(new)
+        for runner in new:
+            self._apply_demand(runner)
         return new
+
+    def show(self, panes: Iterable[str] | None) -> None:
+        """The panes on screen now; on-demand collectors run only while their pane is one.
+
+        None (the default) runs everything, as ``snapshot`` and ``serve`` need.
+        """
+        self._shown = None if panes is None else frozenset(panes)
+        for runner in self.runners:
+            self._apply_demand(runner)
+
+    def _apply_demand(self, runner: SpecRunner) -> None:
+        spec = runner.spec
+        if not spec.on_demand:
+            return
+        if self._shown is not None and spec.pane not in self._shown:
+            runner.wanted.clear()
+            return
+        if runner.wanted.is_set():
+            return
+        # Shown again: a sample from before the pause would be shown as current, and the
+        # next rates would average the whole pause ("CPU%" over minutes). Forget it: the
+        # pane waits for a fresh sample and its first rates are unknown for one tick.
+        sample = self.store.get(spec.name)
+        if sample is None or self.clock.monotonic() - sample.reading.monotonic > 2 * runner.interval:
+            self.store.forget(spec.name)
+        runner.wanted.set()
 
     def lanes(self) -> dict[str, list[SpecRunner]]:
         """Runners by lane name."""

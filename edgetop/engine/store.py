@@ -115,6 +115,16 @@ class Store:
             self.alert_state.source_down(spec.name, reading.monotonic)
         return sample
 
+    def forget(self, collector: str) -> None:
+        """Drop ``collector``'s latest sample and its previous raw reading (not its alerts' history).
+
+        For an on-demand collector shown again after a pause: the next reading starts afresh
+        instead of deriving rates over the pause.
+        """
+        with self._lock:
+            self._samples.pop(collector, None)
+            self._previous_raw.pop(collector, None)
+
     def _extend_history(self, collector: str, series: dict[str, float | None]) -> None:
         for key, value in series.items():
             ring = self._history.setdefault(f"{collector}.{key}", deque(maxlen=self.history_length))

@@ -191,6 +191,10 @@ class CollectorSpec:
             timesyncd, SNTP, PTP): while it is unavailable this node does not use it,
             and the header and the sources view say "not used" instead of counting a
             problem (the verdict's own alert says when no time source works at all).
+        on_demand: collected only while its pane is on screen in the TUI (the engine is
+            told which panes are shown, ``Engine.show``); headless runs (``snapshot``,
+            ``serve``, ``check``) always collect it. For a collector that feeds nothing
+            but its own pane and costs real CPU (every ``/proc/PID`` each tick).
 
     """
 
@@ -210,3 +214,4 @@ class CollectorSpec:
     close: Callable[[Collect], None] | None = None
     good: Callable[[Any], bool] | None = None
     optional: bool = False
+    on_demand: bool = False

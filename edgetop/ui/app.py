@@ -202,6 +202,8 @@ class EdgetopApp(MutationGate, App[None]):
         for problem in self.theme_problems:
             self.notify(problem, severity="warning", timeout=8)
         if self.engine is not None:
+            # Only the pane on screen asks for its on-demand collectors (processes).
+            self.engine.show([self.switcher.current or self.pane_entries[0].pane_id])
             self._start_runners(self.engine.runners)
             if self._load_rest:
                 self.run_worker(self._load_remaining_specs(), name="load-collectors", exit_on_error=False)
@@ -356,6 +358,8 @@ class EdgetopApp(MutationGate, App[None]):
             self.mounted_panes[pane_id] = pane
             await switcher.mount(pane)
         switcher.current = pane_id
+        if self.engine is not None:
+            self.engine.show([pane_id])
         self.tabstrip.set_active(pane_id)
         shown = self.active_pane()
         if shown is not None:

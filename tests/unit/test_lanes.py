@@ -318,3 +318,49 @@ async def test_close_releases_sources_normally(ctx: Context, clock: FakeClock) -
     await engine.collect_round()
     engine.close()
     assert closed == [int]
+
+
+async def test_an_on_demand_collector_runs_only_while_its_pane_is_shown(ctx: Context, clock: FakeClock) -> None:
+    # The processes collector reads every /proc/PID: the TUI runs it only while its pane is
+    # on screen (issue 17); headless runs (no show()) collect it always.
+    counter = iter(range(1000))
+
+    def derive(prev: Any, raw: int, elapsed: float) -> tuple[int | None, int]:
+        return (prev, raw)  # (the previous raw the rates would use, this raw)
+
+    demand = fake_spec("procs", lambda: next(counter), interval=1.0, pane="processes", on_demand=True, derive=derive)
+    always = fake_spec("cpu", int, interval=1.0, pane="cpu")
+    engine = Engine(ctx, [demand, always], clock=clock)
+    reported: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+    engine.show(["overview"])
+    task = asyncio.create_task(engine.run_forever(lambda s: reported.put_nowait((s.spec.name, s.view))))
+    try:
+        assert await asyncio.wait_for(reported.get(), GUARD_SECONDS) == ("cpu", 0)
+        await clock.armed()
+        assert reported.empty() and engine.store.get("procs") is None  # hidden: never collected
+        engine.show(["processes"])  # shown: collected at once, not a tick later
+        assert await asyncio.wait_for(reported.get(), GUARD_SECONDS) == ("procs", (None, 0))
+        clock.advance(1.0)
+        got = {}
+        while len(got) < 2:
+            name, view = await asyncio.wait_for(reported.get(), GUARD_SECONDS)
+            got[name] = view
+        assert got["procs"] == (0, 1)  # a rate over one interval
+        engine.show(["overview"])
+        clock.advance(1.0)  # both runners wake: procs waits for its pane, cpu collects
+        assert await asyncio.wait_for(reported.get(), GUARD_SECONDS) == ("cpu", 0)
+        await clock.armed()
+        clock.advance(60.0)
+        await asyncio.wait_for(reported.get(), GUARD_SECONDS)  # cpu again
+        await clock.armed()
+        assert reported.empty()
+        engine.show(["processes"])  # a minute later: no rate over the pause, no stale sample
+        assert engine.store.get("procs") is None
+        assert await asyncio.wait_for(reported.get(), GUARD_SECONDS) == ("procs", (None, 2))
+        engine.show(None)  # headless: everything runs
+        assert all(r.wanted.is_set() for r in engine.runners)
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        engine.close()
