@@ -23,6 +23,7 @@ from edgetop.ui.widgets.table_cells import ELLIPSIS, fit
 
 COLUMNS = [("collector", "Collector"), ("lane", "Lane"), ("status", "Status"), ("took", "Took"),
            ("last ok", "Last ok"), ("reason", "Reason")]
+IDLE_REASON = "read only while its pane is on screen"
 MIN_REASON = 12  # cells the reason column keeps however narrow the dialog gets (then it scrolls)
 DETAIL_LINES = 4
 
@@ -101,6 +102,12 @@ class SourcesScreen(ModalScreen[None]):
                     Text(f"{r.duration_seconds * 1000:.1f}ms"), Text(age(sample.last_ok_timestamp)),
                     literal(fit(reason, width) if cell_len(reason) > width else reason),
                 )
+            # An on-demand collector (processes) waiting for its pane has no sample: listed
+            # as idle, not left out, so the view still names every source.
+            for spec in getattr(self.app, "specs", ()):
+                if spec.on_demand and spec.name not in rows:
+                    rows[spec.name] = (literal(spec.name), literal(spec.lane), Text("idle", style="dim"),
+                                       Text(""), Text(""), literal(fit(IDLE_REASON, width)))
             table.sync(rows, sort_key=str)
             if self._reason_width(table) == width:
                 break
