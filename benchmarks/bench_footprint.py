@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_foundation import ROOT, edgetop_ready, ensure_glances, ensure_htop, first_frame
-from tmuxrun import Tmux, cpu_seconds, rss_bytes
+from tmuxrun import Tmux, cpu_seconds, rss_bytes, thread_count
 
 EDGETOP_DEMO = [sys.executable, "-m", "edgetop", "--demo"]
 XTERM = {"TERM": "xterm-256color"}
@@ -57,15 +57,6 @@ class Cost:
     bytes_per_second: float
 
 
-def threads_of(pid: int) -> int:
-    """The Threads: line of /proc/PID/status."""
-    with open(f"/proc/{pid}/status") as fh:
-        for line in fh:
-            if line.startswith("Threads:"):
-                return int(line.split()[1])
-    return 0
-
-
 def start(tmux: Tmux, tmp: Path, session: str, argv: list[str], env: dict[str, str],
           size: tuple[int, int] = (120, 40)) -> Run:
     """Start ``argv`` and count its output bytes from the first one on (``pipe-pane -o``)."""
@@ -89,7 +80,7 @@ def measure(runs: dict[str, Run], seconds: float) -> dict[str, Cost]:
         run.cpu0, run.bytes0 = cpu_seconds(run.pid), run.sink.stat().st_size
     time.sleep(seconds)
     return {name: Cost(cpu_per_minute=(cpu_seconds(r.pid) - r.cpu0) * 60 / seconds,
-                       rss_mib=rss_bytes(r.pid) / 2**20, threads=threads_of(r.pid),
+                       rss_mib=rss_bytes(r.pid) / 2**20, threads=thread_count(r.pid),
                        bytes_per_second=(r.sink.stat().st_size - r.bytes0) / seconds)
             for name, r in runs.items()}
 

@@ -60,3 +60,12 @@ def rss_bytes(pid: int) -> int:
     """Resident set size of a process."""
     with open(f"/proc/{pid}/statm") as fh:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def thread_count(pid: int) -> int:
+    """Threads of a process (the ``Threads:`` line of /proc/PID/status)."""
+    with open(f"/proc/{pid}/status") as fh:
+        for line in fh:
+            if line.startswith("Threads:"):
+                return int(line.split()[1])
+    return 0
