@@ -95,12 +95,14 @@ class BoundedReader:
     RETRY_SECONDS = 60.0  # a key hung that long is tried once more even if its files did not change
     ROUNDS = 2  # fresh threads for the keys behind a hang, per collection
 
-    def __init__(self, timeout_seconds: float, workers: int = 2) -> None:
+    def __init__(self, timeout_seconds: float, workers: int = 1) -> None:
         """Create the reader; threads start on first use.
 
-        Two threads read two chips at once; a healthy attribute answers in microseconds, so
-        more only cost memory (each thread its own stack and malloc arena), and a hung one
-        gets a thread of its own anyway (see the module's docstring).
+        One thread reads the chips one after another: a healthy attribute answers in
+        microseconds, so a second only costs memory (its stack and malloc arena) and
+        counts against the monitor's own footprint. When a read hangs, the chips queued
+        behind it wait for that round's deadline only, then get a fresh thread (see the
+        module's docstring), and the hung key is not tried again on the next rounds.
         """
         self.timeout_seconds = timeout_seconds
         self._workers = workers
