@@ -39,7 +39,7 @@ async def test_freeze_help_sources_quit(live_ctx: Context, foundation_specs: lis
         await wait_for(lambda: app.store.get("cpu") is not None)
         await pilot.press("space")
         assert app.frozen and app.header.frozen
-        assert "FROZEN" in str(app.header.render())
+        assert "FROZEN" in app.header.plain
         await pilot.press("space")
         assert not app.frozen
         await pilot.press("question_mark")
@@ -120,7 +120,7 @@ async def test_read_only_hides_and_refuses_pin(live_ctx: Context, foundation_spe
         assert pane.check_action("pin_process", ()) is False
         shown = {a.binding.action for a in app.screen.active_bindings.values() if a.enabled}
         assert "pin_process" not in shown
-        assert "READ-ONLY" in str(app.header.render())
+        assert "READ-ONLY" in app.header.plain
 
 
 async def test_kiosk_has_no_quit_and_no_palette(live_ctx: Context, foundation_specs: list[CollectorSpec]) -> None:
@@ -132,7 +132,7 @@ async def test_kiosk_has_no_quit_and_no_palette(live_ctx: Context, foundation_sp
         assert not app._exit
         assert app.read_only
         assert app.screen is app.screen_stack[0]  # no palette opened
-        assert "KIOSK" in str(app.header.render())
+        assert "KIOSK" in app.header.plain
 
 
 async def test_names_render_literally(live_ctx: Context, foundation_specs: list[CollectorSpec]) -> None:

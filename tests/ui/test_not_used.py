@@ -50,7 +50,7 @@ async def test_header_counts_unused_tools_apart_from_real_outages() -> None:
         await pilot.pause()
         header = app.query_one(HeaderBar)
         header.redraw()
-        line = str(header.render()).splitlines()[1]
+        line = header.plain.splitlines()[1]
         assert line.rstrip().endswith("src 1 ok 1 unav 4 not used"), line
 
 

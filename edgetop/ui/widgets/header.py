@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable
 
 from rich.text import Text
-from textual.widgets import Static
 
 from edgetop.collectors.host import HostInfo
 from edgetop.collectors.self_cost import SelfView
@@ -15,13 +14,18 @@ from edgetop.engine.store import Store
 from edgetop.model.alerts import Severity
 from edgetop.model.reading import Status
 from edgetop.ui.fmt import cpu_list, duration, literal, size
+from edgetop.ui.widgets.text_lines import TextLines
 
 # Every CPU of this machine: a process allowed on all of them is not pinned, and says nothing.
 HOST_CPUS = frozenset(range(os.cpu_count() or 0))
 
 
-class HeaderBar(Static):
-    """Hostname, kernel, uptime, load, clock; alert count, READ-ONLY/FROZEN badges, sources."""
+class HeaderBar(TextLines):
+    """Hostname, kernel, uptime, load, clock; alert count, READ-ONLY/FROZEN badges, sources.
+
+    Lines, not a ``Static``: ``Static.update`` asks for a new layout of the whole screen,
+    and the clock changes the first line every second; here only the changed line repaints.
+    """
 
     DEFAULT_CSS = """
     HeaderBar { height: 2; background: $panel; color: $foreground; }

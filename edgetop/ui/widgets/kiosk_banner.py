@@ -13,12 +13,12 @@ cycling through the panes below it.
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
 
 from edgetop.engine.alert_state import TrackedAlert
 from edgetop.engine.store import Store
 from edgetop.model.alerts import Severity
 from edgetop.ui.fmt import clip
+from edgetop.ui.widgets.text_lines import TextLines
 
 # 5-row bitmaps of the letters the three words use ('#' is lit).
 FONT: dict[str, tuple[str, ...]] = {
@@ -99,8 +99,12 @@ def alerts_line(tracked: list[TrackedAlert], width: int) -> Text:
     return out
 
 
-class KioskBanner(Static):
-    """The status word over the panes, and the worst alerts under it (kiosk mode only)."""
+class KioskBanner(TextLines):
+    """The status word over the panes, and the worst alerts under it (kiosk mode only).
+
+    Lines, not a ``Static``: redrawn every second, it repaints only the lines that changed
+    and asks for no new layout unless its height changes (a pause note comes or goes).
+    """
 
     DEFAULT_CSS = """
     KioskBanner { height: auto; }
