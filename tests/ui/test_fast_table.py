@@ -180,3 +180,22 @@ async def test_bulk_additions_update_the_size_once_at_the_end() -> None:
         assert table.virtual_size.height == 50 and table.row_count == 49
         await pilot.pause()
         assert line_text(table, 1).startswith(" row 1 ")
+
+
+async def test_a_striped_row_is_painted_from_one_strip_until_it_changes_or_moves() -> None:
+    """The same Strip object each paint: Textual's crop and line-filter caches live on it."""
+    app = TableApp()
+    async with app.run_test(size=(40, 10)) as pilot:
+        table = app.query_one(FastTable)
+        await pilot.pause()
+        even = table.get_component_rich_style("fast-table--even-row").bgcolor
+        striped = table.render_line(3)  # row 2: an even index, not under the cursor
+        assert any(seg.style is not None and seg.style.bgcolor == even for seg in striped)
+        assert table.render_line(3) is striped
+        built = table.render_count
+        table.reorder(["k0", "k2", "k1", "k3", "k4"])  # row 2 moves to an odd place: no stripe
+        odd = table.render_line(2)
+        assert not any(seg.style is not None and seg.style.bgcolor == even for seg in odd)
+        assert table.render_count == built  # its cells were not rendered again
+        table.update_cells([("k2", "n", Text("7"))])
+        assert table.render_line(2) is not odd and line_text(table, 2).rstrip().endswith("7")

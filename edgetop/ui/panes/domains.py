@@ -28,6 +28,7 @@ from edgetop.ui.fmt import NA, NAME_CAP, clip, literal, pct, rate_bytes, size
 from edgetop.ui.panes.base import Pane, status_text
 from edgetop.ui.styles import level_style
 from edgetop.ui.widgets.fast_table import FastTable
+from edgetop.ui.widgets.static_text import set_text
 from edgetop.ui.widgets.table_cells import TableCell
 
 _STATE_STYLE = {"running": "green", "paused": "yellow", "crashed": "bold red", "shutoff": "dim",
@@ -180,7 +181,7 @@ class DomainsPane(Pane):
         if not self.is_mounted:
             return
         view, greyed = self._view()
-        self.query_one("#domains-banner", Static).update(self._banner(view))
+        set_text(self.query_one("#domains-banner", Static), self._banner(view))
         table = self.table
         wanted: dict[str, DomainView] = {}
         if view is not None:

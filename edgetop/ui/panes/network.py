@@ -17,6 +17,7 @@ from edgetop.collectors.sys_class_net import NetInterface
 from edgetop.engine import joins
 from edgetop.ui.fmt import NA, NAME_CAP, bit_rate, literal
 from edgetop.ui.panes.base import Pane, status_text
+from edgetop.ui.widgets.static_text import set_text
 from edgetop.ui.widgets.synced_table import SyncedTable
 
 # At 80 columns the rates with their unit and share of the link (``37.5Mb 4%``) need the
@@ -132,7 +133,7 @@ class NetworkPane(Pane):
         if banner is not None:
             status.append_text(banner)
         if view is None:
-            self.query_one("#net-status", Static).update(status)
+            set_text(self.query_one("#net-status", Static), status)
             return
         owners = joins.tap_owners(self.store)
         if banner is not None:
@@ -150,7 +151,7 @@ class NetworkPane(Pane):
         else:
             status.append("no problems", style="green")
         status.append(f"  order: {'busiest first' if self.busiest_first else 'by name'} (b)", style="dim")
-        self.query_one("#net-status", Static).update(status)
+        set_text(self.query_one("#net-status", Static), status)
         wide = bool(self.query_one("#net-table-wide", SyncedTable).display)
         table = self.query_one("#net-table-wide" if wide else "#net-table-narrow", SyncedTable)
         rates = {i.name: view.rates.get(i.name, InterfaceRates()) for i in view.interfaces}
@@ -164,8 +165,8 @@ class NetworkPane(Pane):
                                                    + (rates[k].tx_bytes_per_second or 0.0)), k))
         else:
             table.sync(rows, sort_key=lambda k: (by_name[k].kind == "loopback", k))
-        self.query_one("#net-problems", Static).update(problems_text(view.problems, view.notes))
-        self.query_one("#net-bonds", Static).update(bonds_text(view.bonds))
+        set_text(self.query_one("#net-problems", Static), problems_text(view.problems, view.notes))
+        set_text(self.query_one("#net-bonds", Static), bonds_text(view.bonds))
 
     @staticmethod
     def _cells(i: NetInterface, r: InterfaceRates, owner: str | None, wide: bool, stale: bool) -> tuple[Any, ...]:

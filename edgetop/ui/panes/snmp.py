@@ -23,6 +23,7 @@ from edgetop.engine.store import Sample
 from edgetop.ui.panes.base import Pane
 from edgetop.ui.render.snmp import VALUE_COLUMNS, target_cells, target_view, value_rows
 from edgetop.ui.widgets.fast_table import FastTable
+from edgetop.ui.widgets.static_text import set_text
 from edgetop.ui.widgets.synced_table import SyncedTable
 
 # "Info" is the profiles' summary when a target answers and the error when it does not, so
@@ -125,7 +126,7 @@ class SnmpPane(Pane):
         self._rendered_at = time.monotonic()
         samples = self.samples()
         config = self.store.config
-        self.query_one("#snmp-banner", Static).update(self.banner(samples))
+        set_text(self.query_one("#snmp-banner", Static), self.banner(samples))
         # Targets stay in the order of the config file, whatever order their first polls finish in.
         order = {f"snmp:{t.name}": i for i, t in enumerate(config.snmp.targets)}
         samples.sort(key=lambda s: (order.get(s.spec.name, len(order)), s.spec.name))

@@ -21,6 +21,7 @@ from edgetop.collectors.filesystems import FilesystemsReading
 from edgetop.collectors.libvirt_storage import StorageReading
 from edgetop.ui.panes.base import Pane, status_text
 from edgetop.ui.render.storage_rows import SECTIONS, Section, images_holders, smart_note
+from edgetop.ui.widgets.static_text import set_text
 from edgetop.ui.widgets.synced_table import SyncedTable
 
 # What an empty section means, said instead of an empty table.
@@ -111,7 +112,7 @@ class StoragePane(Pane):
                 strip.append(f" {problems}!", style="bold red")
             elif sample is not None and sample.view is None:
                 strip.append(" ?", style="yellow")
-        self.query_one("#storage-sections", Static).update(strip)
+        set_text(self.query_one("#storage-sections", Static), strip)
         self._render_section(thresholds)
 
     def _render_section(self, thresholds: Any) -> None:
@@ -135,8 +136,8 @@ class StoragePane(Pane):
                         for k, cells in rows.items()}
             with self.app.batch_update():
                 self.table().sync(rows)
-        self.query_one("#storage-status", Static).update(status)
-        self.query_one("#storage-note", Static).update(note)
+        set_text(self.query_one("#storage-status", Static), status)
+        set_text(self.query_one("#storage-note", Static), note)
         self.query_one("#storage-status", Static).display = bool(status)
         self.query_one("#storage-note", Static).display = bool(note)
 

@@ -33,6 +33,7 @@ from textual.widgets import Static
 
 from edgetop.engine.store import Store
 from edgetop.ui.panes.base import Pane, status_text
+from edgetop.ui.widgets.static_text import set_text
 from edgetop.ui.widgets.synced_table import SyncedTable
 
 
@@ -134,14 +135,14 @@ class TablePane(Pane):
         if banner is not None:
             line.append_text(banner)
         if sample is None or view is None:
-            self.status.update(line)
+            set_text(self.status, line)
             return
         items = self.items(view)
         self.shown = dict(items)
         if banner is not None:
             line.append(self.BANNER_JOIN)
         line.append_text(self.summary(view, items))
-        self.status.update(line)
+        set_text(self.status, line)
         stale = sample.view is None
         table = self.table
         with self.app.batch_update():

@@ -28,6 +28,7 @@ from edgetop.ui.fmt import NA, NAME_CAP, TEXT_CAP, console_mode, literal
 from edgetop.ui.panes.base import Pane
 from edgetop.ui.styles import level_style
 from edgetop.ui.widgets.glyphs import spark_top, sparkline
+from edgetop.ui.widgets.static_text import set_text
 from edgetop.ui.widgets.synced_table import SyncedTable
 
 # Numbers first: at 80 columns the long "whose offset" text must not push them off-screen.
@@ -253,8 +254,8 @@ class TimePane(Pane):
         offsets = {r.key: abs(r.offset_seconds) for rep, _, _ in reports.values() if rep is not None
                    for r in rep.rows if r.offset_seconds is not None}
         with self.app.batch_update():
-            self.query_one("#time-verdict", Static).update(self.verdict_text(self.verdict(samples)))
-            self.query_one("#time-spark", Static).update(self.spark_text(self.main_row(reports)))
+            set_text(self.query_one("#time-verdict", Static), self.verdict_text(self.verdict(samples)))
+            set_text(self.query_one("#time-spark", Static), self.spark_text(self.main_row(reports)))
             rows = self.rows(reports)
             # The structural order (clocks, servers, absent kinds) is kept as sources come
             # and go; the table only redraws when the order actually changed.
@@ -268,7 +269,7 @@ class TimePane(Pane):
             self._update_detail()
 
     def _update_detail(self) -> None:
-        self.query_one("#time-detail", Static).update(detail_text(self._shown.get(self.highlighted or "")))
+        set_text(self.query_one("#time-detail", Static), detail_text(self._shown.get(self.highlighted or "")))
 
     @on(SyncedTable.RowHighlighted, "#time-sources")
     def _row_highlighted(self, event: SyncedTable.RowHighlighted) -> None:
