@@ -268,8 +268,16 @@ def test_snapshot_into_a_closed_pipe_has_no_traceback(tmp_path: Path) -> None:
 
 def test_ctrl_c_during_snapshot_interval_is_quiet(tmp_path: Path) -> None:
     (tmp_path / "c.yaml").write_text(QUIET)
-    proc = subprocess.Popen([sys.executable, "-m", "edgetop", "snapshot", "--config", "c.yaml", "--interval", "30"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(tmp_path), cwd=tmp_path)
+    # A Ctrl-C from a terminal, even when this test runs in a background job: a shell starts
+    # those with SIGINT ignored, which a child inherits through exec; a handled signal is
+    # reset to its default instead.
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "edgetop", "snapshot", "--config", "c.yaml", "--interval", "30"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(tmp_path),
+                                cwd=tmp_path)
+    finally:
+        signal.signal(signal.SIGINT, before)
     try:
         time.sleep(2.0)  # inside the 30 s interval (imports and the first round take well under that)
         os.kill(proc.pid, signal.SIGINT)
