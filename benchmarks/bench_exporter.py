@@ -34,7 +34,7 @@ from edgetop.demo import DEMO_DIR, demo_context
 from edgetop.demo.snmp_recorded import RecordedPoller, load_targets
 from edgetop.engine.lanes import Engine
 from edgetop.export.bounded_http import BoundedHTTPServer
-from edgetop.export.exposition import encode
+from edgetop.export.exposition import TextRenderer, encode
 from edgetop.export.prometheus import make_handler, store_metrics
 from edgetop.sources.fs import ProcFS, SysFS
 
@@ -86,13 +86,14 @@ def bench_scrape() -> dict[str, Any]:
             domains = store.get("domains")
             assert domains is not None and domains.view is not None and len(domains.view.domains) == DOMAINS
             renders, render_cpu = [], []
+            renderer = TextRenderer()  # one for every render, as make_handler keeps one per server
             for _ in range(SCRAPES):
                 # Every scrape follows an engine round, as a real one does (the engine ticks every
                 # 1 s, Prometheus scrapes every 15 s): new views and changed counters each time, so
                 # nothing kept from the previous scrape can stand in for this one's work.
                 asyncio.run(engine.collect_round())
                 t0, c0 = time.perf_counter(), time.thread_time()
-                body = encode(store_metrics(store), "").body
+                body = encode(store_metrics(store), "", None, renderer).body
                 renders.append(time.perf_counter() - t0)
                 render_cpu.append(time.thread_time() - c0)  # on a shared machine wall time includes others' turns
             server = BoundedHTTPServer(make_handler(store), "127.0.0.1", 0)
