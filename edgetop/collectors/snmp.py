@@ -13,6 +13,8 @@ import asyncio
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 from edgetop.collectors.snmp_profiles import (
@@ -33,7 +35,7 @@ from edgetop.collectors.snmp_profiles import (
 from edgetop.config_schema import Config, Level, SnmpTarget
 from edgetop.errors import ParseError
 from edgetop.model.alerts import Alert, Severity, level_above, level_below
-from edgetop.model.spec import CollectorSpec, Context, Family, Labels, Metric, flat
+from edgetop.model.spec import CollectorSpec, Context, Family, Labels, Metric, flat, known
 from edgetop.sources.snmp_poll import SnmpPoller
 
 
@@ -265,19 +267,19 @@ def families(view: SnmpReading) -> list[Family]:
     key, unknown user, a name that does not resolve): ``snmp_poll_error``'s ``kind`` tells
     them apart (``timeout``: no answer at all). Then the interfaces' if_mib families.
     """
-    target = ("target", view.name)
-    out = [Family("snmp_up", [((target,), 1.0 if view.status == "up" else 0.0)],
-                  help="1 when the SNMP target answers")]
+    target = _target_labels(view.name)
+    out = [Family("snmp_up", [target], [1.0 if view.status == "up" else 0.0], help="1 when the SNMP target answers")]
     if view.status != "up":
-        out.append(Family("snmp_poll_error", [((target, ("kind", view.error_kind or "error")), 1.0)],
+        out.append(Family("snmp_poll_error", [(*target, ("kind", view.error_kind or "error"))], [1.0],
                           help="1 while the target's last poll failed; kind=timeout: no answer (down or filtered), "
                           "other kinds (auth, priv, user, access, dns...): edgetop could not ask"))
     if view.latency_seconds is not None:
-        out.append(Family("snmp_latency_seconds", [((target,), view.latency_seconds)], help="SNMP GET round trip"))
-    # interfaces: the raw if_mib counters below, for rate() over any window
-    values = [((target, ("name", name)), value) for name, value in numeric_values(view) if not name.startswith("if/")]
+        out.append(Family("snmp_latency_seconds", [target], [view.latency_seconds], help="SNMP GET round trip"))
+    # not the interfaces' rates: the raw if_mib counters below, for rate() over any window
+    values = [(name, value) for name, value in numeric_values(view, interfaces=False) if not name.startswith("if/")]
     if values:
-        out.append(Family("snmp_value", values, help="a numeric value polled by SNMP"))
+        out.append(Family("snmp_value", [(*target, ("name", name)) for name, _ in values], [v for _, v in values],
+                          help="a numeric value polled by SNMP"))
     return out + if_mib_families(view.name, view.interfaces)
 
 
@@ -322,23 +324,34 @@ def if_mib_families(target: str, interfaces: tuple[Interface, ...]) -> list[Fami
     unknown value is no sample; the families come in the order of their first samples,
     interface by interface (a first port without a speed does not move ``ifHighSpeed`` first).
     """
-    columns: list[list[tuple[Labels, float]]] = [[] for _ in _IF_COLUMNS]
-    seen: list[int] = []  # column numbers, in the order of their first sample
-    for iface in interfaces:
-        labels = (("target", target), ("ifIndex", iface.index), ("ifName", iface.name),
-                  ("ifDescr", iface.descr or ""))
-        values = (*[getattr(iface, attr) for _, attr, _, _ in _IF_MIB],
-                  _IF_STATUS_CODES.get(iface.admin_status or ""), _IF_STATUS_CODES.get(iface.oper_status or ""))
-        for column, value in enumerate(values):
-            if value is not None:
-                if not columns[column]:
-                    seen.append(column)
-                columns[column].append((labels, float(value)))
-    return [Family(_IF_COLUMNS[c][0], columns[c], _IF_COLUMNS[c][1], _IF_COLUMNS[c][2], namespace="") for c in seen]
+    labels = [_interface_labels(target, i.index, i.name, i.descr or "") for i in interfaces]
+    where = {lab: n for n, lab in enumerate(labels)}
+    columns = [*(map(attrgetter(attr), interfaces) for _, attr, _, _ in _IF_MIB),
+               (_IF_STATUS_CODES.get(i.admin_status or "") for i in interfaces),
+               (_IF_STATUS_CODES.get(i.oper_status or "") for i in interfaces)]
+    made = [Family(name, *known(labels, values), kind, text, namespace="")
+            for (name, kind, text), values in zip(_IF_COLUMNS, columns, strict=True)]
+    made = [family for family in made if family.labels]
+    return sorted(made, key=lambda family: where[family.labels[0]])  # stable: columns in order per interface
 
 
-def numeric_values(view: SnmpReading) -> list[tuple[str, float]]:
-    """Every known number of a reading, named ``value``, ``ups.field``, ``sensor/x``, ``if/eth0.field``."""
+# Label sets, one object per series while it lasts: the renderer compares a family's labels
+# with the last scrape's, and identical objects compare at once (``TextRenderer``).
+@lru_cache(maxsize=1024)
+def _target_labels(target: str) -> Labels:
+    return (("target", target),)
+
+
+@lru_cache(maxsize=16384)
+def _interface_labels(target: str, index: str, name: str, descr: str) -> Labels:
+    return (("target", target), ("ifIndex", index), ("ifName", name), ("ifDescr", descr))
+
+
+def numeric_values(view: SnmpReading, *, interfaces: bool = True) -> list[tuple[str, float]]:
+    """Every known number of a reading, named ``value``, ``ups.field``, ``sensor/x``, ``if/eth0.field``.
+
+    ``interfaces`` False leaves out the interfaces' rates (``if/…``).
+    """
     out: list[tuple[str, float]] = [(v.name, v.value) for v in view.values if isinstance(v.value, float)]
     if view.system is not None and view.system.uptime_seconds is not None:
         out.append(("sys_uptime_seconds", view.system.uptime_seconds))
@@ -349,7 +362,7 @@ def numeric_values(view: SnmpReading) -> list[tuple[str, float]]:
             if number is not None:
                 out.append((f"ups.{field}", float(number)))
     out.extend((f"sensor/{s.name}", s.value) for s in view.sensors if s.value is not None)
-    for iface in view.interfaces:
+    for iface in view.interfaces if interfaces else ():
         for field in ("in_bytes_per_second", "out_bytes_per_second"):
             number = getattr(iface, field)
             if number is not None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from math import copysign
 from typing import Any
 
@@ -197,7 +198,7 @@ class TextRenderer:
         self._prefixes: dict[str, dict[Labels, str]] = {}  # exposed name → labels → 'name{labels} '
         self._kept = 0  # prefixes kept, over every name
         # (exposed name, first labels) → a family's labels, in order, and their prefixes
-        self._runs: dict[tuple[str, Labels], tuple[tuple[Labels, ...], list[str]]] = {}
+        self._runs: dict[tuple[str, Labels], _Run] = {}
         self._texts: dict[float, str] = {}  # value → its text and newline
         self._lock = threading.Lock()
 
@@ -214,7 +215,7 @@ class TextRenderer:
         for item in exposed:
             if keep is not None and not keep(item):
                 continue
-            if isinstance(item, Family) and not item.samples:  # no samples, no family: no HELP, no TYPE
+            if isinstance(item, Family) and not item.labels:  # no samples, no family: no HELP, no TYPE
                 continue
             full = f"{item.namespace}_{item.name}" if item.namespace else item.name
             counter = item.kind == "counter"
@@ -226,8 +227,8 @@ class TextRenderer:
             elif family[0] != counter:  # a family has one type: the first sample's
                 continue
             if isinstance(item, Family):
-                family[3].extend(self._lines(full, item.samples))
-                samples_seen += len(item.samples)
+                family[3].extend(self._lines(full, item.labels, item.values))
+                samples_seen += len(item.values)
                 groups_seen += 1
             else:
                 family[3].append(self._prefix(full, item.labels) + self._text(item.value))
@@ -240,22 +241,29 @@ class TextRenderer:
         self._bound(samples_seen, groups_seen)
         return "".join(out).encode()
 
-    def _lines(self, full: str, samples: Sequence[tuple[Labels, float]]) -> Iterator[str]:
+    def _lines(self, full: str, labels: Sequence[Labels], values: Sequence[float]) -> Iterator[str]:
         """One family's sample lines."""
-        labels, values = zip(*samples, strict=True)
         key = (full, labels[0])
         run = self._runs.get(key)
-        if run is not None and run[0] == labels:
-            prefixes = run[1]
-        else:  # new, or its series changed: look each one up
-            prefixes = [self._prefix(full, one) for one in labels]
-            self._runs[key] = (labels, prefixes)
-        texts: list[str | None] = list(map(self._texts.get, values))
-        if None in texts:
+        if run is None or run.labels != labels:  # new, or its series changed: look each one up
+            run = self._runs[key] = _Run(labels, [self._prefix(full, one) for one in labels])
+        kept = run.texts
+        texts: list[str | None] = list(map(kept.get, values))
+        if None in texts:  # values this family did not have last time: formatted here, once
             for i, text in enumerate(texts):
                 if text is None:
-                    texts[i] = self._text(values[i])
-        return map(str.__add__, prefixes, texts)  # type: ignore[arg-type]  # no None left
+                    value = values[i]
+                    # inline, the common case: a float that go_float gives as repr
+                    texts[i] = kept[value] = (repr(value) + "\n" if value.__class__ is float and -_INF < value < 1e6
+                                              else _value_text(value))
+            if len(kept) > 2 * len(values):  # counters move on: keep this scrape's values only
+                run.texts = kept = dict(zip(values, texts, strict=True))  # type: ignore[arg-type]  # no None left
+            kept[0.0] = "0.0\n"  # the key of -0.0 too: see below
+        if 0.0 in values and min(map(copysign, repeat(1.0), values)) < 0:  # a -0.0, maybe, with 0.0's text
+            for i, value in enumerate(values):
+                if not value:
+                    texts[i] = "-0.0\n" if copysign(1.0, value) < 0 else "0.0\n"
+        return map(str.__add__, run.prefixes, texts)  # type: ignore[arg-type]
 
     def _prefix(self, full: str, labels: Labels) -> str:
         known = self._prefixes.get(full)
@@ -268,15 +276,11 @@ class TextRenderer:
         return prefix
 
     def _text(self, value: float) -> str:
+        if not value:  # 0.0 and -0.0 are one key with two texts
+            return "-0.0\n" if copysign(1.0, value) < 0 else "0.0\n"
         text = self._texts.get(value)
         if text is None:
-            if not value:  # 0.0 and -0.0 are one key with two texts: zeros are never kept
-                return "-0.0\n" if copysign(1.0, value) < 0 else "0.0\n"
-            if value.__class__ is float and -_INF < value < 1e6:  # a float that go_float gives as repr
-                text = repr(value) + "\n"
-            else:
-                text = go_float(value) + "\n"
-            self._texts[value] = text
+            text = self._texts[value] = _value_text(value)
         return text
 
     def _bound(self, samples: int, groups: int) -> None:
@@ -288,6 +292,35 @@ class TextRenderer:
             self._runs.clear()
         if len(self._texts) > 2 * samples:  # most values change from one scrape to the next
             self._texts.clear()
+
+
+class _Run:
+    """One family's series as the last scrape had them: labels in order, line prefixes, value texts."""
+
+    __slots__ = ("labels", "prefixes", "texts")
+
+    def __init__(self, labels: Sequence[Labels], prefixes: list[str]) -> None:
+        self.labels = labels
+        self.prefixes = prefixes
+        self.texts: dict[float, str] = {0.0: "0.0\n"}  # value → text; 0.0's text for -0.0 too, mended after
+
+
+def _value_text(value: float) -> str:
+    """A sample value's text, and its line's newline: ``go_float``'s, in fewer steps for most values."""
+    if value.__class__ is float:
+        if -_INF < value < 1e6:  # what go_float gives as repr
+            return repr(value) + "\n"
+        if value < _EXACT_INTEGERS and value.is_integer():  # a counter: 1e6 <= value < 2**53
+            # An integer float below 2**53 is exact, so its shortest digits are the integer's
+            # (trailing zeros aside): Go's exponent form from str(int), with no second float formatting.
+            digits = str(int(value))
+            tail = digits[1:].rstrip("0")
+            return f"{digits[0]}.{tail}{_EXPONENTS[len(digits)]}" if tail else digits[0] + _EXPONENTS[len(digits)]
+    return go_float(value) + "\n"
+
+
+_EXACT_INTEGERS = 2.0**53
+_EXPONENTS = {n: f"e+{n - 1:02d}\n" for n in range(7, 17)}  # by the number of digits of an integer >= 1e6
 
 
 def _line_prefix(full: str, labels: Labels) -> str:

@@ -33,6 +33,7 @@ from edgetop.export.bounded_http import BoundedHTTPServer, BufferedRequestHandle
 from edgetop.export.exposition import TextRenderer, encode, fast_text, to_families
 from edgetop.export.web_config import BasicAuth, WebConfig, ssl_context
 from edgetop.hostport import split_host_port
+from edgetop.model.alerts import Severity
 from edgetop.model.reading import Status
 from edgetop.model.spec import CollectorSpec, Context, Family, Metric
 
@@ -79,10 +80,9 @@ def store_metrics(store: Store) -> list[Metric | Family]:
             log.exception("metrics of %s", sample.spec.name)
     out.extend(check_metrics(joined_checks(store.samples())))  # time and network: from their panes' views
     out.extend(store.timeline.metrics(time.time()))  # domain, service, clock and alert changes in the last hour
-    alerts = store.alerts()
-    for severity in ("warning", "critical"):
-        out.append(Metric("alerts", sum(1 for a in alerts if a.severity == severity), (("severity", severity),),
-                          help="active alerts"))
+    counts = store.alert_counts()
+    for severity in (Severity.WARNING, Severity.CRITICAL):
+        out.append(Metric("alerts", counts[severity], (("severity", severity.value),), help="active alerts"))
     return out
 
 
