@@ -324,15 +324,21 @@ def if_mib_families(target: str, interfaces: tuple[Interface, ...]) -> list[Fami
     unknown value is no sample; the families come in the order of their first samples,
     interface by interface (a first port without a speed does not move ``ifHighSpeed`` first).
     """
+    if not interfaces:
+        return []
     labels = [_interface_labels(target, i.index, i.name, i.descr or "") for i in interfaces]
-    where = {lab: n for n, lab in enumerate(labels)}
     columns = [*(map(attrgetter(attr), interfaces) for _, attr, _, _ in _IF_MIB),
-               (_IF_STATUS_CODES.get(i.admin_status or "") for i in interfaces),
-               (_IF_STATUS_CODES.get(i.oper_status or "") for i in interfaces)]
-    made = [Family(name, *known(labels, values), kind, text, namespace="")
-            for (name, kind, text), values in zip(_IF_COLUMNS, columns, strict=True)]
-    made = [family for family in made if family.labels]
-    return sorted(made, key=lambda family: where[family.labels[0]])  # stable: columns in order per interface
+               [_IF_STATUS_CODES.get(i.admin_status or "") for i in interfaces],
+               [_IF_STATUS_CODES.get(i.oper_status or "") for i in interfaces]]
+    made = []
+    for (name, kind, text), values in zip(_IF_COLUMNS, columns, strict=True):
+        series, numbers = known(labels, values)
+        if series:
+            made.append(Family(name, series, numbers, kind, text, ""))
+    if any(family.labels[0] is not labels[0] for family in made):  # a family the first port has no value of
+        where = {lab: n for n, lab in enumerate(labels)}
+        made.sort(key=lambda family: where[family.labels[0]])  # stable: columns in order per interface
+    return made
 
 
 # Label sets, one object per series while it lasts: the renderer compares a family's labels

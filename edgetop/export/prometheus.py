@@ -64,13 +64,15 @@ def store_metrics(store: Store) -> list[Metric | Family]:
     """Every collector's metrics plus per-collector health and the alert counts."""
     out: list[Metric | Family] = [Metric("build_info", 1, (("version", __version__),), help="edgetop version")]
     # A spec without a JSON key (CPU topology) stays inside edgetop: no samples, not even collector_up.
-    samples = {name: s for name, s in store.samples().items() if s.spec.json_key is not None}
-    for name, sample in sorted(samples.items()):
-        r = sample.reading
-        out.append(Metric("collector_up", 1 if r.status is Status.OK else 0, (("collector", name),),
-                          help="1 when the collector's last run succeeded"))
-        out.append(Metric("collector_duration_seconds", r.duration_seconds, (("collector", name),),
-                          help="how long the collector's last run took"))
+    every = store.samples()
+    samples = {name: s for name, s in every.items() if s.spec.json_key is not None}
+    names = sorted(samples)
+    readings = [samples[name].reading for name in names]
+    labels = [(("collector", name),) for name in names]
+    out.append(Family("collector_up", labels, [1.0 if r.status is Status.OK else 0.0 for r in readings],
+                      help="1 when the collector's last run succeeded"))
+    out.append(Family("collector_duration_seconds", labels, [r.duration_seconds for r in readings],
+                      help="how long the collector's last run took"))
     for sample in samples.values():
         if sample.view is None:
             continue
@@ -78,7 +80,7 @@ def store_metrics(store: Store) -> list[Metric | Family]:
             out.extend(sample.spec.metrics(sample.view))
         except Exception:  # one collector's bug must not break the scrape
             log.exception("metrics of %s", sample.spec.name)
-    out.extend(check_metrics(joined_checks(store.samples())))  # time and network: from their panes' views
+    out.extend(check_metrics(joined_checks(every)))  # time and network: from their panes' views
     out.extend(store.timeline.metrics(time.time()))  # domain, service, clock and alert changes in the last hour
     counts = store.alert_counts()
     for severity in (Severity.WARNING, Severity.CRITICAL):
