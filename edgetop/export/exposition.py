@@ -202,6 +202,11 @@ class TextRenderer:
         self._texts: dict[float, str] = {}  # value → its text and newline
         self._lock = threading.Lock()
 
+    @property
+    def kept_series(self) -> int:
+        """How many series' line prefixes are kept (at most twice the last scrape's samples, after it)."""
+        return self._kept
+
     def render(self, exposed: Iterable[Metric | Family],
                keep: Callable[[Metric | Family], bool] | None = None) -> bytes:
         """The text format 0.0.4 of ``exposed`` (families in first-seen order, as ``to_families``)."""
