@@ -199,7 +199,6 @@ class TextRenderer:
         self._kept = 0  # prefixes kept, over every name
         # (exposed name, first labels) → a family's labels, in order, and their prefixes
         self._runs: dict[tuple[str, Labels], _Run] = {}
-        self._texts: dict[float, str] = {}  # value → its text and newline
         self._lock = threading.Lock()
 
     @property
@@ -214,9 +213,11 @@ class TextRenderer:
             return self._render(exposed, keep)
 
     def _render(self, exposed: Iterable[Metric | Family], keep: Callable[[Metric | Family], bool] | None) -> bytes:
-        # family name → [counter?, help, exposed name of HELP/TYPE, sample lines' pieces]; first-seen order.
+        # family name → [counter?, help, exposed name of HELP/TYPE, segments]; first-seen order. A
+        # segment is [sample name, labels, values]: a family's samples of one name in a row,
+        # gathered across items (the same family from each SNMP target, single Metrics) and
+        # rendered in one pass each, once every item is in.
         families: dict[str, list[Any]] = {}
-        samples_seen = groups_seen = 0
         for item in exposed:
             if keep is not None and not keep(item):
                 continue
@@ -231,19 +232,25 @@ class TextRenderer:
                                                   full if counter else family_name, []]
             elif family[0] != counter:  # a family has one type: the first sample's
                 continue
+            segments = family[3]
+            if not segments or segments[-1][0] != full:
+                segments.append([full, [], []])
             if isinstance(item, Family):
-                family[3].extend(self._lines(full, item.labels, item.values))
-                samples_seen += len(item.values)
-                groups_seen += 1
+                segments[-1][1] += item.labels
+                segments[-1][2] += item.values
             else:
-                family[3] += (self._prefix(full, item.labels), self._text(item.value))
-                samples_seen += 1
+                segments[-1][1].append(item.labels)
+                segments[-1][2].append(item.value)
         out: list[str] = []
-        for counter, help_text, shown, lines in families.values():
+        samples = groups = 0
+        for counter, help_text, shown, segments in families.values():
             kind = "counter" if counter else "gauge"
             out.append(f"# HELP {shown} {_escape_help(help_text)}\n# TYPE {shown} {kind}\n")
-            out.extend(lines)
-        self._bound(samples_seen, groups_seen)
+            for full, labels, values in segments:
+                out += self._lines(full, labels, values)
+                samples += len(values)
+            groups += len(segments)
+        self._bound(samples, groups)
         return "".join(out).encode()
 
     def _lines(self, full: str, labels: Sequence[Labels], values: Sequence[float]) -> list[str]:
@@ -285,14 +292,6 @@ class TextRenderer:
             self._kept += 1
         return prefix
 
-    def _text(self, value: float) -> str:
-        if not value:  # 0.0 and -0.0 are one key with two texts
-            return "-0.0\n" if copysign(1.0, value) < 0 else "0.0\n"
-        text = self._texts.get(value)
-        if text is None:
-            text = self._texts[value] = _value_text(value)
-        return text
-
     def _bound(self, samples: int, groups: int) -> None:
         """Drop what is kept once it outgrows the scrape that just ended."""
         if self._kept > 2 * samples:  # series come and go, or labels keep changing: start over
@@ -300,8 +299,6 @@ class TextRenderer:
             self._kept = 0
         if len(self._runs) > 2 * groups:
             self._runs.clear()
-        if len(self._texts) > 2 * samples:  # most values change from one scrape to the next
-            self._texts.clear()
 
 
 class _Run:
