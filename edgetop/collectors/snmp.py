@@ -267,7 +267,7 @@ def families(view: SnmpReading) -> list[Family]:
     key, unknown user, a name that does not resolve): ``snmp_poll_error``'s ``kind`` tells
     them apart (``timeout``: no answer at all). Then the interfaces' if_mib families.
     """
-    target = _target_labels(view.name)
+    target = (("target", view.name),)
     out = [Family("snmp_up", [target], [1.0 if view.status == "up" else 0.0], help="1 when the SNMP target answers")]
     if view.status != "up":
         out.append(Family("snmp_poll_error", [(*target, ("kind", view.error_kind or "error"))], [1.0],
@@ -341,13 +341,8 @@ def if_mib_families(target: str, interfaces: tuple[Interface, ...]) -> list[Fami
     return made
 
 
-# Label sets, one object per series while it lasts: the renderer compares a family's labels
-# with the last scrape's, and identical objects compare at once (``TextRenderer``).
-@lru_cache(maxsize=1024)
-def _target_labels(target: str) -> Labels:
-    return (("target", target),)
-
-
+# A port's label set, one object while it lasts: the renderer compares a family's labels with
+# the last scrape's, and identical objects compare at once (``TextRenderer``).
 @lru_cache(maxsize=16384)
 def _interface_labels(target: str, index: str, name: str, descr: str) -> Labels:
     return (("target", target), ("ifIndex", index), ("ifName", name), ("ifDescr", descr))
