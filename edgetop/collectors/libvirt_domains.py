@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import msgspec
 from msgspec.structs import replace
 
+from edgetop.collectors import libvirt_metrics
 from edgetop.collectors import libvirt_view as view
 from edgetop.collectors.libvirt_stats import (
     ACTIVE_STATES,
@@ -311,7 +312,7 @@ def specs(ctx: Context) -> list[CollectorSpec]:
         CollectorSpec(
             name="domains", lane="libvirt", json_key="domains", pane="domains", interval=interval, timeout=timeout,
             build=_build_domains, derive=view.derive, to_json=view.to_json, empty_json=list,
-            alerts=view.alerts, metrics=view.metrics, history=view.history, close=_close,
+            alerts=view.alerts, metrics=libvirt_metrics.families, history=view.history, close=_close,
         ),
         CollectorSpec(
             name="hypervisor", lane="libvirt", json_key="host", pane="domains", interval=interval, timeout=timeout,

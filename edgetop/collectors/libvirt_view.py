@@ -1,4 +1,6 @@
-"""The domains view: rates from two ticks, balloon pressure, JSON (edgetop/snapshot.schema.json), alerts, metrics.
+"""The domains view: rates from two ticks, balloon pressure, JSON (edgetop/snapshot.schema.json), alerts.
+
+Its Prometheus families are ``libvirt_metrics``'s.
 
 Steal of a guest is its vCPUs' *delay* (time runnable on a host run queue but not
 running; libvirt's ``vcpu.N.delay``, which the guest's kernel reports as steal), as a
@@ -18,11 +20,10 @@ from typing import Any
 
 import msgspec
 
-from edgetop.collectors.libvirt_stats import STATE_NAMES, Balloon, DomainStats, VcpuStats
+from edgetop.collectors.libvirt_stats import Balloon, DomainStats, VcpuStats
 from edgetop.config_schema import Config
 from edgetop.model.alerts import Alert, Impact, Severity, level_above, level_below
 from edgetop.model.derive import rate, share, time_share
-from edgetop.model.spec import Metric
 from edgetop.sources.libvirt_conn import Hypervisor
 
 
@@ -290,101 +291,6 @@ def alerts(v: DomainsView, config: Config) -> list[Alert]:
 
 
 _BALLOON_METRICS = ("current", "maximum", "actual", "available", "unused", "usable", "rss", "disk_caches")
-
-
-_MEMORY_STATS = (  # the libvirt exporter lineage's memory_stats families, from the balloon driver
-    ("actual_balloon_bytes", "actual_bytes", "gauge", "Current balloon value (in bytes)."),
-    ("available_bytes", "available_bytes", "gauge", "Total usable memory as seen by the domain, in bytes."),
-    ("unused_bytes", "unused_bytes", "gauge", "Memory left completely unused by the system, in bytes."),
-    ("usable_bytes", "usable_bytes", "gauge", "Memory the guest can reclaim without swapping, in bytes."),
-    ("rss_bytes", "rss_bytes", "gauge", "Resident set size of the running domain's process, in bytes."),
-    ("disk_cache_bytes", "disk_caches_bytes", "gauge", "Memory the guest can reclaim from its disk caches."),
-    ("major_fault_total", "major_faults_total", "counter", "Page faults that needed disk IO in the guest."),
-    ("minor_fault_total", "minor_faults_total", "counter", "Page faults served from memory in the guest."),
-)
-
-
-def _libvirt_domain_metrics(s: DomainStats) -> list[Metric]:
-    """One domain under the libvirt exporter lineage's names (kumina → AlexZzz → inovex).
-
-    Labels as Debian's prometheus-libvirt-exporter (kumina 0.2.0): ``domain`` and ``uuid``;
-    block devices add ``source_file`` and ``target_device``, interfaces ``target_device``
-    (kumina's ``source_bridge`` moved to an ``interface_meta`` family in the later forks).
-    """
-    lab = (("domain", s.name), ("uuid", s.uuid))
-    out: list[Metric] = [Metric("domain_state_code", float(_STATE_CODES.get(s.state, 0)), lab,
-                                help="State of the domain (libvirt's virDomainState).", namespace="libvirt")]
-    info = (("cpu_time_seconds_total", s.cpu_time_seconds_total, "counter", "Amount of CPU time used by the domain, "
-             "in seconds."),
-            ("maximum_memory_bytes", s.balloon.maximum_bytes, "gauge",
-             "Maximum allowed memory of the domain, in bytes."),
-            ("memory_usage_bytes", s.balloon.current_bytes, "gauge", "Memory usage of the domain, in bytes."),
-            ("virtual_cpus", s.vcpus, "gauge", "Number of virtual CPUs for the domain."))
-    for name, value, kind, text in info:
-        if value is not None:
-            out.append(Metric(f"domain_info_{name}", float(value), lab, kind, text, namespace="libvirt"))
-    for name, attr, kind, text in _MEMORY_STATS:
-        value = getattr(s.balloon, attr)
-        if value is not None:
-            out.append(Metric(f"domain_memory_stats_{name}", float(value), lab, kind, text, namespace="libvirt"))
-    for vc in s.vcpu_list:
-        vlab = (*lab, ("vcpu", str(vc.id)))
-        for metric, value, text in (("time", vc.time_seconds_total, "Amount of CPU time used by the vCPU"),
-                                    ("wait", vc.wait_seconds_total, "Time the vCPU wants to run but the host "
-                                     "scheduler has something else running ahead of it"),
-                                    ("delay", vc.delay_seconds_total, "Time the vCPU spent runnable but not "
-                                     "running (the guest's steal)")):
-            if value is not None:
-                out.append(Metric(f"domain_vcpu_{metric}_seconds_total", value, vlab, "counter", text + ", in seconds.",
-                                  namespace="libvirt"))
-    for disk in s.disks:
-        dlab = (*lab, ("source_file", disk.path or ""), ("target_device", disk.name))
-        for name, value, text in (("read_bytes_total", disk.read_bytes_total, "Number of bytes read from a block "
-                                   "device, in bytes."),
-                                  ("read_requests_total", disk.read_requests_total, "Number of read requests from "
-                                   "a block device."),
-                                  ("write_bytes_total", disk.write_bytes_total, "Number of bytes written to a block "
-                                   "device, in bytes."),
-                                  ("write_requests_total", disk.write_requests_total, "Number of write requests to "
-                                   "a block device.")):
-            if value is not None:
-                out.append(Metric(f"domain_block_stats_{name}", float(value), dlab, "counter", text,
-                                  namespace="libvirt"))
-    for nic in s.nics:
-        nlab = (*lab, ("target_device", nic.name))
-        for name, value in (("receive_bytes_total", nic.rx_bytes_total),
-                            ("receive_packets_total", nic.rx_packets_total),
-                            ("receive_errors_total", nic.rx_errors_total), ("receive_drops_total", nic.rx_drops_total),
-                            ("transmit_bytes_total", nic.tx_bytes_total),
-                            ("transmit_packets_total", nic.tx_packets_total),
-                            ("transmit_errors_total", nic.tx_errors_total),
-                            ("transmit_drops_total", nic.tx_drops_total)):
-            if value is not None:
-                direction, what = name.removesuffix("_total").split("_", 1)
-                out.append(Metric(f"domain_interface_stats_{name}", float(value), nlab, "counter",
-                                  f"Number of {what} ({direction}) on a network interface.", namespace="libvirt"))
-    return out
-
-
-_STATE_CODES = {name: code for code, name in STATE_NAMES.items()}
-
-
-def metrics(v: DomainsView) -> list[Metric]:
-    """Per domain: the libvirt exporter's families, and edgetop's state name, steal and balloon pressure."""
-    out: list[Metric] = [Metric("up", 1.0, help="Whether scraping libvirt's metrics was successful.",
-                                namespace="libvirt")]
-    for d in v.domains:
-        s = d.stats
-        lab = (("domain", s.name), ("uuid", s.uuid))
-        out.extend(_libvirt_domain_metrics(s))
-        out.append(Metric("domain_state", 1.0, (*lab, ("state", s.state)), help="1 for the domain's current state"))
-        if d.steal_ratio is not None:
-            out.append(Metric("domain_steal_ratio", d.steal_ratio, lab, help="mean vCPU delay share of wall time"))
-        for ratio, value, text in (("squeeze_ratio", d.squeeze_ratio, "1 - balloon actual / maximum"),
-                                   ("usable_ratio", d.usable_ratio, "guest usable memory / what the guest sees")):
-            if value is not None:
-                out.append(Metric(f"domain_balloon_{ratio}", value, lab, help=text))
-    return out
 
 
 def history(v: DomainsView) -> dict[str, float | None]:

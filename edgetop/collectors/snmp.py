@@ -13,6 +13,8 @@ import asyncio
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 from edgetop.collectors.snmp_profiles import (
@@ -33,7 +35,7 @@ from edgetop.collectors.snmp_profiles import (
 from edgetop.config_schema import Config, Level, SnmpTarget
 from edgetop.errors import ParseError
 from edgetop.model.alerts import Alert, Severity, level_above, level_below
-from edgetop.model.spec import CollectorSpec, Context, Metric
+from edgetop.model.spec import CollectorSpec, Context, Family, Labels, Metric, flat, known
 from edgetop.sources.snmp_poll import SnmpPoller
 
 
@@ -257,29 +259,33 @@ def alerts(view: SnmpReading, config: Config) -> list[Alert]:
     return out
 
 
-def metrics(view: SnmpReading) -> list[Metric]:
+def families(view: SnmpReading) -> list[Family]:
     """``snmp_up``, ``snmp_poll_error`` while not up, ``snmp_latency_seconds`` and numbers as ``snmp_value``.
 
     ``collector_up`` stays 1 for a target that is down (the poll ran and said so), and
     ``snmp_up`` is 0 both for a device that is down and for one edgetop cannot ask (wrong
     key, unknown user, a name that does not resolve): ``snmp_poll_error``'s ``kind`` tells
-    them apart (``timeout``: no answer at all).
+    them apart (``timeout``: no answer at all). Then the interfaces' if_mib families.
     """
-    target = ("target", view.name)
-    out = [Metric("snmp_up", 1.0 if view.status == "up" else 0.0, (target,), help="1 when the SNMP target answers")]
+    target = (("target", view.name),)
+    out = [Family("snmp_up", [target], [1.0 if view.status == "up" else 0.0], help="1 when the SNMP target answers")]
     if view.status != "up":
-        out.append(Metric("snmp_poll_error", 1.0, (target, ("kind", view.error_kind or "error")),
+        out.append(Family("snmp_poll_error", [(*target, ("kind", view.error_kind or "error"))], [1.0],
                           help="1 while the target's last poll failed; kind=timeout: no answer (down or filtered), "
                           "other kinds (auth, priv, user, access, dns...): edgetop could not ask"))
     if view.latency_seconds is not None:
-        out.append(Metric("snmp_latency_seconds", view.latency_seconds, (target,), help="SNMP GET round trip"))
-    for name, value in numeric_values(view):
-        if name.startswith("if/"):  # interfaces: the raw if_mib counters below, for rate() over any window
-            continue
-        out.append(Metric("snmp_value", value, (target, ("name", name)), help="a numeric value polled by SNMP"))
-    for iface in view.interfaces:
-        out.extend(if_mib_metrics(view.name, iface))
-    return out
+        out.append(Family("snmp_latency_seconds", [target], [view.latency_seconds], help="SNMP GET round trip"))
+    # not the interfaces' rates: the raw if_mib counters below, for rate() over any window
+    values = [(name, value) for name, value in numeric_values(view, interfaces=False) if not name.startswith("if/")]
+    if values:
+        out.append(Family("snmp_value", [(*target, ("name", name)) for name, _ in values], [v for _, v in values],
+                          help="a numeric value polled by SNMP"))
+    return out + if_mib_families(view.name, view.interfaces)
+
+
+def metrics(view: SnmpReading) -> list[Metric]:
+    """``families`` sample by sample (tests and tools; the exporter takes the families)."""
+    return flat(families(view))
 
 
 _IF_STATUS_CODES = {name: code for code, name in IF_STATUS.items()}
@@ -303,32 +309,50 @@ _IF_MIB = (
     ("ifHighSpeed", "speed_mbps", "gauge", "An estimate of the interface's current bandwidth in units of "
      "1,000,000 bits per second - 1.3.6.1.2.1.31.1.1.1.15"),
 )
+_IF_COLUMNS = (  # every if_mib family: name, type, help
+    *((name, kind, text) for name, _, kind, text in _IF_MIB),
+    ("ifAdminStatus", "gauge", "The desired state of the interface - 1.3.6.1.2.1.2.2.1.7"),
+    ("ifOperStatus", "gauge", "The current operational state of the interface - 1.3.6.1.2.1.2.2.1.8"),
+)
 
 
-def if_mib_metrics(target: str, iface: Interface) -> list[Metric]:
-    """One SNMP interface under snmp_exporter's if_mib names, with its labels plus ``target``.
+def if_mib_families(target: str, interfaces: tuple[Interface, ...]) -> list[Family]:
+    """The SNMP interfaces under snmp_exporter's if_mib names, with their labels plus ``target``.
 
     snmp_exporter answers for one target per scrape (Prometheus relabels ``instance``);
-    edgetop serves every target at once, so ``target`` says which device it is.
+    edgetop serves every target at once, so ``target`` says which device it is. An
+    unknown value is no sample; the families come in the order of their first samples,
+    interface by interface (a first port without a speed does not move ``ifHighSpeed`` first).
     """
-    labels = (("target", target), ("ifIndex", iface.index), ("ifName", iface.name), ("ifDescr", iface.descr or ""))
-    out: list[Metric] = []
-    for oid_name, attr, kind, text in _IF_MIB:
-        value = getattr(iface, attr)
-        if value is not None:
-            out.append(Metric(oid_name, float(value), labels, kind, text, namespace=""))
-    for oid_name, status, text in (("ifAdminStatus", iface.admin_status, "The desired state of the interface - "
-                                    "1.3.6.1.2.1.2.2.1.7"),
-                                   ("ifOperStatus", iface.oper_status, "The current operational state of the "
-                                    "interface - 1.3.6.1.2.1.2.2.1.8")):
-        code = _IF_STATUS_CODES.get(status or "")
-        if code is not None:
-            out.append(Metric(oid_name, float(code), labels, help=text, namespace=""))
-    return out
+    if not interfaces:
+        return []
+    labels = [_interface_labels(target, i.index, i.name, i.descr or "") for i in interfaces]
+    columns = [*(map(attrgetter(attr), interfaces) for _, attr, _, _ in _IF_MIB),
+               [_IF_STATUS_CODES.get(i.admin_status or "") for i in interfaces],
+               [_IF_STATUS_CODES.get(i.oper_status or "") for i in interfaces]]
+    made = []
+    for (name, kind, text), values in zip(_IF_COLUMNS, columns, strict=True):
+        series, numbers = known(labels, values)
+        if series:
+            made.append(Family(name, series, numbers, kind, text, ""))
+    if any(family.labels[0] is not labels[0] for family in made):  # a family the first port has no value of
+        where = {lab: n for n, lab in enumerate(labels)}
+        made.sort(key=lambda family: where[family.labels[0]])  # stable: columns in order per interface
+    return made
 
 
-def numeric_values(view: SnmpReading) -> list[tuple[str, float]]:
-    """Every known number of a reading, named ``value``, ``ups.field``, ``sensor/x``, ``if/eth0.field``."""
+# A port's label set, one object while it lasts: the renderer compares a family's labels with
+# the last scrape's, and identical objects compare at once (``TextRenderer``).
+@lru_cache(maxsize=16384)
+def _interface_labels(target: str, index: str, name: str, descr: str) -> Labels:
+    return (("target", target), ("ifIndex", index), ("ifName", name), ("ifDescr", descr))
+
+
+def numeric_values(view: SnmpReading, *, interfaces: bool = True) -> list[tuple[str, float]]:
+    """Every known number of a reading, named ``value``, ``ups.field``, ``sensor/x``, ``if/eth0.field``.
+
+    ``interfaces`` False leaves out the interfaces' rates (``if/…``).
+    """
     out: list[tuple[str, float]] = [(v.name, v.value) for v in view.values if isinstance(v.value, float)]
     if view.system is not None and view.system.uptime_seconds is not None:
         out.append(("sys_uptime_seconds", view.system.uptime_seconds))
@@ -339,7 +363,7 @@ def numeric_values(view: SnmpReading) -> list[tuple[str, float]]:
             if number is not None:
                 out.append((f"ups.{field}", float(number)))
     out.extend((f"sensor/{s.name}", s.value) for s in view.sensors if s.value is not None)
-    for iface in view.interfaces:
+    for iface in view.interfaces if interfaces else ():
         for field in ("in_bytes_per_second", "out_bytes_per_second"):
             number = getattr(iface, field)
             if number is not None:
@@ -362,7 +386,7 @@ def _spec(target: SnmpTarget, make: Any) -> CollectorSpec:
     return CollectorSpec(
         name=f"snmp:{target.name}", lane="snmp", json_key="snmp", pane="snmp", build=make,
         interval=target.interval, derive=derive, to_json=to_json, empty_json=list, alerts=alerts,
-        metrics=metrics, history=history, close=_close, good=answered,
+        metrics=families, history=history, close=_close, good=answered,
     )
 
 

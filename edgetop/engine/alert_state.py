@@ -25,7 +25,7 @@ escalated, eased and cleared alerts of the last hour from.
 from __future__ import annotations
 
 import threading
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -220,6 +220,11 @@ class AlertState:
         horizon = monotonic - self.history_seconds
         while self._events and self._events[0].monotonic < horizon:
             self._events.popleft()
+
+    def counts(self) -> Counter[Severity]:
+        """How many alerts stand at each severity: ``standing``'s count, without building and sorting it."""
+        with self._lock:
+            return Counter(e.alert.severity for by_key in self._standing.values() for e in by_key.values())
 
     def standing(self) -> list[TrackedAlert]:
         """Every standing alert, in the order the Alerts pane shows them (``sort_key``)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -13,7 +13,7 @@ from typing import Any
 from edgetop.config_schema import Config
 from edgetop.engine.alert_state import AlertEvent, AlertState, TrackedAlert
 from edgetop.engine.timeline import Timeline
-from edgetop.model.alerts import Alert, clear_thresholds
+from edgetop.model.alerts import Alert, Severity, clear_thresholds
 from edgetop.model.reading import Reading, Status
 from edgetop.model.spec import CollectorSpec
 
@@ -162,6 +162,10 @@ class Store:
     def alerts(self) -> list[Alert]:
         """Every standing alert at the severity it holds (hysteresis), in the Alerts pane's order."""
         return [t.alert for t in self.alert_state.standing()]
+
+    def alert_counts(self) -> Counter[Severity]:
+        """How many alerts stand at each severity (a scrape's ``edgetop_alerts``; no order needed)."""
+        return self.alert_state.counts()
 
     def tracked_alerts(self) -> list[TrackedAlert]:
         """Every standing alert with since-when, acknowledgement and staleness (``engine.alert_state``)."""

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from prometheus_client import Metric as Family
+from prometheus_client import Metric as ClientFamily
 
 from edgetop import __version__
 from edgetop.collectors.checks.collector import check_metrics
@@ -30,11 +30,12 @@ from edgetop.engine.checks_join import joined_checks
 from edgetop.engine.lanes import Engine
 from edgetop.engine.store import Store
 from edgetop.export.bounded_http import BoundedHTTPServer, BufferedRequestHandler
-from edgetop.export.exposition import encode, fast_text, to_families
+from edgetop.export.exposition import TextRenderer, encode, fast_text, to_families
 from edgetop.export.web_config import BasicAuth, WebConfig, ssl_context
 from edgetop.hostport import split_host_port
+from edgetop.model.alerts import Severity
 from edgetop.model.reading import Status
-from edgetop.model.spec import CollectorSpec, Context, Metric
+from edgetop.model.spec import CollectorSpec, Context, Family, Metric
 
 log = logging.getLogger(__name__)
 
@@ -54,22 +55,24 @@ def escape_label(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
-def render_metrics(metrics: Iterable[Metric]) -> str:
-    """The text format 0.0.4 of ``metrics`` (tests and tools; a scrape negotiates, see ``encode``)."""
-    return fast_text(metrics).decode()
+def render_metrics(exposed: Iterable[Metric | Family]) -> str:
+    """The text format 0.0.4 of ``exposed`` (tests and tools; a scrape negotiates, see ``encode``)."""
+    return fast_text(exposed).decode()
 
 
-def store_metrics(store: Store) -> list[Metric]:
+def store_metrics(store: Store) -> list[Metric | Family]:
     """Every collector's metrics plus per-collector health and the alert counts."""
-    out: list[Metric] = [Metric("build_info", 1, (("version", __version__),), help="edgetop version")]
+    out: list[Metric | Family] = [Metric("build_info", 1, (("version", __version__),), help="edgetop version")]
     # A spec without a JSON key (CPU topology) stays inside edgetop: no samples, not even collector_up.
-    samples = {name: s for name, s in store.samples().items() if s.spec.json_key is not None}
-    for name, sample in sorted(samples.items()):
-        r = sample.reading
-        out.append(Metric("collector_up", 1 if r.status is Status.OK else 0, (("collector", name),),
-                          help="1 when the collector's last run succeeded"))
-        out.append(Metric("collector_duration_seconds", r.duration_seconds, (("collector", name),),
-                          help="how long the collector's last run took"))
+    every = store.samples()
+    samples = {name: s for name, s in every.items() if s.spec.json_key is not None}
+    names = sorted(samples)
+    readings = [samples[name].reading for name in names]
+    labels = [(("collector", name),) for name in names]
+    out.append(Family("collector_up", labels, [1.0 if r.status is Status.OK else 0.0 for r in readings],
+                      help="1 when the collector's last run succeeded"))
+    out.append(Family("collector_duration_seconds", labels, [r.duration_seconds for r in readings],
+                      help="how long the collector's last run took"))
     for sample in samples.values():
         if sample.view is None:
             continue
@@ -77,22 +80,21 @@ def store_metrics(store: Store) -> list[Metric]:
             out.extend(sample.spec.metrics(sample.view))
         except Exception:  # one collector's bug must not break the scrape
             log.exception("metrics of %s", sample.spec.name)
-    out.extend(check_metrics(joined_checks(store.samples())))  # time and network: from their panes' views
+    out.extend(check_metrics(joined_checks(every)))  # time and network: from their panes' views
     out.extend(store.timeline.metrics(time.time()))  # domain, service, clock and alert changes in the last hour
-    alerts = store.alerts()
-    for severity in ("warning", "critical"):
-        out.append(Metric("alerts", sum(1 for a in alerts if a.severity == severity), (("severity", severity),),
-                          help="active alerts"))
+    counts = store.alert_counts()
+    for severity in (Severity.WARNING, Severity.CRITICAL):
+        out.append(Metric("alerts", counts[severity], (("severity", severity.value),), help="active alerts"))
     return out
 
 
-def _keep(options: ExportOptions) -> Callable[[Metric], bool] | None:
+def _keep(options: ExportOptions) -> Callable[[Metric | Family], bool] | None:
     if options.node_metrics:
         return None
     return lambda m: m.namespace != "node"
 
 
-def store_families(store: Store, options: ExportOptions = ExportOptions()) -> list[Family]:
+def store_families(store: Store, options: ExportOptions = ExportOptions()) -> list[ClientFamily]:
     """The store's metrics as prometheus_client families, ``node_*`` left out if asked."""
     keep = _keep(options)
     return to_families(store_metrics(store)) if keep is None else to_families(store_metrics(store), keep)
@@ -124,6 +126,7 @@ _LANDING = """<!DOCTYPE html>
 def make_handler(store: Store, options: ExportOptions = ExportOptions(),
                  auth: BasicAuth | None = None) -> type[BufferedRequestHandler]:
     """A request handler serving ``/metrics``, ``/healthz`` and ``/`` from ``store``."""
+    renderer = TextRenderer()  # this exporter's: what it keeps serves every scrape of this store
     landing = _LANDING.format(version=html.escape(__version__),
                               node="on" if options.node_metrics else "off (--no-node-metrics)").encode()
 
@@ -145,7 +148,7 @@ def make_handler(store: Store, options: ExportOptions = ExportOptions(),
                 return
             path = self.path.split("?", 1)[0]
             if path == "/metrics":
-                encoded = encode(store_metrics(store), self.headers.get("Accept"), _keep(options))
+                encoded = encode(store_metrics(store), self.headers.get("Accept"), _keep(options), renderer)
                 self._send(200, encoded.content_type, encoded.body)
             elif path == "/healthz":
                 code, text = health(store)

@@ -1,12 +1,13 @@
-"""Derived domain views: rates, restarts, balloon pressure, alerts, metrics, history."""
+"""Derived domain views: rates, restarts, balloon pressure, alerts, metrics (libvirt_metrics), history."""
 
 from __future__ import annotations
 
 import pytest
 
 from edgetop.collectors.libvirt_domains import DomainsRaw
+from edgetop.collectors.libvirt_metrics import metrics
 from edgetop.collectors.libvirt_stats import Balloon, DomainStats, NicStats, VcpuStats
-from edgetop.collectors.libvirt_view import alerts, balloon_pressure, derive, history, metrics, to_json
+from edgetop.collectors.libvirt_view import alerts, balloon_pressure, derive, history, to_json
 from edgetop.config_schema import Config
 from edgetop.model.alerts import Severity
 from edgetop.sources.libvirt_conn import Hypervisor

@@ -137,31 +137,41 @@ def test_the_node_switch_in_the_config_file(tmp_path: Path) -> None:
 
 
 async def test_the_fast_text_encoder_is_byte_for_byte_prometheus_clients() -> None:
-    """``fast_text`` (the scrape's text path) against the library's ``generate_latest`` on the demo's whole scrape."""
+    """The scrape's text path against the library's ``generate_latest`` on the demo's whole scrape.
+
+    Also a renderer kept from one engine round to the next, as ``serve`` keeps one: what it
+    keeps from the first round's scrape shows nothing of it in the second's.
+    """
     from edgetop.collectors.registry import all_specs
     from edgetop.demo import demo_context
     from edgetop.engine.lanes import Engine
-    from edgetop.export.exposition import encode_text, fast_text, to_families
+    from edgetop.export.exposition import TextRenderer, encode_text, fast_text, to_families
     from edgetop.export.prometheus import store_metrics
-    from edgetop.model.spec import Metric
+    from edgetop.model.spec import Family, Metric
     from edgetop.sources.fs import ProcFS, SysFS
 
     ctx = demo_context(Config(), ProcFS(), SysFS())
     engine = Engine(ctx, [s for s in all_specs(ctx) if s.json_key is not None])
+    kept = TextRenderer()
     try:
         await engine.collect_round()
+        metrics: list[Metric | Family] = [
+            *store_metrics(engine.store),
+            # the edges: escapes in labels and help, a type clash, non-finite and large values, a bare counter
+            Metric("edge_total", 1.0, (("b", 'x"y\\z\nw'), ("a", "ü")), "counter", "help with \\ and\nnewline"),
+            Metric("edge_total", 2.0, (("b", "2"), ("a", "1")), "gauge"),
+            Metric("edge_values", float("nan")), Metric("edge_values", float("inf"), (("s", "+"),)),
+            Metric("edge_values", -1e-300, (("s", "tiny"),)), Metric("edge_values", 123456789012.0, (("s", "big"),)),
+            Metric("edge_values", -0.0, (("s", "negative zero"),)),
+            Metric("ifEdgeOctets", 3.0, (("ifIndex", "1"),), "counter", namespace=""),
+        ]
+        assert len(metrics) > 500
+        assert fast_text(metrics) == encode_text(to_families(metrics))
+        keep = lambda m: m.namespace != "node"  # noqa: E731
+        assert fast_text(metrics, keep) == encode_text(to_families(metrics, keep))
+        assert kept.render(metrics) == encode_text(to_families(metrics))
+        await engine.collect_round()  # new views, moved counters: a scrape after fresh data
+        second = store_metrics(engine.store)
+        assert kept.render(second) == encode_text(to_families(second)) != encode_text(to_families(metrics))
     finally:
         engine.close()
-    metrics = [
-        *store_metrics(engine.store),
-        # the edges: escapes in labels and help, a type clash, non-finite and large values, a bare counter
-        Metric("edge_total", 1.0, (("b", 'x"y\\z\nw'), ("a", "ü")), "counter", "help with \\ and\nnewline"),
-        Metric("edge_total", 2.0, (("b", "2"), ("a", "1")), "gauge"),
-        Metric("edge_values", float("nan")), Metric("edge_values", float("inf"), (("s", "+"),)),
-        Metric("edge_values", -1e-300, (("s", "tiny"),)), Metric("edge_values", 123456789012.0, (("s", "big"),)),
-        Metric("ifEdgeOctets", 3.0, (("ifIndex", "1"),), "counter", namespace=""),
-    ]
-    assert len(metrics) > 500
-    assert fast_text(metrics) == encode_text(to_families(metrics))
-    keep = lambda m: m.namespace != "node"  # noqa: E731
-    assert fast_text(metrics, keep) == encode_text(to_families(metrics, keep))
