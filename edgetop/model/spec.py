@@ -93,6 +93,11 @@ class Context:
         return self.devices_procfs or self.procfs, self.devices_sysfs or self.sysfs
 
 
+def exposed_name(namespace: str, name: str) -> str:
+    """A metric's name as exported: namespace, underscore, name (or the name alone without a namespace)."""
+    return f"{namespace}_{name}" if namespace else name
+
+
 class Metric(NamedTuple):
     """One Prometheus sample. ``name`` without its namespace prefix; units in the name.
 
@@ -116,7 +121,7 @@ class Metric(NamedTuple):
     @property
     def full_name(self) -> str:
         """The exposed name: namespace, underscore, name (or the name alone without a namespace)."""
-        return f"{self.namespace}_{self.name}" if self.namespace else self.name
+        return exposed_name(self.namespace, self.name)
 
 
 Labels = tuple[tuple[str, str], ...]
@@ -143,7 +148,7 @@ class Family(NamedTuple):
     @property
     def full_name(self) -> str:
         """The exposed name: namespace, underscore, name (or the name alone without a namespace)."""
-        return f"{self.namespace}_{self.name}" if self.namespace else self.name
+        return exposed_name(self.namespace, self.name)
 
     def metrics(self) -> list[Metric]:
         """The samples one by one."""
