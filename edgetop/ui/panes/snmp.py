@@ -21,7 +21,7 @@ from textual.widgets import Static
 from edgetop.config_schema import Config
 from edgetop.engine.store import Sample
 from edgetop.ui.panes.base import Pane
-from edgetop.ui.render.snmp import VALUE_COLUMNS, target_cells, target_view, value_rows
+from edgetop.ui.render.snmp import VALUE_COLUMNS, target_cells, target_view, value_rows, waiting_cells
 from edgetop.ui.widgets.fast_table import FastTable
 from edgetop.ui.widgets.static_text import set_text
 from edgetop.ui.widgets.synced_table import SyncedTable
@@ -127,14 +127,17 @@ class SnmpPane(Pane):
         samples = self.samples()
         config = self.store.config
         set_text(self.query_one("#snmp-banner", Static), self.banner(samples))
-        # Targets stay in the order of the config file, whatever order their first polls finish in.
+        # Targets stay in the order of the config file, whatever order their first polls finish
+        # in, and every configured one has its row from the start ("waiting" until it is first
+        # polled): rows landing above the cursor as polls came in moved it off the top row.
         order = {f"snmp:{t.name}": i for i, t in enumerate(config.snmp.targets)}
-        samples.sort(key=lambda s: (order.get(s.spec.name, len(order)), s.spec.name))
-        rank = {s.spec.name: i for i, s in enumerate(samples)}
+        rows = {f"snmp:{t.name}": waiting_cells(t) for t in config.snmp.targets}
+        rows.update((s.spec.name, target_cells(s, config)) for s in samples)
+        names = sorted(rows, key=lambda name: (order.get(name, len(order)), name))
+        rank = {name: i for i, name in enumerate(names)}
         with self.app.batch_update():
-            self.targets.display = self.values.display = bool(samples)
-            self.targets.sync({s.spec.name: target_cells(s, config) for s in samples}, sort_key=rank.__getitem__)
-            names = [s.spec.name for s in samples]
+            self.targets.display = self.values.display = bool(rows)
+            self.targets.sync(rows, sort_key=rank.__getitem__)
             if self.selected not in names:
                 self.selected = names[0] if names else None
             self._sync_values(config)

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from edgetop.collectors.snmp import SnmpReading
 from edgetop.collectors.snmp_profiles import Interface
-from edgetop.config_schema import Config
+from edgetop.config_schema import Config, SnmpTarget
 from edgetop.engine.store import Sample
 from edgetop.model.alerts import level_above
 from edgetop.ui.fmt import NA, NAME_CAP, TEXT_CAP, age, bit_rate, duration, literal, num, pct
@@ -87,6 +87,14 @@ def target_cells(sample: Sample, config: Config) -> tuple[Text, ...]:
         latency_cell(view, config) if not greyed else Text(NA, style="dim"),
         Text(duration(uptime), style=dim), Text(age(last_ok), style=dim), info,
     )
+
+
+def waiting_cells(target: SnmpTarget) -> tuple[Text, ...]:
+    """The row of a configured target that has not been polled yet (its lane is starting)."""
+    host = target.host if target.port == 161 else f"{target.host}:{target.port}"
+    return (literal(target.name, "bold", cap=NAME_CAP), literal(host, cap=NAME_CAP), Text("waiting", style="dim"),
+            Text(NA, style="dim"), Text(NA, style="dim"), Text(NA, style="dim"),
+            Text("waiting for the first poll", style="dim"))
 
 
 def value_rows(view: SnmpReading, config: Config, greyed: bool = False) -> dict[str, tuple[Text, ...]]:
