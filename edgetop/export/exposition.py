@@ -4,7 +4,8 @@ Speed: prometheus_client's text encoder costs ~20 µs a sample here (label sorti
 escaping through several calls each); a scrape of 100 domains and 20 switches is ~5,700
 samples, so it alone took ~110 ms against the 20 ms target. ``fast_text`` renders the same
 bytes in one pass over the metrics (tests/exporter compare it with ``generate_latest`` byte
-for byte on the demo's whole scrape); OpenMetrics, asked for explicitly, stays the library's.
+for byte on the demo's whole scrape); ``openmetrics.OpenMetricsRenderer`` does the same for
+OpenMetrics, which Prometheus 2.x asks for first.
 
 A scrape reads the engine's store, never a source: ``StoreCollector.collect`` turns the
 latest samples' ``Metric`` lists into ``prometheus_client`` metric families, and
@@ -243,15 +244,28 @@ class TextRenderer:
                 segments[-1][2].append(item.value)
         out: list[str] = []
         samples = groups = 0
-        for counter, help_text, shown, segments in families.values():
-            kind = "counter" if counter else "gauge"
-            out.append(f"# HELP {shown} {_escape_help(help_text)}\n# TYPE {shown} {kind}\n")
+        for family_name, (counter, help_text, shown, segments) in families.items():
+            out.append(self._head(family_name, counter, help_text, shown, segments))
             for full, labels, values in segments:
                 out += self._lines(full, labels, values)
                 samples += len(values)
             groups += len(segments)
+        out.append(self._end)
         self._bound(samples, groups)
         return "".join(out).encode()
+
+    # What the text format and OpenMetrics (``OpenMetricsRenderer``) write differently: a
+    # family's header, a series' line prefix and the body's last line; the rest is shared.
+    _end = ""
+
+    def _head(self, family_name: str, counter: bool, help_text: str, shown: str,
+              segments: list[Any]) -> str:
+        """A family's HELP and TYPE lines, under ``shown`` (the text format names a counter with ``_total``)."""
+        return f"# HELP {shown} {_escape_help(help_text)}\n# TYPE {shown} {'counter' if counter else 'gauge'}\n"
+
+    def _series(self, full: str, labels: Labels) -> str:
+        """A series' line prefix, ``name{labels} ``."""
+        return _line_prefix(full, labels)
 
     def _lines(self, full: str, labels: Sequence[Labels], values: Sequence[float]) -> list[str]:
         """One family's sample lines, each as its prefix and its value's text."""
@@ -288,7 +302,7 @@ class TextRenderer:
             known = self._prefixes[full] = {}
         prefix = known.get(labels)
         if prefix is None:
-            prefix = known[labels] = _line_prefix(full, labels)
+            prefix = known[labels] = self._series(full, labels)
             self._kept += 1
         return prefix
 
@@ -343,10 +357,26 @@ def fast_text(exposed: Iterable[Metric | Family], keep: Callable[[Metric | Famil
 
 
 def encode(exposed: Sequence[Metric | Family], accept: str | None,
-           keep: Callable[[Metric | Family], bool] | None = None, renderer: TextRenderer | None = None) -> Encoded:
-    """Encode for a scraper that sent ``accept`` (prometheus_client's negotiation); text by ``renderer``."""
+           keep: Callable[[Metric | Family], bool] | None = None, renderer: TextRenderer | None = None,
+           openmetrics: TextRenderer | None = None) -> Encoded:
+    """Encode for a scraper that sent ``accept`` (prometheus_client's negotiation).
+
+    Args:
+        exposed: The scrape's metrics and families.
+        accept: The request's ``Accept`` header.
+        keep: Which of ``exposed`` to show (all without it).
+        renderer: The exporter's text format renderer (a new one without it).
+        openmetrics: The exporter's ``OpenMetricsRenderer`` (a sibling module's, so it comes in
+            from the caller); without one, prometheus_client's own encoder, the reference.
+
+    Returns:
+        The body and its Content-Type.
+
+    """
     encoder, content_type = exposition.choose_encoder(accept or "")
     if content_type.startswith("application/openmetrics-text"):
+        if openmetrics is not None:
+            return Encoded(openmetrics.render(exposed, keep), content_type)
         families = to_families(exposed, keep) if keep is not None else to_families(exposed)
         return Encoded(encoder(ScrapeCollector(_openmetrics_ready(families))), content_type)
     # Any text request gets the classic text format 0.0.4 (what Prometheus 2.x falls back to).

@@ -31,6 +31,7 @@ from edgetop.engine.lanes import Engine
 from edgetop.engine.store import Store
 from edgetop.export.bounded_http import BoundedHTTPServer, BufferedRequestHandler
 from edgetop.export.exposition import TextRenderer, encode, fast_text, to_families
+from edgetop.export.openmetrics import OpenMetricsRenderer
 from edgetop.export.web_config import BasicAuth, WebConfig, ssl_context
 from edgetop.hostport import split_host_port
 from edgetop.model.alerts import Severity
@@ -127,6 +128,7 @@ def make_handler(store: Store, options: ExportOptions = ExportOptions(),
                  auth: BasicAuth | None = None) -> type[BufferedRequestHandler]:
     """A request handler serving ``/metrics``, ``/healthz`` and ``/`` from ``store``."""
     renderer = TextRenderer()  # this exporter's: what it keeps serves every scrape of this store
+    openmetrics = OpenMetricsRenderer()  # and for OpenMetrics, Prometheus 2.x's first choice
     landing = _LANDING.format(version=html.escape(__version__),
                               node="on" if options.node_metrics else "off (--no-node-metrics)").encode()
 
@@ -148,7 +150,8 @@ def make_handler(store: Store, options: ExportOptions = ExportOptions(),
                 return
             path = self.path.split("?", 1)[0]
             if path == "/metrics":
-                encoded = encode(store_metrics(store), self.headers.get("Accept"), _keep(options), renderer)
+                encoded = encode(store_metrics(store), self.headers.get("Accept"), _keep(options),
+                                 renderer, openmetrics)
                 self._send(200, encoded.content_type, encoded.body)
             elif path == "/healthz":
                 code, text = health(store)
