@@ -15,8 +15,8 @@ from collections.abc import Callable
 from edgetop.errors import SourceUnavailable
 from edgetop.fleet.build import build_nodes
 from edgetop.fleet.model import FleetView
-from edgetop.fleet.queries import fleet_queries, since_queries
-from edgetop.sources.prometheus_api import PrometheusClient, Series
+from edgetop.fleet.queries import answer_labels, fleet_queries, since_queries
+from edgetop.sources.prometheus_api import PrometheusClient, Row
 
 log = logging.getLogger(__name__)
 
@@ -27,15 +27,15 @@ def run_round(client: PrometheusClient, job: str | None, site_label: str,
     started = time.monotonic()
     now = clock()
     try:
-        queries = fleet_queries(job, site_label)
+        queries, labels = fleet_queries(job, site_label), answer_labels(site_label)
         # ``up`` first and alone: when the server is down or refuses, the round ends after one
         # time-out instead of one per query (18 queries on 4 threads would take 5 time-outs).
-        answers = client.query_many({"up": queries.pop("up")}, at=now)
+        answers = client.query_many({"up": queries.pop("up")}, at=now, labels=labels)
         if not isinstance(answers["up"], SourceUnavailable):
-            answers.update(client.query_many(queries, at=now))
+            answers.update(client.query_many(queries, at=now, labels=labels))
             silent = not_reporting(answers)
             if silent:  # since when: asked only of the silent nodes (subqueries are dear)
-                answers.update(client.query_many(since_queries(job, silent), at=now))
+                answers.update(client.query_many(since_queries(job, silent), at=now, labels=labels))
     except Exception as err:  # a bug must not end the view: log it, say it
         log.exception("fleet round failed")
         return FleetView((), now, time.monotonic() - started, available=False,
@@ -43,19 +43,21 @@ def run_round(client: PrometheusClient, job: str | None, site_label: str,
     return view_from_answers(answers, now, site_label, time.monotonic() - started)
 
 
-def not_reporting(answers: dict[str, list[Series] | SourceUnavailable]) -> set[str]:
-    """The instances whose scrape fails (up 0) or whose build info went stale but was seen within the look-back."""
-    def instances(name: str, value: float | None = None) -> set[str]:
+def not_reporting(answers: dict[str, list[Row] | SourceUnavailable]) -> set[str]:
+    """The instances whose scrape fails (up 0) or whose build info went stale but was seen within the look-back.
+
+    Each answer's rows start with the instance (see :func:`edgetop.fleet.queries.answer_labels`).
+    """
+    def instances(name: str, value: str | None = None) -> set[str]:
         found = answers.get(name)
         if isinstance(found, SourceUnavailable) or found is None:
             return set()
-        return {str(s["metric"]["instance"]) for s in found if "instance" in s.get("metric", {})
-                and (value is None or s.get("value", [0, ""])[1] == f"{value:g}")}
+        return {row[0] for row in found if row[0] and (value is None or row[-1] == value)}
 
-    return instances("up", 0) | (instances("seen") - instances("build"))
+    return instances("up", "0") | (instances("seen") - instances("build"))
 
 
-def view_from_answers(answers: dict[str, list[Series] | SourceUnavailable], now: float, site_label: str,
+def view_from_answers(answers: dict[str, list[Row] | SourceUnavailable], now: float, site_label: str,
                       round_seconds: float = 0.0) -> FleetView:
     """The view of one round's answers (some of which may be errors)."""
     up = answers.get("up")
