@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 
 from edgetop.errors import SourceUnavailable
-from edgetop.fleet.build import build_nodes
+from edgetop.fleet.build import NodeMemo, build_nodes
 from edgetop.fleet.model import FleetView
 from edgetop.fleet.queries import answer_labels, fleet_queries, since_queries
 from edgetop.sources.prometheus_api import PrometheusClient, Row
@@ -22,8 +22,18 @@ log = logging.getLogger(__name__)
 
 
 def run_round(client: PrometheusClient, job: str | None, site_label: str,
-              clock: Callable[[], float] = time.time) -> FleetView:
-    """Query the fleet once; never raises (an unexpected error is logged and reported as the reason)."""
+              clock: Callable[[], float] = time.time, memo: NodeMemo | None = None) -> FleetView:
+    """Query the fleet once; never raises (an unexpected error is logged and reported as the reason).
+
+    Args:
+        client: the Prometheus to ask.
+        job: the job label of the nodes' scrapes (None: any).
+        site_label: the label that names a node's site.
+        clock: wall time (tests).
+        memo: the last round's nodes, kept by a view that runs round after round (see
+            :class:`~edgetop.fleet.build.NodeMemo`); None makes every node.
+
+    """
     started = time.monotonic()
     now = clock()
     try:
@@ -40,7 +50,7 @@ def run_round(client: PrometheusClient, job: str | None, site_label: str,
         log.exception("fleet round failed")
         return FleetView((), now, time.monotonic() - started, available=False,
                          reason=f"internal error ({type(err).__name__}; see the log)")
-    return view_from_answers(answers, now, site_label, time.monotonic() - started)
+    return view_from_answers(answers, now, site_label, time.monotonic() - started, memo)
 
 
 def not_reporting(answers: dict[str, list[Row] | SourceUnavailable]) -> set[str]:
@@ -58,7 +68,7 @@ def not_reporting(answers: dict[str, list[Row] | SourceUnavailable]) -> set[str]
 
 
 def view_from_answers(answers: dict[str, list[Row] | SourceUnavailable], now: float, site_label: str,
-                      round_seconds: float = 0.0) -> FleetView:
+                      round_seconds: float = 0.0, memo: NodeMemo | None = None) -> FleetView:
     """The view of one round's answers (some of which may be errors)."""
     up = answers.get("up")
     if isinstance(up, SourceUnavailable) or up is None:
@@ -66,7 +76,7 @@ def view_from_answers(answers: dict[str, list[Row] | SourceUnavailable], now: fl
     good = {k: v for k, v in answers.items() if not isinstance(v, SourceUnavailable)}
     failed = {k: str(v) for k, v in answers.items() if isinstance(v, SourceUnavailable)}
     try:
-        nodes = build_nodes(good, now, site_label)
+        nodes = build_nodes(good, now, site_label, memo)
     except Exception as err:  # answers of a shape no test foresaw: say so, keep running
         log.exception("building the fleet rows failed")
         return FleetView((), now, round_seconds, available=False,

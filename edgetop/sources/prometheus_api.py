@@ -122,6 +122,8 @@ class PrometheusClient:
             handlers.append(urllib.request.HTTPSHandler(context=context))
         self._opener = urllib.request.build_opener(*handlers)
         self._pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="fleet-query")
+        # By query name: the last answer read, as (expr, labels, answer without its time, rows).
+        self._last: dict[str, tuple[str, tuple[str, ...] | None, bytes, list[Row]]] = {}
 
     def close(self) -> None:
         """Stop the pool; a request still running finishes in its thread."""
@@ -158,6 +160,22 @@ class PrometheusClient:
         """
         return rows(self._post(expr, at, auth), labels)
 
+    def _query_named(self, name: str, expr: str, labels: tuple[str, ...] | None, at: float, auth: str) -> list[Row]:
+        """:meth:`query_rows`, reusing the rows of ``name``'s last answer when only its evaluation time changed.
+
+        Between two scrapes Prometheus answers the same samples (a sensor's limits, a node
+        scraped every 15 s asked every 5 s): the answer is then the last one but for the
+        time written in each sample, and is not read again. The rows are shared: read only.
+        """
+        raw = self._post(expr, at, auth)
+        timeless = _without_time(raw)
+        last = self._last.get(name)
+        if last is not None and last[:3] == (expr, labels, timeless):
+            return last[3]
+        found = rows(raw, labels)
+        self._last[name] = (expr, labels, timeless, found)
+        return found
+
     def query_many(self, exprs: Mapping[str, str], at: float | None = None,
                    labels: Mapping[str, tuple[str, ...] | None] | None = None,
                    ) -> dict[str, list[Row] | SourceUnavailable]:
@@ -175,7 +193,7 @@ class PrometheusClient:
         except SourceUnavailable as err:
             return dict.fromkeys(exprs, err)
         try:
-            futures = {name: self._pool.submit(self.query_rows, expr, wanted.get(name), when, header)
+            futures = {name: self._pool.submit(self._query_named, name, expr, wanted.get(name), when, header)
                        for name, expr in exprs.items()}
         except RuntimeError:  # the pool is shut down: the client was closed before this round began
             return dict.fromkeys(exprs, SourceUnavailable("cancelled"))
@@ -216,6 +234,22 @@ class PrometheusClient:
         if len(raw) > MAX_ANSWER_BYTES:
             raise SourceUnavailable(f"answer larger than {MAX_ANSWER_BYTES // (1024 * 1024)} MiB")
         return bytes(raw)
+
+
+def _without_time(raw: bytes) -> bytes:
+    """``raw`` with the evaluation time taken out of each sample (``"value":[<time>,"1"]`` → ``"value":[,"1"]``).
+
+    An instant query writes its one evaluation time in every sample. ``"value":[`` cannot
+    occur inside a JSON string (its quotes would be escaped), so only samples are touched.
+    """
+    start = raw.find(b'"value":[')
+    if start < 0:
+        return raw
+    start += len(b'"value":[')
+    end = raw.find(b",", start)
+    if end < 0:
+        return raw
+    return raw.replace(b'"value":[' + raw[start:end + 1], b'"value":[,')
 
 
 def _http_reason(err: urllib.error.HTTPError) -> str:

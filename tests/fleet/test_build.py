@@ -10,7 +10,7 @@ import pytest
 
 from edgetop.errors import SourceUnavailable
 from edgetop.export.fleet_json import fleet_json
-from edgetop.fleet.build import build_nodes, hottest_sensor, sort_key
+from edgetop.fleet.build import NodeMemo, build_nodes, hottest_sensor, sort_key
 from edgetop.fleet.model import FleetNode, NodeState, ssh_host
 from edgetop.fleet.queries import answer_labels, fleet_queries, selector, since_queries
 from edgetop.fleet.round import not_reporting, view_from_answers
@@ -177,3 +177,26 @@ def test_only_the_silent_nodes_are_asked_since_when() -> None:
     assert not_reporting(dict(gone)) == {"edge-ok"}  # its target is gone, its series seen within the hour
     (node,) = (n for n in build_nodes(gone, at) if n.name == "edge-ok")
     assert node.state is NodeState.DOWN and node.up is None and node.problems[0] == "not reporting (since when unknown)"
+
+
+def test_a_node_whose_rows_did_not_change_is_the_last_rounds_node() -> None:
+    at, answers = _answers("one-stopped.json")
+    memo = NodeMemo()
+    first = {n.name: n for n in build_nodes(answers, at, "site", memo)}
+    assert memo.made == 3
+    again = build_nodes(answers, at + 5, "site", memo)
+    # The reporting ones are reused as they were; the silent one is made again: "for 5 s longer".
+    assert memo.made == 1 and [n for n in again if n.name != "edge-stops"] == [
+        n for n in again if first[n.name] is n]
+    stopped = next(n for n in again if n.name == "edge-stops")
+    assert stopped.problems[0] != first["edge-stops"].problems[0]
+    assert again == build_nodes(answers, at + 5, "site")  # the same as made afresh
+    # A new scrape of edge-ok (its build row, i.e. its last scrape time): that node alone is made again.
+    moved = dict(answers) | {"build": [(*r[:-1], str(float(r[-1]) + 1)) if r[0] == "edge-ok" else r
+                                       for r in answers["build"]]}
+    third = {n.name: n for n in build_nodes(moved, at + 6, "site", memo)}
+    assert memo.made == 2 and third["edge-faulty"] is first["edge-faulty"]
+    assert third["edge-ok"].last_scrape_unix == first["edge-ok"].last_scrape_unix + 1  # type: ignore[operator]
+    # What a node depends on besides its rows (a failed query, the site label): everything made again.
+    without_alerts = build_nodes({k: v for k, v in moved.items() if k != "alerts"}, at + 7, "site", memo)
+    assert memo.made == 3 and all(n.alerts_critical is None for n in without_alerts)
