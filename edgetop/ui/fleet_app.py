@@ -22,11 +22,21 @@ from textual.filter import LineFilter
 from textual.widgets import Input, Static
 
 from edgetop.config_schema import canonical_keymap, chord_keys
+from edgetop.fleet.build import NodeMemo
 from edgetop.fleet.connect import FleetSettings
-from edgetop.fleet.model import FleetView, NodeState
+from edgetop.fleet.model import FleetNode, FleetView, NodeState
 from edgetop.fleet.round import run_round
 from edgetop.ui.fleet_detail import FleetDetail
-from edgetop.ui.fleet_rows import COLUMNS, STATE_STYLE, STATE_WORD, cells, hidden_columns, matches
+from edgetop.ui.fleet_rows import (
+    COLUMNS,
+    STATE_STYLE,
+    STATE_WORD,
+    cells,
+    hidden_columns,
+    matches,
+    row_inputs,
+    seen_cell,
+)
 from edgetop.ui.fmt import age, clip, console_mode, literal
 from edgetop.ui.safe_output import DropControlCharacters
 from edgetop.ui.styles import BANNER_STYLE
@@ -96,6 +106,9 @@ class FleetApp(App[None]):
         self.view: FleetView | None = None  # the last round that answered
         self.last_round: FleetView | None = None  # the last round, answered or not
         self.rounds = 0
+        self._memo = NodeMemo()  # the last round's nodes, reused where their rows did not change
+        # Name → the node last drawn, whether greyed, and its cells as the table has them.
+        self._drawn: dict[str, tuple[FleetNode, bool, dict[str, Text]]] = {}
         self.filter_text = ""
         # Between "/" and the filter box taking focus (Textual moves focus on a later turn
         # of the loop), keys typed in the same burst belong to the filter, not to the table.
@@ -170,7 +183,8 @@ class FleetApp(App[None]):
 
     def _round(self) -> None:
         try:
-            view = run_round(self.settings.client, self.settings.job, self.settings.site_label, self.clock)
+            view = run_round(self.settings.client, self.settings.job, self.settings.site_label, self.clock,
+                             self._memo)
         except Exception:  # run_round catches its own; this is the last net for the thread
             log.exception("fleet round")
             view = FleetView((), self.clock(), 0.0, available=False, reason="internal error (see the log)")
@@ -201,25 +215,57 @@ class FleetApp(App[None]):
         return [n for n in self.view.nodes if matches(n, self.filter_text)]
 
     def _draw(self) -> None:
+        """Bring the table to the last answered round, touching only rows and cells that changed.
+
+        Every node has a row; the filter only says which are shown (:meth:`_show_filtered`).
+        A node the round reused (the same object: its rows did not change), or made again
+        with the same readings (a new scrape, the same values), keeps its cells but the age
+        of its last scrape; so a round of 1,000 nodes makes the cells of the few whose
+        readings changed, and the table repaints only rows on screen that changed.
+        """
         now = self.clock()
-        nodes = self.visible_nodes()
+        nodes = self.view.nodes if self.view is not None else ()
         table = self.table
-        keys = [n.name for n in nodes]
-        wanted = set(keys)
         stale = self.stale
+        names = {n.name for n in nodes}
+        if len(self._drawn) > len(names) or any(k not in names for k in self._drawn):  # nodes left the fleet
+            table.remove_rows([k for k in self._drawn if k not in names])
+            self._drawn = {k: v for k, v in self._drawn.items() if k in names}
+        changes: list[tuple[str, str, Text]] = []
+        refit = False
         with table.bulk():
-            for key in table.row_keys:
-                if key not in wanted:
-                    table.remove_row(key)
-            present = set(table.row_keys)
             for node in nodes:
+                drawn = self._drawn.get(node.name)
+                if drawn is not None and drawn[1] == stale and (
+                        drawn[0] is node or row_inputs(drawn[0]) == row_inputs(node)):
+                    row = drawn[2]
+                    if drawn[0] is not node:
+                        self._drawn[node.name] = (node, stale, row)
+                    seen = seen_cell(node, now, stale)
+                    old = row["seen"]
+                    if seen.plain != old.plain or seen.style != old.style:
+                        row["seen"] = seen
+                        changes.append((node.name, "seen", seen))
+                        refit = refit or len(seen.plain) < len(old.plain)
+                    continue
                 row = cells(node, now, stale)
-                if node.name in present:
-                    table.update_cells((node.name, k, v) for k, v in row.items())
-                else:
+                self._drawn[node.name] = (node, stale, row)
+                if drawn is None:
                     table.add_row(*(row[k] for k, _label, _right in COLUMNS), key=node.name)
-            table.reorder(keys)
-        table.refit_columns()
+                    continue
+                for key, cell in row.items():
+                    was = drawn[2][key]
+                    if cell.plain != was.plain or cell.style != was.style:
+                        changes.append((node.name, key, cell))
+                        refit = True
+            table.update_cells(changes)
+            self._show_filtered()
+        if refit:  # a cell may have narrowed: fit the columns again (rows removed do it themselves)
+            table.refit_columns()
+
+    def _show_filtered(self) -> None:
+        """Show the rows the filter lets through, worst first (the others stay in the table, hidden)."""
+        self.table.show([n.name for n in self.visible_nodes()])
         self._draw_header()
 
     def _draw_header(self) -> None:
@@ -289,7 +335,7 @@ class FleetApp(App[None]):
     @on(Input.Changed, "#fleet-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self.filter_text = event.value[:100]
-        self._draw()
+        self._show_filtered()
 
     @on(Input.Submitted, "#fleet-filter")
     def _filter_done(self, event: Input.Submitted) -> None:

@@ -97,6 +97,26 @@ def _alerts(node: FleetNode) -> Text:
     return _t(f"{node.alerts_critical}/{node.alerts_warning}", style)
 
 
+def row_inputs(node: FleetNode) -> tuple[object, ...]:
+    """What :func:`cells` reads of ``node`` but for the ``seen`` cell: equal inputs, equal cells.
+
+    A node is made again at each of its scrapes for its new last-scrape time alone, most of
+    the time; its other cells are then kept (a row's cells cost ~0.1 ms to make).
+    """
+    return (node.name, node.site, node.state, node.reporting, node.alerts_critical, node.alerts_warning,
+            node.domain_steal, node.host_steal_ratio, node.hottest_sensor, node.bond_slaves_down,
+            node.network_problems, node.ntp_offset_seconds, node.ntp_synchronised, node.snmp_targets_down,
+            node.fullest_filesystem, node.version)
+
+
+def seen_cell(node: FleetNode, now: float, stale: bool = False) -> Text:
+    """The ``seen`` cell alone: the one cell of a row that moves with the clock."""
+    cell = _seen(node, now)
+    if stale:
+        cell.style = STALE_STYLE
+    return cell
+
+
 def cells(node: FleetNode, now: float, stale: bool = False) -> dict[str, Text]:
     """The row of ``node`` by column key; every cell dim when ``stale`` (Prometheus unavailable)."""
     steal = node.domain_steal
