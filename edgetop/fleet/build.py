@@ -58,6 +58,8 @@ class NodeMemo:
 
     context: tuple[Any, ...] = ()
     nodes: dict[str, tuple[Slots, FleetNode]] = field(default_factory=dict)
+    grouped: dict[str, tuple[Sequence[Row], dict[str, list[Row]]]] = field(default_factory=dict)
+    """Each answer's rows as the client gave them and sorted out by instance."""
     made: int = 0
     """Nodes made (not reused) by the last round: for tests and benchmarks."""
 
@@ -73,25 +75,41 @@ def _number(text: str | None) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _by_node(answers: Answers) -> dict[str, Slots]:
-    """Every row by its instance (the first label; ``ALERTS``' from its labels), in each answer's order."""
-    nodes: dict[str, Slots] = {}
-    width = len(SLOTS)
+def _by_instance(rows: Sequence[Row], slot: int) -> dict[str, list[Row]]:
+    """The rows of one answer by instance (the first label; ``ALERTS``' from its labels), in the answer's order."""
+    out: dict[str, list[Row]] = {}
+    for row in rows:
+        instance = _label(row[0], "instance") if slot == _PROM else row[0]
+        if not instance:  # no instance label: nobody's row
+            continue
+        key = instance[:NAME_CAP]  # the same string when short enough
+        found = out.get(key)
+        if found is None:
+            out[key] = [row]
+        else:
+            found.append(row)
+    return out
+
+
+def _by_node(answers: Answers, memo: NodeMemo | None = None) -> dict[str, Slots]:
+    """Every node of the fleet (seen by up, build info or the look-back) with its rows, answer by answer.
+
+    An answer the client gave again as it was (the same list: not read again) is sorted out
+    as it was last round.
+    """
+    last = memo.grouped if memo is not None else {}
+    grouped: dict[str, tuple[Sequence[Row], dict[str, list[Row]]]] = {}
     for slot, name in enumerate(SLOTS):
-        for row in answers.get(name, _NONE):
-            instance = _label(row[0], "instance") if slot == _PROM else row[0]
-            if not instance:  # no instance label: nobody's row
-                continue
-            key = instance[:NAME_CAP]  # the same string when short enough
-            found = nodes.get(key)
-            if found is None:
-                nodes[key] = found = [None] * width
-            rows = found[slot]
-            if rows is None:
-                found[slot] = [row]
-            else:
-                rows.append(row)
-    return nodes
+        rows = answers.get(name)
+        if rows is None:
+            continue
+        before = last.get(name)
+        grouped[name] = before if before is not None and before[0] is rows else (rows, _by_instance(rows, slot))
+    if memo is not None:
+        memo.grouped = grouped
+    by_slot = [grouped[name][1] if name in grouped else {} for name in SLOTS]
+    present = set().union(*by_slot[_PRESENCE])
+    return {name: [by_answer.get(name) for by_answer in by_slot] for name in present}
 
 
 def _first(rows: list[Row] | None) -> float | None:
@@ -118,17 +136,18 @@ def hottest_sensor(temps: Sequence[Row], highs: Sequence[Row], crits: Sequence[R
     nodes, against ~0.06 s for each of the three plain ones (each selector is read again
     wherever it appears in an expression).
     """
-    high = {r[1]: v for r in highs if (v := _number(r[-1])) is not None}
-    crit = {r[1]: v for r in crits if (v := _number(r[-1])) is not None}
+    # The limits as text, read as numbers only where a sensor is ranked (6 a node, 1,000 nodes).
+    high = {r[1]: r[-1] for r in highs}
+    crit = {r[1]: r[-1] for r in crits}
     best: tuple[Row, float, float | None, str] | None = None
     best_rank = (0, -math.inf)
     for row in temps:
         celsius = _number(row[4])
         if celsius is None:
             continue
-        limit, kind = high.get(row[1]), "high"
+        limit, kind = _number(high.get(row[1])), "high"
         if limit is None:
-            limit, kind = crit.get(row[1]), "critical"
+            limit, kind = _number(crit.get(row[1])), "critical"
         # Sensors with a limit rank by their margin to it; those without only by temperature, below them.
         rank = (1, celsius - limit) if limit is not None else (0, celsius)
         if best is None or rank > best_rank:
@@ -137,7 +156,7 @@ def hottest_sensor(temps: Sequence[Row], highs: Sequence[Row], crits: Sequence[R
         return None
     row, celsius, limit, kind = best
     return SensorReading(_sensor_name(row[2], row[3], row[1]), celsius, limit, kind if limit is not None else None,
-                         crit.get(row[1]))
+                         _number(crit.get(row[1])))
 
 
 def _alerts(rows: Sequence[Row]) -> tuple[int | None, int | None]:
@@ -275,9 +294,7 @@ def build_nodes(answers: Answers, now: float, site_label: str = "site",
     last = memo.nodes if memo is not None and memo.context == context else {}
     kept: dict[str, tuple[Slots, FleetNode]] = {}
     made = 0
-    for name, slots in _by_node(answers).items():
-        if not any(slots[_PRESENCE]):  # rows of a target that is not an edgetop node of the fleet
-            continue
+    for name, slots in _by_node(answers, memo).items():
         before = last.get(name)
         # A silent node's faults say for how long: made again every round.
         if before is not None and before[0] == slots and before[1].reporting:

@@ -101,3 +101,16 @@ def test_errors_and_odd_answers(body: bytes, reason: str | None) -> None:
         return
     with pytest.raises(SourceUnavailable, match=reason):
         rows(body, ("instance",))
+
+
+def test_a_large_answer_is_read_a_slice_at_a_time_to_the_same_rows() -> None:
+    # 6,000 sensors (~0.5 MB): read in slices of whole series, so the GIL is let go between them.
+    answer = _answer(*(({"instance": f"node-{i // 6:04d}", "sensor": f"hwmon1/temp{i % 6}"}, f"{i / 7:.3f}")
+                       for i in range(6000)))
+    raw = _compact(answer)
+    assert len(raw) > 7 * (1 << 16)  # several slices
+    expected = _by_json(answer, ("instance", "sensor"))
+    assert fast_rows(raw, ("instance", "sensor")) == expected
+    uneven = _answer(*(({"instance": f"n{i}"} if i % 5 else {"instance": f"n{i}", "sensor": "s"}, "1")
+                       for i in range(6000)))  # some lack the label: the optional pattern, sliced too
+    assert fast_rows(_compact(uneven), ("instance", "sensor")) == _by_json(uneven, ("instance", "sensor"))
