@@ -9,6 +9,7 @@ greyed, under ``unavailable: reason`` and their age.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -31,11 +32,13 @@ from edgetop.ui.fleet_rows import (
     COLUMNS,
     STATE_STYLE,
     STATE_WORD,
-    cells,
+    Cell,
+    cell_values,
     hidden_columns,
     matches,
     row_inputs,
-    seen_cell,
+    seen_value,
+    text_of,
 )
 from edgetop.ui.fmt import age, clip, console_mode, literal
 from edgetop.ui.safe_output import DropControlCharacters
@@ -48,6 +51,8 @@ log = logging.getLogger(__name__)
 _DROP_CONTROLS = DropControlCharacters()
 _CONSOLE_GLYPHS: list[LineFilter] = []
 UNAVAILABLE_STYLE = BANNER_STYLE[next(iter(BANNER_STYLE))]
+Prepared = dict[str, tuple[FleetNode, dict[str, Cell]]]
+"""Name → a node and its cells but ``seen``, made in the round's thread."""
 
 
 class FleetTable(FastTable):
@@ -109,12 +114,14 @@ class FleetApp(App[None]):
         self._memo = NodeMemo()  # the last round's nodes, reused where their rows did not change
         # Name → the node last drawn, whether greyed, and its cells as the table has them.
         self._drawn: dict[str, tuple[FleetNode, bool, dict[str, Text]]] = {}
+        self._prepared_from: dict[str, FleetNode] = {}  # the round's thread's own (see _prepare)
         self.filter_text = ""
         # Between "/" and the filter box taking focus (Textual moves focus on a later turn
         # of the loop), keys typed in the same burst belong to the filter, not to the table.
         self._filter_opening = False
         self._typed_ahead: list[tuple[str, str | None]] = []
         self._busy = False
+        self._frozen = False  # see _freeze_the_heap
         self._register_themes()
         if keymap:
             self.set_keymap(canonical_keymap(keymap))
@@ -182,26 +189,77 @@ class FleetApp(App[None]):
         self.run_worker(self._round, thread=True, group="fleet-round", exit_on_error=False)
 
     def _round(self) -> None:
+        prepared: Prepared = {}
         try:
             view = run_round(self.settings.client, self.settings.job, self.settings.site_label, self.clock,
                              self._memo)
+            prepared = self._prepare(view)
         except Exception:  # run_round catches its own; this is the last net for the thread
             log.exception("fleet round")
             view = FleetView((), self.clock(), 0.0, available=False, reason="internal error (see the log)")
         with contextlib.suppress(RuntimeError):  # the app ended while the round ran
-            self.call_from_thread(self.apply_view, view)
+            self.call_from_thread(self.apply_view, view, prepared)
 
-    def apply_view(self, view: FleetView) -> None:
-        """Show a round: new rows, or the last ones greyed under the reason."""
+    def _prepare(self, view: FleetView) -> Prepared:
+        """In the round's thread: the cells of the nodes whose readings changed (all but their age).
+
+        Making them is most of drawing a round (~50 µs a row); here the view's thread only
+        compares and sets them, and answers keys meanwhile. Only this thread touches
+        ``_prepared_from`` (the last answered round's nodes, by name).
+        """
+        if not view.available:
+            return {}
+        out: Prepared = {}
+        last = self._prepared_from
+        for node in view.nodes:
+            before = last.get(node.name)
+            if before is node or (before is not None and row_inputs(before) == row_inputs(node)):
+                continue
+            values = cell_values(node, view.at_unix)
+            del values["seen"]  # the clock's: the view's thread makes it when it draws
+            out[node.name] = (node, values)
+        self._prepared_from = {node.name: node for node in view.nodes}
+        return out
+
+    def apply_view(self, view: FleetView, prepared: Prepared | None = None) -> None:
+        """Show a round: new rows, or the last ones greyed under the reason.
+
+        Args:
+            view: the round.
+            prepared: cells made in the round's thread (see :meth:`_prepare`).
+
+        """
         self._busy = False
         self.rounds += 1
         self.last_round = view
         if view.available:
             self.view = view
-        self._draw()
+        self._draw(prepared or {})
         for screen in self.screen_stack[1:]:
             if isinstance(screen, FleetDetail):
                 screen.redraw()
+        if view.available and not self._frozen:
+            self._freeze_the_heap()
+
+    def _freeze_the_heap(self) -> None:
+        """Leave what exists after the first rows are drawn out of the collector's full passes.
+
+        Each round leaves tens of thousands of new objects (rows, nodes, cells), so the
+        collector's oldest generation is due every few rounds, and it walked every object
+        of the app (Textual's widgets and styles, 1,000 rows): 50-110 ms with the GIL held,
+        a key unanswered meanwhile. Frozen (gc.freeze), those are not walked again; what
+        later rounds leave still is. Thawed on exit (gc.unfreeze), so a process that runs
+        the view among other things (the tests) gets its heap back as it was.
+        """
+        gc.collect()
+        gc.freeze()
+        self._frozen = True
+
+    def on_unmount(self) -> None:
+        """Thaw what the first round froze (see :meth:`_freeze_the_heap`)."""
+        if self._frozen:
+            gc.unfreeze()
+            self._frozen = False
 
     @property
     def stale(self) -> bool:
@@ -214,7 +272,7 @@ class FleetApp(App[None]):
             return []
         return [n for n in self.view.nodes if matches(n, self.filter_text)]
 
-    def _draw(self) -> None:
+    def _draw(self, prepared: Prepared | None = None) -> None:
         """Bring the table to the last answered round, touching only rows and cells that changed.
 
         Every node has a row; the filter only says which are shown (:meth:`_show_filtered`).
@@ -238,29 +296,28 @@ class FleetApp(App[None]):
                 drawn = self._drawn.get(node.name)
                 if drawn is not None and drawn[1] == stale and (
                         drawn[0] is node or row_inputs(drawn[0]) == row_inputs(node)):
-                    row = drawn[2]
-                    if drawn[0] is not node:
-                        self._drawn[node.name] = (node, stale, row)
-                    seen = seen_cell(node, now, stale)
-                    old = row["seen"]
-                    if seen.plain != old.plain or seen.style != old.style:
-                        row["seen"] = seen
-                        changes.append((node.name, "seen", seen))
-                        refit = refit or len(seen.plain) < len(old.plain)
-                    continue
-                row = cells(node, now, stale)
-                self._drawn[node.name] = (node, stale, row)
+                    row, values = drawn[2], {"seen": seen_value(node, now, stale)}
+                else:
+                    row = dict(drawn[2]) if drawn is not None else {}
+                    made = (prepared or {}).get(node.name)
+                    if made is not None and made[0] is node and not stale:
+                        values = made[1] | {"seen": seen_value(node, now)}
+                    else:
+                        values = cell_values(node, now, stale)
+                # A Text only for a cell whose text or style changed: most of a row stays as it was.
+                for key, value in values.items():
+                    was = row.get(key)
+                    if was is None or was.plain != value[0] or was.style != value[1]:
+                        row[key] = text_of(value)
+                        if drawn is not None:
+                            changes.append((node.name, key, row[key]))
+                            refit = refit or was is None or len(value[0]) < len(was.plain)
                 if drawn is None:
                     table.add_row(*(row[k] for k, _label, _right in COLUMNS), key=node.name)
-                    continue
-                for key, cell in row.items():
-                    was = drawn[2][key]
-                    if cell.plain != was.plain or cell.style != was.style:
-                        changes.append((node.name, key, cell))
-                        refit = True
+                self._drawn[node.name] = (node, stale, row)
             table.update_cells(changes)
             self._show_filtered()
-        if refit:  # a cell may have narrowed: fit the columns again (rows removed do it themselves)
+        if refit:  # a cell narrowed: fit the columns again (rows removed do it themselves)
             table.refit_columns()
 
     def _show_filtered(self) -> None:

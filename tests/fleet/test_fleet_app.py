@@ -164,3 +164,15 @@ async def test_a_round_redraws_the_cells_that_changed_and_the_filter_hides_rows_
             await wait_for(lambda: app.table.row_keys == order)
             assert "edge-ok" in app.table.render_line(order.index("edge-ok") + 1).text
         app.settings.client.close()
+
+
+async def test_the_heap_is_frozen_after_the_first_rows_and_thawed_on_exit() -> None:
+    import gc
+
+    with replay_server(Replay(recorded("three-reporting.json", time.time()))) as replay:
+        app = _app(replay.url)
+        async with app.run_test(size=(80, 25)):
+            await wait_for(lambda: app.table.row_count == 3)
+            await wait_for(lambda: gc.get_freeze_count() > 0)  # the collector's full passes skip what exists
+        assert gc.get_freeze_count() == 0  # the process's heap as it was
+        app.settings.client.close()
