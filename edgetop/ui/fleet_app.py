@@ -25,21 +25,11 @@ from textual.widgets import Input, Static
 from edgetop.config_schema import canonical_keymap, chord_keys
 from edgetop.fleet.build import NodeMemo
 from edgetop.fleet.connect import FleetSettings
-from edgetop.fleet.model import FleetNode, FleetView, NodeState
+from edgetop.fleet.model import FleetView, NodeState
 from edgetop.fleet.round import run_round
 from edgetop.ui.fleet_detail import FleetDetail
-from edgetop.ui.fleet_rows import (
-    COLUMNS,
-    STATE_STYLE,
-    STATE_WORD,
-    Cell,
-    cell_values,
-    hidden_columns,
-    matches,
-    row_inputs,
-    seen_value,
-    text_of,
-)
+from edgetop.ui.fleet_paint import Prepared, RowPainter
+from edgetop.ui.fleet_rows import COLUMNS, STATE_STYLE, STATE_WORD, hidden_columns, matches
 from edgetop.ui.fmt import age, clip, console_mode, literal
 from edgetop.ui.safe_output import DropControlCharacters
 from edgetop.ui.styles import BANNER_STYLE
@@ -51,8 +41,6 @@ log = logging.getLogger(__name__)
 _DROP_CONTROLS = DropControlCharacters()
 _CONSOLE_GLYPHS: list[LineFilter] = []
 UNAVAILABLE_STYLE = BANNER_STYLE[next(iter(BANNER_STYLE))]
-Prepared = dict[str, tuple[FleetNode, dict[str, Cell]]]
-"""Name → a node and its cells but ``seen``, made in the round's thread."""
 
 
 class FleetTable(FastTable):
@@ -112,9 +100,7 @@ class FleetApp(App[None]):
         self.last_round: FleetView | None = None  # the last round, answered or not
         self.rounds = 0
         self._memo = NodeMemo()  # the last round's nodes, reused where their rows did not change
-        # Name → the node last drawn, whether greyed, and its cells as the table has them.
-        self._drawn: dict[str, tuple[FleetNode, bool, dict[str, Text]]] = {}
-        self._prepared_from: dict[str, FleetNode] = {}  # the round's thread's own (see _prepare)
+        self._painter = RowPainter()
         self.filter_text = ""
         # Between "/" and the filter box taking focus (Textual moves focus on a later turn
         # of the loop), keys typed in the same burst belong to the filter, not to the table.
@@ -193,40 +179,19 @@ class FleetApp(App[None]):
         try:
             view = run_round(self.settings.client, self.settings.job, self.settings.site_label, self.clock,
                              self._memo)
-            prepared = self._prepare(view)
+            prepared = self._painter.prepare(view)
         except Exception:  # run_round catches its own; this is the last net for the thread
             log.exception("fleet round")
             view = FleetView((), self.clock(), 0.0, available=False, reason="internal error (see the log)")
         with contextlib.suppress(RuntimeError):  # the app ended while the round ran
             self.call_from_thread(self.apply_view, view, prepared)
 
-    def _prepare(self, view: FleetView) -> Prepared:
-        """In the round's thread: the cells of the nodes whose readings changed (all but their age).
-
-        Making them is most of drawing a round (~50 µs a row); here the view's thread only
-        compares and sets them, and answers keys meanwhile. Only this thread touches
-        ``_prepared_from`` (the last answered round's nodes, by name).
-        """
-        if not view.available:
-            return {}
-        out: Prepared = {}
-        last = self._prepared_from
-        for node in view.nodes:
-            before = last.get(node.name)
-            if before is node or (before is not None and row_inputs(before) == row_inputs(node)):
-                continue
-            values = cell_values(node, view.at_unix)
-            del values["seen"]  # the clock's: the view's thread makes it when it draws
-            out[node.name] = (node, values)
-        self._prepared_from = {node.name: node for node in view.nodes}
-        return out
-
     def apply_view(self, view: FleetView, prepared: Prepared | None = None) -> None:
         """Show a round: new rows, or the last ones greyed under the reason.
 
         Args:
             view: the round.
-            prepared: cells made in the round's thread (see :meth:`_prepare`).
+            prepared: cells made in the round's thread (see :meth:`RowPainter.prepare`).
 
         """
         self._busy = False
@@ -273,52 +238,11 @@ class FleetApp(App[None]):
         return [n for n in self.view.nodes if matches(n, self.filter_text)]
 
     def _draw(self, prepared: Prepared | None = None) -> None:
-        """Bring the table to the last answered round, touching only rows and cells that changed.
-
-        Every node has a row; the filter only says which are shown (:meth:`_show_filtered`).
-        A node the round reused (the same object: its rows did not change), or made again
-        with the same readings (a new scrape, the same values), keeps its cells but the age
-        of its last scrape; so a round of 1,000 nodes makes the cells of the few whose
-        readings changed, and the table repaints only rows on screen that changed.
-        """
-        now = self.clock()
-        nodes = self.view.nodes if self.view is not None else ()
-        table = self.table
-        stale = self.stale
-        names = {n.name for n in nodes}
-        if len(self._drawn) > len(names) or any(k not in names for k in self._drawn):  # nodes left the fleet
-            table.remove_rows([k for k in self._drawn if k not in names])
-            self._drawn = {k: v for k, v in self._drawn.items() if k in names}
-        changes: list[tuple[str, str, Text]] = []
-        refit = False
-        with table.bulk():
-            for node in nodes:
-                drawn = self._drawn.get(node.name)
-                if drawn is not None and drawn[1] == stale and (
-                        drawn[0] is node or row_inputs(drawn[0]) == row_inputs(node)):
-                    row, values = drawn[2], {"seen": seen_value(node, now, stale)}
-                else:
-                    row = dict(drawn[2]) if drawn is not None else {}
-                    made = (prepared or {}).get(node.name)
-                    if made is not None and made[0] is node and not stale:
-                        values = made[1] | {"seen": seen_value(node, now)}
-                    else:
-                        values = cell_values(node, now, stale)
-                # A Text only for a cell whose text or style changed: most of a row stays as it was.
-                for key, value in values.items():
-                    was = row.get(key)
-                    if was is None or was.plain != value[0] or was.style != value[1]:
-                        row[key] = text_of(value)
-                        if drawn is not None:
-                            changes.append((node.name, key, row[key]))
-                            refit = refit or was is None or len(value[0]) < len(was.plain)
-                if drawn is None:
-                    table.add_row(*(row[k] for k, _label, _right in COLUMNS), key=node.name)
-                self._drawn[node.name] = (node, stale, row)
-            table.update_cells(changes)
+        """Bring the table to the last answered round (see :mod:`edgetop.ui.fleet_paint`), then filter it."""
+        with self.table.bulk():
+            self._painter.paint(self.table, self.view.nodes if self.view is not None else (), self.clock(),
+                                self.stale, prepared or {})
             self._show_filtered()
-        if refit:  # a cell narrowed: fit the columns again (rows removed do it themselves)
-            table.refit_columns()
 
     def _show_filtered(self) -> None:
         """Show the rows the filter lets through, worst first (the others stay in the table, hidden)."""
