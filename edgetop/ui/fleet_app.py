@@ -189,22 +189,28 @@ class FleetApp(App[None]):
     def apply_view(self, view: FleetView, prepared: Prepared | None = None) -> None:
         """Show a round: new rows, or the last ones greyed under the reason.
 
+        A failure here is logged (no traceback on the screen) and the next round still starts.
+
         Args:
             view: the round.
             prepared: cells made in the round's thread (see :meth:`RowPainter.prepare`).
 
         """
-        self._busy = False
-        self.rounds += 1
-        self.last_round = view
-        if view.available:
-            self.view = view
-        self._draw(prepared or {})
-        for screen in self.screen_stack[1:]:
-            if isinstance(screen, FleetDetail):
-                screen.redraw()
-        if view.available and not self._frozen:
-            self._freeze_the_heap()
+        try:
+            self.rounds += 1
+            self.last_round = view
+            if view.available:
+                self.view = view
+            self._draw(prepared or {})
+            for screen in self.screen_stack[1:]:
+                if isinstance(screen, FleetDetail):
+                    screen.redraw()
+            if view.available and not self._frozen:
+                self._freeze_the_heap()
+        except Exception:
+            log.exception("fleet round: showing it")
+        finally:
+            self._busy = False  # else no round would start again: the view would stop refreshing
 
     def _freeze_the_heap(self) -> None:
         """Leave what exists after the first rows are drawn out of the collector's full passes.

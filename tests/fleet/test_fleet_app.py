@@ -176,3 +176,28 @@ async def test_the_heap_is_frozen_after_the_first_rows_and_thawed_on_exit() -> N
             await wait_for(lambda: gc.get_freeze_count() > 0)  # the collector's full passes skip what exists
         assert gc.get_freeze_count() == 0  # the process's heap as it was
         app.settings.client.close()
+
+
+async def test_a_round_that_fails_to_show_is_logged_and_the_next_round_still_runs(
+        caplog: pytest.LogCaptureFixture) -> None:
+    with replay_server(Replay(recorded("three-reporting.json", time.time()))) as replay:
+        app = _app(replay.url)  # a round every 0.3 s
+        draw = app._draw
+        failures: list[int] = []
+
+        def draw_failing_once(prepared: Any = None) -> None:
+            if not failures:
+                failures.append(app.rounds)
+                raise RuntimeError("drawing broke")
+            draw(prepared)
+
+        app._draw = draw_failing_once  # type: ignore[method-assign]
+        async with app.run_test(size=(120, 40)):
+            await wait_for(lambda: app.table.row_count == 3)  # a later round drew the rows
+            rounds = app.rounds
+            await wait_for(lambda: app.rounds >= rounds + 2)  # and rounds go on
+            assert failures and not app._exception
+            screen = "\n".join(app.table.render_line(y).text for y in range(4))
+            assert "Traceback" not in screen and "drawing broke" not in screen
+        app.settings.client.close()
+    assert any(r.message == "fleet round: showing it" and r.exc_info for r in caplog.records)
