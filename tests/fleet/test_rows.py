@@ -73,6 +73,19 @@ def test_no_label_asked_and_every_label_asked() -> None:
     assert rows(_compact(labelled), None) == [({"instance": "a"}, "3")]
 
 
+def test_labels_that_are_not_python_names_and_labels_of_other_types_not_asked_for() -> None:
+    # Each label set is read into its own Struct: __name__, keywords and Struct words are labels like any other.
+    answer = _answer(({"__name__": "up", "class": "c", "metric": "m", "f0": "x", "instance": "a"}, "1"),
+                     ({"__name__": "up", "instance": "b"}, "0"))
+    for labels in (("__name__", "class", "metric"), ("f1", "f0", "instance"), ("instance", "__name__", "instance"),
+                   ("value", "status", "__name__", "class", "metric", "__struct_fields__")):
+        assert rows(_compact(answer), labels) == _by_json(answer, labels), labels
+    odd = _compact({"status": "success", "data": {"resultType": "vector", "result": [
+        {"metric": {"instance": "a", "n": 7}, "value": [1, "2"]}]}})
+    assert rows(odd, ("instance",)) == [("a", "2")]  # a label not asked for is skipped, whatever its type
+    assert rows(odd, ("n",)) == [("7", "2")]  # asked for: read leniently, as its text
+
+
 def test_a_cut_answer_is_not_json_and_warnings_are_skipped() -> None:
     whole = _compact(_answer(({"instance": "a"}, "1"), ({"instance": "b"}, "2")))
     cut = whole[:whole.rindex(b',{"metric"')] + b"]}}"  # a series boundary: still valid, one less
