@@ -2,8 +2,12 @@
 
 Each query asks for edgetop's own pre-processed families (``edgetop serve`` already turned
 kernel files into verdicts on the node), reduced on the server where a node has many series
-of which the row shows one (``topk by (instance)``), so that 1,000 nodes cost a few
-thousand series per round, not hundreds of thousands.
+of which the row shows one (``topk by (instance)``), and filtered there where the row only
+needs the exceptions (``> 0``, ``unless``), so that 1,000 nodes cost a few thousand series
+per round, not hundreds of thousands.
+
+Every answer keeps only the labels named in its ``by (...)``; :func:`answer_labels` lists
+them, and the client reads exactly those (:mod:`edgetop.sources.prometheus_rows`).
 """
 
 from __future__ import annotations
@@ -52,10 +56,13 @@ def fleet_queries(job: str | None, site_label: str = "site") -> dict[str, str]:
         "up": f"max by (instance{site}) (up{{{s}}})",
         # timestamp() gives the last scrape's own time; the version is a label of the series.
         "build": f"max by (instance, version{site}) (timestamp(edgetop_build_info{{{s}}}))",
-        # Every node seen within the look-back (a raw range: cheap), to find the ones whose
-        # target is gone (a federating Prometheus lost their site) as well as those up == 0.
-        "seen": f"max by (instance, version{site}) (last_over_time(edgetop_build_info{{{s}}}[{SEEN_WINDOW}]))",
-        "alerts": f"sum by (instance, severity) (edgetop_alerts{{{s}}})",
+        # The nodes seen within the look-back (a raw range: cheap) but not now: those whose
+        # target is gone (a federating Prometheus lost their site) or whose scrape fails.
+        # The reporting ones are left out on the server (``unless``): ``build`` has them.
+        "seen": (f"max by (instance, version{site}) (last_over_time(edgetop_build_info{{{s}}}[{SEEN_WINDOW}]))"
+                 f" unless on (instance) edgetop_build_info{{{s}}}"),
+        # Only the non-zero counts: a reporting node without a row has raised none (build.py).
+        "alerts": f"sum by (instance, severity) (edgetop_alerts{{{s}}}) > 0",
         "domain_steal": f"max by (instance, domain) (topk by (instance) (1, edgetop_domain_steal_ratio{{{s}}}))",
         "host_steal": f"max by (instance) (edgetop_cpu_steal_ratio{{{s}}})",
         # Every sensor, with only the labels the row needs: the one nearest its limit is
@@ -74,6 +81,34 @@ def fleet_queries(job: str | None, site_label: str = "site") -> dict[str, str]:
         # Alerting rules (contrib/prometheus/edgetop-rules.yml) drop the job label in some
         # expressions (sum by (instance)): matched to the nodes by instance instead.
         "prom_alerts": "ALERTS",
+    }
+
+
+def answer_labels(site_label: str = "site") -> dict[str, tuple[str, ...] | None]:
+    """Name → the labels each answer's series carry (those of its ``by``), read in this order.
+
+    The sample's value follows them in each row; None reads every label (``ALERTS``).
+    """
+    site = () if site_label == "instance" else (site_label,)
+    return {
+        "up": ("instance", *site),
+        "build": ("instance", "version", *site),
+        "seen": ("instance", "version", *site),
+        "alerts": ("instance", "severity"),
+        "domain_steal": ("instance", "domain"),
+        "host_steal": ("instance",),
+        "temp": ("instance", "sensor", "chip", "label"),
+        "temp_high": ("instance", "sensor"),
+        "temp_crit": ("instance", "sensor"),
+        "slaves_down": ("instance", "bond", "slave"),
+        "net_problems": ("instance", "kind"),
+        "ntp_offset": ("instance", "source"),
+        "ntp_verdict": ("instance",),
+        "snmp_down": ("instance", "target"),
+        "fs_fullest": ("instance", "mountpoint"),
+        "prom_alerts": None,
+        "last_seen": ("instance", "version"),
+        "recently_seen": ("instance",),
     }
 
 

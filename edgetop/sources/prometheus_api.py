@@ -25,18 +25,17 @@ from collections.abc import Mapping
 from concurrent.futures import CancelledError, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from edgetop.errors import SourceUnavailable
 from edgetop.sources.files import FileRefused, read_small_file
+from edgetop.sources.prometheus_rows import Row, Series, decode, rows, vector
 
 MAX_SECRET_BYTES = 4096  # a bearer token or a password: far below a page
 MAX_ANSWER_BYTES = 64 * 1024 * 1024  # 1,000 nodes' sensors are a few MB; beyond this is a mistake
 DEFAULT_TIMEOUT_SECONDS = 5.0
 DEFAULT_CONCURRENCY = 4
 
-Series = dict[str, Any]
-"""One element of an instant vector: ``{"metric": {label: value}, "value": [unix, "text"]}``."""
+__all__ = ["Credentials", "PrometheusClient", "Row", "Series", "check_url"]
 
 
 @dataclass(frozen=True)
@@ -123,6 +122,8 @@ class PrometheusClient:
             handlers.append(urllib.request.HTTPSHandler(context=context))
         self._opener = urllib.request.build_opener(*handlers)
         self._pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="fleet-query")
+        # By query name: the last answer read, as (expr, labels, answer without its time, rows).
+        self._last: dict[str, tuple[str, tuple[str, ...] | None, bytes, list[Row]]] = {}
 
     def close(self) -> None:
         """Stop the pool; a request still running finishes in its thread."""
@@ -141,34 +142,62 @@ class PrometheusClient:
                 the message says which in a few words.
 
         """
-        header = auth if auth is not None else self.credentials.header()
-        params = {"query": expr, "time": f"{time.time() if at is None else at:.3f}"}
-        body = urllib.parse.urlencode(params).encode()
-        # POST: 1,000 node names in a matcher would pass a GET URL's length limits.
-        req = urllib.request.Request(f"{self.url}/api/v1/query", data=body, method="POST",  # noqa: S310 - http(s) only
-                                     headers={"Content-Type": "application/x-www-form-urlencoded",
-                                              "Accept": "application/json"})
-        if header:
-            req.add_unredirected_header("Authorization", header)
-        return _vector(self._fetch(req))
+        return vector(decode(self._post(expr, at, auth)))
 
-    def query_many(self, exprs: Mapping[str, str], at: float | None = None
-                   ) -> dict[str, list[Series] | SourceUnavailable]:
-        """Run every query at the same instant on the bounded pool; each name's vector or its error.
+    def query_rows(self, expr: str, labels: tuple[str, ...] | None, at: float | None = None,
+                   auth: str | None = None) -> list[Row]:
+        """Run one instant query; one row per series: the values of ``labels``, then the value's text.
 
+        Args:
+            expr: PromQL.
+            labels: the label names to read, in this order; None for every label (a dict).
+            at: evaluation time (unix seconds); now if None.
+            auth: the ``Authorization`` header; read now if None.
+
+        Raises:
+            SourceUnavailable: as :meth:`query`.
+
+        """
+        return rows(self._post(expr, at, auth), labels)
+
+    def _query_named(self, name: str, expr: str, labels: tuple[str, ...] | None, at: float, auth: str) -> list[Row]:
+        """:meth:`query_rows`, reusing the rows of ``name``'s last answer when only its evaluation time changed.
+
+        Between two scrapes Prometheus answers the same samples (a sensor's limits, a node
+        scraped every 15 s asked every 5 s): the answer is then the last one but for the
+        time written in each sample, and is not read again. The rows are shared: read only.
+        """
+        raw = self._post(expr, at, auth)
+        timeless = _without_time(raw)
+        last = self._last.get(name)
+        if last is not None and last[:3] == (expr, labels, timeless):
+            return last[3]
+        found = rows(raw, labels)
+        self._last[name] = (expr, labels, timeless, found)
+        return found
+
+    def query_many(self, exprs: Mapping[str, str], at: float | None = None,
+                   labels: Mapping[str, tuple[str, ...] | None] | None = None,
+                   ) -> dict[str, list[Row] | SourceUnavailable]:
+        """Run every query at the same instant on the bounded pool; each name's rows or its error.
+
+        Each name's rows hold the labels ``labels`` gives for it (see :meth:`query_rows`); a
+        name it does not list, or no ``labels`` at all, is read whole (a dict of every label).
         The credentials are read once for the round. A failure reading them fails every query
         with the same reason (the caller shows it once).
         """
         when = time.time() if at is None else at
+        wanted = labels or {}
         try:
             header = self.credentials.header() or ""
         except SourceUnavailable as err:
             return dict.fromkeys(exprs, err)
         try:
-            futures = {name: self._pool.submit(self.query, expr, when, header) for name, expr in exprs.items()}
+            futures = {name: self._pool.submit(self._query_named, name, expr, wanted.get(name), when, header)
+                       for name, expr in exprs.items()}
         except RuntimeError:  # the pool is shut down: the client was closed before this round began
             return dict.fromkeys(exprs, SourceUnavailable("cancelled"))
-        out: dict[str, list[Series] | SourceUnavailable] = {}
+        out: dict[str, list[Row] | SourceUnavailable] = {}
         for name, future in futures.items():
             try:
                 out[name] = future.result()
@@ -178,7 +207,19 @@ class PrometheusClient:
                 out[name] = SourceUnavailable("cancelled")
         return out
 
-    def _fetch(self, req: urllib.request.Request) -> Any:
+    def _post(self, expr: str, at: float | None, auth: str | None) -> bytes:
+        header = auth if auth is not None else self.credentials.header()
+        params = {"query": expr, "time": f"{time.time() if at is None else at:.3f}"}
+        body = urllib.parse.urlencode(params).encode()
+        # POST: 1,000 node names in a matcher would pass a GET URL's length limits.
+        req = urllib.request.Request(f"{self.url}/api/v1/query", data=body, method="POST",  # noqa: S310 - http(s) only
+                                     headers={"Content-Type": "application/x-www-form-urlencoded",
+                                              "Accept": "application/json"})
+        if header:
+            req.add_unredirected_header("Authorization", header)
+        return self._fetch(req)
+
+    def _fetch(self, req: urllib.request.Request) -> bytes:
         try:
             with self._opener.open(req, timeout=self.timeout) as resp:
                 raw = resp.read(MAX_ANSWER_BYTES + 1)
@@ -192,21 +233,23 @@ class PrometheusClient:
             raise SourceUnavailable(_network_reason(err)) from None
         if len(raw) > MAX_ANSWER_BYTES:
             raise SourceUnavailable(f"answer larger than {MAX_ANSWER_BYTES // (1024 * 1024)} MiB")
-        try:
-            return json.loads(raw)
-        except ValueError:
-            raise SourceUnavailable("the answer is not JSON (is this a Prometheus URL?)") from None
+        return bytes(raw)
 
 
-def _vector(answer: Any) -> list[Series]:
-    """The result of an instant-vector answer, checked for shape."""
-    if not isinstance(answer, dict) or answer.get("status") != "success":
-        error = answer.get("error") if isinstance(answer, dict) else None
-        raise SourceUnavailable(f"query failed: {str(error)[:200]}" if error else "not a Prometheus API answer")
-    data = answer.get("data")
-    if not isinstance(data, dict) or data.get("resultType") != "vector" or not isinstance(data.get("result"), list):
-        raise SourceUnavailable("not an instant-vector answer")
-    return [s for s in data["result"] if isinstance(s, dict) and isinstance(s.get("metric"), dict)]
+def _without_time(raw: bytes) -> bytes:
+    """``raw`` with the evaluation time taken out of each sample (``"value":[<time>,"1"]`` → ``"value":[,"1"]``).
+
+    An instant query writes its one evaluation time in every sample. ``"value":[`` cannot
+    occur inside a JSON string (its quotes would be escaped), so only samples are touched.
+    """
+    start = raw.find(b'"value":[')
+    if start < 0:
+        return raw
+    start += len(b'"value":[')
+    end = raw.find(b",", start)
+    if end < 0:
+        return raw
+    return raw.replace(b'"value":[' + raw[start:end + 1], b'"value":[,')
 
 
 def _http_reason(err: urllib.error.HTTPError) -> str:

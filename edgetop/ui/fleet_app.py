@@ -9,6 +9,7 @@ greyed, under ``unavailable: reason`` and their age.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -22,11 +23,13 @@ from textual.filter import LineFilter
 from textual.widgets import Input, Static
 
 from edgetop.config_schema import canonical_keymap, chord_keys
+from edgetop.fleet.build import NodeMemo
 from edgetop.fleet.connect import FleetSettings
 from edgetop.fleet.model import FleetView, NodeState
 from edgetop.fleet.round import run_round
 from edgetop.ui.fleet_detail import FleetDetail
-from edgetop.ui.fleet_rows import COLUMNS, STATE_STYLE, STATE_WORD, cells, hidden_columns, matches
+from edgetop.ui.fleet_paint import Prepared, RowPainter
+from edgetop.ui.fleet_rows import COLUMNS, STATE_STYLE, STATE_WORD, hidden_columns, matches
 from edgetop.ui.fmt import age, clip, console_mode, literal
 from edgetop.ui.safe_output import DropControlCharacters
 from edgetop.ui.styles import BANNER_STYLE
@@ -96,12 +99,15 @@ class FleetApp(App[None]):
         self.view: FleetView | None = None  # the last round that answered
         self.last_round: FleetView | None = None  # the last round, answered or not
         self.rounds = 0
+        self._memo = NodeMemo()  # the last round's nodes, reused where their rows did not change
+        self._painter = RowPainter()
         self.filter_text = ""
         # Between "/" and the filter box taking focus (Textual moves focus on a later turn
         # of the loop), keys typed in the same burst belong to the filter, not to the table.
         self._filter_opening = False
         self._typed_ahead: list[tuple[str, str | None]] = []
         self._busy = False
+        self._frozen = False  # see _freeze_the_heap
         self._register_themes()
         if keymap:
             self.set_keymap(canonical_keymap(keymap))
@@ -169,25 +175,62 @@ class FleetApp(App[None]):
         self.run_worker(self._round, thread=True, group="fleet-round", exit_on_error=False)
 
     def _round(self) -> None:
+        prepared: Prepared = {}
         try:
-            view = run_round(self.settings.client, self.settings.job, self.settings.site_label, self.clock)
+            view = run_round(self.settings.client, self.settings.job, self.settings.site_label, self.clock,
+                             self._memo)
+            prepared = self._painter.prepare(view)
         except Exception:  # run_round catches its own; this is the last net for the thread
             log.exception("fleet round")
             view = FleetView((), self.clock(), 0.0, available=False, reason="internal error (see the log)")
         with contextlib.suppress(RuntimeError):  # the app ended while the round ran
-            self.call_from_thread(self.apply_view, view)
+            self.call_from_thread(self.apply_view, view, prepared)
 
-    def apply_view(self, view: FleetView) -> None:
-        """Show a round: new rows, or the last ones greyed under the reason."""
-        self._busy = False
-        self.rounds += 1
-        self.last_round = view
-        if view.available:
-            self.view = view
-        self._draw()
-        for screen in self.screen_stack[1:]:
-            if isinstance(screen, FleetDetail):
-                screen.redraw()
+    def apply_view(self, view: FleetView, prepared: Prepared | None = None) -> None:
+        """Show a round: new rows, or the last ones greyed under the reason.
+
+        A failure here is logged (no traceback on the screen) and the next round still starts.
+
+        Args:
+            view: the round.
+            prepared: cells made in the round's thread (see :meth:`RowPainter.prepare`).
+
+        """
+        try:
+            self.rounds += 1
+            self.last_round = view
+            if view.available:
+                self.view = view
+            self._draw(prepared or {})
+            for screen in self.screen_stack[1:]:
+                if isinstance(screen, FleetDetail):
+                    screen.redraw()
+            if view.available and not self._frozen:
+                self._freeze_the_heap()
+        except Exception:
+            log.exception("fleet round: showing it")
+        finally:
+            self._busy = False  # else no round would start again: the view would stop refreshing
+
+    def _freeze_the_heap(self) -> None:
+        """Leave what exists after the first rows are drawn out of the collector's full passes.
+
+        Each round leaves tens of thousands of new objects (rows, nodes, cells), so the
+        collector's oldest generation is due every few rounds, and it walked every object
+        of the app (Textual's widgets and styles, 1,000 rows): 50-110 ms with the GIL held,
+        a key unanswered meanwhile. Frozen (gc.freeze), those are not walked again; what
+        later rounds leave still is. Thawed on exit (gc.unfreeze), so a process that runs
+        the view among other things (the tests) gets its heap back as it was.
+        """
+        gc.collect()
+        gc.freeze()
+        self._frozen = True
+
+    def on_unmount(self) -> None:
+        """Thaw what the first round froze (see :meth:`_freeze_the_heap`)."""
+        if self._frozen:
+            gc.unfreeze()
+            self._frozen = False
 
     @property
     def stale(self) -> bool:
@@ -200,26 +243,16 @@ class FleetApp(App[None]):
             return []
         return [n for n in self.view.nodes if matches(n, self.filter_text)]
 
-    def _draw(self) -> None:
-        now = self.clock()
-        nodes = self.visible_nodes()
-        table = self.table
-        keys = [n.name for n in nodes]
-        wanted = set(keys)
-        stale = self.stale
-        with table.bulk():
-            for key in table.row_keys:
-                if key not in wanted:
-                    table.remove_row(key)
-            present = set(table.row_keys)
-            for node in nodes:
-                row = cells(node, now, stale)
-                if node.name in present:
-                    table.update_cells((node.name, k, v) for k, v in row.items())
-                else:
-                    table.add_row(*(row[k] for k, _label, _right in COLUMNS), key=node.name)
-            table.reorder(keys)
-        table.refit_columns()
+    def _draw(self, prepared: Prepared | None = None) -> None:
+        """Bring the table to the last answered round (see :mod:`edgetop.ui.fleet_paint`), then filter it."""
+        with self.table.bulk():
+            self._painter.paint(self.table, self.view.nodes if self.view is not None else (), self.clock(),
+                                self.stale, prepared or {})
+            self._show_filtered()
+
+    def _show_filtered(self) -> None:
+        """Show the rows the filter lets through, worst first (the others stay in the table, hidden)."""
+        self.table.show([n.name for n in self.visible_nodes()])
         self._draw_header()
 
     def _draw_header(self) -> None:
@@ -289,7 +322,7 @@ class FleetApp(App[None]):
     @on(Input.Changed, "#fleet-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self.filter_text = event.value[:100]
-        self._draw()
+        self._show_filtered()
 
     @on(Input.Submitted, "#fleet-filter")
     def _filter_done(self, event: Input.Submitted) -> None:

@@ -98,7 +98,8 @@ def replay_server(replay: Replay, job: str = "edgetop", tls: ssl.SSLContext | No
                                                           "data": {"resultType": "vector", "result": []}}))
 
         def _send(self, status: int, body: Any) -> None:
-            raw = json.dumps(body).encode()
+            # Compact, UTF-8 as is: how Prometheus writes its answers (the client reads that shape fast).
+            raw = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(raw)))

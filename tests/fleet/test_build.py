@@ -4,26 +4,29 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
 
 import jsonschema
 import pytest
 
 from edgetop.errors import SourceUnavailable
 from edgetop.export.fleet_json import fleet_json
-from edgetop.fleet.build import build_nodes, hottest_sensor, sort_key
+from edgetop.fleet.build import NodeMemo, build_nodes, hottest_sensor, sort_key
 from edgetop.fleet.model import FleetNode, NodeState, ssh_host
-from edgetop.fleet.queries import fleet_queries, selector, since_queries
+from edgetop.fleet.queries import answer_labels, fleet_queries, selector, since_queries
 from edgetop.fleet.round import not_reporting, view_from_answers
+from edgetop.sources.prometheus_rows import Row, rows
 from tests.fleet.replay import load
 from tests.helpers import REPO
 
 SCHEMA = json.loads((REPO / "edgetop" / "fleet.schema.json").read_text())
+LABELS = answer_labels("site")
 
 
-def _answers(name: str) -> tuple[float, dict[str, list[dict[str, Any]]]]:
+def _answers(name: str) -> tuple[float, dict[str, list[Row]]]:
+    """A recording's answers read as the client reads them (compact, as Prometheus writes them)."""
     at, raw = load(name)
-    return at, {k: v["data"]["result"] for k, v in raw.items()}
+    return at, {k: rows(json.dumps(v, separators=(",", ":"), ensure_ascii=False).encode(), LABELS[k])
+                for k, v in raw.items()}
 
 
 def _by_name(nodes: tuple[FleetNode, ...]) -> dict[str, FleetNode]:
@@ -71,7 +74,7 @@ def test_a_stopped_node_is_down_first_with_since_when() -> None:
 
 def test_a_failed_query_leaves_its_fields_unknown_and_is_listed() -> None:
     at, answers = _answers("three-reporting.json")
-    errors: dict[str, list[dict[str, Any]] | SourceUnavailable] = dict(answers)
+    errors: dict[str, list[Row] | SourceUnavailable] = dict(answers)
     errors["temp"] = SourceUnavailable("HTTP 503 Service Unavailable")
     view = view_from_answers(errors, at, "site")
     assert view.available and view.failed_queries == {"temp": "HTTP 503 Service Unavailable"}
@@ -91,20 +94,24 @@ def test_without_the_build_query_a_node_is_reporting_by_up_alone() -> None:
     assert len(nodes) == 3 and all(n.reporting for n in nodes)
 
 
-def _series(value: str, **labels: str) -> dict[str, Any]:
-    return {"metric": labels, "value": [1.0, value]}
+def _temp(value: str, sensor: str, chip: str = "", label: str = "") -> Row:
+    return ("n", sensor, chip, label, value)
+
+
+def _limit(value: str, sensor: str) -> Row:
+    return ("n", sensor, value)
 
 
 @pytest.mark.parametrize(("temps", "highs", "crits", "expected"), [
     ([], [], [], None),
-    ([_series("NaN", sensor="a", chip="c")], [], [], None),  # NaN is no reading
-    ([_series("50", sensor="a", chip="c", label="x"), _series("70", sensor="b", chip="c", label="y")], [], [],
-     ("c/y", None)),  # no limits: the hottest
-    ([_series("50", sensor="a", chip="c", label="x"), _series("70", sensor="b", chip="c", label="y")],
-     [_series("52", sensor="a")], [_series("100", sensor="b")], ("c/x", "high")),  # nearest its limit wins
-    ([_series("95", sensor="a", chip="c", label="x")], [], [_series("90", sensor="a")], ("c/x", "critical")),
+    ([_temp("NaN", "a", "c")], [], [], None),  # NaN is no reading
+    ([_temp("50", "a", "c", "x"), _temp("70", "b", "c", "y")], [], [], ("c/y", None)),  # no limits: the hottest
+    ([_temp("50", "a", "c", "x"), _temp("70", "b", "c", "y")], [_limit("52", "a")], [_limit("100", "b")],
+     ("c/x", "high")),  # nearest its limit wins
+    ([_temp("95", "a", "c", "x")], [], [_limit("90", "a")], ("c/x", "critical")),
+    ([_temp("95", "a", "c", "x")], [_limit("NaN", "a")], [_limit("90", "a")], ("c/x", "critical")),  # NaN: no limit
 ])
-def test_hottest_sensor(temps: list[dict[str, Any]], highs: list[dict[str, Any]], crits: list[dict[str, Any]],
+def test_hottest_sensor(temps: list[Row], highs: list[Row], crits: list[Row],
                         expected: tuple[str, str | None] | None) -> None:
     got = hottest_sensor(temps, highs, crits)
     assert (None if got is None else (got.name, got.limit_kind)) == expected
@@ -112,11 +119,11 @@ def test_hottest_sensor(temps: list[dict[str, Any]], highs: list[dict[str, Any]]
 
 def test_hostile_labels_are_capped_and_bad_values_ignored() -> None:
     long = "x" * 5000
-    answers: dict[str, list[dict[str, Any]]] = {
-        "up": [_series("1", instance=long, site="\x1b[31mred")],
-        "build": [_series("1.0", instance=long, version="v")],
-        "alerts": [_series("oops", instance=long, severity="critical")],
-        "snmp_down": [_series("0", instance=long)],  # no target label
+    answers: dict[str, list[Row]] = {  # rows as answer_labels("site") lays them out
+        "up": [(long, "\x1b[31mred", "1")],
+        "build": [(long, "v", "", "1.0")],
+        "alerts": [(long, "critical", "oops")],
+        "snmp_down": [(long, "", "0")],  # no target label
     }
     (node,) = build_nodes(answers, 2.0)
     assert len(node.name) == 256 and node.site == "\x1b[31mred"  # kept literal; the UI renders it as text
@@ -165,8 +172,31 @@ def test_only_the_silent_nodes_are_asked_since_when() -> None:
     assert not_reporting(dict(answers)) == {"edge-stops"}
     at, answers = _answers("three-reporting.json")
     assert not_reporting(dict(answers)) == set()
-    gone = dict(answers) | {"up": [s for s in answers["up"] if s["metric"]["instance"] != "edge-ok"],
-                            "build": [s for s in answers["build"] if s["metric"]["instance"] != "edge-ok"]}
+    gone = dict(answers) | {"up": [r for r in answers["up"] if r[0] != "edge-ok"],
+                            "build": [r for r in answers["build"] if r[0] != "edge-ok"]}
     assert not_reporting(dict(gone)) == {"edge-ok"}  # its target is gone, its series seen within the hour
     (node,) = (n for n in build_nodes(gone, at) if n.name == "edge-ok")
     assert node.state is NodeState.DOWN and node.up is None and node.problems[0] == "not reporting (since when unknown)"
+
+
+def test_a_node_whose_rows_did_not_change_is_the_last_rounds_node() -> None:
+    at, answers = _answers("one-stopped.json")
+    memo = NodeMemo()
+    first = {n.name: n for n in build_nodes(answers, at, "site", memo)}
+    assert memo.made == 3
+    again = build_nodes(answers, at + 5, "site", memo)
+    # The reporting ones are reused as they were; the silent one is made again: "for 5 s longer".
+    assert memo.made == 1 and [n for n in again if n.name != "edge-stops"] == [
+        n for n in again if first[n.name] is n]
+    stopped = next(n for n in again if n.name == "edge-stops")
+    assert stopped.problems[0] != first["edge-stops"].problems[0]
+    assert again == build_nodes(answers, at + 5, "site")  # the same as made afresh
+    # A new scrape of edge-ok (its build row, i.e. its last scrape time): that node alone is made again.
+    moved = dict(answers) | {"build": [(*r[:-1], str(float(r[-1]) + 1)) if r[0] == "edge-ok" else r
+                                       for r in answers["build"]]}
+    third = {n.name: n for n in build_nodes(moved, at + 6, "site", memo)}
+    assert memo.made == 2 and third["edge-faulty"] is first["edge-faulty"]
+    assert third["edge-ok"].last_scrape_unix == first["edge-ok"].last_scrape_unix + 1  # type: ignore[operator]
+    # What a node depends on besides its rows (a failed query, the site label): everything made again.
+    without_alerts = build_nodes({k: v for k, v in moved.items() if k != "alerts"}, at + 7, "site", memo)
+    assert memo.made == 3 and all(n.alerts_critical is None for n in without_alerts)

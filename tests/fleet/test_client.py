@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from edgetop.errors import SourceUnavailable
-from edgetop.fleet.queries import fleet_queries
+from edgetop.fleet.queries import answer_labels, fleet_queries
 from edgetop.fleet.round import run_round
 from edgetop.sources.prometheus_api import Credentials, PrometheusClient, check_url
 from tests.exporter.serving import make_certificate
-from tests.fleet.replay import Replay, recorded, replay_server
+from tests.fleet.replay import Replay, recorded, replay_server, shifted
 
 TOKEN = "s3cr3t-t0ken-value"
 
@@ -156,3 +156,28 @@ def test_bad_urls_are_refused_before_anything_is_sent(url: str, message: str) ->
     with pytest.raises(ValueError, match=message):
         check_url(url)
     assert check_url("https://prom.example:9090/prefix/") == "https://prom.example:9090/prefix"
+
+
+def test_an_answer_that_changed_only_its_time_is_not_read_again(replay: Replay) -> None:
+    # Between two scrapes Prometheus answers the same samples at a later evaluation time.
+    replay.answers["build"] = {"status": "success", "data": {"resultType": "vector", "result": [
+        {"metric": {"instance": "a", "site": "s", "version": "1"}, "value": [1700000000.5, "1700000000.5"]}]}}
+    queries = {name: fleet_queries("edgetop")[name] for name in ("up", "temp", "build")}
+    labels = answer_labels("site")
+    client = PrometheusClient(replay.url)
+    try:
+        first = client.query_many(queries, labels=labels)
+        replay.answers = {k: shifted(v, 5.0) for k, v in replay.answers.items()}  # every sample's time moves
+        second = client.query_many(queries, labels=labels)
+        assert all(second[name] is first[name] for name in queries)  # the same rows, not read again
+        up = replay.answers["up"]["data"]["result"][0]
+        up["value"][1] = "0"
+        # A value that equals the evaluation time changes with it: read again.
+        replay.answers["build"]["data"]["result"][0]["value"][1] = "1700000005.5"
+        third = client.query_many(queries, labels=labels)
+        assert third["temp"] is first["temp"]
+        assert third["up"] is not first["up"] and third["build"] is not first["build"]
+        assert (up["metric"]["instance"], up["metric"]["site"], "0") in third["up"]
+        assert third["build"] == [("a", "1", "s", "1700000005.5")]
+    finally:
+        client.close()

@@ -138,3 +138,66 @@ async def test_a_filter_typed_in_one_burst_keeps_every_character() -> None:
             await pilot.press("r")  # after the burst, keys are keys again
             await wait_for(lambda: app.rounds > rounds)
             app.settings.client.close()
+
+
+async def test_a_round_redraws_the_cells_that_changed_and_the_filter_hides_rows_it_keeps() -> None:
+    with replay_server(Replay(recorded("three-reporting.json", time.time()))) as replay:
+        app = _app(replay.url)  # a round every 0.3 s
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(lambda: app.table.row_count == 3)
+            temp = app.table.get_cell("edge-ok", "temp")
+            state = app.table.get_cell("edge-faulty", "state")
+            for series in replay.answers["temp"]["data"]["result"]:  # edge-ok warms up by 20 °C
+                if series["metric"]["instance"] == "edge-ok":
+                    series["value"][1] = str(float(series["value"][1]) + 20)
+            rounds = app.rounds
+            await wait_for(lambda: app.rounds >= rounds + 2)
+            warmer = app.table.get_cell("edge-ok", "temp")
+            assert warmer.plain != temp.plain
+            assert float(warmer.plain.split("/")[0]) == float(temp.plain.split("/")[0]) + 20
+            assert app.table.get_cell("edge-faulty", "state") is state  # nothing new there: the same cell
+            order = app.table.row_keys
+            await pilot.press("slash", *"edge-ok")
+            await wait_for(lambda: app.table.row_keys == ["edge-ok"])
+            assert app.table.get_cell("edge-faulty", "state") is state  # hidden, not forgotten
+            await pilot.press("escape")
+            await wait_for(lambda: app.table.row_keys == order)
+            assert "edge-ok" in app.table.render_line(order.index("edge-ok") + 1).text
+        app.settings.client.close()
+
+
+async def test_the_heap_is_frozen_after_the_first_rows_and_thawed_on_exit() -> None:
+    import gc
+
+    with replay_server(Replay(recorded("three-reporting.json", time.time()))) as replay:
+        app = _app(replay.url)
+        async with app.run_test(size=(80, 25)):
+            await wait_for(lambda: app.table.row_count == 3)
+            await wait_for(lambda: gc.get_freeze_count() > 0)  # the collector's full passes skip what exists
+        assert gc.get_freeze_count() == 0  # the process's heap as it was
+        app.settings.client.close()
+
+
+async def test_a_round_that_fails_to_show_is_logged_and_the_next_round_still_runs(
+        caplog: pytest.LogCaptureFixture) -> None:
+    with replay_server(Replay(recorded("three-reporting.json", time.time()))) as replay:
+        app = _app(replay.url)  # a round every 0.3 s
+        draw = app._draw
+        failures: list[int] = []
+
+        def draw_failing_once(prepared: Any = None) -> None:
+            if not failures:
+                failures.append(app.rounds)
+                raise RuntimeError("drawing broke")
+            draw(prepared)
+
+        app._draw = draw_failing_once  # type: ignore[method-assign]
+        async with app.run_test(size=(120, 40)):
+            await wait_for(lambda: app.table.row_count == 3)  # a later round drew the rows
+            rounds = app.rounds
+            await wait_for(lambda: app.rounds >= rounds + 2)  # and rounds go on
+            assert failures and not app._exception
+            screen = "\n".join(app.table.render_line(y).text for y in range(4))
+            assert "Traceback" not in screen and "drawing broke" not in screen
+        app.settings.client.close()
+    assert any(r.message == "fleet round: showing it" and r.exc_info for r in caplog.records)

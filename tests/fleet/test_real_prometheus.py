@@ -24,10 +24,12 @@ import pytest
 from edgetop.config_schema import FleetConfig
 from edgetop.fleet.connect import FleetSettings, fleet_settings
 from edgetop.fleet.model import FleetView, NodeState
+from edgetop.fleet.queries import answer_labels, fleet_queries, since_queries
 from edgetop.fleet.round import run_round
+from edgetop.sources.prometheus_rows import rows
 from edgetop.ui.fleet_app import FleetApp
 from edgetop.ui.fleet_detail import FleetDetail
-from tests.exporter.serving import env
+from tests.exporter.serving import env, get
 from tests.faults.run import tui
 from tests.fleet.live import SCRAPE_SECONDS, Fleet, live_fleet
 from tests.helpers import REPO, free_port, stop_process, wait_for, wait_until
@@ -134,6 +136,51 @@ def test_the_fleet_ordered_named_stopped_and_prometheus_restarted(fleet: Fleet, 
         assert "bond bond0: slave ens1f2 down" in doc["nodes"][1]["problems"]
     finally:
         settings.client.close()
+
+
+def test_every_query_shape_read_from_the_real_prometheus(fleet: Fleet) -> None:
+    """Each answer of a round, as Prometheus writes it, read by one regular expression: the same rows as json.loads."""
+    import urllib.parse
+
+    stop_process(fleet.nodes["edge-stops"])  # stopped by the scenario above; here too when run alone
+    labels = answer_labels("site")
+    queries = fleet_queries("edgetop") | since_queries("edgetop", ["edge-stops"])
+
+    def answer(name: str, expr: str, at: float) -> bytes:
+        status, _, body = get(f"{fleet.url}/api/v1/query?{urllib.parse.urlencode({'query': expr, 'time': at})}")
+        assert status == 200, (name, body)
+        return body.encode()
+
+    def stopped_seen() -> dict[str, list[Any]] | None:
+        at = time.time() - 2  # in the past: every scrape up to then is in, two reads of it agree
+        found = {name: rows(answer(name, expr, at), labels[name]) for name, expr in queries.items()}
+        return found if [r[0] for r in found["seen"]] == ["edge-stops"] else None
+
+    # "seen" keeps only the nodes no longer reporting (unless on (instance) build).
+    found = wait_until("edge-stops alone in seen", stopped_seen, timeout=30)
+    assert isinstance(found, dict)
+    assert {r[0] for r in found["build"]} == {"edge-ok", "edge-faulty"}
+    assert found["seen"][0][1] and found["seen"][0][2] == "plant-b"  # its version and site, remembered
+    # "alerts" keeps only the non-zero counts (> 0): the healthy demo raises fewer.
+    assert found["alerts"] and all(float(r[2]) > 0 for r in found["alerts"])
+    assert {r[0] for r in found["alerts"]} <= {"edge-ok", "edge-faulty"}
+    at = time.time() - 2
+    for name, expr in queries.items():
+        raw = answer(name, expr, at)
+        decoded = json.loads(raw)["data"]["result"]
+        if labels[name] is None:
+            assert rows(raw, None) == [(s["metric"], s["value"][1]) for s in decoded]
+            continue
+        read = rows(raw, labels[name])
+        assert read == [(*(s["metric"].get(n, "") for n in labels[name]), s["value"][1]) for s in decoded], name
+
+    # Labels JSON escapes, and a node without a site, from the server itself.
+    hostile = 'label_replace(vector(1), "instance", "a\\"b\\\\c<d>&é", "", "")'
+    raw = answer("hostile", hostile, at)
+    assert rows(raw, ("instance",)) == [('a"b\\c<d>&é', "1")]
+    mixed = 'max by (instance, site) (up{instance="edge-ok"}) or label_replace(vector(0), "instance", "bare", "", "")'
+    raw = answer("mixed", mixed, at)
+    assert sorted(rows(raw, ("instance", "site"))) == [("bare", "", "0"), ("edge-ok", "plant-a", "1")]
 
 
 def _screen_text(app: FleetApp) -> str:

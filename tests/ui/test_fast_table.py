@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from rich.text import Text
 from textual.app import App, ComposeResult
 
@@ -199,3 +200,49 @@ async def test_a_striped_row_is_painted_from_one_strip_until_it_changes_or_moves
         assert table.render_count == built  # its cells were not rendered again
         table.update_cells([("k2", "n", Text("7"))])
         assert table.render_line(2) is not odd and line_text(table, 2).rstrip().endswith("7")
+
+
+async def test_show_hides_rows_without_forgetting_them_and_the_cursor_keeps_its_row() -> None:
+    app = TableApp(n=6)
+    async with app.run_test(size=(40, 12)) as pilot:
+        table = app.query_one(FastTable)
+        table.focus()
+        await pilot.press("down", "down", "down")  # the cursor on k3
+        await pilot.pause()
+        built = table.render_count
+        assert table.show(["k5", "k3", "k1"])
+        assert table.row_keys == ["k5", "k3", "k1"] and table.row_count == 3
+        assert table.cursor_row == 1 and table.virtual_size.height == 4
+        await pilot.pause()
+        assert [line_text(table, y).split()[:2] for y in (1, 2, 3)] == [["row", "5"], ["row", "3"], ["row", "1"]]
+        assert line_text(table, 4).strip() == ""
+        assert not table.show(["k5", "k3", "k1"])  # the same rows: nothing to do
+        table.update_cells([("k0", "n", Text("7"))])  # a hidden row's cells still change
+        assert table.get_cell("k0", "n").plain == "7"
+        assert table.reorder(["k1", "k3", "k5"])  # the rows shown, sorted among themselves
+        assert table.cursor_row == 1
+        before = table.render_count
+        assert table.show([f"k{i}" for i in range(6)])
+        await pilot.pause()
+        assert line_text(table, 1).startswith(" row 0 ") and table.cursor_row == 3 and table.row_count == 6
+        assert table.render_count - before <= 6 and table.render_count - built <= 10
+        for wrong in (["k1", "k1"], ["nope"]):
+            with pytest.raises(ValueError, match="show needs row keys"):
+                table.show(wrong)
+
+
+async def test_remove_rows_in_one_pass_keeps_the_cursor_on_its_row() -> None:
+    app = TableApp(n=8)
+    async with app.run_test(size=(40, 12)) as pilot:
+        table = app.query_one(FastTable)
+        table.move_cursor(4)  # k4
+        table.show([f"k{i}" for i in range(8) if i != 6])  # k6 hidden
+        table.remove_rows(["k0", "k2", "k6", "k7", "unknown"])
+        assert table.row_keys == ["k1", "k3", "k4", "k5"]
+        assert table.row_keys[table.cursor_row] == "k4"  # two removed above it
+        table.remove_rows(["k4"])  # the cursor's own row: it stays at its place, on the next one
+        assert table.row_keys == ["k1", "k3", "k5"] and table.row_keys[table.cursor_row] == "k5"
+        await pilot.pause()
+        assert line_text(table, 3).startswith(" row 5 ") and table.virtual_size.height == 4
+        table.remove_row("k1")
+        assert table.row_keys == ["k3", "k5"]
