@@ -53,10 +53,15 @@ PROFILES: dict[str, Profile] = {
 }
 
 
-def _integral(mean: float, t: float, phase: float, period: float = 23.0, swing: float = 0.35) -> float:
-    """∫₀ᵗ mean·(1 + swing·sin(2πs/period + phase)) ds: a counter whose rate wobbles, never negative."""
+def _integral(mean: float, t: float, phase: float, period: float = 23.0, swing: float = 0.35,
+              shift: float = 0.0) -> float:
+    """∫₀ᵗ mean·(1 + swing·sin(2π(s + shift)/period + phase)) ds: a counter whose rate wobbles, never negative.
+
+    ``shift`` moves the wave, not the counter (which is 0 at ``t`` = 0 whatever it is).
+    """
     w = 2 * math.pi / period
-    return mean * (t - swing / w * (math.cos(w * t + phase) - math.cos(phase)))
+    shift %= period
+    return mean * (t - swing / w * (math.cos(w * (t + shift) + phase) - math.cos(w * shift + phase)))
 
 
 class DemoVariation:
@@ -68,6 +73,15 @@ class DemoVariation:
         self._wall = wall
         self._start = clock()
         self._base = 3600.0  # the guests have been up an hour when the demo starts
+        # The waves (rates, steal, balloon) follow the wall clock, so that every demo process
+        # shows the same guest in the same phase at the same moment: two demo nodes side by
+        # side (the fleet tests) differ only in what their recordings differ in, not in whose
+        # guest's steal happens to be at its peak (steal alerts come and go every ~11 s).
+        self._shift = wall() - self._base
+
+    def _wave(self, mean: float, t: float, phase: float, period: float = 23.0, swing: float = 0.35) -> float:
+        """:func:`_integral` with the wave set by the wall clock (see ``_shift``)."""
+        return _integral(mean, t, phase, period, swing, self._shift)
 
     def apply(self, d: DomainStats) -> DomainStats:
         """Return ``d`` with demo values; shut-off guests are left as they are."""
@@ -87,9 +101,9 @@ class DemoVariation:
             vcpus.append(replace(
                 v,
                 cpu=cpus[(int(t) // 7 + v.id) % len(cpus)],
-                time_seconds_total=_integral(prof.cpu, t, ph),
-                wait_seconds_total=_integral(max(0.0, 1 - prof.cpu - prof.steal), t, ph + 1.5, swing=0.2),
-                delay_seconds_total=_integral(prof.steal, t, ph + 3.0, period=11.0, swing=0.8),
+                time_seconds_total=self._wave(prof.cpu, t, ph),
+                wait_seconds_total=self._wave(max(0.0, 1 - prof.cpu - prof.steal), t, ph + 1.5, swing=0.2),
+                delay_seconds_total=self._wave(prof.steal, t, ph + 3.0, period=11.0, swing=0.8),
                 delay_source="libvirt",
             ))
         cpu_total = sum(v.time_seconds_total or 0.0 for v in vcpus) * 1.04  # + emulator threads
@@ -104,31 +118,32 @@ class DemoVariation:
         maximum = b.maximum_bytes or b.current_bytes
         if maximum is None:
             return b
-        squeeze = max(0.0, prof.squeeze * (1 + 0.15 * math.sin(t / 40 + phase)))
+        squeeze = max(0.0, prof.squeeze * (1 + 0.15 * math.sin((t + self._shift) / 40 + phase)))
         actual = min(b.current_bytes or maximum, int(maximum * (1 - squeeze))) // 4096 * 4096
         available = int(actual * 0.97)
-        usable = int(available * min(0.95, max(0.01, prof.usable * (1 + 0.25 * math.sin(t / 17 + phase)))))
+        wobble = 1 + 0.25 * math.sin((t + self._shift) / 17 + phase)
+        usable = int(available * min(0.95, max(0.01, prof.usable * wobble)))
         return Balloon(
             current_bytes=b.current_bytes if b.current_bytes is not None else actual,
             maximum_bytes=maximum, actual_bytes=actual, available_bytes=available,
             unused_bytes=int(usable * 0.55), usable_bytes=usable, rss_bytes=int(actual * 0.92),
             disk_caches_bytes=int(usable * 0.4),
-            swap_in_bytes_total=int(_integral(20e3 if prof.usable < 0.1 else 0.0, t, phase)),
-            swap_out_bytes_total=int(_integral(60e3 if prof.usable < 0.1 else 0.0, t, phase)),
-            major_faults_total=int(_integral(3.0, t, phase)), minor_faults_total=int(_integral(900.0, t, phase)),
+            swap_in_bytes_total=int(self._wave(20e3 if prof.usable < 0.1 else 0.0, t, phase)),
+            swap_out_bytes_total=int(self._wave(60e3 if prof.usable < 0.1 else 0.0, t, phase)),
+            major_faults_total=int(self._wave(3.0, t, phase)), minor_faults_total=int(self._wave(900.0, t, phase)),
             last_update_timestamp=float(int(self._wall()) - int(t) % 5),  # the guest polls every 5 s
         )
 
     def _nic(self, n: NicStats, prof: Profile, t: float, phase: float) -> NicStats:
-        rx = int(_integral(prof.net_bps, t, phase))
-        tx = int(_integral(prof.net_bps * 0.7, t, phase + 1))
+        rx = int(self._wave(prof.net_bps, t, phase))
+        tx = int(self._wave(prof.net_bps * 0.7, t, phase + 1))
         return replace(n, rx_bytes_total=rx, tx_bytes_total=tx, rx_packets_total=rx // 900,
                        tx_packets_total=tx // 900, rx_errors_total=0, tx_errors_total=0, rx_drops_total=0,
                        tx_drops_total=0)
 
     def _disk(self, x: DiskStats, prof: Profile, t: float, phase: float) -> DiskStats:
-        rd = int(_integral(prof.disk_bps * 0.6, t, phase))
-        wr = int(_integral(prof.disk_bps * 0.4, t, phase + 2))
+        rd = int(self._wave(prof.disk_bps * 0.6, t, phase))
+        wr = int(self._wave(prof.disk_bps * 0.4, t, phase + 2))
         return replace(x, read_bytes_total=rd, write_bytes_total=wr, read_requests_total=rd // 16384,
                        write_requests_total=wr // 16384)
 

@@ -286,3 +286,28 @@ def test_guest_alerts_over_the_test_driver_autostart_paused_and_crashed() -> Non
         for dom in made:
             dom.undefine()
         rw.close()
+
+
+def test_two_demo_processes_show_a_guest_in_the_same_phase_at_the_same_moment() -> None:
+    """The demo's waves follow the wall clock: demo nodes started at different times agree."""
+    ctx = demo_context(Config(), ProcFS("/proc"), SysFS("/sys"))
+    mono, wall = [100.0], [1_000.0]
+    early = DemoVariation(clock=lambda: mono[0], wall=lambda: wall[0])
+    mono[0], wall[0] = 107.0, 1_007.0  # a second demo node, started 7 s later
+    late = DemoVariation(clock=lambda: mono[0], wall=lambda: wall[0])
+    collect = mod._build_domains(ctx)
+    try:
+        raw = collect()
+        running = [d for d in raw.domains if d.state == "running"]
+
+        def steal(variation: DemoVariation, at: float) -> list[float]:
+            mono[0], wall[0] = at - 900.0, at
+            return [sum(v.delay_seconds_total or 0.0 for v in variation.apply(d).vcpu_list or ()) for d in running]
+
+        # Steal over the same wall-clock second (its wave's period is 11 s, 7 s apart is out of phase).
+        rates_early = [b - a for a, b in zip(steal(early, 1_030.0), steal(early, 1_031.0), strict=True)]
+        rates_late = [b - a for a, b in zip(steal(late, 1_030.0), steal(late, 1_031.0), strict=True)]
+    finally:
+        mod._close(collect)
+    assert running and any(r > 0 for r in rates_early)
+    assert rates_late == pytest.approx(rates_early, rel=1e-6)

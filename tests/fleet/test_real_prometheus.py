@@ -100,7 +100,9 @@ def test_the_fleet_ordered_named_stopped_and_prometheus_restarted(fleet: Fleet, 
         view = wait_until("edge-stops marked as not reporting", marked, timeout=30, every=0.05)
         took = time.monotonic() - started
         assert took <= 2 * SCRAPE_SECONDS + 0.5, f"marked after {took:.2f} s"
-        assert isinstance(view, FleetView) and _names(view) == ORDER_STOPPED
+        assert isinstance(view, FleetView)
+        assert _names(view) == ORDER_STOPPED, [(n.name, n.state, n.alerts_critical, len(n.problems), n.alerts_warning)
+                                               for n in view.nodes]
         down = view.nodes[0]
         assert down.state is NodeState.DOWN and down.up is False
         assert down.not_reporting_since_unix is not None
