@@ -17,17 +17,14 @@ from edgetop.collectors.libvirt_stats import Balloon, DomainStats, VcpuStats
 from edgetop.collectors.libvirt_view import derive
 from edgetop.collectors.snmp_profiles import Interface
 from edgetop.export.exposition import TextRenderer, encode_text, to_families
-from edgetop.model.spec import Family, Labels, Metric
+from edgetop.model.spec import Family, Metric
 from tests.collectors.test_libvirt_view import raw
+from tests.exporter.renderer_inputs import SIGNED_ZERO_SCRAPES, sample_values, vm
 
 
 def library(exposed: list[Metric | Family]) -> str:
     """prometheus_client's text format of ``exposed``: the reference."""
     return encode_text(to_families(exposed)).decode()
-
-
-def vm(name: str) -> Labels:
-    return (("domain", name), ("uuid", f"uuid-{name}"))
 
 
 def test_a_kept_renderer_shows_changed_labels_and_values_and_no_series_that_is_gone() -> None:
@@ -66,20 +63,13 @@ def test_a_kept_renderer_shows_changed_labels_and_values_and_no_series_that_is_g
 
 def test_zero_and_negative_zero_keep_their_signs_from_one_scrape_to_the_next() -> None:
     renderer = TextRenderer()
-    # 0.0 and -0.0 are one key to a dict; 1.0 ... 4.0 make the family's kept texts start over
-    for values in ([0.0, 5.0], [-0.0, 5.0], [-0.0, 0.0], [0.0, -0.0], [0.0, 5.0], [-0.0, -1.0],
-                   [1.0, 2.0], [3.0, 4.0], [-0.0, 7.0], [0.0, 8.0]):
+    for values in SIGNED_ZERO_SCRAPES:
         exposed: list[Metric | Family] = [Family("offset_seconds", [vm("a"), vm("b")], values),
                                           Metric("drift_seconds", values[0])]
         assert renderer.render(exposed).decode() == library(exposed), values
 
 
-_VALUES = st.one_of(
-    st.floats(allow_nan=True, allow_infinity=True),
-    st.integers(min_value=0, max_value=2**64).map(float),  # counters, exact or not
-    st.integers(min_value=10**6, max_value=2**53),  # an int collectors did not convert
-    st.sampled_from([0, 1, 0.0, -0.0, 1e6, 999999.9999999999, 2.0**53, 2.0**53 + 2, 1e16, 123456789012.0]),
-)
+_VALUES = sample_values(())
 
 
 @settings(max_examples=300, deadline=None)
