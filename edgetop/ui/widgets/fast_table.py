@@ -6,28 +6,29 @@ Textual's DataTable renders every newly visible cell through Rich (Styled, Paddi
 cell's plain text and style into ``Segment`` s, and the strip is cached per row key
 (with the row's version, whether the cursor is on it, and the line width), so a
 re-sort or a scroll only builds rows that changed or were never seen.
+
+The rows themselves (keys, order, versions, column widths, the cursor's row through
+changes) are :class:`~edgetop.ui.widgets.table_rows.KeyedRows`; this module paints them and
+moves the cursor on keys and clicks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any, ClassVar
 
-from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from edgetop.ui.widgets.table_cells import FastColumn, cell_style, fit, sort_marker
+from edgetop.ui.widgets.table_cells import cell_style, fit
+from edgetop.ui.widgets.table_rows import KeyedRows
 
 
-class FastTable(ScrollView, can_focus=True):
+class FastTable(KeyedRows, can_focus=True):
     """A table of keyed rows with a row cursor; cells are ``Text``-like (``.plain``, ``.style``).
 
     A cell is drawn as its plain text in its one style (spans are not drawn): cell text
@@ -103,280 +104,10 @@ class FastTable(ScrollView, can_focus=True):
         """An empty table; add columns, then rows."""
         super().__init__(name=name, id=id, classes=classes)
         self.zebra_stripes = zebra_stripes
-        self.columns: list[FastColumn] = []
-        self._col_index: dict[str, int] = {}
-        self._rows: dict[str, list[Any]] = {}
-        self._order: list[str] = []
-        self._index: dict[str, int] | None = {}
-        self._versions: dict[str, int] = {}
-        self._strips: dict[str, tuple[tuple[int, bool, int, int], Strip, Strip | None]] = {}  # key, plain, striped
         self._header: tuple[tuple[int, int], Strip] | None = None
         self._base: tuple[int, Style] | None = None  # the widget's own colours, per layout
-        self._layout = 0  # bumped when column widths or styles change: every cached strip is stale
-        self._widths_dirty = False
-        self._deferred, self._resize_pending = 0, False  # see bulk()
-        self.cursor_row = 0
         self.render_count = 0
         """Rows built (not served from the cache) since the table was made; for tests and benchmarks."""
-
-    @property
-    def row_count(self) -> int:
-        """Rows in the table."""
-        return len(self._order)
-
-    @property
-    def row_keys(self) -> list[str]:
-        """Row keys top to bottom as shown."""
-        return list(self._order)
-
-    def add_column(self, label: str, key: str, width: int | None = None, right: bool = False) -> None:
-        """Append a column; ``width`` fixes its width, otherwise it fits header and content."""
-        self._col_index[key] = len(self.columns)
-        self.columns.append(FastColumn(key, label, width or cell_len(label), width is not None, right))
-        for cells in self._rows.values():
-            cells.append(None)
-        self._changed_layout()
-
-    def add_row(self, *cells: Any, key: str) -> None:
-        """Append a row of ``cells`` (one per column) under ``key``."""
-        if key in self._rows:
-            raise KeyError(f"row {key!r} exists")
-        self._rows[key] = list(cells)
-        self._versions[key] = 0
-        if self._index is not None:
-            self._index[key] = len(self._order)
-        self._order.append(key)
-        for col, cell in zip(self.columns, cells, strict=False):
-            self._grow(col, cell)
-        self._resize()
-
-    def remove_row(self, key: str) -> None:
-        """Remove the row ``key``; column widths are recomputed before the next paint.
-
-        The cursor stays on the row it was on: a row going away above it moves it up one,
-        so the highlight never slides onto a neighbour because something else ended.
-        """
-        del self._rows[key]
-        if self._index is not None:
-            index = self._index.get(key)
-        else:
-            try:
-                index = self._order.index(key)
-            except ValueError:
-                index = None
-        if index is not None:  # shown (a hidden row leaves no line)
-            del self._order[index]
-            if index < self.cursor_row:
-                self.cursor_row -= 1
-        self._index = None
-        self._versions.pop(key, None)
-        self._strips.pop(key, None)
-        self._widths_dirty = True
-        self._resize()
-
-    def show(self, keys: Sequence[str]) -> bool:
-        """Show only the rows ``keys`` (each a row of the table, once), in this order; the others stay, hidden.
-
-        For a filter: a hidden row keeps its cells and its cached strip, so showing it again
-        costs nothing, and the columns keep fitting every row, hidden or not (they do not
-        jump as the filter is typed). The cursor stays on its row while that row is shown.
-        :meth:`reorder` sorts the rows shown; :attr:`row_keys` and :attr:`row_count` are
-        those shown.
-
-        Returns:
-            True when what is shown changed (and a repaint was scheduled).
-
-        """
-        if list(keys) == self._order:
-            return False
-        if len(set(keys)) != len(keys) or any(k not in self._rows for k in keys):
-            raise ValueError("show needs row keys of this table, each once")
-        at = self._order[self.cursor_row] if 0 <= self.cursor_row < len(self._order) else None
-        self._order = list(keys)
-        self._index = None
-        index = None if at is None else self.get_row_index_or_none(at)
-        if index is not None:
-            self.cursor_row = index
-        self._resize()  # fewer or more lines: the size, the cursor clamped, a repaint
-        if index is not None:
-            self._scroll_to_cursor()
-        return True
-
-    def get_row_index_or_none(self, key: str) -> int | None:
-        """Where row ``key`` is shown, or None when it is hidden or not a row."""
-        if self._index is None:
-            self._index = {k: i for i, k in enumerate(self._order)}
-        return self._index.get(key)
-
-    def remove_rows(self, keys: Iterable[str]) -> None:
-        """Remove every row in ``keys`` (unknown keys skipped) in one pass over the rows.
-
-        The same as :meth:`remove_row` for each, where each removal searches the order
-        (1,000 rows filtered away one by one cost a million comparisons).
-        """
-        gone = {key for key in keys if key in self._rows}
-        if not gone:
-            return
-        # The cursor stays on its row: up one for each row removed above it.
-        self.cursor_row -= sum(1 for key in self._order[:self.cursor_row] if key in gone)
-        self._order = [key for key in self._order if key not in gone]
-        for key in gone:
-            del self._rows[key]
-            self._versions.pop(key, None)
-            self._strips.pop(key, None)
-        self._index = None
-        self._widths_dirty = True
-        self._resize()
-
-    def update_cells(self, changes: Iterable[tuple[str, str, Any]]) -> None:
-        """Set ``(row key, column key, cell)`` triples; unknown rows or columns are skipped."""
-        touched = False
-        for row, col, cell in changes:
-            cells, index = self._rows.get(row), self._col_index.get(col)
-            if cells is None or index is None:
-                continue
-            cells[index] = cell
-            self._versions[row] += 1  # the row's cached strip no longer matches
-            self._grow(self.columns[index], cell)
-            touched = True
-        if touched:
-            self.refresh()
-
-    def refit_columns(self) -> None:
-        """Fit column widths to header and content again before the next paint (they only widen by themselves)."""
-        self._widths_dirty = True
-        self.refresh()
-
-    def get_cell(self, row: str, column: str) -> Any:
-        """The cell at row key ``row``, column key ``column``."""
-        return self._rows[row][self._col_index[column]]
-
-    def get_row_at(self, index: int) -> list[Any]:
-        """The cells of the row shown at ``index``."""
-        return list(self._rows[self._order[index]])
-
-    def get_row_index(self, key: str) -> int:
-        """Where row ``key`` is shown (0 at the top)."""
-        if self._index is None:  # rebuilt lazily: a removal shifts every later row
-            self._index = {k: i for i, k in enumerate(self._order)}
-        return self._index[key]
-
-    def reorder(self, keys: Sequence[str]) -> bool:
-        """Show the rows in the order of ``keys`` (every row key shown: see :meth:`show`).
-
-        Returns:
-            True when the order changed (and a repaint was scheduled).
-
-        """
-        if list(keys) == self._order:
-            return False
-        if len(keys) != len(self._order) or set(keys) != set(self._order):
-            raise ValueError("reorder needs every row key shown, exactly once")
-        at = self._order[self.cursor_row] if 0 <= self.cursor_row < len(self._order) else None
-        self._order = list(keys)
-        self._index = None
-        if at is not None:
-            # The cursor stays on its row (the same pid, domain, unit) wherever new values
-            # moved it, and the view scrolls only if it left the screen. (A sort the user
-            # asks for starts at the top instead: see ``cursor_to_top``.)
-            self.cursor_row = self.get_row_index(at)
-            self._scroll_to_cursor()
-        self.refresh()  # rows keep their cached strips: only the cursor rows are rebuilt
-        return True
-
-    def _scroll_to_cursor(self) -> None:
-        top, page = int(self.scroll_y), self._page()
-        if self.cursor_row < top:
-            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
-        elif self.cursor_row >= top + page:
-            self.scroll_to(y=self.cursor_row - page + 1, animate=False, immediate=True)
-
-    def cursor_to_top(self) -> None:
-        """Put the cursor on the first row and the view at the top (after the user chose a sort)."""
-        self.cursor_row = 0
-        self.scroll_to(y=0, animate=False, immediate=True)
-        self.refresh()
-
-    def set_hidden(self, keys: frozenset[str]) -> None:
-        """Hide the columns in ``keys`` and show the others (their cells are kept)."""
-        changed = False
-        for col in self.columns:
-            if col.hidden != (col.key in keys):
-                col.hidden = col.key in keys
-                changed = True
-        if changed:
-            self._changed_layout()
-
-    def set_sort(self, column: str | tuple[str, ...] | None, descending: bool = False) -> None:
-        """Mark ``column`` in the header as the sort key, with its direction (None: no mark).
-
-        A tuple marks several columns that sort together (the network pane's busiest
-        first sorts by RX + TX).
-        """
-        marked = () if column is None else (column,) if isinstance(column, str) else column
-        changed = False
-        for col in self.columns:
-            marker = sort_marker(descending) if col.key in marked else ""
-            if col.marker != marker:
-                col.marker = marker
-                changed = True
-        if changed:
-            # Only the sort column widens for its marker (a cell of room in every column
-            # would cost 13 cells of the domains table at 80 columns); no rescan of the
-            # rows: at 10,000 rows that cost more than the sort.
-            for col in self.columns:
-                if not col.fixed and not col.hidden:
-                    col.width = max(col.width, cell_len(col.heading))
-            self._changed_layout()  # the header strip is cached per layout
-
-    def _grow(self, col: FastColumn, cell: Any) -> None:
-        # Only ever widen here: narrowing needs a scan of the column, done lazily.
-        if cell is not None and not col.fixed:
-            width = cell_len(cell.plain)
-            if width > col.width:
-                col.width = width
-                self._changed_layout()
-
-    def _fit_widths(self) -> None:
-        """Recompute column widths from header and content (after rows went away)."""
-        self._widths_dirty = False
-        for index, col in enumerate(self.columns):
-            if not col.fixed:
-                widths = (cell_len(c[index].plain) for c in self._rows.values() if c[index] is not None)
-                width = max(max(widths, default=0), cell_len(col.heading))
-                if width != col.width:
-                    col.width = width
-                    self._changed_layout()
-
-    def _changed_layout(self) -> None:
-        self._layout += 1
-        self._resize()
-
-    @contextmanager
-    def bulk(self) -> Iterator[None]:
-        """Apply many row additions and removals with one size update and repaint at the end.
-
-        Each ``add_row`` otherwise sets ``virtual_size`` and asks for a repaint: filling the
-        table with 1,000 domains spent ~140 ms of a 440 ms first fill doing that 1,000 times.
-        """
-        self._deferred += 1
-        try:
-            yield
-        finally:
-            self._deferred -= 1
-            if not self._deferred and self._resize_pending:
-                self._resize_pending = False
-                self._resize()
-
-    def _resize(self) -> None:
-        if self._deferred:
-            self._resize_pending = True
-            return
-        # One header line above the rows; each column has a space either side.
-        width = sum(c.width + 2 for c in self.columns if not c.hidden)
-        self.virtual_size = Size(width, len(self._order) + 1)
-        self.cursor_row = max(0, min(self.cursor_row, len(self._order) - 1))
-        self.refresh()
 
     def notify_style_update(self) -> None:
         """Theme, focus or CSS changed: cached strips carry old colours."""
@@ -473,9 +204,6 @@ class FastTable(ScrollView, can_focus=True):
         super().watch_scroll_y(old_value, new_value)
         if self.on_scrolled is not None and int(old_value) != int(new_value):
             self.on_scrolled()
-
-    def _page(self) -> int:
-        return max(1, self.scrollable_content_region.height - 1)  # less the header line
 
     def move_cursor(self, row: int, animate: bool = False) -> None:
         """Put the cursor on row index ``row`` (clamped) and scroll it into view."""
