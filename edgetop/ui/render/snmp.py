@@ -64,6 +64,11 @@ def latency_cell(view: SnmpReading, config: Config) -> Text:
     return Text(shown, style=level_style(sev), no_wrap=True)
 
 
+def _address(host: str, port: int) -> str:
+    """A target's address as shown: the port only when it is not SNMP's 161."""
+    return host if port == 161 else f"{host}:{port}"
+
+
 def target_cells(sample: Sample, config: Config) -> tuple[Text, ...]:
     """Return the cells of one target row."""
     view, greyed = target_view(sample)
@@ -77,7 +82,7 @@ def target_cells(sample: Sample, config: Config) -> tuple[Text, ...]:
     current = sample.view is not None
     uptime = view.system.uptime_seconds if view.system is not None else None
     last_ok = view.last_up_timestamp
-    host = view.host if view.port == 161 else f"{view.host}:{view.port}"
+    host = _address(view.host, view.port)
     info = literal(summary(view), dim, cap=TEXT_CAP) if view.status == "up" \
         else literal(view.error or "", "bold red" if current else "dim", cap=TEXT_CAP)
     status_style = SNMP_STATUS_STYLE.get(view.status, "") if current and view.status != "up" else dim
@@ -91,7 +96,7 @@ def target_cells(sample: Sample, config: Config) -> tuple[Text, ...]:
 
 def waiting_cells(target: SnmpTarget) -> tuple[Text, ...]:
     """The row of a configured target that has not been polled yet (its lane is starting)."""
-    host = target.host if target.port == 161 else f"{target.host}:{target.port}"
+    host = _address(target.host, target.port)
     return (literal(target.name, "bold", cap=NAME_CAP), literal(host, cap=NAME_CAP), Text("waiting", style="dim"),
             Text(NA, style="dim"), Text(NA, style="dim"), Text(NA, style="dim"),
             Text("waiting for the first poll", style="dim"))

@@ -14,11 +14,9 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
+from edgetop.ui.widgets.text_lines import TextLook, text_look
+
 _SHOWN = "_edgetop_shown"  # the attribute holding what a Static shows, set by set_text only
-
-
-def _look(text: Text) -> tuple[str, tuple[object, ...], str]:
-    return text.plain, tuple(text.spans), str(text.style)
 
 
 def set_text(widget: Static, text: Text) -> bool:
@@ -29,8 +27,8 @@ def set_text(widget: Static, text: Text) -> bool:
         text: the new content (``Text``, never markup).
 
     """
-    look = _look(text)
-    before: tuple[tuple[str, tuple[object, ...], str], int] | None = getattr(widget, _SHOWN, None)
+    look = text_look(text)
+    before: tuple[TextLook, int] | None = getattr(widget, _SHOWN, None)
     lines = text.plain.count("\n") + 1
     if before is not None and before[0] == look:
         return False

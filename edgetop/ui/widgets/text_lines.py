@@ -17,11 +17,11 @@ from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
-_LineKey = tuple[str, tuple[object, ...], str]
+TextLook = tuple[str, tuple[object, ...], str]
 
 
-def _key(line: Text) -> _LineKey:
-    """What a line looks like: its characters, its spans and its own style."""
+def text_look(line: Text) -> TextLook:
+    """What a text looks like: its characters, its spans and its own style (what changes a paint)."""
     return line.plain, tuple(line.spans), str(line.style)
 
 
@@ -36,7 +36,7 @@ class TextLines(Widget):
         """An empty block; :meth:`update` fills it."""
         super().__init__(id=id, classes=classes)
         self._lines: list[Text] = []
-        self._keys: list[_LineKey] = []
+        self._keys: list[TextLook] = []
         self._strips: dict[int, tuple[tuple[int, int], Strip]] = {}
         self._style_version = 0
         self.lines_refreshed = 0  # how many single lines were marked for repainting (tests)
@@ -49,7 +49,7 @@ class TextLines(Widget):
     def update(self, text: Text) -> None:
         """Show ``text``; repaint only the lines that differ from what is shown."""
         lines = list(text.split("\n", allow_blank=True))
-        keys = [_key(line) for line in lines]
+        keys = [text_look(line) for line in lines]
         if len(keys) != len(self._keys):  # the height changes: a new layout, every line new
             self._lines, self._keys = lines, keys
             self._strips.clear()
