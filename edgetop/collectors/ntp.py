@@ -5,14 +5,17 @@ never answers delays only its own row. Every spec's JSON is ``{"sources": [...]}
 engine concatenates them into ``ntp.sources[]``. The verdict (synchronised /
 unsynchronised / no time source) needs all kinds at once: each collect call posts its
 outcome on a shared :class:`Board` and ``ntp:verdict`` reads it, waiting briefly for the
-round's reports so that a one-shot snapshot gets a verdict over the same round.
+round's reports so that a one-shot snapshot gets a verdict over the same round. The verdict
+waits on the event loop (:meth:`Board.take_async`), not in a worker thread: the kinds it
+waits for need that thread, and holding it started a spare worker every round.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
-import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from edgetop.collectors import ntp_chrony, ntp_kernel, ntp_ntpq, ntp_ptp, ntp_sntp, ntp_timesyncd
@@ -66,30 +69,61 @@ class Board:
         """
         self.kinds = kinds
         self.every_round = kinds if every_round is None else every_round
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
         self._latest: dict[str, tuple[TimeReport | None, str | None]] = {}
         self._generation: dict[str, int] = dict.fromkeys(kinds, 0)
         self._seen: dict[str, int] = dict.fromkeys(kinds, 0)
+        self._listeners: list[Callable[[], None]] = []  # pokes of async takers waiting now
 
     def post(self, kind: str, report: TimeReport | None, reason: str | None) -> None:
-        """Record what ``kind`` gave this round."""
-        with self._cond:
+        """Record what ``kind`` gave this round (from any thread)."""
+        with self._lock:
             self._latest[kind] = (report, reason)
             self._generation[kind] += 1
-            self._cond.notify_all()
+            listeners = list(self._listeners)
+        for poke in listeners:
+            poke()
 
-    def take(self, wait_seconds: float) -> dict[str, tuple[TimeReport | None, str | None]]:
-        """Wait up to ``wait_seconds`` for every kind to post since the last take; return all."""
-        deadline = time.monotonic() + wait_seconds
-        with self._cond:
-            while any(self._generation[k] == self._seen[k] and (k in self.every_round or self._generation[k] == 0)
-                      for k in self.kinds):
-                left = deadline - time.monotonic()
+    def _waiting(self) -> bool:
+        """Whether a kind has yet to post this round (the lock is held)."""
+        return any(self._generation[k] == self._seen[k] and (k in self.every_round or self._generation[k] == 0)
+                   for k in self.kinds)
+
+    def _collect_round(self) -> dict[str, tuple[TimeReport | None, str | None]]:
+        """Mark this round as taken and return every kind's latest outcome (the lock is held)."""
+        self._seen = dict(self._generation)
+        return dict(self._latest)
+
+    async def take_async(self, wait_seconds: float) -> dict[str, tuple[TimeReport | None, str | None]]:
+        """Wait up to ``wait_seconds`` for every kind to post since the last take; return all.
+
+        It waits on the event loop, holding no thread: the kinds post from worker threads.
+        """
+        loop = asyncio.get_running_loop()
+        posted = asyncio.Event()
+
+        def poke() -> None:  # called by post() in a worker thread
+            loop.call_soon_threadsafe(posted.set)
+
+        deadline = loop.time() + wait_seconds
+        with self._lock:
+            self._listeners.append(poke)
+        try:
+            while True:
+                posted.clear()  # before looking: a post after the look sets it again
+                with self._lock:
+                    if not self._waiting():
+                        break
+                left = deadline - loop.time()
                 if left <= 0:
                     break
-                self._cond.wait(left)
-            self._seen = dict(self._generation)
-            return dict(self._latest)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(posted.wait(), left)
+        finally:
+            with self._lock:
+                self._listeners.remove(poke)
+        with self._lock:
+            return self._collect_round()
 
 
 def decide(latest: dict[str, tuple[TimeReport | None, str | None]]) -> Verdict:
@@ -241,6 +275,15 @@ def _builder(fn: Callable[[], object]) -> Callable[[Context], Callable[[], objec
     return build
 
 
+def _async_builder(board: Board, wait: float) -> Callable[[Context], Callable[[], Awaitable[Verdict]]]:
+    async def verdict() -> Verdict:
+        return decide(await board.take_async(wait))
+
+    def build(_ctx: Context) -> Callable[[], Awaitable[Verdict]]:
+        return verdict
+    return build
+
+
 def specs(ctx: Context) -> list[CollectorSpec]:
     """One spec per time-source kind, then the verdict."""
     cfg = ctx.config.ntp
@@ -262,7 +305,7 @@ def specs(ctx: Context) -> list[CollectorSpec]:
     wait = min(cfg.timeout + 1.5, max(5.0, 2 * cfg.interval) - 1.0)
     out.append(CollectorSpec(
         name="ntp:verdict", lane="ntp", json_key="ntp", pane="time",
-        build=_builder(lambda: decide(board.take(wait))),
+        build=_async_builder(board, wait),
         interval=cfg.interval, to_json=verdict_json, empty_json=_empty,
         alerts=verdict_alerts, metrics=verdict_metrics,
     ))

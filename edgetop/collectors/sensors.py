@@ -29,6 +29,13 @@ from edgetop.sources.fs import SysFS
 __all__ = ["Sensor", "SensorsReading", "collect_sensors", "combine", "effective_thresholds", "sensors_alerts",
            "sensors_history", "sensors_json", "sensors_metrics", "specs"]
 
+# Sensors are read every 2 s at most, not at the CPU's 1 s (issue 17: each source at a cadence
+# that fits it). Most hwmon drivers cache a reading for about that long anyway (nct6775, it87
+# and w83627ehf refresh every HZ + HZ/2; see their update_device functions), a die warms over
+# seconds, and a read of every chip was this node's most expensive local collection after
+# the NICs. The trend column then spans 4 minutes instead of 2.
+MIN_INTERVAL_SECONDS = 2.0
+
 
 def effective_thresholds(
     config: Config, names: tuple[str, str, str | None], chip_high: float | None, chip_crit: float | None
@@ -264,9 +271,10 @@ def _build(ctx: Context) -> Callable[[], SensorsReading]:
 
 
 def specs(ctx: Context) -> list[CollectorSpec]:
-    """Return the ``sensors`` collector, on the local lane."""
+    """Return the ``sensors`` collector, on the local lane, every ``MIN_INTERVAL_SECONDS`` at most."""
     return [CollectorSpec(
         name="sensors", lane="local", json_key="sensors", pane="sensors", build=_build,
+        interval=max(MIN_INTERVAL_SECONDS, ctx.config.interval),
         to_json=sensors_json, empty_json=list, alerts=sensors_alerts, metrics=sensors_metrics,
         history=sensors_history,
     )]

@@ -37,6 +37,23 @@ MIN_WAKE_GAP = 0.2
 SLOW_DERIVE_SECONDS = 0.005
 
 
+def until_next_tick(now: float, interval: float) -> float:
+    """Seconds from ``now`` to the next multiple of ``interval`` on the monotonic clock.
+
+    Every collector with the same interval runs on the same ticks (and a 5 s one on every
+    fifth tick of a 1 s one), not each on its own phase from when it happened to start:
+    a tick's calls then reach the worker as one burst and their results the event loop
+    in one or two wake-ups, not a dozen spread over the second (issue 17: 0.16 s of CPU a
+    minute less with the demo's 27 collectors), and rates of CPU, disks and NICs cover
+    the same window. A tick closer than :data:`MIN_WAKE_GAP` is skipped (a collection
+    that ended just before a tick would give a rate over a sliver of time).
+    """
+    left = interval - now % interval
+    while left < MIN_WAKE_GAP:
+        left += interval
+    return left
+
+
 class SpecRunner:
     """Runs one collector, periodically or once."""
 
@@ -122,7 +139,7 @@ class SpecRunner:
         return await self._bounded(self.pool.submit(collect))
 
     async def run_forever(self, on_sample: OnSample) -> None:
-        """Collect every ``interval`` seconds, re-arming after each run finishes.
+        """Collect at once, then on every tick of ``interval`` (:func:`until_next_tick`).
 
         A collect callable that offers ``subscribe(callback)`` (libvirt lifecycle events)
         is also collected as soon as its source signals a change, at most every
@@ -131,10 +148,9 @@ class SpecRunner:
         while True:
             if not self.wanted.is_set():
                 await self.wanted.wait()
-            started = self.clock.monotonic()
             on_sample(await self.collect_once())
             self._subscribe_once()
-            remaining = max(MIN_WAKE_GAP, self.interval - (self.clock.monotonic() - started))
+            remaining = until_next_tick(self.clock.monotonic(), self.interval)
             if self._wake is None:
                 await self.clock.sleep(remaining)
                 continue

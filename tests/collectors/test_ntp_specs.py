@@ -95,10 +95,10 @@ def test_board_waits_for_the_round() -> None:
     threading.Timer(0.2, board.post, ("a", None, "gone")).start()
     threading.Timer(0.3, board.post, ("b", None, "gone")).start()
     t0 = time.monotonic()
-    got = board.take(5.0)
+    got = asyncio.run(board.take_async(5.0))
     assert set(got) == {"a", "b"} and 0.2 <= time.monotonic() - t0 < 3.0
     t0 = time.monotonic()
-    board.take(0.3)  # nothing new: returns after the wait with the old reports
+    asyncio.run(board.take_async(0.3))  # nothing new: returns after the wait with the old reports
     assert time.monotonic() - t0 >= 0.25
 
 
@@ -180,13 +180,32 @@ def test_board_waits_for_slow_kinds_only_once() -> None:
     board = ntp.Board(("a", "s"), every_round=("a",))
     board.post("a", None, "x")
     threading.Timer(0.2, board.post, ("s", None, "y")).start()
-    assert set(board.take(5.0)) == {"a", "s"}  # the first take waits for "s" too
+    assert set(asyncio.run(board.take_async(5.0))) == {"a", "s"}  # the first take waits for "s" too
     board.post("a", None, "x")
     t0 = time.monotonic()
-    board.take(5.0)  # "s" has reported before: not waited for again
+    asyncio.run(board.take_async(5.0))  # "s" has reported before: not waited for again
     assert time.monotonic() - t0 < 1.0
 
 
 def test_sntp_spec_interval_is_polite(tmp_path: Path) -> None:
     intervals = {s.name: s.interval for s in ntp.specs(_ctx(tmp_path))}
     assert intervals["ntp:sntp"] == 16.0 and intervals["ntp:chrony"] == 1.0
+
+
+def test_the_verdict_waits_without_holding_a_worker(tmp_path: Path) -> None:
+    """The verdict, queued before the kinds it waits for, leaves the one worker to them.
+
+    A verdict that waited inside a worker thread held it: the kinds queued behind it until
+    the pool started a spare (issue 17: threads), and the round took ~0.1 s longer.
+    """
+    ctx = _ctx(tmp_path, demo=True)
+    specs = ntp.specs(ctx)
+    engine = Engine(ctx, [specs[-1], *specs[:-1]])  # the verdict first: its call is queued first
+    try:
+        by = {s.spec.name: s for s in asyncio.run(engine.collect_round())}
+        verdict = by["ntp:verdict"].view
+        assert verdict is not None and verdict.verdict == ntp.SYNCHRONISED
+        assert engine.pool.threads() == 1
+        assert by["ntp:verdict"].reading.duration_seconds < 1.0  # every kind posted: no waiting out the timeout
+    finally:
+        engine.close()

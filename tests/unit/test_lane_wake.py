@@ -62,11 +62,13 @@ async def test_event_wakes_the_runner_long_before_its_interval() -> None:
         # no event: after the gap the runner waits for one, or for the rest of its interval
         await clock.armed(at=second + MIN_WAKE_GAP)
         clock.advance(MIN_WAKE_GAP)
-        await clock.armed(at=second + 30.0)
+        # The regular collections keep to the 30 s grid of the monotonic clock (1020 = 34 x 30
+        # on this clock, which starts at 1000), not 30 s after the event's.
+        await clock.armed(at=1020.0)
         assert source.calls == 2  # no event, no extra collection
-        clock.advance(30.0 - MIN_WAKE_GAP)
+        clock.advance(1020.0 - clock.monotonic())
         third = await asyncio.wait_for(seen.get(), GUARD_SECONDS)
-        assert third == pytest.approx(second + 30.0) and source.calls == 3  # the interval still holds
+        assert third == pytest.approx(1020.0) and source.calls == 3  # the interval still holds
     finally:
         task.cancel()
         engine.close()
