@@ -43,9 +43,9 @@ def until_next_tick(now: float, interval: float) -> float:
     Every collector with the same interval runs on the same ticks (and a 5 s one on every
     fifth tick of a 1 s one), not each on its own phase from when it happened to start:
     a tick's calls then reach the worker as one burst and their results the event loop
-    in one or two wake-ups, not a dozen spread over the second (issue 17: 0.16 s of CPU a
-    minute less with the demo's 27 collectors), and rates of CPU, disks and NICs cover
-    the same window. A tick closer than :data:`MIN_WAKE_GAP` is skipped (a collection
+    in one or two wake-ups, not a dozen spread over the second (issue 17: with the NTP
+    verdict off the worker too, the demo went from 0.83 to 0.71 s of CPU a minute), and
+    rates of CPU, disks and NICs cover the same window. A tick closer than :data:`MIN_WAKE_GAP` is skipped (a collection
     that ended just before a tick would give a rate over a sliver of time).
     """
     left = interval - now % interval

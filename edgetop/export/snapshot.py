@@ -56,12 +56,16 @@ def build_snapshot(store: Store, specs: list[CollectorSpec]) -> dict[str, Any]:
             # keys present for scripts; sections without a collector get a plain empty value.
             merged = empties[key]() if key in empties else (list(empty) if isinstance(empty, list) else dict(empty))
         out[key] = merged
-    for key, values in parts.items():  # sections a newer collector adds
-        if key not in out:
-            out[key] = merge_sections(values)
-    for key, empty_json in empties.items():  # a newer collector's section is there even while it is down
-        if out.get(key) is None:
-            out[key] = empty_json()
+    # Sections a newer collector adds, in the collectors' order whether or not each one is up
+    # (a script or a diff of two snapshots sees the same order on every node), then the
+    # engine's own (events). A collector's section is there even while it is down.
+    extra = dict.fromkeys([*(spec.json_key for spec in specs if spec.json_key is not None), *parts])
+    for key in extra:
+        if key in out:
+            continue
+        out[key] = merge_sections(parts.get(key, []))
+        if out[key] is None and key in empties:
+            out[key] = empties[key]()
     now = store.alert_state.now
     out["alerts"] = [t.to_json(now) for t in store.tracked_alerts()]
     out["sources"] = sources

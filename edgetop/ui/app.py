@@ -27,7 +27,6 @@ from edgetop.engine.store import Sample, Store
 from edgetop.model.spec import CollectorSpec, Context
 from edgetop.ui.fmt import console_mode
 from edgetop.ui.gate import MutationGate, refuse_gated_key
-from edgetop.ui.messages import SampleArrived
 from edgetop.ui.pane_list import PANES, PaneEntry
 from edgetop.ui.panes.base import Pane
 from edgetop.ui.safe_output import DropControlCharacters
@@ -267,16 +266,17 @@ class EdgetopApp(MutationGate, App[None]):
 
     # ----------------------------------------------------------------- samples
     def _on_sample(self, sample: Sample) -> None:
-        self.post_message(SampleArrived(sample))
-
-    def on_sample_arrived(self, message: SampleArrived) -> None:
         """Mark the visible pane dirty if it shows this collector (hidden panes do not render).
 
-        Rendering waits for the next tick: ten collectors finishing within one second
-        cost one repaint, not ten.
+        The runner that made ``sample`` calls this on the event loop. It used to post a
+        Textual message per sample, a dozen a second, each waking the app's message queue
+        for a dispatch that only set this flag (issue 17: CPU). Rendering waits for the next
+        tick: ten collectors finishing within one second cost one repaint, not ten.
         """
+        if self._exit or not self._running:  # shutting down: panes are being taken apart
+            return
         active = self.active_pane()
-        if active is not None and active.wants(message.sample):
+        if active is not None and active.wants(sample):
             self._dirty = True
             # Right after start-up, paint the first samples at once instead of at the
             # next tick: a technician should see numbers within a second of typing edgetop.

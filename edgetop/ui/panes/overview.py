@@ -72,7 +72,7 @@ class OverviewPane(Pane):
 
     def refresh_view(self) -> None:
         """Render alerts and a summary of every source."""
-        out = Text(no_wrap=True, overflow="ellipsis")
+        out: list[Text] = []
         width = max(10, min(40, (self.size.width or 80) - 52))
         cpu_sample = self.store.get("cpu")
         cpu: CpuView | None = cpu_sample.last_view if cpu_sample else None
@@ -81,10 +81,7 @@ class OverviewPane(Pane):
         areas = [("CPU", cpu_line(cpu, self.store, width) if cpu is not None else None),
                  ("Mem", memory_line(mem, width) if mem is not None else None),
                  *area_lines(self.store.samples(), self.store.config.thresholds)]
-        for label, line in areas:
-            if line is not None:
-                out.append_text(labelled(label, line))
-                out.append("\n")
+        out.extend(labelled(label, line) for label, line in areas if line is not None)
         alerts = self.store.tracked_alerts()  # the Alerts pane's order: critical, then by impact
         now = self.store.alert_state.now
         alert_lines = [Text("  none: every threshold is met", style="green")] if not alerts else []
@@ -123,15 +120,11 @@ class OverviewPane(Pane):
             line.append_text(literal(f" {name:16} "))
             line.append_text(literal(sample.reading.reason or "", "dim"))
             source_lines.append(line)
-        alert_lines, source_lines = fit_alerts(alert_lines, source_lines, self.size.height - out.plain.count("\n"),
+        alert_lines, source_lines = fit_alerts(alert_lines, source_lines, self.size.height - len(out),
                                                max(len(alerts), len(alert_lines)))
-        out.append(f"\nAlerts ({len(alerts)})", style="bold")
-        out.append("  critical first, then by impact (! lists them all)\n", style="dim")
-        for line in alert_lines:
-            out.append_text(line)
-            out.append("\n")
-        out.append("\n")
-        for line in source_lines:
-            out.append_text(line)
-            out.append("\n")
-        self.query_one("#overview-body", TextLines).update(out)
+        heading = Text.assemble((f"Alerts ({len(alerts)})", "bold"),
+                                ("  critical first, then by impact (! lists them all)", "dim"))
+        # The same rows as one text ending in a newline had: a blank one after the areas, after
+        # the alerts and at the very end.
+        self.query_one("#overview-body", TextLines).update_lines(
+            [*out, Text(), heading, *alert_lines, Text(), *source_lines, Text()])
