@@ -67,12 +67,13 @@ async def test_newest_first_filtered_by_kind(size: tuple[int, int], monkeypatch:
         assert cell(table, key, "message") == "igb eno2: NIC Link is Down [b]x"
         status = str(app.pane.status.render())
         assert "4 events in the last hour" in status
-        # The cursor stayed on the event it was on when the newer alert arrived above it.
-        detail = str(app.pane.query_one("#events-detail", Static).render())
-        assert "NIC Link is Down [b]x" in detail
-        await pilot.press("up")
+        # The cursor, never moved, is on the newest event: the alert that arrived last, on top
+        # (tests/ui/test_cursor_rule.py: once moved, it stays on its event instead).
         detail = str(app.pane.query_one("#events-detail", Static).render())
         assert "raised: 96 °C" in detail and "(critical) from sensors" in detail
+        await pilot.press("down")
+        detail = str(app.pane.query_one("#events-detail", Static).render())
+        assert "NIC Link is Down [b]x" in detail
         await pilot.press("k", "k")  # all → hardware → edac
         assert app.pane.kind == "edac" and _subjects(table) == ["MC0"]
         assert "1 edac" in str(app.pane.status.render())

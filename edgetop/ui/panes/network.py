@@ -198,9 +198,11 @@ class NetworkPane(Pane):
                 NA if i.carrier_changes_total is None else str(i.carrier_changes_total), literal(i.mac or NA))
 
     def action_sort_traffic(self) -> None:
-        """Toggle busiest-first order."""
+        """Toggle busiest-first order, shown from the top (as a sort chosen in any pane)."""
         self.busiest_first = not self.busiest_first
         self.refresh_view()
+        for table in self.query(".net-table").results(SyncedTable):
+            table.cursor_to_top()
 
 
 def problems_text(problems: tuple[Problem, ...], notes: tuple[str, ...] = ()) -> Text:

@@ -237,6 +237,9 @@ class ProcessesPane(MutationGate, TablePane):
             self.app.notify("no process selected", severity="warning")
             return
         self.follow_target = (row.pid, row.start_ticks)
+        # Following says "this row" as a key would: an unplaced cursor would go back to the
+        # first row at the next re-sort, and that other row under it would end following.
+        self.table.cursor_placed = True
         self.app.notify(f"following {row.pid}: the cursor stays on it; F or a cursor key stops", timeout=4)
         self.refresh_view()
 

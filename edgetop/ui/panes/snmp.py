@@ -129,7 +129,8 @@ class SnmpPane(Pane):
         set_text(self.query_one("#snmp-banner", Static), self.banner(samples))
         # Targets stay in the order of the config file, whatever order their first polls finish
         # in, and every configured one has its row from the start ("waiting" until it is first
-        # polled): rows landing above the cursor as polls came in moved it off the top row.
+        # polled): the list does not reshuffle under the technician as polls come in. (Rows
+        # landing above an untouched cursor no longer move it, in any table: KeyedRows.)
         order = {f"snmp:{t.name}": i for i, t in enumerate(config.snmp.targets)}
         rows = {f"snmp:{t.name}": waiting_cells(t) for t in config.snmp.targets}
         rows.update((s.spec.name, target_cells(s, config)) for s in samples)

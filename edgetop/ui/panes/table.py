@@ -150,7 +150,8 @@ class TablePane(Pane):
             table.set_sort(*self.marked())
             # Re-sorted every tick on the items' values (stable: ties keep item order),
             # so the order shown is the order of the values shown; the table keeps the
-            # cursor on its row and formats only the rows near the view.
+            # cursor on the first row or, once the user moved it, on its row (KeyedRows),
+            # and formats only the rows near the view.
             order = None if key is None else sorted(items, key=key, reverse=reverse)
             table.sync_window(items, order, lambda item: self.cells(item, stale))
 
@@ -158,8 +159,8 @@ class TablePane(Pane):
     def sort_by(self, column: str) -> None:
         """Sort by ``column`` in its natural direction (``DESCENDING`` largest first), from the top.
 
-        The cursor goes to the first row: a sort chosen is a request to see the list from
-        its top. Between ticks the cursor stays on its row instead.
+        The cursor goes to the first row and stays there on later ticks until a key moves
+        it: a sort chosen is a request to see the list from its top.
         """
         self.sort_column = column
         self.sort_reverse = column in self.DESCENDING

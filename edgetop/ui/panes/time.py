@@ -277,7 +277,8 @@ class TimePane(Pane):
         self._update_detail()
 
     def action_sort_offset(self) -> None:
-        """Toggle sorting rows by offset magnitude, largest first."""
+        """Toggle sorting rows by offset magnitude, largest first; shown from the top (as any sort chosen)."""
         self.sort_by_offset = not self.sort_by_offset
         self.notify("sorted by |offset|" if self.sort_by_offset else "sorted by source", timeout=2)
         self.refresh_view()
+        self.table.cursor_to_top()

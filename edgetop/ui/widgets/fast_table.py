@@ -206,10 +206,15 @@ class FastTable(KeyedRows, can_focus=True):
             self.on_scrolled()
 
     def move_cursor(self, row: int, animate: bool = False) -> None:
-        """Put the cursor on row index ``row`` (clamped) and scroll it into view."""
+        """Put the cursor on row index ``row`` (clamped) and scroll it into view; it follows that row from now on.
+
+        Keys, clicks and a pane's search jump all come here: the cursor is then placed
+        (see :mod:`~edgetop.ui.widgets.table_rows`), where before it stayed on the first row.
+        """
         if not self._order:
             self.cursor_row = 0
             return
+        self.cursor_placed = True
         old, self.cursor_row = self.cursor_row, max(0, min(row, len(self._order) - 1))
         top, page = int(self.scroll_y), self._page()
         if self.cursor_row < top:

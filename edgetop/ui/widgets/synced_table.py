@@ -97,7 +97,6 @@ class SyncedTable(FastTable):
                 descending when ``sort_reverse`` is set.
 
         """
-        had_cursor = self.cursor_key is not None
         with self.bulk():
             for key in [k for k in self._looks if k not in rows]:
                 self.remove_row(key)
@@ -119,12 +118,9 @@ class SyncedTable(FastTable):
                 self._refit = False
                 self.refit_columns()
             if sort_key is not None:
+                # An unplaced cursor stays on the top row as sorted (a first fill included),
+                # a placed one on its row: KeyedRows.reorder.
                 self.reorder(sorted(rows, key=sort_key, reverse=self.sort_reverse))
-                if not had_cursor:
-                    # A first fill: the cursor starts on the top row as sorted, not on
-                    # whichever row happened to be added first.
-                    self.cursor_row = 0
-                    self.scroll_to(y=0, animate=False, immediate=True)
         self._tell_highlighted()
 
     def sync_window(self, items: Mapping[str, Any], order: Sequence[str] | None,
@@ -145,7 +141,6 @@ class SyncedTable(FastTable):
             cells_of: an item's cells in column order (``Text`` or values shown as ``str``).
 
         """
-        had_cursor = self.cursor_key is not None
         self._items, self._cells_of = items, None  # no formatting while rows move: once, at the end
         blank = (None,) * len(self.columns)
         with self.bulk():
@@ -161,9 +156,6 @@ class SyncedTable(FastTable):
                 self.refit_columns()
             if order is not None:
                 self.reorder(order)
-                if not had_cursor:
-                    self.cursor_row = 0
-                    self.scroll_to(y=0, animate=False, immediate=True)
             self._cells_of = cells_of
             self.format_window()
         self._tell_highlighted()

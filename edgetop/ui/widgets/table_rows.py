@@ -3,13 +3,26 @@
 What :class:`~edgetop.ui.widgets.fast_table.FastTable` paints and how its keys move the
 cursor live there; what it shows lives here: rows by key in the order shown, a version per
 row (its cached strip is stale once the version moves), columns that fit their content, and
-the rule every change keeps: the cursor stays on the row it was on.
+the rule every change keeps for the cursor:
+
+- Until the user puts it on a row (a key, a click, a search jump: ``cursor_placed``), the
+  cursor stays on the first row whatever arrives, goes or re-sorts. Rows come in over
+  time (targets answering their first polls in any order, sources found one by one, a
+  re-sort by new values); a cursor that followed its row slid down the table before any
+  key, and Down then landed three rows further than the technician expected.
+- Once placed, it follows its row (the same pid, event, unit) wherever re-sorts move it,
+  so a newer event landing above does not change what the user is reading.
+- When its row goes (removed or filtered out), it lands on the neighbour that took its
+  place: the next row below as it was shown, or the one above when it was the last.
+- When nothing is left to follow (the table emptied) or the user chose a sort
+  (:meth:`KeyedRows.cursor_to_top`), it is unplaced again: on the first row.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import chain
 from typing import Any
 
 from rich.cells import cell_len
@@ -38,6 +51,8 @@ class KeyedRows(ScrollView):
         self._widths_dirty = False
         self._deferred, self._resize_pending = 0, False  # see bulk()
         self.cursor_row = 0
+        self.cursor_placed = False
+        """The user put the cursor on a row: it follows that row; until then it stays on the first (see the module)."""
 
     @property
     def row_count(self) -> int:
@@ -88,6 +103,10 @@ class KeyedRows(ScrollView):
             del self._order[index]
             if index < self.cursor_row:
                 self.cursor_row -= 1
+            # Its own row gone: the row below slid into its place (or, for the last row, the
+            # one above after the clamp). Clamped now, not at the end of a bulk: a row
+            # added in the same bulk would otherwise take the vacated index.
+            self._clamp_cursor()
         self._index = None
         self._versions.pop(key, None)
         self._strips.pop(key, None)
@@ -111,16 +130,44 @@ class KeyedRows(ScrollView):
             return False
         if len(set(keys)) != len(keys) or any(k not in self._rows for k in keys):
             raise ValueError("show needs row keys of this table, each once")
-        at = self._order[self.cursor_row] if 0 <= self.cursor_row < len(self._order) else None
+        before, row, at = self._order, self.cursor_row, self._followed()
         self._order = list(keys)
         self._index = None
-        index = None if at is None else self.get_row_index_or_none(at)
-        if index is not None:
-            self.cursor_row = index
-        self._resize()  # fewer or more lines: the size, the cursor clamped, a repaint
+        index = None
+        if at is None:
+            self.cursor_row = 0  # never placed: the first row shown
+        else:
+            index = self.get_row_index_or_none(at)
+            if index is None:  # filtered out: onto the neighbour that is still shown
+                index = self._nearest_shown(before, row)
+            if index is not None:
+                self.cursor_row = index
+        self._clamp_cursor()
+        self._resize()  # fewer or more lines: the size, a repaint
         if index is not None:
             self._scroll_to_cursor()
         return True
+
+    def _followed(self) -> str | None:
+        """The row key the cursor follows: None until the user placed it (it stays on the first row)."""
+        if not self.cursor_placed or not 0 <= self.cursor_row < len(self._order):
+            return None
+        return self._order[self.cursor_row]
+
+    def _nearest_shown(self, before: Sequence[str], row: int) -> int | None:
+        """Where the nearest shown neighbour of ``before[row]`` is now: the first below it, else above."""
+        for key in chain(before[row + 1:], reversed(before[:row])):
+            index = self.get_row_index_or_none(key)
+            if index is not None:
+                return index
+        return None
+
+    def _clamp_cursor(self) -> None:
+        if not self._order:
+            # Nothing left to follow: rows that come later start from the top, as at first.
+            self.cursor_row, self.cursor_placed = 0, False
+        else:
+            self.cursor_row = max(0, min(self.cursor_row, len(self._order) - 1))
 
     def get_row_index_or_none(self, key: str) -> int | None:
         """Where row ``key`` is shown, or None when it is hidden or not a row."""
@@ -140,6 +187,7 @@ class KeyedRows(ScrollView):
         # The cursor stays on its row: up one for each row removed above it.
         self.cursor_row -= sum(1 for key in self._order[:self.cursor_row] if key in gone)
         self._order = [key for key in self._order if key not in gone]
+        self._clamp_cursor()  # now, not at the end of a bulk (see remove_row)
         for key in gone:
             del self._rows[key]
             self._versions.pop(key, None)
@@ -192,15 +240,19 @@ class KeyedRows(ScrollView):
             return False
         if len(keys) != len(self._order) or set(keys) != set(self._order):
             raise ValueError("reorder needs every row key shown, exactly once")
-        at = self._order[self.cursor_row] if 0 <= self.cursor_row < len(self._order) else None
+        at = self._followed()
         self._order = list(keys)
         self._index = None
         if at is not None:
-            # The cursor stays on its row (the same pid, domain, unit) wherever new values
-            # moved it, and the view scrolls only if it left the screen. (A sort the user
-            # asks for starts at the top instead: see ``cursor_to_top``.)
+            # A placed cursor stays on its row (the same pid, domain, unit) wherever new
+            # values moved it, and the view scrolls only if it left the screen. (A sort the
+            # user asks for starts at the top instead: see ``cursor_to_top``.)
             self.cursor_row = self.get_row_index(at)
             self._scroll_to_cursor()
+        else:
+            # Never placed: the first row, whichever row that now is. The view is left
+            # where it is (a wheel scroll is not undone every tick).
+            self.cursor_row = 0
         self.refresh()  # rows keep their cached strips: only the cursor rows are rebuilt
         return True
 
@@ -212,8 +264,12 @@ class KeyedRows(ScrollView):
             self.scroll_to(y=self.cursor_row - page + 1, animate=False, immediate=True)
 
     def cursor_to_top(self) -> None:
-        """Put the cursor on the first row and the view at the top (after the user chose a sort)."""
-        self.cursor_row = 0
+        """Put the cursor on the first row and the view at the top (after the user chose a sort).
+
+        A sort chosen is a request to see the list from its top: the cursor is unplaced
+        again, so it stays on the first row as later ticks re-sort, until a key moves it.
+        """
+        self.cursor_row, self.cursor_placed = 0, False
         self.scroll_to(y=0, animate=False, immediate=True)
         self.refresh()
 
@@ -295,7 +351,7 @@ class KeyedRows(ScrollView):
         # One header line above the rows; each column has a space either side.
         width = sum(c.width + 2 for c in self.columns if not c.hidden)
         self.virtual_size = Size(width, len(self._order) + 1)
-        self.cursor_row = max(0, min(self.cursor_row, len(self._order) - 1))
+        self._clamp_cursor()
         self.refresh()
 
     def _page(self) -> int:
