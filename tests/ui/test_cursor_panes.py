@@ -107,6 +107,10 @@ async def test_events_an_unmoved_cursor_stays_on_the_newest_a_moved_one_on_its_e
         await pilot.pause()
         assert cell(table, table.cursor_key or "", "subject") == "fan2" and table.cursor_row == 2
         assert "fan2" in str(app.pane.query_one("#events-detail").render())
+        await pilot.press("home")  # back to the newest: it rides the top again
+        alert("fan5", now - 5)
+        await pilot.pause()
+        assert table.cursor_row == 0 and cell(table, table.cursor_key or "", "subject") == "fan5"
 
 
 async def test_time_sources_found_one_by_one_leave_the_cursor_on_the_first_row() -> None:

@@ -248,8 +248,13 @@ class FastTable(KeyedRows, can_focus=True):
         self.move_cursor(self.cursor_row + self._page())
 
     def action_cursor_home(self) -> None:
-        """First row."""
+        """First row, and it stays on the first row as rows come and re-sort (as when the pane opened).
+
+        Home is how a technician gets back to the newest event or the busiest process:
+        following the row that happened to be on top would leave them on an older one.
+        """
         self.move_cursor(0)
+        self.cursor_placed = False
 
     def action_cursor_end(self) -> None:
         """Last row."""
