@@ -27,6 +27,9 @@ from textual.strip import Strip
 from edgetop.ui.widgets.table_cells import cell_style, fit
 from edgetop.ui.widgets.table_rows import KeyedRows
 
+# What a view line shows (the first item of its look, see FastTable._line_look).
+_HEADER, _ROW, _BLANK = "header", "row", "blank"
+
 
 class FastTable(KeyedRows, can_focus=True):
     """A table of keyed rows with a row cursor; cells are ``Text``-like (``.plain``, ``.style``).
@@ -108,6 +111,9 @@ class FastTable(KeyedRows, can_focus=True):
         self._base: tuple[int, Style] | None = None  # the widget's own colours, per layout
         self.render_count = 0
         """Rows built (not served from the cache) since the table was made; for tests and benchmarks."""
+        self._painted: dict[int, tuple[Any, ...]] = {}  # view line -> what it showed when last painted
+        self.lines_painted = 0
+        """View lines painted (render_line calls) since the table was made; for tests and benchmarks."""
 
     def notify_style_update(self) -> None:
         """Theme, focus or CSS changed: cached strips carry old colours."""
@@ -128,17 +134,48 @@ class FastTable(KeyedRows, can_focus=True):
             self._fit_widths()
         width = self.scrollable_content_region.width
         full = max(self.virtual_size.width, width)
-        scroll_x, scroll_y = int(self.scroll_x), int(self.scroll_y)
-        if y == 0:
+        scroll_x = int(self.scroll_x)
+        look = self._line_look(y, full, width)
+        self._painted[y] = look
+        self.lines_painted += 1
+        if look[0] == _BLANK:
+            return Strip.blank(width, self._base_style())
+        if look[0] == _HEADER:
             strip = self._header_strip(full)
         else:
-            index = scroll_y + y - 1
-            if index >= len(self._order):
-                return Strip.blank(width, self._base_style())
-            cursor = index == self.cursor_row
-            strip = self._row_strip(self._order[index], cursor, full,
-                                    self.zebra_stripes and index % 2 == 0 and not cursor)
+            key, _version, cursor, striped = look[3:7]
+            strip = self._row_strip(key, cursor, full, striped)
         return strip.crop(scroll_x, scroll_x + width)
+
+    def _line_look(self, y: int, full: int, width: int) -> tuple[Any, ...]:
+        """What view line ``y`` shows now: everything its strip depends on."""
+        common = (self._layout, full, width, int(self.scroll_x))
+        if y == 0:
+            return (_HEADER, *common)
+        index = int(self.scroll_y) + y - 1
+        if index >= len(self._order):
+            return (_BLANK, *common)
+        key = self._order[index]
+        cursor = index == self.cursor_row
+        return (_ROW, *common[:2], key, self._versions[key], cursor,
+                self.zebra_stripes and index % 2 == 0 and not cursor, *common[2:])
+
+    def repaint_changed(self) -> None:
+        """Repaint only the view lines that would now show something else than they last did.
+
+        A tick re-sorts and updates a table wholesale, but most of its lines show what they
+        showed: the Processes pane repainted all ~38 of its lines every second, each through
+        Textual's whole line pipeline (styles, crop, filters, compositor), for a dozen that
+        changed; a line whose row, row version, cursor, stripe, layout and scroll are the
+        same as when it was painted is left alone. (Scrolling, resizing and focus repaint
+        everything through Textual or :meth:`refresh`.)
+        """
+        region = self.scrollable_content_region
+        full = max(self.virtual_size.width, region.width)
+        top = int(self.scroll_y)
+        for y in range(region.height):
+            if self._painted.get(y) != self._line_look(y, full, region.width):
+                self.refresh_line(top + y)  # a virtual line: the view's line y
 
     def _header_strip(self, full: int) -> Strip:
         key = (self._layout, full)

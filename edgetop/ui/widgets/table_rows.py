@@ -208,7 +208,7 @@ class KeyedRows(ScrollView):
             self._grow(self.columns[index], cell)
             touched = True
         if touched:
-            self.refresh()
+            self.repaint_changed()
 
     def refit_columns(self) -> None:
         """Fit column widths to header and content again before the next paint (they only widen by themselves)."""
@@ -253,7 +253,7 @@ class KeyedRows(ScrollView):
             # Never placed: the first row, whichever row that now is. The view is left
             # where it is (a wheel scroll is not undone every tick).
             self.cursor_row = 0
-        self.refresh()  # rows keep their cached strips: only the cursor rows are rebuilt
+        self.repaint_changed()  # rows keep their cached strips: only the cursor rows are rebuilt
         return True
 
     def _scroll_to_cursor(self) -> None:
@@ -350,9 +350,30 @@ class KeyedRows(ScrollView):
             return
         # One header line above the rows; each column has a space either side.
         width = sum(c.width + 2 for c in self.columns if not c.hidden)
-        self.virtual_size = Size(width, len(self._order) + 1)
+        size = Size(width, len(self._order) + 1)
+        if size != self.virtual_size:
+            if self._sized_by_rows():
+                self.virtual_size = size  # its box grows with its rows: the screen is laid out again
+            else:
+                # Textual lays out the whole screen when a widget's virtual size changes (the
+                # reactive has layout=True): every widget on screen, ~4 ms here, each time a
+                # process starts or ends. A table whose box does not depend on its rows
+                # (height 1fr) only needs its scrollbars and scroll offset kept in bounds, as
+                # Textual itself does for a size found by a layout (Widget._size_updated with
+                # layout=False).
+                self.set_reactive(KeyedRows.virtual_size, size)
+                self._scroll_update(size)
         self._clamp_cursor()
+        self.repaint_changed()
+
+    def repaint_changed(self) -> None:
+        """Mark for repainting what the rows' changes altered (here: everything; FastTable: its changed lines)."""
         self.refresh()
+
+    def _sized_by_rows(self) -> bool:
+        """Whether the table's box depends on its rows or columns (``height``/``width: auto``)."""
+        height, width = self.styles.height, self.styles.width
+        return bool((height is not None and height.is_auto) or (width is not None and width.is_auto))
 
     def _page(self) -> int:
         return max(1, self.scrollable_content_region.height - 1)  # less the header line
