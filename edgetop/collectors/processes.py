@@ -157,20 +157,20 @@ def qemu_domain(argv: list[str]) -> str | None:
 def read_process(fs: ProcFS, pid: str) -> ProcessRaw | None:
     """Read one process; None when it vanished or is malformed."""
     try:
-        stat = parse_pid_stat(fs.read_text(f"{pid}/stat"))
+        stat = parse_pid_stat(fs.read_text(f"{pid}/stat", one_record=True))
     except (SourceUnavailable, ParseError):
         return None
-    status = parse_pid_status(fs.read_optional(f"{pid}/status") or "")
+    status = parse_pid_status(fs.read_optional(f"{pid}/status", one_record=True) or "")
     kthread = bool(stat.flags & PF_KTHREAD)
     cmdline = ""
     domain = None
     io: tuple[int | None, int | None] = (None, None)
     if not kthread:
-        raw = fs.read_optional(f"{pid}/cmdline") or ""
+        raw = fs.read_optional(f"{pid}/cmdline", one_record=True) or ""
         cmdline = printable(raw.replace("\0", " ").strip())
         name = qemu_domain(raw.split("\0"))
         domain = printable(name) if name else None
-        io = parse_io(fs.read_optional(f"{pid}/io"))
+        io = parse_io(fs.read_optional(f"{pid}/io", one_record=True))
     return ProcessRaw(
         pid=stat.pid,
         ppid=stat.ppid,
