@@ -17,7 +17,6 @@ from pathlib import Path
 
 from edgetop.config_schema import Config, SnmpTarget
 from edgetop.demo.commands import RecordedCommands
-from edgetop.demo.domains import MovingDomains
 from edgetop.demo.snmp_recorded import RecordedPoller, load_targets
 from edgetop.demo.storage import MovingDisks, OneDiskError, RecordedStatvfs
 from edgetop.demo.sysfs_links import sysfs_root
@@ -57,7 +56,10 @@ def demo_context(config: Config, procfs: ProcFS | None = None, sysfs: SysFS | No
     def recorded_poller(target: SnmpTarget) -> SnmpPoller:
         return RecordedPoller(records[target.name])
 
-    def moving(collect: Collect) -> Collect:
+    # The guests' and disks' adapters import the libvirt and storage collectors (and msgspec):
+    # imported when those collectors are built, after the first frame, as without --demo.
+    def moving_domains(collect: Collect) -> Collect:
+        from edgetop.demo.domains import MovingDomains
         return MovingDomains(collect)
 
     return Context(
@@ -69,7 +71,7 @@ def demo_context(config: Config, procfs: ProcFS | None = None, sysfs: SysFS | No
         host_root=demo_dir / "root",
         run=RecordedCommands(demo_dir),
         snmp_poller=recorded_poller,
-        adapters={"domains": moving, "disks": MovingDisks, "domain_disks": OneDiskError},
+        adapters={"domains": moving_domains, "disks": MovingDisks, "domain_disks": OneDiskError},
         stand_in=STAND_IN,
         statvfs=RecordedStatvfs(demo_dir),
     )

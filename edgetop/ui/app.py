@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 from collections.abc import Iterable, Sequence
@@ -44,6 +45,8 @@ MIN_WIDTH, MIN_HEIGHT = 80, 24
 # so that whoever walked up can read the pane they chose.
 KIOSK_PAUSE_SECONDS = 120.0
 GC_YOUNG_THRESHOLD = 20_000
+# How long the other collectors wait for the core ones' first samples before loading anyway.
+CORE_FIRST_WAIT = 2.0
 
 
 _DROP_CONTROLS = DropControlCharacters()  # one instance: Strip caches filtered lines per filter
@@ -116,6 +119,9 @@ class EdgetopApp(MutationGate, App[None]):
         self.frozen = False
         self._dirty = False
         self._early_paints = 3
+        # The core collectors that have yet to give their first sample (the rest load after).
+        self._core_pending: set[str] = set()
+        self._core_sampled = asyncio.Event()
         self._early_paint_pending = False
         self._theme_name = theme
         self.pane_entries = tuple(panes)
@@ -205,6 +211,7 @@ class EdgetopApp(MutationGate, App[None]):
             self.engine.show([self.switcher.current or self.pane_entries[0].pane_id])
             self._start_runners(self.engine.runners)
             if self._load_rest:
+                self._core_pending = {r.spec.name for r in self.engine.runners if r.wanted.is_set()}
                 self.run_worker(self._load_remaining_specs(), name="load-collectors", exit_on_error=False)
         # Repaint at most once a second: faster gains nothing a person can read.
         self.set_interval(max(self.ctx.config.interval, 1.0), self._tick)
@@ -243,7 +250,13 @@ class EdgetopApp(MutationGate, App[None]):
                             group=f"lane-{runner.spec.lane}", exit_on_error=False)
 
     async def _load_remaining_specs(self) -> None:
-        """Import the non-core collectors off the event loop, then start them."""
+        """Import the non-core collectors off the event loop, once the core ones have sampled; then start them."""
+        # Queued on the one worker before the core collectors' first collections, the import
+        # (~0.1 s of a dozen modules) held the first CPU and memory lines back as long (issue
+        # 17: first frame). A core collector that hangs delays the rest by CORE_FIRST_WAIT at most.
+        if self._core_pending:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._core_sampled.wait(), CORE_FIRST_WAIT)
         try:
             # On the engine's worker pool: asyncio's default executor would keep one more
             # thread idle for the app's whole life after this one call (issue 17: threads).
@@ -273,6 +286,10 @@ class EdgetopApp(MutationGate, App[None]):
         for a dispatch that only set this flag (issue 17: CPU). Rendering waits for the next
         tick: ten collectors finishing within one second cost one repaint, not ten.
         """
+        if self._core_pending:
+            self._core_pending.discard(sample.spec.name)
+            if not self._core_pending:
+                self._core_sampled.set()
         if self._exit or not self._running:  # shutting down: panes are being taken apart
             return
         active = self.active_pane()

@@ -1,0 +1,41 @@
+"""The first frame's collectors run first: the others are imported once they have sampled (issue 17).
+
+On the one worker thread, importing the other collectors (~0.1 s) was queued ahead of the
+core collectors' first collections and held the CPU and memory lines back as long.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from edgetop.collectors.registry import CORE_MODULES, all_specs
+from edgetop.config_schema import Config
+from edgetop.demo import demo_context
+from edgetop.engine.store import Sample
+from edgetop.sources.fs import ProcFS, SysFS
+from edgetop.ui import app as app_module
+from edgetop.ui.app import EdgetopApp
+from tests.helpers import wait_for
+
+
+class Recording(EdgetopApp):
+    """The real app, noting which collector each sample came from, in order."""
+
+    CSS_PATH = str(Path(app_module.__file__).parent / "app.tcss")  # relative paths resolve from this file
+    seen: list[str]
+
+    def _on_sample(self, sample: Sample) -> None:
+        self.seen.append(sample.spec.name)
+        super()._on_sample(sample)
+
+
+async def test_the_other_collectors_load_after_the_core_ones_gave_a_sample() -> None:
+    ctx = demo_context(Config(), ProcFS(), SysFS())
+    core = {s.name for s in all_specs(ctx, CORE_MODULES)} - {"processes"}  # on demand: not shown
+    app = Recording(ctx, theme="edgetop-dark")
+    app.seen = []
+    async with app.run_test(size=(120, 40)):
+        await wait_for(lambda: any(name not in core for name in app.seen))
+        first_other = next(i for i, name in enumerate(app.seen) if name not in core)
+        assert core <= set(app.seen[:first_other]), app.seen
+        assert "processes" not in app.seen  # the overview does not show it
