@@ -21,10 +21,11 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from edgetop.collectors.diskstats import DiskCounters, DisksReading
-from edgetop.collectors.libvirt_storage import StorageReading
+if TYPE_CHECKING:  # types only: importing these collectors before the first frame cost ~13 ms
+    from edgetop.collectors.diskstats import DiskCounters, DisksReading
+    from edgetop.collectors.libvirt_storage import StorageReading
 from edgetop.errors import SourceUnavailable
 from edgetop.model.spec import Collect
 from edgetop.sources.statfs import FsUsage
@@ -83,7 +84,7 @@ class MovingDisks:
 
     def __call__(self) -> DisksReading:
         """Read the recording, then add what each disk did since the demo started."""
-        raw = cast(DisksReading, self._collect())
+        raw = cast("DisksReading", self._collect())
         t = self._clock() - self._start
         return replace(raw, disks=tuple(self._moved(d, t) for d in raw.disks))
 
@@ -119,7 +120,7 @@ class OneDiskError:
 
     def __call__(self) -> StorageReading:
         """The guest disks with only ``ERROR_DISK``'s error, as "no space left"."""
-        raw = cast(StorageReading, self._collect())
+        raw = cast("StorageReading", self._collect())
         disks = tuple(replace(d, error="no space left" if (d.domain, d.target) == ERROR_DISK else None)
                       for d in raw.disks)
         return replace(raw, disks=disks)
