@@ -172,10 +172,10 @@ def release(fifo: Path, timeout: float = 5.0) -> None:
 class EagainFS(SysFS):
     """A rooted sysfs whose one attribute answers EAGAIN, as a busy SMBus driver does."""
 
-    def read_text(self, rel: str) -> str:
+    def read_text(self, rel: str, *, one_record: bool = False) -> str:
         if rel.endswith("hwmon1/temp2_input"):
             raise SourceUnavailable(describe_oserror(OSError(errno.EAGAIN, "busy"), self.path(rel)))
-        return super().read_text(rel)
+        return super().read_text(rel, one_record=one_record)
 
 
 def test_eagain_is_an_error_with_reason(tmp_path: Path) -> None:
