@@ -111,7 +111,7 @@ def read_zone(fs: SysFS, zone: str) -> ThermalZone:
 def zone_identity(fs: SysFS, zone: str) -> Hashable:
     """Which files a zone's reads depend on (a change makes a new read worth trying)."""
     base = f"class/thermal/{zone}"
-    return files_identity(fs.path(f"{base}/{name}") for name in fs.listdir(base))
+    return files_identity(fs.str_path(f"{base}/{name}") for name in fs.listdir(base))
 
 
 def collect_thermal_zones(fs: SysFS, reader: BoundedReader | None = None) -> list[ThermalZone]:
