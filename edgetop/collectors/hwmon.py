@@ -14,8 +14,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Hashable
-from dataclasses import dataclass
 from functools import partial
+
+import msgspec
 
 from edgetop.collectors.bounded_reader import BoundedReader, Job, ReadTimeout, files_identity
 from edgetop.errors import ParseError, SourceUnavailable
@@ -32,8 +33,7 @@ PLAUSIBLE_RPM = (0.0, 60000.0)
 _ATTR = re.compile(r"^(temp|fan)(\d+)_([a-z_]+)$")
 
 
-@dataclass(frozen=True, slots=True)
-class HwmonSensor:
+class HwmonSensor(msgspec.Struct, frozen=True):
     """One hwmon temperature or fan channel.
 
     Attributes:
@@ -71,8 +71,7 @@ class HwmonSensor:
     reason: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ThrottleCounts:
+class ThrottleCounts(msgspec.Struct, frozen=True):
     """Intel thermal throttle event counters (``cpu*/thermal_throttle/*_throttle_count``).
 
     Attributes:

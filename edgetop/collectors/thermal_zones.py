@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable
-from dataclasses import dataclass
 from functools import partial
+
+import msgspec
 
 from edgetop.collectors.bounded_reader import BoundedReader, Job, ReadTimeout, files_identity
 from edgetop.collectors.hwmon import parse_millicelsius, plausible
@@ -22,8 +23,7 @@ from edgetop.sources.fs import SysFS
 _TRIP = re.compile(r"^trip_point_(\d+)_type$")
 
 
-@dataclass(frozen=True, slots=True)
-class TripPoint:
+class TripPoint(msgspec.Struct, frozen=True):
     """One trip point of a zone: ``kind`` is critical, hot, passive or active."""
 
     index: int
@@ -31,8 +31,7 @@ class TripPoint:
     celsius: float | None
 
 
-@dataclass(frozen=True, slots=True)
-class ThermalZone:
+class ThermalZone(msgspec.Struct, frozen=True):
     """One thermal zone.
 
     Attributes:
