@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import yaml
 
 log = logging.getLogger(__name__)
@@ -22,8 +22,7 @@ _COLOR_KEYS = ("primary", "secondary", "accent", "foreground", "background", "su
                "warning", "error", "success")
 
 
-@dataclass(frozen=True)
-class ThemeSpec:
+class ThemeSpec(msgspec.Struct, frozen=True):
     """A theme as read from YAML (kept free of Textual so it loads anywhere)."""
 
     name: str

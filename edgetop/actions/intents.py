@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 
-@dataclass(frozen=True, slots=True)
-class RestartService:
+class RestartService(msgspec.Struct, frozen=True):
     """Restart one service unit (``systemctl restart -- UNIT``)."""
 
     unit: str
 
 
-@dataclass(frozen=True, slots=True)
-class PinProcess:
+class PinProcess(msgspec.Struct, frozen=True):
     """Set the CPU affinity of every thread of a process."""
 
     pid: int
     cpus: frozenset[int]
 
 
-@dataclass(frozen=True, slots=True)
-class PinVcpu:
+class PinVcpu(msgspec.Struct, frozen=True):
     """Pin one vCPU of a libvirt domain to a set of host CPUs (live)."""
 
     domain: str
@@ -29,8 +26,7 @@ class PinVcpu:
     cpus: frozenset[int]
 
 
-@dataclass(frozen=True, slots=True)
-class SignalProcess:
+class SignalProcess(msgspec.Struct, frozen=True):
     """Send ``signal`` (``TERM`` or ``KILL``) to one process.
 
     The process is named by its pid *and* its start time (``/proc/PID/stat`` field 22,
@@ -43,8 +39,7 @@ class SignalProcess:
     signal: str
 
 
-@dataclass(frozen=True, slots=True)
-class ReniceProcess:
+class ReniceProcess(msgspec.Struct, frozen=True):
     """Set the nice value (-20..19) of every thread of one process (pid and start time, as above)."""
 
     pid: int

@@ -28,7 +28,6 @@ import time
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from edgetop.errors import SourceUnavailable
@@ -257,18 +256,19 @@ def _identity(job: Job[Any]) -> Hashable:
         return None
 
 
-def files_identity(paths: Iterable[Path]) -> Hashable:
+def files_identity(paths: Iterable[str]) -> Hashable:
     """Which files these are: device, inode and type of each (None when absent).
 
     Only ``stat``: on sysfs it never calls the driver, so it is safe on a file whose
-    read hangs.
+    read hangs. The paths are strings (``RootedFS.str_path``): this runs for every sensor
+    on every tick, where a ``Path`` per file cost more than the ``stat``.
     """
     out: list[tuple[str, tuple[int, int, int] | None]] = []
     for path in paths:
         try:
             st = os.stat(path)
         except OSError:
-            out.append((str(path), None))
+            out.append((path, None))
         else:
-            out.append((str(path), (st.st_dev, st.st_ino, st.st_mode)))
+            out.append((path, (st.st_dev, st.st_ino, st.st_mode)))
     return tuple(out)

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from edgetop.errors import ParseError
 from edgetop.model.derive import delta, rate
@@ -27,8 +28,7 @@ _EXCLUDED = re.compile(r"^(z?ram|loop|fd|(h|s|v|xv)d[a-z]+|nvme\d+n\d+p|mmcblk\d
 MAX_DISKS = 4096
 
 
-@dataclass(frozen=True, slots=True)
-class DiskCounters:
+class DiskCounters(msgspec.Struct, frozen=True):
     """One disk's counters as the kernel keeps them (counters only grow, wrap at 2^32 on 32-bit).
 
     Attributes:
@@ -86,16 +86,14 @@ def whole_disk(name: str) -> bool:
     return not _EXCLUDED.match(name)
 
 
-@dataclass(frozen=True, slots=True)
-class DisksReading:
+class DisksReading(msgspec.Struct, frozen=True):
     """The whole disks' counters, and the names device-mapper gives its ``dm-N`` devices."""
 
     disks: tuple[DiskCounters, ...]
     labels: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class DiskRates:
+class DiskRates(msgspec.Struct, frozen=True):
     """One disk's counters and, from the second reading on, its rates.
 
     Attributes:
@@ -120,8 +118,7 @@ class DiskRates:
     utilisation_ratio: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class DisksView:
+class DisksView(msgspec.Struct, frozen=True):
     """Every whole disk with its rates."""
 
     disks: tuple[DiskRates, ...]

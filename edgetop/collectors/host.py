@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from edgetop.errors import ParseError, SourceUnavailable
 from edgetop.model.spec import CollectorSpec, Context, Metric
 from edgetop.sources.fs import ProcFS
 
 
-@dataclass(frozen=True, slots=True)
-class HostInfo:
+class HostInfo(msgspec.Struct, frozen=True):
     """What the header shows about the machine."""
 
     hostname: str | None

@@ -14,8 +14,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Hashable
-from dataclasses import dataclass
 from functools import partial
+
+import msgspec
 
 from edgetop.collectors.bounded_reader import BoundedReader, Job, ReadTimeout, files_identity
 from edgetop.errors import ParseError, SourceUnavailable
@@ -32,8 +33,7 @@ PLAUSIBLE_RPM = (0.0, 60000.0)
 _ATTR = re.compile(r"^(temp|fan)(\d+)_([a-z_]+)$")
 
 
-@dataclass(frozen=True, slots=True)
-class HwmonSensor:
+class HwmonSensor(msgspec.Struct, frozen=True):
     """One hwmon temperature or fan channel.
 
     Attributes:
@@ -71,8 +71,7 @@ class HwmonSensor:
     reason: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ThrottleCounts:
+class ThrottleCounts(msgspec.Struct, frozen=True):
     """Intel thermal throttle event counters (``cpu*/thermal_throttle/*_throttle_count``).
 
     Attributes:
@@ -182,7 +181,7 @@ def read_channel(fs: SysFS, plan: ChannelPlan) -> HwmonSensor:
 def channel_identity(fs: SysFS, plan: ChannelPlan) -> Hashable:
     """Which files a channel's reads depend on (a change makes a new read worth trying)."""
     base, _hwmon, _chip, _device, kind, index, attrs = plan
-    return files_identity(fs.path(f"{base}/{kind}{index}_{attr}") for attr in sorted(attrs))
+    return files_identity(fs.str_path(f"{base}/{kind}{index}_{attr}") for attr in sorted(attrs))
 
 
 def _discover(fs: SysFS) -> dict[str, list[ChannelPlan]]:
@@ -222,7 +221,7 @@ def node_exporter_chip(fs: SysFS, hwmon: str) -> str:
     attribute, else the directory; lower case, characters outside ``[a-z0-9:_]`` as ``_``.
     A dangling ``device`` link counts as none, as Go's EvalSymlinks fails on it.
     """
-    device = fs.path(f"class/hwmon/{hwmon}/device")
+    device = fs.str_path(f"class/hwmon/{hwmon}/device")
     if os.path.exists(device):
         real = os.path.realpath(device)
         name, kind = _node_clean(os.path.basename(real)), _node_clean(os.path.basename(os.path.dirname(real)))

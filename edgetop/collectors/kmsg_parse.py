@@ -19,15 +19,15 @@ error``, ``XFS (dm-0): Corruption detected``, read-only remounts).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 from edgetop.model.events import cap_text
 
 _CONTROLS = {c: "?" for c in (*range(0x20), 0x7F)}  # a stand-in file may hold raw escapes; the kernel's never do
 
 
-@dataclass(frozen=True, slots=True)
-class KernelRecord:
+class KernelRecord(msgspec.Struct, frozen=True):
     """One kernel log record (its continuation lines dropped: the text says what matters)."""
 
     level: int
@@ -57,8 +57,7 @@ def parse_record(raw: str) -> KernelRecord | None:
     return KernelRecord(prio & 7, prio >> 3, seq, usec, cap_text(text))
 
 
-@dataclass(frozen=True, slots=True)
-class Classified:
+class Classified(msgspec.Struct, frozen=True):
     """What a record is about: its kind, subject and severity."""
 
     kind: str

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import functools
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+
+import msgspec
 
 from edgetop.errors import ParseError
 from edgetop.model.cpulist import parse_cpu_list
 
 
-@dataclass(frozen=True, slots=True)
-class DomainXml:
+class DomainXml(msgspec.Struct, frozen=True):
     """What edgetop needs from a domain's XML description."""
 
     nics: tuple[str, ...] = ()

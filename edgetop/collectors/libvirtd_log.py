@@ -12,13 +12,14 @@ socket", "Cannot access storage file") are errors.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import time
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+
+import msgspec
 
 from edgetop.collectors.kmsg import MAX_EVENTS, EventsView, events_metrics, severe_alerts, to_json
 from edgetop.config_schema import Config
@@ -119,7 +120,7 @@ class LibvirtdLog:
             last = next((t for t in map(line_time, reversed(lines)) if t is not None), None)
             self._shift = now - last if last is not None else 0.0
         for event in events:
-            self.window.append(dataclasses.replace(event, time=event.time + self._shift) if self._shift else event)
+            self.window.append(msgspec.structs.replace(event, time=event.time + self._shift) if self._shift else event)
         horizon = now - WINDOW_SECONDS
         while self.window and self.window[0].time < horizon:
             self.window.popleft()

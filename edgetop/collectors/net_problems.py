@@ -7,8 +7,9 @@ aggregator never raises a problem (a wrong alert is worse than none).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
+
+import msgspec
 
 from edgetop.collectors.bonding import ZERO_MAC, Bond
 from edgetop.collectors.sys_class_net import NetInterface
@@ -18,8 +19,7 @@ from edgetop.collectors.sys_class_net import NetInterface
 CARRIER_KINDS = ("physical", "bond", "vlan", "veth")
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(msgspec.Struct, frozen=True):
     """One inconsistency.
 
     Attributes:

@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
+import msgspec
+
 from edgetop.collectors.bonding import Bond, collect_bonds
 from edgetop.collectors.net_problems import Problem, find_problems, flapping
 from edgetop.collectors.sys_class_net import NetInterface, collect_interfaces
@@ -110,7 +112,7 @@ def network_json(view: NetworkView) -> dict[str, Any]:
     return {
         "interfaces": interfaces,
         "bonds": [asdict(b) for b in view.bonds],
-        "problems": [asdict(p) for p in view.problems],
+        "problems": [msgspec.structs.asdict(p) for p in view.problems],
         "notes": list(view.notes),
     }
 

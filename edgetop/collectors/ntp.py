@@ -16,7 +16,8 @@ import asyncio
 import contextlib
 import threading
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+
+import msgspec
 
 from edgetop.collectors import ntp_chrony, ntp_kernel, ntp_ntpq, ntp_ptp, ntp_sntp, ntp_timesyncd
 from edgetop.collectors.ntp_types import CLOCK, KINDS, LEAP_DELETE, LEAP_INSERT, TimeReport
@@ -38,8 +39,7 @@ SYNC_HELP = "1 when the source says the clock is synchronised (kind=all: edgetop
 _OFFSET_ALERT_KINDS = frozenset({"chrony", "ntpd", "timesyncd", "ptp"})
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+class Verdict(msgspec.Struct, frozen=True):
     """Whether this node's clock is synchronised, from every source at once.
 
     Attributes:

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 from edgetop.collectors.ntp_types import (
     CLOCK,
@@ -46,8 +47,7 @@ LOCAL_REFID = "7F7F0101"
 _ERROR_LINE = re.compile(r"^5\d\d\s")
 
 
-@dataclass(frozen=True, slots=True)
-class ChronyTracking:
+class ChronyTracking(msgspec.Struct, frozen=True):
     """``chronyc -c tracking``. Offsets are this clock minus true time (positive: ahead)."""
 
     refid: str
@@ -66,8 +66,7 @@ class ChronyTracking:
     leap: str
 
 
-@dataclass(frozen=True, slots=True)
-class ChronySource:
+class ChronySource(msgspec.Struct, frozen=True):
     """One line of ``chronyc -c sources`` (joined with its ``sourcestats`` line)."""
 
     mode: str
@@ -83,8 +82,7 @@ class ChronySource:
     std_dev_seconds: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ChronyOutput:
+class ChronyOutput(msgspec.Struct, frozen=True):
     """Everything one chronyc run printed."""
 
     tracking: ChronyTracking | None
@@ -186,8 +184,7 @@ def parse_chronyc(text: str) -> ChronyOutput:
         else:
             raise ParseError(f"chronyc: unexpected line with {len(fields)} fields: {line[:60]!r}")
     joined = tuple(
-        ChronySource(**{**{k: getattr(s, k) for k in ChronySource.__slots__}, "std_dev_seconds": stddev.get(s.name)})
-        for s in sources
+        msgspec.structs.replace(s, std_dev_seconds=stddev.get(s.name)) for s in sources
     )
     return ChronyOutput(tracking, joined, tuple(errors))
 

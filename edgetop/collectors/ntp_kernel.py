@@ -9,7 +9,7 @@ and the correction it is still slewing. Bits and units per adjtimex(2).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from edgetop.collectors.ntp_types import CLOCK, LEAP_DELETE, LEAP_INSERT, LEAP_NORMAL, LEAP_UNSYNC, TimeReport, TimeRow
 from edgetop.errors import ParseError
@@ -47,8 +47,7 @@ TIME_ERROR = 5
 MAXERROR_CAP_US = 16_000_000
 
 
-@dataclass(frozen=True, slots=True)
-class KernelClock:
+class KernelClock(msgspec.Struct, frozen=True):
     """The decoded discipline state.
 
     Attributes:

@@ -10,7 +10,8 @@ daemon is not synchronised (RFC 5905 figure 9).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 from edgetop.collectors.ntp_types import CLOCK, LEAP_BY_CODE, PEER, TimeReport, TimeRow
 from edgetop.errors import ParseError, SourceUnavailable
@@ -23,8 +24,7 @@ TALLY = {" ": "rejected", "x": "falseticker", ".": "excess", "-": "outlier", "+"
 _TIMESPAN = re.compile(r"^(\d+)([mhd]?)$")
 
 
-@dataclass(frozen=True, slots=True)
-class NtpSystem:
+class NtpSystem(msgspec.Struct, frozen=True):
     """``ntpq -c rv``: the daemon's view of the system clock."""
 
     leap: str
@@ -36,8 +36,7 @@ class NtpSystem:
     version: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class NtpPeer:
+class NtpPeer(msgspec.Struct, frozen=True):
     """One ``ntpq -pn`` line."""
 
     tally: str

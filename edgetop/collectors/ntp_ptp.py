@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 import os
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 from edgetop.collectors.ntp_types import CLOCK, TimeReport, TimeRow
 from edgetop.config_schema import PtpConfig
@@ -25,8 +26,7 @@ PORT_STATES = frozenset({"INITIALIZING", "FAULTY", "DISABLED", "LISTENING", "PRE
                          "UNCALIBRATED", "SLAVE", "GRAND_MASTER"})
 
 
-@dataclass(frozen=True, slots=True)
-class PtpStatus:
+class PtpStatus(msgspec.Struct, frozen=True):
     """What ptp4l answered.
 
     Attributes:

@@ -15,6 +15,8 @@ import struct
 import time
 from dataclasses import dataclass
 
+import msgspec
+
 from edgetop.collectors.ntp_types import LEAP_BY_CODE, PEER, TimeReport, TimeRow
 from edgetop.errors import ParseError
 from edgetop.sources import sntp
@@ -131,9 +133,7 @@ def row_from_exchange(ex: Exchange) -> TimeRow:
 
 
 def _with(row: TimeRow, **changes: object) -> TimeRow:
-    fields = {k: getattr(row, k) for k in TimeRow.__slots__}
-    fields.update(changes)
-    return TimeRow(**fields)  # type: ignore[arg-type,unused-ignore]
+    return msgspec.structs.replace(row, **changes)
 
 
 def _skipped(server: str, now: float, schedule: sntp.Schedule | None) -> TimeRow:

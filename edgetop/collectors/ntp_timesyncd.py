@@ -12,7 +12,8 @@ offset comes from ``timesync-status``, which timesyncd computes as RFC 4330's θ
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 from edgetop.collectors.ntp_types import CLOCK, LEAP_DELETE, LEAP_INSERT, LEAP_NORMAL, LEAP_UNSYNC, TimeReport, TimeRow
 from edgetop.errors import ParseError, SourceUnavailable
@@ -27,8 +28,7 @@ _LEAP = {"normal": LEAP_NORMAL, "leap-second-insert": LEAP_INSERT, "insert": LEA
          "unknown": LEAP_UNSYNC}
 
 
-@dataclass(frozen=True, slots=True)
-class TimesyncStatus:
+class TimesyncStatus(msgspec.Struct, frozen=True):
     """What timesyncd says about its current server and the clock."""
 
     server: str | None

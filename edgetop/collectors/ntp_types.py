@@ -10,7 +10,7 @@ and their parsers negate. ``meaning`` says in words whose offset it is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 KINDS = ("chrony", "ntpd", "timesyncd", "kernel", "sntp", "ptp")
 
@@ -27,8 +27,7 @@ LEAP_UNSYNC = "not synchronised"
 LEAP_BY_CODE = {0: LEAP_NORMAL, 1: LEAP_INSERT, 2: LEAP_DELETE, 3: LEAP_UNSYNC}
 
 
-@dataclass(frozen=True, slots=True)
-class TimeRow:
+class TimeRow(msgspec.Struct, frozen=True):
     """One time source, or one server a source listens to.
 
     Attributes:
@@ -89,8 +88,7 @@ class TimeRow:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class TimeReport:
+class TimeReport(msgspec.Struct, frozen=True):
     """What one time-source collector returns: its rows, clock row first."""
 
     kind: str

@@ -12,8 +12,9 @@ clock ticks, proc(5)) and ``status`` (``VmRSS``, ``Threads``, ``Cpus_allowed_lis
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from edgetop.collectors.proc_pid import parse_pid_stat, parse_pid_status
 from edgetop.model.cpulist import format_cpu_list
@@ -23,8 +24,7 @@ from edgetop.sources.fs import ProcFS
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-@dataclass(frozen=True, slots=True)
-class SelfRaw:
+class SelfRaw(msgspec.Struct, frozen=True):
     """One look at this process.
 
     Attributes:
@@ -41,8 +41,7 @@ class SelfRaw:
     cpus: frozenset[int] | None
 
 
-@dataclass(frozen=True, slots=True)
-class SelfView:
+class SelfView(msgspec.Struct, frozen=True):
     """edgetop's cost now: ``cpu_ratio`` is the share of one CPU over the last interval."""
 
     raw: SelfRaw

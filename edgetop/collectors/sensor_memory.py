@@ -13,8 +13,7 @@ and its label when the hung read was the label's.
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
+import msgspec
 
 from edgetop.collectors.sensor_types import Sensor, SensorsReading
 
@@ -23,8 +22,7 @@ GONE_FOR_SECONDS = 3600.0
 MAX_GONE = 256  # a machine losing more at once is an outage, not a list to keep
 
 
-@dataclass(slots=True)
-class _Seen:
+class _Seen(msgspec.Struct):
     sensor: Sensor  # as last listed
     present_at: float  # when it was last listed
     value: float | None  # its last value (°C or RPM)
@@ -42,15 +40,15 @@ def _name(s: Sensor) -> tuple[str, str, str | None, str, str]:
 
 def _with_last(s: Sensor, value: float | None, at: float | None) -> Sensor:
     if s.kind == "temp":
-        return dataclasses.replace(s, last_celsius=value, last_seen_timestamp=at)
-    return dataclasses.replace(s, last_rpm=value, last_seen_timestamp=at)
+        return msgspec.structs.replace(s, last_celsius=value, last_seen_timestamp=at)
+    return msgspec.structs.replace(s, last_rpm=value, last_seen_timestamp=at)
 
 
 def _recall(s: Sensor, seen: _Seen) -> Sensor:
     """A sensor without a value now, with its last one (and its label, if that read failed too)."""
     generic = s.id.rsplit("/", 1)[-1]
     if s.label == generic and seen.sensor.label != generic:
-        s = dataclasses.replace(s, label=seen.sensor.label)
+        s = msgspec.structs.replace(s, label=seen.sensor.label)
     return _with_last(s, seen.value, seen.value_at)
 
 
@@ -95,7 +93,7 @@ class SensorMemory:
         for seen in gone[MAX_GONE:]:
             del self._seen[seen.sensor.id]
         for seen in sorted(gone[:MAX_GONE], key=lambda g: g.sensor.id):
-            vanished = _with_last(dataclasses.replace(
+            vanished = _with_last(msgspec.structs.replace(
                 seen.sensor, celsius=None, rpm=None, alarm=None, throttle_count_total=None, status="gone",
                 reason="vanished: its files are gone", gone=True,
             ), seen.value, seen.value_at)

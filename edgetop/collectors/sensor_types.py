@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 
-@dataclass(frozen=True, slots=True)
-class Sensor:
+class Sensor(msgspec.Struct, frozen=True):
     """One sensor as the JSON, the alerts and the pane see it.
 
     Attributes:
@@ -62,8 +61,7 @@ class Sensor:
     last_rpm: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class SensorsReading:
+class SensorsReading(msgspec.Struct, frozen=True):
     """Every sensor of the machine, in chip order.
 
     ``node_chips`` maps a hwmon directory (``hwmon2``) to the ``chip`` label node_exporter

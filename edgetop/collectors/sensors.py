@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, replace
 from fnmatch import fnmatchcase
 from typing import Any
+
+from msgspec.structs import asdict, replace
 
 from edgetop.collectors.bounded_reader import BoundedReader
 from edgetop.collectors.hwmon import HwmonSensor, ThrottleCounts, collect_hwmon, collect_throttle, node_exporter_chip

@@ -33,7 +33,7 @@ from edgetop.collectors.snmp_profiles import (
     with_rates,
 )
 from edgetop.config_schema import Config, Level, SnmpTarget
-from edgetop.errors import ParseError
+from edgetop.errors import ParseError, drop_frames
 from edgetop.model.alerts import Alert, Severity, level_above, level_below
 from edgetop.model.spec import CollectorSpec, Context, Family, Labels, Metric, flat, known
 from edgetop.sources.snmp_poll import SnmpPoller
@@ -179,13 +179,17 @@ class SnmpCollector:
 
         try:
             data = await asyncio.wait_for(self.session.poll(self.scalar_oids, self.column_oids), self.budget)
-        except TimeoutError:
+        # A failure is kept as text only: drop_frames breaks the cycle through wait_for's frame.
+        except TimeoutError as err:
+            drop_frames(err)
             return failed_reading(self.target, "down", "timeout", f"no complete answer within {self.budget:g} s"
                                   " (lower timeout or retries, or raise interval)", self.last_up)
         except SnmpFailure as failure:
+            drop_frames(failure)
             return failed_reading(self.target, "error" if failure.reachable else "down", failure.kind,
                                   _scrub(failure.message, self.target), self.last_up)
         except Exception as err:  # a library error: keep its type, never a secret in its text
+            drop_frames(err)
             return failed_reading(self.target, "error", "error",
                                   _scrub(f"unexpected {type(err).__name__}: {err}", self.target)[:300], self.last_up)
         self.last_up = time.time()

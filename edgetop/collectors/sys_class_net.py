@@ -159,7 +159,7 @@ class AttrDir:
             OSError: the directory is gone (the interface vanished).
 
         """
-        self._fd = os.open(fs.path(rel), os.O_RDONLY | os.O_DIRECTORY)
+        self._fd = os.open(fs.str_path(rel), os.O_RDONLY | os.O_DIRECTORY)
 
     def __enter__(self) -> AttrDir:
         return self

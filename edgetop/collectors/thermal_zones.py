@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable
-from dataclasses import dataclass
 from functools import partial
+
+import msgspec
 
 from edgetop.collectors.bounded_reader import BoundedReader, Job, ReadTimeout, files_identity
 from edgetop.collectors.hwmon import parse_millicelsius, plausible
@@ -22,8 +23,7 @@ from edgetop.sources.fs import SysFS
 _TRIP = re.compile(r"^trip_point_(\d+)_type$")
 
 
-@dataclass(frozen=True, slots=True)
-class TripPoint:
+class TripPoint(msgspec.Struct, frozen=True):
     """One trip point of a zone: ``kind`` is critical, hot, passive or active."""
 
     index: int
@@ -31,8 +31,7 @@ class TripPoint:
     celsius: float | None
 
 
-@dataclass(frozen=True, slots=True)
-class ThermalZone:
+class ThermalZone(msgspec.Struct, frozen=True):
     """One thermal zone.
 
     Attributes:
@@ -111,7 +110,7 @@ def read_zone(fs: SysFS, zone: str) -> ThermalZone:
 def zone_identity(fs: SysFS, zone: str) -> Hashable:
     """Which files a zone's reads depend on (a change makes a new read worth trying)."""
     base = f"class/thermal/{zone}"
-    return files_identity(fs.path(f"{base}/{name}") for name in fs.listdir(base))
+    return files_identity(fs.str_path(f"{base}/{name}") for name in fs.listdir(base))
 
 
 def collect_thermal_zones(fs: SysFS, reader: BoundedReader | None = None) -> list[ThermalZone]:

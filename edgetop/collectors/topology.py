@@ -20,7 +20,8 @@ Documentation/admin-guide/cputopology.rst):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 from edgetop.errors import ParseError, SourceUnavailable
 from edgetop.model.cpulist import parse_cpu_list
@@ -36,8 +37,7 @@ _CPU_DIR = re.compile(r"cpu(\d+)")
 _NODE_DIR = re.compile(r"node(\d+)")
 
 
-@dataclass(frozen=True, slots=True)
-class CpuInfo:
+class CpuInfo(msgspec.Struct, frozen=True):
     """One logical CPU.
 
     Attributes:
@@ -60,8 +60,7 @@ class CpuInfo:
     node: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class CpuTopology:
+class CpuTopology(msgspec.Struct, frozen=True):
     """The machine's logical CPUs."""
 
     cpus: tuple[CpuInfo, ...]

@@ -13,7 +13,8 @@ Only meaningful for a local hypervisor; all reads go through :class:`ProcFS`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 from edgetop.errors import ParseError
 from edgetop.sources.fs import ProcFS
@@ -22,8 +23,7 @@ _VCPU_COMM = re.compile(r"^CPU (\d+)/(KVM|TCG|HVF|WHPX)$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
-@dataclass(frozen=True, slots=True)
-class VcpuThread:
+class VcpuThread(msgspec.Struct, frozen=True):
     """One QEMU vCPU thread's scheduler counters (nanoseconds)."""
 
     vcpu: int

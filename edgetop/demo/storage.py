@@ -23,12 +23,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-if TYPE_CHECKING:  # types only: importing these collectors before the first frame cost ~13 ms
-    from edgetop.collectors.diskstats import DiskCounters, DisksReading
-    from edgetop.collectors.libvirt_storage import StorageReading
+import msgspec
+
 from edgetop.errors import SourceUnavailable
 from edgetop.model.spec import Collect
 from edgetop.sources.statfs import FsUsage
+
+if TYPE_CHECKING:  # types only: importing these collectors before the first frame cost ~13 ms
+    from edgetop.collectors.diskstats import DiskCounters, DisksReading
+    from edgetop.collectors.libvirt_storage import StorageReading
 
 # The guest disk whose error the demo keeps (the database's data disk ran out of space).
 ERROR_DISK = ("db-postgres", "vdb")
@@ -86,7 +89,7 @@ class MovingDisks:
         """Read the recording, then add what each disk did since the demo started."""
         raw = cast("DisksReading", self._collect())
         t = self._clock() - self._start
-        return replace(raw, disks=tuple(self._moved(d, t) for d in raw.disks))
+        return msgspec.structs.replace(raw, disks=tuple(self._moved(d, t) for d in raw.disks))
 
     @staticmethod
     def _moved(d: DiskCounters, t: float) -> DiskCounters:
@@ -98,7 +101,7 @@ class MovingDisks:
         wave = t + 20.0 * (1 - math.cos(t / 20.0))
         read_b, write_b = rd * wave, wr * wave
         reads, writes = int(read_b / req), int(write_b / req)
-        return replace(
+        return msgspec.structs.replace(
             d, reads_total=d.reads_total + reads, writes_total=d.writes_total + writes,
             read_sectors_total=d.read_sectors_total + int(read_b / 512),
             write_sectors_total=d.write_sectors_total + int(write_b / 512),

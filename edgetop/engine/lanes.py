@@ -22,7 +22,7 @@ from typing import Any
 from edgetop.engine.clock import SYSTEM_CLOCK, Clock
 from edgetop.engine.store import Sample, Store
 from edgetop.engine.workers import WorkerPool
-from edgetop.errors import SourceUnavailable
+from edgetop.errors import SourceUnavailable, drop_frames
 from edgetop.model.reading import Reading, Status
 from edgetop.model.spec import Collect, CollectorSpec, Context
 
@@ -87,11 +87,14 @@ class SpecRunner:
             value = await self._run()
         except SourceUnavailable as err:
             status, reason = Status.UNAVAILABLE, str(err) or "unavailable"
-        except TimeoutError:
+            drop_frames(err)
+        except TimeoutError as err:
             status, reason = Status.UNAVAILABLE, f"no answer within {self.timeout:g} s"
+            drop_frames(err)
         except Exception as err:
             log.exception("collector %s failed", self.spec.name)
             status, reason = Status.FAILED, f"{type(err).__name__}: {err}"
+            drop_frames(err)
         duration = self.clock.monotonic() - t0
         reading = Reading(
             self.spec.name, status, value, reason, duration, started_wall + duration, self.clock.monotonic()

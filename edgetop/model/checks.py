@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 
 class CheckStatus(enum.StrEnum):
@@ -36,8 +37,7 @@ EXIT_FAIL = 2
 EXIT_CANNOT_CHECK = 3  # the checks could not run (bad flag or config): as a Nagios plugin's UNKNOWN
 
 
-@dataclass(frozen=True, slots=True)
-class Check:
+class Check(msgspec.Struct, frozen=True):
     """One check's result.
 
     Attributes:
@@ -66,8 +66,7 @@ class Check:
                 "evidence": self.evidence, "fix": self.fix}
 
 
-@dataclass(frozen=True, slots=True)
-class CheckId:
+class CheckId(msgspec.Struct, frozen=True):
     """A check's identity: makes its results, so that id and title are written once.
 
     ``DEV_KVM.fail("/dev/kvm does not exist", "Load kvm_intel …")``.

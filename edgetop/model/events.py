@@ -8,8 +8,9 @@ lifecycle, service states, clock steps, alerts raised and cleared) all become
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 # Every kind, in the order the pane's filter cycles through them.
 KINDS: tuple[str, ...] = (
@@ -36,8 +37,7 @@ TEXT_CAP = 400
 """Characters of a message kept: the rest of a hostile or runaway line is dropped at once."""
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(msgspec.Struct, frozen=True):
     """One thing that happened.
 
     Attributes:

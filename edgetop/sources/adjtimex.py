@@ -11,7 +11,8 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
-from dataclasses import dataclass
+
+import msgspec
 
 from edgetop.errors import SourceUnavailable
 
@@ -48,8 +49,7 @@ class _Timex(ctypes.Structure):
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Timex:
+class Timex(msgspec.Struct, frozen=True):
     """The raw values of one read-only ``adjtimex`` call.
 
     Attributes:

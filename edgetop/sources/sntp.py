@@ -18,8 +18,9 @@ import socket
 import struct
 import threading
 import time
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from edgetop.errors import ConfigError
 from edgetop.hostport import split_host_port
@@ -33,8 +34,7 @@ _TIMESPEC = struct.Struct("@qq")
 _CLIENT_FIRST_BYTE = (4 << 3) | 3
 
 
-@dataclass(frozen=True, slots=True)
-class Exchange:
+class Exchange(msgspec.Struct, frozen=True):
     """One request and what came back.
 
     Attributes:

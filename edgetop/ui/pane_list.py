@@ -10,13 +10,13 @@ collector's rows, see ``panes/table.py``) and one line here; its collectors' spe
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+
+import msgspec
 
 from edgetop.ui.panes.base import Pane
 
 
-@dataclass(frozen=True)
-class PaneEntry:
+class PaneEntry(msgspec.Struct, frozen=True):
     """One pane: where its class lives, its id, title and number key ("" for none)."""
 
     module: str

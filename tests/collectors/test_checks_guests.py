@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
+from msgspec.structs import replace
 
 from edgetop.collectors.checks import guests
 from edgetop.collectors.checks.guest_setup import GuestDisk, GuestNic, GuestSetup, memory_bytes, parse_guest_setup

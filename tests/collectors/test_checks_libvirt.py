@@ -6,10 +6,10 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
 
 from edgetop.collectors.checks import kernel_log, libvirtd
 from edgetop.collectors.checks.kernel_log import LogRead

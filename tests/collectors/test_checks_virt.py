@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import errno
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
 
 from edgetop.collectors.checks import virt
 from edgetop.collectors.checks.virt import DENIED, ERROR, MISSING, OPENED, KvmAccess, VirtFacts

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from msgspec.structs import replace
 
 from edgetop.collectors import diskstats, mdstat
 from edgetop.collectors.diskstats import DisksReading, parse_diskstats, whole_disk

@@ -100,4 +100,4 @@ def test_the_spec_lists_every_sensor_gone_when_all_chips_vanish(tmp_path: Path) 
 
 
 def _fields(s: Sensor) -> dict[str, object]:
-    return {name: getattr(s, name) for name in Sensor.__dataclass_fields__}
+    return {name: getattr(s, name) for name in Sensor.__struct_fields__}

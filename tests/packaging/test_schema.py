@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import msgspec
 import pytest
 
 from edgetop.collectors import bonding, memory, net_problems, sensors, services, snmp_profiles, sys_class_net
@@ -147,7 +148,7 @@ def test_an_unavailable_section_is_empty_and_valid(tmp_path: Path) -> None:
 
 
 def _json_types(annotation: Any) -> set[str]:
-    """The JSON types a dataclass field's annotation turns into through ``dataclasses.asdict``."""
+    """The JSON types a record field's annotation turns into through ``asdict`` (dataclasses' or msgspec's)."""
     if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
         return set().union(*(_json_types(a) for a in typing.get_args(annotation)))
     origin = typing.get_origin(annotation) or annotation
@@ -155,7 +156,7 @@ def _json_types(annotation: Any) -> set[str]:
               tuple: "array", list: "array", dict: "object"}
     if origin in simple:
         return {simple[origin]}
-    assert dataclasses.is_dataclass(origin), annotation
+    assert dataclasses.is_dataclass(origin) or issubclass(origin, msgspec.Struct), annotation
     return {"object"}
 
 
@@ -193,7 +194,7 @@ def at(path: str) -> dict[str, Any]:
     return node
 
 
-# Records the snapshot writes with dataclasses.asdict: their fields are the JSON's keys.
+# Records the snapshot writes with asdict (dataclasses' or msgspec's): their fields are the JSON's keys.
 RECORDS = [
     (sensors.Sensor, "sensors[]"),
     (sys_class_net.NetInterface, "network.interfaces[]"),
@@ -216,7 +217,8 @@ RATES = {"rx_bytes_per_second", "tx_bytes_per_second", "rx_packets_per_second", 
 def test_records_written_with_asdict_match_the_schema(record: type, path: str) -> None:
     props = at(path)["properties"]
     hints = typing.get_type_hints(record)
-    fields = [f.name for f in dataclasses.fields(record)]
+    fields = list(record.__struct_fields__) if issubclass(record, msgspec.Struct) else [
+        f.name for f in dataclasses.fields(record)]
     assert set(props) == set(fields) | (RATES if record is sys_class_net.NetInterface else set())
     for name in fields:
         assert _schema_types(props[name]) == _json_types(hints[name]), name

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from edgetop.collectors import sensors as sensors_mod
@@ -54,7 +54,7 @@ async def test_updates_in_place_and_sorts_on_request(tmp_path: Path) -> None:
         await pilot.pause()
         table = app.pane.query_one("#sensors-table", SyncedTable)
         core0 = next(s.id for s in reading.sensors if s.label == "Core 0")
-        hotter = tuple(dataclasses.replace(s, celsius=99.0) if s.id == core0 else s
+        hotter = tuple(msgspec.structs.replace(s, celsius=99.0) if s.id == core0 else s
                        for s in reading.sensors if s.label != "Sensor 1")
         app.feed(spec, SensorsReading(hotter))
         await pilot.pause()
@@ -92,7 +92,7 @@ def test_threshold_bar_marks() -> None:
     # 0..100 °C over 10 cells: 50 °C fills 5, high (80) marks cell 7, critical (100) the last.
     assert threshold_bar(s, 10, ascii_only=True).plain == "#####..|.|"
     assert threshold_bar(s, 10, ascii_only=False).plain == "█████░░|░|"
-    unknown = dataclasses.replace(s, celsius=None)
+    unknown = msgspec.structs.replace(s, celsius=None)
     assert threshold_bar(unknown, 10, ascii_only=True).plain == " " * 10
 
 
@@ -108,7 +108,7 @@ def test_snapshot(snap_compare, size: tuple[int, int], ascii_only: bool,  # type
     async def before(pilot) -> None:  # type: ignore[no-untyped-def]
         await pilot.pause()  # laid out first: the pane picks bar widths from its size
         for step, celsius in enumerate((84.0, 85.5, 86.0)):  # Core 1 warming up: a rising trend
-            warm = tuple(dataclasses.replace(s, celsius=celsius) if s.label == "Core 1" else s
+            warm = tuple(msgspec.structs.replace(s, celsius=celsius) if s.label == "Core 1" else s
                          for s in reading.sensors)
             app.feed(spec, SensorsReading(warm), monotonic=1000.0 + step)
         await pilot.pause()

@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from textual.widgets import Static
 
@@ -56,8 +57,9 @@ async def test_sections_strip_and_rows(size: tuple[int, int], tmp_path: Path, mo
         for spec, value in readings.values():
             app.feed(spec, value, monotonic=100.0)
         disks_spec, disks_raw = readings["disks"]
-        later = replace(disks_raw, disks=tuple(replace(d, io_ms_total=d.io_ms_total + 500,
-                                                       read_sectors_total=d.read_sectors_total + 2048)
+        moved = msgspec.structs.replace
+        later = moved(disks_raw, disks=tuple(moved(d, io_ms_total=d.io_ms_total + 500,
+                                                   read_sectors_total=d.read_sectors_total + 2048)
                                              for d in disks_raw.disks))
         app.feed(disks_spec, later, monotonic=101.0)
         await pilot.pause()

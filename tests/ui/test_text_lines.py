@@ -55,3 +55,22 @@ async def test_a_new_line_count_lays_out_again_and_long_lines_end_in_an_ellipsis
         long = lines.render_line(2).text
         assert long.endswith("…") and len(long) == 20
         assert lines.render_line(5).text == " " * 20  # below the text: blank, not an error
+
+
+async def test_ascii_and_wide_lines_are_cut_and_styled_alike() -> None:
+    """ASCII lines are measured by their length, others by rich: the same cut, spans and width."""
+    app = LinesApp()
+    async with app.run_test(size=(20, 8)) as pilot:
+        lines = app.query_one(TextLines)
+        ascii_line = Text("Sensors 86 C ").append("critical and more", style="red")
+        wide_line = Text("Sensors 86 °C ").append("critical 温度 more", style="red")
+        lines.update(Text("\n").join([ascii_line, wide_line, Text("fits")]))
+        await pilot.pause()
+        cut_ascii, cut_wide = lines.render_line(0), lines.render_line(1)
+        assert cut_ascii.text == "Sensors 86 C critic…" and cut_ascii.cell_length == 20
+        assert cut_wide.text == "Sensors 86 °C criti…" and cut_wide.cell_length == 20
+        for strip in (cut_ascii, cut_wide):
+            red = "".join(s.text for s in strip if s.style and s.style.color and s.style.color.name == "red")
+            assert red.startswith("criti") and red.endswith("…")
+        short = lines.render_line(2)
+        assert short.text == "fits" + " " * 16 and short.cell_length == 20

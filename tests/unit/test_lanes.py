@@ -8,14 +8,17 @@ A call that hangs in a thread waits on a ``threading.Event`` the test sets.
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 import time
+import types
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from edgetop.config_schema import Config
+from edgetop.engine import lanes
 from edgetop.engine.clock import SYSTEM_CLOCK
 from edgetop.engine.lanes import Engine, SpecRunner
 from edgetop.errors import SourceUnavailable
@@ -81,6 +84,38 @@ async def test_source_unavailable_and_other_errors(ctx: Context, clock: FakeCloc
     assert all(s.reading.duration_seconds >= 0 for s in samples.values())
     # readings are stamped from the engine's clock, not from the system's
     assert samples["ok"].reading.timestamp == clock.wall() and samples["ok"].reading.monotonic == clock.monotonic()
+
+
+async def test_a_failed_collection_leaves_no_frames_for_the_garbage_collector(ctx: Context, clock: FakeClock) -> None:
+    """The reading keeps the reason; the exception lets go of its frames (no cycle per tick)."""
+    raised: list[SourceUnavailable] = []
+
+    def collect() -> Any:
+        try:
+            raise OSError(2, "No such file or directory")
+        except OSError as err:
+            raised.append(SourceUnavailable("chronyc not installed"))
+            raise raised[-1] from err
+
+    engine = Engine(ctx, [fake_spec("gone", collect)], clock=clock)
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(3):
+            samples = await engine.collect_round()
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        left = [o for o in gc.garbage if isinstance(o, types.FrameType) and o.f_code.co_filename == lanes.__file__]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+        engine.close()
+    assert samples[0].reading.reason == "chronyc not installed"
+    assert len(raised) == 3
+    assert all(e.__traceback__ is None and e.__cause__ is not None and e.__cause__.__traceback__ is None
+               for e in raised)
+    assert left == []
 
 
 async def test_failing_build_is_failed_and_retried(ctx: Context, clock: FakeClock) -> None:

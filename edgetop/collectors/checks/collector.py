@@ -11,8 +11,9 @@ The time and network checks reuse their panes' verdicts and are joined by the en
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from edgetop.collectors.checks import guests, host, joined, kernel_log, libvirtd, monitor, virt
 from edgetop.collectors.checks.host import HostFacts
@@ -33,8 +34,7 @@ OWN: tuple[CheckId, ...] = (*virt.CHECKS, *libvirtd.CHECKS, *kernel_log.CHECKS, 
 CATALOGUE: tuple[CheckId, ...] = (*OWN, *joined.CHECKS)
 
 
-@dataclass(frozen=True, slots=True)
-class NodeFacts:
+class NodeFacts(msgspec.Struct, frozen=True):
     """Everything the collector's checks look at, read in one go."""
 
     virt: VirtFacts

@@ -7,7 +7,8 @@ the domains collector (:func:`edgetop.collectors.libvirt_xml.domain_root`).
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+
+import msgspec
 
 from edgetop.collectors.libvirt_xml import domain_root, parse_cpuset, vcpu_pins
 from edgetop.errors import ParseError
@@ -20,8 +21,7 @@ _UNITS = {
 AGENT_CHANNEL = "org.qemu.guest_agent.0"
 
 
-@dataclass(frozen=True, slots=True)
-class GuestDisk:
+class GuestDisk(msgspec.Struct, frozen=True):
     """One ``<disk>``: its target, device kind (disk, cdrom …) and bus (virtio, ide, sata …)."""
 
     target: str
@@ -29,8 +29,7 @@ class GuestDisk:
     bus: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class GuestNic:
+class GuestNic(msgspec.Struct, frozen=True):
     """One ``<interface>``: a label (target, else MAC), its type and its model (None: the default)."""
 
     label: str
@@ -38,8 +37,7 @@ class GuestNic:
     model: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class GuestSetup:
+class GuestSetup(msgspec.Struct, frozen=True):
     """The parts of a domain's XML that the set-up checks look at.
 
     Attributes:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 from edgetop.collectors.checks.libvirt_facts import GuestFacts, LibvirtFacts
 from edgetop.collectors.meminfo import parse_meminfo
@@ -30,8 +31,7 @@ GIB = 1024**3
 MIB = 1024**2
 
 
-@dataclass(frozen=True, slots=True)
-class CpuFreq:
+class CpuFreq(msgspec.Struct, frozen=True):
     """One CPU's cpufreq policy (kHz); None where the file is missing."""
 
     cpu: int
@@ -40,8 +40,7 @@ class CpuFreq:
     max_khz: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class HostFacts:
+class HostFacts(msgspec.Struct, frozen=True):
     """Facts of the host checks.
 
     Attributes:
@@ -64,8 +63,7 @@ class HostFacts:
     nohz_full: frozenset[int] | None
 
 
-@dataclass(frozen=True, slots=True)
-class Placement:
+class Placement(msgspec.Struct, frozen=True):
     """Where an edgetop process may run (``pid 1234 (serve)``, its allowed CPUs)."""
 
     who: str

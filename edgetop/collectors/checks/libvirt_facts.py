@@ -13,8 +13,9 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from edgetop.collectors.checks.guest_setup import GuestSetup, parse_guest_setup
 from edgetop.errors import ParseError, SourceUnavailable
@@ -23,8 +24,7 @@ from edgetop.sources.libvirt_conn import describe_error, load_libvirt
 _ERR_NO_DOMAIN = 42  # VIR_ERR_NO_DOMAIN: undefined while we looked
 
 
-@dataclass(frozen=True, slots=True)
-class GuestFacts:
+class GuestFacts(msgspec.Struct, frozen=True):
     """One domain as the set-up checks see it.
 
     Attributes:
@@ -46,8 +46,7 @@ class GuestFacts:
     error: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class LibvirtFacts:
+class LibvirtFacts(msgspec.Struct, frozen=True):
     """The hypervisor at the config's URI and its guests; ``error`` says why there is nothing."""
 
     uri: str

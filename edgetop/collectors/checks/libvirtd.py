@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 import re
 import stat
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from edgetop.collectors.checks.libvirt_facts import LibvirtFacts
 from edgetop.model.checks import Check, CheckId
@@ -37,16 +38,14 @@ _CONF_SECRET = re.compile(r"(?m)^\s*[A-Za-z_]*passw(?:or)?d\s*=")
 _XML_SECRET = re.compile(r"""\bpasswd\s*=\s*['"]""")
 
 
-@dataclass(frozen=True, slots=True)
-class DaemonConf:
+class DaemonConf(msgspec.Struct, frozen=True):
     """One daemon configuration file: its ``key = value`` settings, or None when absent."""
 
     path: str
     settings: dict[str, str] | None
 
 
-@dataclass(frozen=True, slots=True)
-class ConfFile:
+class ConfFile(msgspec.Struct, frozen=True):
     """A file under ``/etc/libvirt``: its path below it, mode bits, and whether it holds a password."""
 
     rel: str
@@ -54,8 +53,7 @@ class ConfFile:
     secret: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class LibvirtdFacts:
+class LibvirtdFacts(msgspec.Struct, frozen=True):
     """Facts of the daemon's configuration and of the account edgetop runs as.
 
     Attributes:

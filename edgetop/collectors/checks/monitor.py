@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import yaml
 
 from edgetop.collectors.checks.host import Placement, pinned_vcpus
@@ -42,8 +42,7 @@ MAX_CPU_SHARE = 0.05  # of one CPU, averaged since start: glances costs ~0.03, h
 MIN_AGE_SECONDS = 60.0  # before this, start-up (importing Textual) dominates the average
 
 
-@dataclass(frozen=True, slots=True)
-class EdgetopProcess:
+class EdgetopProcess(msgspec.Struct, frozen=True):
     """A running edgetop.
 
     Attributes:
@@ -74,8 +73,7 @@ class EdgetopProcess:
         return f"pid {self.pid} ({self.role})"
 
 
-@dataclass(frozen=True, slots=True)
-class MonitorFacts:
+class MonitorFacts(msgspec.Struct, frozen=True):
     """Every edgetop process in ``procfs``, and the CPUs this process may run on (``self/status``)."""
 
     procfs: str

@@ -13,8 +13,9 @@ import os
 import re
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from edgetop.model.checks import Check, CheckId
 from edgetop.sources.fs import ProcFS, describe_oserror
@@ -33,8 +34,7 @@ _VENDOR_MODULES = ("kvm_intel", "kvm_amd", "kvm_hv")
 OPENED, MISSING, DENIED, ERROR = "opened", "missing", "denied", "error"
 
 
-@dataclass(frozen=True, slots=True)
-class KvmAccess:
+class KvmAccess(msgspec.Struct, frozen=True):
     """What opening the KVM device read-write gave.
 
     Attributes:
@@ -49,8 +49,7 @@ class KvmAccess:
     detail: str
 
 
-@dataclass(frozen=True, slots=True)
-class VirtFacts:
+class VirtFacts(msgspec.Struct, frozen=True):
     """Facts of the virtualisation checks; None where the file could not be read."""
 
     cpuinfo_path: str
