@@ -29,14 +29,20 @@ LOAD_UP = {p: (p - 10) * 0.05 for p in range(10, 20)}  # 19 busiest
 LOAD_DOWN = {p: (20 - p) * 0.05 for p in range(10, 20)}  # 10 busiest
 
 
+def loaded(app: PaneHarness) -> tuple[Feeder, ProcessesPane]:
+    """Pids 10..19 idle, then 19 busiest (two ticks: CPU % needs two), the table focused."""
+    feed, pane = Feeder(app), app.pane
+    assert isinstance(pane, ProcessesPane)
+    feed.tick({p: 0.0 for p in range(10, 20)})
+    feed.tick(LOAD_UP)
+    pane.table.focus()
+    return feed, pane
+
+
 async def test_processes_an_unmoved_cursor_stays_on_the_busiest_as_the_load_shifts() -> None:
     app = PaneHarness(ProcessesPane)
     async with app.run_test(size=(120, 30)) as pilot:
-        feed, pane = Feeder(app), app.pane
-        assert isinstance(pane, ProcessesPane)
-        feed.tick({p: 0.0 for p in range(10, 20)})
-        feed.tick(LOAD_UP)
-        pane.table.focus()
+        feed, pane = loaded(app)
         for load in (LOAD_DOWN, LOAD_UP, LOAD_DOWN):
             feed.tick(load)
             await pilot.pause()
@@ -54,11 +60,7 @@ async def test_processes_an_unmoved_cursor_stays_on_the_busiest_as_the_load_shif
 async def test_processes_a_sort_chosen_shows_the_top_row_on_later_ticks_too() -> None:
     app = PaneHarness(ProcessesPane)
     async with app.run_test(size=(120, 30)) as pilot:
-        feed, pane = Feeder(app), app.pane
-        assert isinstance(pane, ProcessesPane)
-        feed.tick({p: 0.0 for p in range(10, 20)})
-        feed.tick(LOAD_UP)
-        pane.table.focus()
+        feed, pane = loaded(app)
         await pilot.press("down", "down", "P")  # by CPU, chosen: from the top
         assert pane.table.cursor_row == 0
         feed.tick(LOAD_DOWN)
@@ -71,11 +73,7 @@ async def test_processes_follow_from_an_unmoved_cursor_keeps_following() -> None
     """F on the row the cursor never left: the next re-sort must not put another row under it (ending follow)."""
     app = PaneHarness(ProcessesPane)
     async with app.run_test(size=(120, 30)) as pilot:
-        feed, pane = Feeder(app), app.pane
-        assert isinstance(pane, ProcessesPane)
-        feed.tick({p: 0.0 for p in range(10, 20)})
-        feed.tick(LOAD_UP)
-        pane.table.focus()
+        feed, pane = loaded(app)
         await pilot.press("F")
         assert pane.follow_target is not None and pane.follow_target[0] == 19
         feed.tick(LOAD_DOWN)
