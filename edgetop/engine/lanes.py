@@ -45,8 +45,9 @@ def until_next_tick(now: float, interval: float) -> float:
     a tick's calls then reach the worker as one burst and their results the event loop
     in one or two wake-ups, not a dozen spread over the second (issue 17: with the NTP
     verdict off the worker too, the demo went from 0.83 to 0.71 s of CPU a minute), and
-    rates of CPU, disks and NICs cover the same window. A tick closer than :data:`MIN_WAKE_GAP` is skipped (a collection
-    that ended just before a tick would give a rate over a sliver of time).
+    rates of CPU, disks and NICs cover the same window. A tick closer than
+    :data:`MIN_WAKE_GAP` is skipped (a collection that ended just before a tick would give
+    a rate over a sliver of time).
     """
     left = interval - now % interval
     while left < MIN_WAKE_GAP:

@@ -143,7 +143,7 @@ class FastTable(KeyedRows, can_focus=True):
         if look[0] == _HEADER:
             strip = self._header_strip(full)
         else:
-            key, _version, cursor, striped = look[3:7]
+            key, _version, cursor, striped = look[1:5]
             strip = self._row_strip(key, cursor, full, striped)
         return strip.crop(scroll_x, scroll_x + width)
 
@@ -157,8 +157,8 @@ class FastTable(KeyedRows, can_focus=True):
             return (_BLANK, *common)
         key = self._order[index]
         cursor = index == self.cursor_row
-        return (_ROW, *common[:2], key, self._versions[key], cursor,
-                self.zebra_stripes and index % 2 == 0 and not cursor, *common[2:])
+        return (_ROW, key, self._versions[key], cursor, self.zebra_stripes and index % 2 == 0 and not cursor,
+                *common)
 
     def repaint_changed(self) -> None:
         """Repaint only the view lines that would now show something else than they last did.
