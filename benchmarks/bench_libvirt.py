@@ -216,7 +216,9 @@ async def pane_timings(spec: Any, col: Any, first: Any, second: Any, third: Any)
                 want = "cpu" if key == "P" else "name"  # P: CPU% high first, N: by name
                 sorts.append(await clock.key(key, want, lambda: app.pane.sort_column))
             else:
-                key = "down" if n % 3 else "up"
+                # "up" on the top row moves nothing and paints no frame: after a sort key the
+                # cursor is on top (a chosen sort starts from there), so that key goes down.
+                key = "down" if n % 3 or table.cursor_row == 0 else "up"
                 moves.append(await clock.key(key, moved[0] + 1, lambda: moved[0]))
             await asyncio.sleep(rng.uniform(0.02, 0.12))
     moves.sort()
