@@ -47,6 +47,8 @@ KIOSK_PAUSE_SECONDS = 120.0
 GC_YOUNG_THRESHOLD = 20_000
 # How long the other collectors wait for the core ones' first samples before loading anyway.
 CORE_FIRST_WAIT = 2.0
+# How long the first frame waits for the core collectors' first samples (Engine.head_start).
+HEAD_START_WAIT = 0.05
 
 
 _DROP_CONTROLS = DropControlCharacters()  # one instance: Strip caches filtered lines per filter
@@ -115,6 +117,12 @@ class EdgetopApp(MutationGate, App[None]):
             specs = all_specs(ctx, CORE_MODULES)
         self.specs = specs
         self.engine = Engine(ctx, specs, self.store) if start_engine else None
+        if self.engine is not None:
+            # The first collections run while Textual starts (~40 ms here), so that the
+            # first frame already shows their numbers instead of an empty overview that is
+            # painted again a moment later (issue 17: first frame).
+            self.engine.show([panes[0].pane_id] if panes else [])
+            self.engine.head_start()
         self.runner = runner
         self.frozen = False
         self._dirty = False
@@ -209,9 +217,15 @@ class EdgetopApp(MutationGate, App[None]):
         if self.engine is not None:
             # Only the pane on screen asks for its on-demand collectors (processes).
             self.engine.show([self.switcher.current or self.pane_entries[0].pane_id])
-            self._start_runners(self.engine.runners)
             if self._load_rest:
                 self._core_pending = {r.spec.name for r in self.engine.runners if r.wanted.is_set()}
+            # The head starts that are done go into the store before the first frame is painted.
+            for sample in self.engine.take_head_starts(wait=HEAD_START_WAIT):
+                self._on_sample(sample)
+            if self._dirty:
+                self._tick()  # now, not at the early tick: that would paint the frame twice
+            self._start_runners(self.engine.runners)
+            if self._load_rest:
                 self.run_worker(self._load_remaining_specs(), name="load-collectors", exit_on_error=False)
         # Repaint at most once a second: faster gains nothing a person can read.
         self.set_interval(max(self.ctx.config.interval, 1.0), self._tick)
