@@ -150,6 +150,7 @@ class EdgetopApp(MutationGate, App[None]):
                 keys = chord  # a Config built in code, not through the loader that refuses it
             self.bind(keys, "kiosk_exit", description="Leave kiosk", show=False)
         self.theme_problems = self._register_themes()
+        self._apply_theme_before_start(theme)
 
     def _register_themes(self) -> list[str]:
         from textual.theme import Theme
@@ -164,6 +165,27 @@ class EdgetopApp(MutationGate, App[None]):
             except Exception as err:  # a bad colour in a user theme is reported, not fatal
                 problems.append(f"theme {spec.name}: {err}")
         return problems
+
+    def _apply_theme_before_start(self, name: str | None) -> None:
+        """Start with theme ``name`` without the re-styling a theme change costs once running.
+
+        Setting ``App.theme`` queues ``refresh_css``: every stylesheet parsed again and every
+        widget re-styled, ~6 ms before the first frame (issue 17: first frame). Before the app
+        runs nothing is parsed or styled yet, so what the theme changes is only the
+        stylesheet's variables and the app's theme classes. A light theme also needs the
+        light ANSI palette (a private step of Textual's theme watcher): it takes the watcher.
+        ``tests/ui/test_theme_start.py`` holds both ways to the same result for every theme.
+        """
+        if not name or name not in self.available_themes:
+            return  # on_mount says the name is unknown
+        theme = self.get_theme(name)
+        if theme is None or not theme.dark or not self.current_theme.dark:
+            self.theme = name
+            return
+        self.set_reactive(App.theme, name)
+        self.stylesheet.set_variables(self.get_css_variables())
+        self.update_classes({c: False for c in self.classes if c.startswith("-theme-")} | {f"-theme-{name}": True},
+                            update=False)
 
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -205,13 +227,10 @@ class EdgetopApp(MutationGate, App[None]):
         return filters
 
     def on_mount(self) -> None:
-        """Apply the theme, start the lanes, render the first pane."""
-        if self._theme_name:
-            if self._theme_name in self.available_themes:
-                self.theme = self._theme_name
-            else:
-                names = ", ".join(sorted(self.available_themes))
-                self.notify(f"unknown theme {self._theme_name!r}; available: {names}", severity="warning", timeout=8)
+        """Say if the theme is unknown, start the lanes, render the first pane."""
+        if self._theme_name and self._theme_name not in self.available_themes:
+            names = ", ".join(sorted(self.available_themes))
+            self.notify(f"unknown theme {self._theme_name!r}; available: {names}", severity="warning", timeout=8)
         for problem in self.theme_problems:
             self.notify(problem, severity="warning", timeout=8)
         if self.engine is not None:
