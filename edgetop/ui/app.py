@@ -15,6 +15,7 @@ from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Container
+from textual.driver import Driver
 from textual.filter import LineFilter
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Static
@@ -186,6 +187,17 @@ class EdgetopApp(MutationGate, App[None]):
         self.stylesheet.set_variables(self.get_css_variables())
         self.update_classes({c: False for c in self.classes if c.startswith("-theme-")} | {f"-theme-{name}": True},
                             update=False)
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for this platform; on Linux, one whose input thread sleeps while idle (``quiet_driver``)."""
+        from textual.drivers.linux_driver import LinuxDriver
+
+        driver = super().get_driver_class()
+        if driver is LinuxDriver:
+            from edgetop.ui.quiet_driver import QuietLinuxDriver
+
+            return QuietLinuxDriver
+        return driver
 
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
