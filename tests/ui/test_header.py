@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from edgetop.collectors import self_cost
 from edgetop.collectors.host import HostInfo
 from edgetop.collectors.self_cost import SelfRaw, SelfView
+from edgetop.config_schema import Config
+from edgetop.engine.store import Store
+from edgetop.model.spec import Context
+from edgetop.sources.fs import ProcFS, SysFS
 from edgetop.ui.widgets.header import HOST_CPUS, HeaderBar
+from tests.helpers import reading
 
 HOST = HostInfo(hostname="edge-01", kernel="6.1.0-27-amd64", uptime_seconds=3 * 3600 + 60, load1=0.5,
                 load5=0.25, load15=0.125, runnable=1, threads=300, cpus=2)
@@ -34,3 +40,21 @@ def test_a_pinned_edgetop_says_where() -> None:
 
 def test_no_sample_no_cost() -> None:
     assert HeaderBar._cost(None).plain == ""
+
+
+def test_the_own_cpu_is_the_last_minute_s_mean_not_one_tick_s_step() -> None:
+    """One second's share is 0 %, 1 % or 2 % at a 10 ms clock tick; the header shows the minute's mean."""
+    ctx = Context(config=Config(interval=1.0), procfs=ProcFS(), sysfs=SysFS())
+    store = Store(ctx.config)
+    spec = self_cost.specs(ctx)[0]
+    header = HeaderBar(store, read_only=False, kiosk=False)
+    assert header._self_cpu_ratio() is None  # no rate yet
+    cpu_seconds = 100.0
+    # 90 seconds: the first 30 at 5 %, then a minute in steps of 0 and 2 ticks (1 % on average).
+    for second, ticks in enumerate([5] * 30 + [0, 2] * 30):
+        cpu_seconds += ticks * 0.01
+        store.update(spec, reading("self", SelfRaw(cpu_seconds, 60 << 20, 6, None), monotonic=float(second)))
+    assert store.get("self").view.cpu_ratio == pytest.approx(0.02)  # type: ignore[union-attr]  # the last second
+    assert header._self_cpu_ratio() == pytest.approx(0.01)
+    assert HeaderBar._cost(SelfView(SelfRaw(0.0, 60 << 20, 6, None), header._self_cpu_ratio())).plain.startswith(
+        "  self 1.0% ")

@@ -18,6 +18,10 @@ from edgetop.ui.widgets.text_lines import TextLines
 
 # Every CPU of this machine: a process allowed on all of them is not pinned, and says nothing.
 HOST_CPUS = frozenset(range(os.cpu_count() or 0))
+# edgetop's own CPU is shown as its share of one CPU over the last minute. One interval's
+# share moves in steps of a clock tick (10 ms: 1 % of a 1 s interval), so a cost of ~1 %
+# read 0.0 % one second and 2.0 % the next (utime and stime count whole ticks, proc(5)).
+SELF_CPU_WINDOW_SECONDS = 60.0
 
 
 class HeaderBar(TextLines):
@@ -47,7 +51,7 @@ class HeaderBar(TextLines):
 
     @staticmethod
     def _cost(me: SelfView | None) -> Text:
-        """``self 1.4% 58M @0``: edgetop's own CPU (share of one CPU), memory and pinning."""
+        """``self 1.4% 58M @0``: edgetop's own CPU (share of one CPU, the last minute's), memory and pinning."""
         if me is None:
             return Text()
         cpu = "?" if me.cpu_ratio is None else f"{100 * me.cpu_ratio:.1f}%"
@@ -80,6 +84,12 @@ class HeaderBar(TextLines):
             line.append_text(HeaderBar._cost(me))
         return line
 
+    def _self_cpu_ratio(self) -> float | None:
+        """The mean share of one CPU edgetop used over the last minute; None before a first rate."""
+        count = max(1, round(SELF_CPU_WINDOW_SECONDS / self.store.config.interval))
+        shares = [v for v in self.store.history("self.cpu_ratio")[-count:] if v is not None]
+        return sum(shares) / len(shares) if shares else None
+
     def redraw(self) -> None:
         """Re-render both lines from the store."""
         width = max(20, self.size.width or 80)
@@ -87,6 +97,8 @@ class HeaderBar(TextLines):
         host: HostInfo | None = sample.last_view if sample else None
         mine = self.store.get("self")
         me: SelfView | None = mine.view if mine is not None and mine.reading.ok else None
+        if me is not None:
+            me = SelfView(me.raw, self._self_cpu_ratio())
         now = time.localtime(self.clock())
         clock = time.strftime("%Y-%m-%d %H:%M:%S", now) if width >= 100 else time.strftime("%H:%M:%S", now)
         line1 = Text(no_wrap=True, overflow="ellipsis")
