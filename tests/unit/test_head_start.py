@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -30,19 +29,6 @@ from tests.helpers import fake_spec
 @pytest.fixture
 def ctx(tmp_path: Any) -> Context:
     return Context(config=Config(interval=1.0), procfs=ProcFS(tmp_path), sysfs=SysFS(tmp_path))
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def release() -> Iterator[threading.Event]:
-    """An event hung calls wait on; set at teardown so no thread outlives the test."""
-    event = threading.Event()
-    yield event
-    event.set()
 
 
 class Counter:

@@ -12,7 +12,6 @@ import gc
 import threading
 import time
 import types
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -32,19 +31,6 @@ from tests.helpers import fake_spec, wait_until
 @pytest.fixture
 def ctx(tmp_path: Any) -> Context:
     return Context(config=Config(interval=0.1), procfs=ProcFS(tmp_path), sysfs=SysFS(tmp_path))
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def release() -> Iterator[threading.Event]:
-    """An event hung collectors wait on; set at teardown so no thread outlives the test."""
-    event = threading.Event()
-    yield event
-    event.set()
 
 
 def _raise(err: BaseException) -> Any:
