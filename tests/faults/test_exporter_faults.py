@@ -55,7 +55,7 @@ def _wait(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
 
 def _closed_by_server(sock: socket.socket) -> bool:
     """Whether the server has closed its end of ``sock`` (a read gives end of file), without waiting."""
-    sock.setblocking(False)  # MSG_DONTWAIT on a socket with a timeout still went through its wait
+    sock.setblocking(False)  # with the 5 s time-out kept, MSG_DONTWAIT peeks answered wrongly here
     try:
         return sock.recv(1, socket.MSG_PEEK) == b""
     except BlockingIOError:

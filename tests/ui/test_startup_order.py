@@ -33,7 +33,7 @@ class Recording(EdgetopApp):
 
 async def test_the_other_collectors_load_after_the_core_ones_gave_a_sample() -> None:
     ctx = demo_context(Config(), ProcFS(), SysFS())
-    core = {s.name for s in all_specs(ctx, CORE_MODULES)} - {"processes"}  # on demand: not shown
+    core = {s.name for s in all_specs(ctx, CORE_MODULES)}
     app = Recording(ctx, theme="edgetop-dark")
     app.seen = []
     async with app.run_test(size=(120, 40)):
