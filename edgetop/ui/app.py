@@ -31,6 +31,7 @@ from edgetop.ui.fmt import console_mode
 from edgetop.ui.gate import MutationGate, refuse_gated_key
 from edgetop.ui.pane_list import PANES, PaneEntry
 from edgetop.ui.panes.base import Pane
+from edgetop.ui.quiet_driver import quiet_where_possible
 from edgetop.ui.safe_output import DropControlCharacters
 from edgetop.ui.widgets.header import HeaderBar
 from edgetop.ui.widgets.keybar import KeyBar
@@ -190,14 +191,7 @@ class EdgetopApp(MutationGate, App[None]):
 
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver for this platform; on Linux, one whose input thread sleeps while idle (``quiet_driver``)."""
-        from textual.drivers.linux_driver import LinuxDriver
-
-        driver = super().get_driver_class()
-        if driver is LinuxDriver:
-            from edgetop.ui.quiet_driver import QuietLinuxDriver
-
-            return QuietLinuxDriver
-        return driver
+        return quiet_where_possible(super().get_driver_class())
 
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:

@@ -19,6 +19,7 @@ from rich.text import Text
 from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.driver import Driver
 from textual.filter import LineFilter
 from textual.widgets import Input, Static
 
@@ -31,6 +32,7 @@ from edgetop.ui.fleet_detail import FleetDetail
 from edgetop.ui.fleet_paint import Prepared, RowPainter
 from edgetop.ui.fleet_rows import COLUMNS, STATE_STYLE, STATE_WORD, hidden_columns, matches
 from edgetop.ui.fmt import age, clip, console_mode, literal
+from edgetop.ui.quiet_driver import quiet_where_possible
 from edgetop.ui.safe_output import DropControlCharacters
 from edgetop.ui.styles import BANNER_STYLE
 from edgetop.ui.widgets.fast_table import FastTable
@@ -124,6 +126,10 @@ class FleetApp(App[None]):
                                           **spec.colors))  # type: ignore[arg-type]
             except Exception:  # a bad user theme: the main app reports it; here it is skipped
                 log.warning("theme %s skipped", spec.name)
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for this platform; on Linux, one whose input thread sleeps while idle (``quiet_driver``)."""
+        return quiet_where_possible(super().get_driver_class())
 
     def compose(self) -> ComposeResult:
         """Header, banner, filter, table, key bar."""

@@ -28,6 +28,7 @@ from textual.drivers.linux_driver import LinuxDriver
 
 if TYPE_CHECKING:
     from textual.app import App
+    from textual.driver import Driver
 
 # Textual's own poll period, kept while input may leave the parser holding an ESC.
 POLL_SECONDS = 0.1
@@ -116,3 +117,12 @@ class QuietLinuxDriver(LinuxDriver):
         for fd in fds:
             if fd >= 0:  # not closed already: a number closed twice may be another file's by then
                 os.close(fd)
+
+
+def quiet_where_possible(driver: type[Driver]) -> type[Driver]:
+    """The driver an app should use instead of ``driver``: this one where Textual would pick ``LinuxDriver``.
+
+    Textual picks its driver by platform and environment (``App.get_driver_class``); only
+    its own Linux driver is replaced, so a driver named in ``TEXTUAL_DRIVER`` stays.
+    """
+    return QuietLinuxDriver if driver is LinuxDriver else driver

@@ -142,3 +142,22 @@ async def test_stopping_wakes_the_thread_at_once_and_closing_twice_is_harmless(t
     with pytest.raises(OSError):
         os.fstat(wake_read)  # the pipe is closed
     driver.exit_event.set()  # after close: writes to no descriptor that may be another file's now
+
+
+def test_both_apps_take_it_where_textual_would_take_its_linux_driver() -> None:
+    from textual.drivers.headless_driver import HeadlessDriver
+
+    from edgetop.config_schema import Config, FleetConfig
+    from edgetop.fleet.connect import fleet_settings
+    from edgetop.model.spec import Context
+    from edgetop.sources.fs import ProcFS, SysFS
+    from edgetop.ui.app import EdgetopApp
+    from edgetop.ui.fleet_app import FleetApp
+    from edgetop.ui.quiet_driver import quiet_where_possible
+
+    assert quiet_where_possible(LinuxDriver) is QuietLinuxDriver
+    assert quiet_where_possible(HeadlessDriver) is HeadlessDriver  # TEXTUAL_DRIVER or another platform: kept
+    ctx = Context(config=Config(), procfs=ProcFS(), sysfs=SysFS())
+    tui = EdgetopApp(ctx, [], start_engine=False)
+    fleet = FleetApp(fleet_settings(FleetConfig(), "http://127.0.0.1:9", None, 5.0, None))
+    assert tui.driver_class is QuietLinuxDriver and fleet.driver_class is QuietLinuxDriver
