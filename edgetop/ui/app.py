@@ -251,7 +251,9 @@ class EdgetopApp(MutationGate, App[None]):
                 self._tick()  # now, not at the early tick: that would paint the frame twice
             self._start_runners(self.engine.runners)
             if self._load_rest:
-                self.run_worker(self._load_remaining_specs(), name="load-collectors", exit_on_error=False)
+                # After the first frame is painted: importing them in the worker thread
+                # (~0.1 s) took the interpreter lock in turns with the painting (~5 ms later).
+                self.call_after_refresh(self._start_loading_the_rest)
         # Repaint at most once a second: faster gains nothing a person can read.
         self.set_interval(max(self.ctx.config.interval, 1.0), self._tick)
         if self.kiosk:
@@ -287,6 +289,9 @@ class EdgetopApp(MutationGate, App[None]):
         for runner in runners:
             self.run_worker(runner.run_forever(self._on_sample), name=runner.spec.name,
                             group=f"lane-{runner.spec.lane}", exit_on_error=False)
+
+    def _start_loading_the_rest(self) -> None:
+        self.run_worker(self._load_remaining_specs(), name="load-collectors", exit_on_error=False)
 
     async def _load_remaining_specs(self) -> None:
         """Import the non-core collectors off the event loop, once the core ones have sampled; then start them."""
