@@ -18,6 +18,7 @@ from typing import Any
 
 from edgetop.model.reading import Reading, Status
 from edgetop.model.spec import CollectorSpec
+from tests.fake_clock import GUARD_SECONDS
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
@@ -101,3 +102,15 @@ def stop_process(proc: subprocess.Popen[Any]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=10)
+
+
+async def call_returned(runner: Any) -> None:
+    """Wait until the call of ``runner`` (a ``SpecRunner``) that outlived its timeout has returned in its thread.
+
+    Its future completes from the worker thread; waiting on it is the one exact moment
+    after which the next ``collect_once`` sees it done (no retry loop, no pause).
+    """
+    hung = runner._pending
+    assert hung is not None, "no call was left running"
+    await asyncio.wait({asyncio.wrap_future(hung)}, timeout=GUARD_SECONDS)
+    assert hung.done(), "the released call did not return"

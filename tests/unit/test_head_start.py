@@ -23,7 +23,7 @@ from edgetop.model.reading import Status
 from edgetop.model.spec import Context
 from edgetop.sources.fs import ProcFS, SysFS
 from tests.fake_clock import GUARD_SECONDS, FakeClock
-from tests.helpers import fake_spec
+from tests.helpers import call_returned, fake_spec
 
 
 @pytest.fixture
@@ -136,9 +136,7 @@ async def test_a_hung_head_start_times_out_like_a_build_and_its_collector_is_ado
         first = await asyncio.wait_for(first_task, GUARD_SECONDS)
         assert first.reading.status is Status.UNAVAILABLE and first.reading.reason == "no answer within 0.3 s"
         release.set()
-        pending = runner._pending
-        assert pending is not None
-        await asyncio.wait({asyncio.wrap_future(pending)}, timeout=GUARD_SECONDS)
+        await call_returned(runner)
         sample = await runner.collect_once()
         # The late build is used (not redone); the call it made back then is stale, a new one is made.
         assert builds == [1] and calls == [1, 1] and sample.view == "call 2"

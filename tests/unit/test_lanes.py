@@ -19,13 +19,13 @@ import pytest
 from edgetop.config_schema import Config
 from edgetop.engine import lanes
 from edgetop.engine.clock import SYSTEM_CLOCK
-from edgetop.engine.lanes import Engine, SpecRunner
+from edgetop.engine.lanes import Engine
 from edgetop.errors import SourceUnavailable
 from edgetop.model.reading import Status
 from edgetop.model.spec import Context
 from edgetop.sources.fs import ProcFS, SysFS
 from tests.fake_clock import GUARD_SECONDS, FakeClock
-from tests.helpers import fake_spec, wait_until
+from tests.helpers import call_returned, fake_spec, wait_until
 
 
 @pytest.fixture
@@ -37,18 +37,6 @@ def _raise(err: BaseException) -> Any:
     def collect() -> Any:
         raise err
     return collect
-
-
-async def _returned(runner: SpecRunner) -> None:
-    """Wait until the call that outlived its timeout has returned in its thread.
-
-    Its future completes from the worker thread; waiting on it is the one exact moment
-    after which the next ``collect_once`` sees it done (no retry loop, no pause).
-    """
-    hung = runner._pending
-    assert hung is not None, "no call was left running"
-    await asyncio.wait({asyncio.wrap_future(hung)}, timeout=GUARD_SECONDS)
-    assert hung.done(), "the released call did not return"
 
 
 async def test_source_unavailable_and_other_errors(ctx: Context, clock: FakeClock) -> None:
@@ -165,7 +153,7 @@ async def test_hung_collector_times_out_without_blocking_other_lanes_or_stacking
         assert (await runners["cpu"].collect_once()).view == "fast"
         # once the driver answers, collection resumes with a new call
         release.set()
-        await _returned(runners["hyp"])
+        await call_returned(runners["hyp"])
         sample = await runners["hyp"].collect_once()
         assert sample.reading.ok and sample.view == "late" and len(calls) == 2
         # the thread that hung is back and serves again (or left, had the pool been full without it)
@@ -299,7 +287,7 @@ async def test_hung_build_times_out_and_a_late_build_is_adopted(
         second = await runner.collect_once()
         assert (second.reading.reason or "").startswith("previous collection still running")
         release.set()
-        await _returned(runner)
+        await call_returned(runner)
         sample = await runner.collect_once()
         assert sample.view == "connected"
         assert len(builds) == 1  # the late build was used, not thrown away and redone
