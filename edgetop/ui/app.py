@@ -120,7 +120,7 @@ class EdgetopApp(MutationGate, App[None]):
         self.specs = specs
         self.engine = Engine(ctx, specs, self.store) if start_engine else None
         if self.engine is not None:
-            # The first collections run while Textual starts (~40 ms here), so that the
+            # The first collections run while Textual starts (~30 ms here), so that the
             # first frame already shows their numbers instead of an empty overview that is
             # painted again a moment later (issue 17: first frame).
             self.engine.show([panes[0].pane_id] if panes else [])
@@ -246,9 +246,9 @@ class EdgetopApp(MutationGate, App[None]):
                 self._core_pending = {r.spec.name for r in self.engine.runners if r.wanted.is_set()}
             # The head starts that are done go into the store before the first frame is painted.
             for sample in self.engine.take_head_starts(wait=HEAD_START_WAIT):
-                self._on_sample(sample)
+                self._on_sample(sample, paint_early=False)
             if self._dirty:
-                self._tick()  # now, not at the early tick: that would paint the frame twice
+                self._tick()  # now, in the first frame, not at an early tick after it
             self._start_runners(self.engine.runners)
             if self._load_rest:
                 # After the first frame is painted: importing them in the worker thread
@@ -322,13 +322,15 @@ class EdgetopApp(MutationGate, App[None]):
         gc.set_threshold(GC_YOUNG_THRESHOLD, 50, 50)
 
     # ----------------------------------------------------------------- samples
-    def _on_sample(self, sample: Sample) -> None:
+    def _on_sample(self, sample: Sample, *, paint_early: bool = True) -> None:
         """Mark the visible pane dirty if it shows this collector (hidden panes do not render).
 
         The runner that made ``sample`` calls this on the event loop. It used to post a
         Textual message per sample, a dozen a second, each waking the app's message queue
         for a dispatch that only set this flag (issue 17: CPU). Rendering waits for the next
-        tick: ten collectors finishing within one second cost one repaint, not ten.
+        tick: ten collectors finishing within one second cost one repaint, not ten. Right
+        after start-up the first samples are painted at once instead (``paint_early``; not
+        for the head starts, which ``on_mount`` paints itself before the first frame).
         """
         if self._core_pending:
             self._core_pending.discard(sample.spec.name)
@@ -341,7 +343,7 @@ class EdgetopApp(MutationGate, App[None]):
             self._dirty = True
             # Right after start-up, paint the first samples at once instead of at the
             # next tick: a technician should see numbers within a second of typing edgetop.
-            if self._early_paints and not self._early_paint_pending:
+            if paint_early and self._early_paints and not self._early_paint_pending:
                 self._early_paints -= 1
                 self._early_paint_pending = True
                 self.call_later(self._early_tick)

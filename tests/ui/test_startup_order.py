@@ -26,9 +26,9 @@ class Recording(EdgetopApp):
     CSS_PATH = str(Path(app_module.__file__).parent / "app.tcss")  # relative paths resolve from this file
     seen: list[str]
 
-    def _on_sample(self, sample: Sample) -> None:
+    def _on_sample(self, sample: Sample, *, paint_early: bool = True) -> None:
         self.seen.append(sample.spec.name)
-        super()._on_sample(sample)
+        super()._on_sample(sample, paint_early=paint_early)
 
 
 async def test_the_other_collectors_load_after_the_core_ones_gave_a_sample() -> None:
